@@ -1,0 +1,50 @@
+package mmdigits.ingest.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the ingest service ({@code ingest.*} in application.properties). */
+@ConfigMapping(prefix = "ingest")
+public interface IngestConfig {
+    /** A seed directory to publish on start-up. */
+    Optional<Path> dataDir();
+
+    /** Dataset name for {@link #dataDir()}; default: the directory's name. */
+    Optional<String> dataset();
+
+    /** Exit the process when the start-up job ends (0 on success, 1 on failure). */
+    @WithDefault("false")
+    boolean exitAfterStartupJob();
+
+    /** Directories named in {@code POST /datasets} must lie below this root. */
+    @WithDefault("data")
+    Path datasetRoot();
+
+    /** How often a long publish logs its progress. */
+    @WithDefault("2s")
+    Duration progressInterval();
+
+    /** Most samples one {@code POST /samples} may carry. */
+    @WithDefault("10000")
+    int maxSamplesPerRequest();
+
+    Producer producer();
+
+    interface Producer {
+        /** Kafka compression of sample records: none, gzip, snappy, lz4, zstd. */
+        @WithDefault("lz4")
+        String compression();
+
+        /** A split of 60,000 rows is one transaction: it must fit in this time. */
+        @WithDefault("5m")
+        Duration transactionTimeout();
+
+        /** Prefix of the producer's transactional id (a unique suffix is added per process). */
+        @WithDefault("mmdigits-ingest")
+        String transactionalIdPrefix();
+    }
+}

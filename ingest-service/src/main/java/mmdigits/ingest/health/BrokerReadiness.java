@@ -1,0 +1,57 @@
+package mmdigits.ingest.health;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready when the Kafka broker answers: without it nothing can be published. */
+@Readiness
+@ApplicationScoped
+public class BrokerReadiness implements HealthCheck {
+    private final String bootstrapServers;
+    private Admin admin;
+
+    public BrokerReadiness(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        try {
+            var cluster = admin().describeCluster(new DescribeClusterOptions().timeoutMs(3000));
+            int nodes = cluster.nodes().get(3, TimeUnit.SECONDS).size();
+            return HealthCheckResponse.named("kafka-broker").up().withData("bootstrap.servers", bootstrapServers)
+                    .withData("nodes", nodes).build();
+        } catch (Exception e) {
+            return HealthCheckResponse.named("kafka-broker").down().withData("bootstrap.servers", bootstrapServers)
+                    .withData("error", String.valueOf(e.getMessage())).build();
+        }
+    }
+
+    private synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    AdminClientConfig.CLIENT_ID_CONFIG, "mmdigits-ingest-health",
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+        }
+        return admin;
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (admin != null) {
+            admin.close();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package mmdigits.localkafka;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts {@link LocalKafka} in a child JVM on free loopback ports and stops it by its process id.
+ * Uses only the JDK, so that tests can start a broker without Kafka's server classes on their own
+ * classpath.
+ */
+public final class BrokerProcess implements AutoCloseable {
+    private final Process process;
+    private final String bootstrapServers;
+    private final Path dir;
+    private final Path log;
+
+    private BrokerProcess(Process process, String bootstrapServers, Path dir, Path log) {
+        this.process = process;
+        this.bootstrapServers = bootstrapServers;
+        this.dir = dir;
+        this.log = log;
+    }
+
+    /** Starts a broker with its data in {@code dir} on free ports; waits until it serves. */
+    public static BrokerProcess start(Path dir) throws IOException, InterruptedException, TimeoutException {
+        return start(dir, freePort(), freePort());
+    }
+
+    public static BrokerProcess start(Path dir, int port, int controllerPort)
+            throws IOException, InterruptedException, TimeoutException {
+        Files.createDirectories(dir);
+        Path log = dir.resolve("broker.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", classpath(), LocalKafka.class.getName(),
+                "--dir", dir.toString(), "--port", Integer.toString(port), "--controller-port", Integer.toString(controllerPort)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Process process = pb.start();
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        Thread pump = new Thread(() -> pump(process.getInputStream(), log, ready), "local-kafka-output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            String bootstrap = ready.get(90, TimeUnit.SECONDS);
+            return new BrokerProcess(process, bootstrap, dir, log);
+        } catch (java.util.concurrent.ExecutionException e) {
+            process.destroyForcibly();
+            throw new IOException("local Kafka broker did not start: " + e.getCause().getMessage() + "; see " + log);
+        } catch (TimeoutException e) {
+            process.destroyForcibly();
+            throw new TimeoutException("local Kafka broker not ready after 90 s; see " + log);
+        }
+    }
+
+    private static void pump(InputStream in, Path log, CompletableFuture<String> ready) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                w.write(line);
+                w.newLine();
+                w.flush();
+                if (line.startsWith(LocalKafka.READY)) {
+                    String rest = line.substring(LocalKafka.READY.length());
+                    int sp = rest.indexOf(' ');
+                    ready.complete(sp < 0 ? rest : rest.substring(0, sp));
+                }
+            }
+            ready.completeExceptionally(new IOException("the broker process exited"));
+        } catch (IOException e) {
+            ready.completeExceptionally(e);
+        }
+    }
+
+    /** This module's classes plus the broker's dependencies, listed at build time. */
+    static String classpath() throws IOException {
+        String own;
+        try {
+            own = Path.of(LocalKafka.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        try (InputStream in = BrokerProcess.class.getResourceAsStream("broker-classpath.txt")) {
+            if (in == null) {
+                throw new IOException("broker-classpath.txt is missing from the local-kafka module: build it with ./mvnw");
+            }
+            String deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            return own + File.pathSeparator + deps;
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM, a clean shutdown; forcibly after 30 s. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** For callers that cannot throw checked exceptions. */
+    static BrokerProcess startUnchecked(Path dir) {
+        try {
+            return start(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package mmdigits.localkafka;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+
+/**
+ * A real single-node Kafka broker (KRaft: broker and controller in one process), from the Maven
+ * Central artifacts. Formats its storage directory on first start and reuses it afterwards; stops
+ * cleanly on SIGTERM / Ctrl-C. Prints {@value #READY} with the bootstrap address once it serves.
+ *
+ * <pre>
+ * java -cp ... mmdigits.localkafka.LocalKafka [--dir run/kafka] [--port 9092] [--controller-port 9093]
+ *      [--host 127.0.0.1] [--set key=value ...]
+ * </pre>
+ */
+public final class LocalKafka {
+    public static final String READY = "LOCAL-KAFKA READY bootstrap=";
+
+    private LocalKafka() {
+    }
+
+    /** The broker configuration for a single node on {@code host}. */
+    public static Map<String, String> config(Path dir, String host, int port, int controllerPort) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("process.roles", "broker,controller");
+        c.put("node.id", "1");
+        c.put("controller.quorum.voters", "1@" + host + ":" + controllerPort);
+        c.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+        c.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
+        c.put("controller.listener.names", "CONTROLLER");
+        c.put("inter.broker.listener.name", "PLAINTEXT");
+        c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        c.put("log.dirs", dir.toAbsolutePath().resolve("data").toString());
+        // single node: every internal topic has one replica
+        c.put("offsets.topic.replication.factor", "1");
+        c.put("offsets.topic.num.partitions", "8");
+        c.put("transaction.state.log.replication.factor", "1");
+        c.put("transaction.state.log.min.isr", "1");
+        c.put("transaction.state.log.num.partitions", "8");
+        c.put("share.coordinator.state.topic.replication.factor", "1");
+        c.put("share.coordinator.state.topic.min.isr", "1");
+        c.put("min.insync.replicas", "1");
+        // topics are created explicitly by the services, with their partitions and configs
+        c.put("auto.create.topics.enable", "false");
+        c.put("num.partitions", "1");
+        // a model release is a few MB
+        c.put("message.max.bytes", Integer.toString(64 * 1024 * 1024));
+        c.put("replica.fetch.max.bytes", Integer.toString(64 * 1024 * 1024));
+        c.put("group.initial.rebalance.delay.ms", "0");
+        c.put("transaction.max.timeout.ms", "900000");
+        return c;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of("run/kafka");
+        String host = "127.0.0.1";
+        int port = 9092;
+        int controllerPort = 9093;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--dir" -> dir = Path.of(require(a, v));
+                case "--host" -> host = require(a, v);
+                case "--port" -> port = Integer.parseInt(require(a, v));
+                case "--controller-port" -> controllerPort = Integer.parseInt(require(a, v));
+                case "--set" -> {
+                    String kv = require(a, v);
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        usage("--set takes key=value, got " + kv);
+                    }
+                    overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+                case "-h", "--help" -> {
+                    usage(null);
+                    return;
+                }
+                default -> usage("unknown option " + a);
+            }
+            i++;
+        }
+        Files.createDirectories(dir);
+        Map<String, String> config = config(dir, host, port, controllerPort);
+        config.putAll(overrides);
+        Properties props = new Properties();
+        props.putAll(config);
+        Path propsFile = dir.resolve("server.properties");
+        try (Writer w = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
+            props.store(w, "written by mmdigits.localkafka.LocalKafka on every start");
+        }
+        format(dir, propsFile);
+
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("local-kafka: shutting down");
+            server.shutdown();
+            server.awaitShutdown();
+            stopped.countDown();
+            System.out.println("local-kafka: stopped");
+        }, "local-kafka-shutdown"));
+        server.startup();
+        System.out.println(READY + host + ":" + port + " dir=" + dir.toAbsolutePath());
+        System.out.flush();
+        server.awaitShutdown();
+        stopped.await();
+    }
+
+    /** Formats the storage directory on first use; an existing one (a restart) keeps its data. */
+    static void format(Path dir, Path propsFile) throws IOException {
+        Path meta = dir.resolve("data").resolve("meta.properties");
+        if (Files.exists(meta)) {
+            return;
+        }
+        Path clusterIdFile = dir.resolve("cluster.id");
+        String clusterId;
+        if (Files.exists(clusterIdFile)) {
+            clusterId = Files.readString(clusterIdFile).trim();
+        } else {
+            clusterId = Uuid.randomUuid().toString();
+            Files.writeString(clusterIdFile, clusterId + "\n");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", propsFile.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        if (rc != 0) {
+            throw new IOException("formatting " + dir + " failed (" + rc + "): " + out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String require(String option, String value) {
+        if (value == null) {
+            usage(option + " needs a value");
+        }
+        return value;
+    }
+
+    private static void usage(String error) {
+        if (error != null) {
+            System.err.println("local-kafka: " + error);
+        }
+        System.err.println("usage: LocalKafka [--dir run/kafka] [--host 127.0.0.1] [--port 9092] [--controller-port 9093]"
+                + " [--set key=value ...]");
+        if (error != null) {
+            System.exit(2);
+        }
+    }
+}
