@@ -47,24 +47,28 @@ public final class ProblemMappers {
         }
     }
 
+    /** A problem for unparsable JSON, naming the JSON path of the field at fault after {@code prefix}. */
+    public static Problem jsonProblem(JsonProcessingException e, String prefix) {
+        StringBuilder sb = new StringBuilder(prefix == null ? "" : prefix);
+        if (e instanceof JsonMappingException m) {
+            for (JsonMappingException.Reference ref : m.getPath()) {
+                if (ref.getFieldName() != null) {
+                    sb.append(sb.isEmpty() || sb.charAt(sb.length() - 1) == '.' ? "" : ".").append(ref.getFieldName());
+                } else if (ref.getIndex() >= 0) {
+                    sb.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+        }
+        String field = sb.isEmpty() ? null : sb.toString().replaceAll("\\.$", "");
+        String detail = (field == null ? "malformed JSON" : field + ": malformed JSON") + ": " + e.getOriginalMessage();
+        return Problem.of(400, "malformed-json", "Malformed JSON", detail, field);
+    }
+
     @Provider
     public static class JsonMapper implements ExceptionMapper<JsonProcessingException> {
         @Override
         public Response toResponse(JsonProcessingException e) {
-            String field = null;
-            if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
-                StringBuilder sb = new StringBuilder();
-                for (JsonMappingException.Reference ref : m.getPath()) {
-                    if (ref.getFieldName() != null) {
-                        sb.append(sb.isEmpty() ? "" : ".").append(ref.getFieldName());
-                    } else if (ref.getIndex() >= 0) {
-                        sb.append('[').append(ref.getIndex()).append(']');
-                    }
-                }
-                field = sb.toString();
-            }
-            String detail = "malformed JSON" + (field == null ? "" : " at '" + field + "'") + ": " + e.getOriginalMessage();
-            return response(Problem.of(400, "malformed-json", "Malformed JSON", detail, field));
+            return response(jsonProblem(e, null));
         }
     }
 
@@ -72,6 +76,9 @@ public final class ProblemMappers {
     public static class WebApplicationMapper implements ExceptionMapper<WebApplicationException> {
         @Override
         public Response toResponse(WebApplicationException e) {
+            if (e.getCause() instanceof JsonProcessingException json) {
+                return response(jsonProblem(json, null));
+            }
             int status = e.getResponse().getStatus();
             Response.Status s = Response.Status.fromStatusCode(status);
             String title = s == null ? "HTTP " + status : s.getReasonPhrase();

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import mmdigits.common.proto.Sample;
 import mmdigits.common.rest.ProblemException;
+import mmdigits.common.rest.ProblemMappers;
 import mmdigits.ingest.config.IngestConfig;
 import mmdigits.ingest.messaging.SamplePublisher;
 
@@ -84,7 +85,7 @@ public class SampleResource {
             try {
                 request = mapper.treeToValue(nodes.get(i), SampleRequest.class);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw ProblemException.badRequest(p + e.getOriginalMessage(), p.isEmpty() ? null : p.substring(0, p.length() - 1));
+                throw new ProblemException(ProblemMappers.jsonProblem(e, p));
             }
             samples.add(request.toSample(p));
         }

@@ -1,0 +1,88 @@
+package mmdigits.ingest.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.util.List;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import mmdigits.common.Topics;
+import mmdigits.common.proto.Sample;
+import mmdigits.localkafka.KafkaBrokerTestResource;
+
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+class SampleResourceTest {
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    static String sample(String dataset, String split, int rowId, Integer label, int imageLen, String audioFirst) {
+        StringBuilder sb = new StringBuilder("{\"dataset\":\"" + dataset + "\",\"split\":\"" + split + "\",\"row_id\":" + rowId);
+        if (label != null) {
+            sb.append(",\"label\":").append(label);
+        }
+        sb.append(",\"image\":[");
+        for (int i = 0; i < imageLen; i++) {
+            sb.append(i == 0 ? "" : ",").append(i % 256);
+        }
+        sb.append("],\"audio\":[").append(audioFirst);
+        for (int i = 1; i < 507; i++) {
+            sb.append(",").append(i * 0.25 - 60);
+        }
+        return sb.append("]}").toString();
+    }
+
+    @Test
+    void batchIsCommittedAndReadable() {
+        String body = "{\"samples\":[" + sample("stream-a", "test", 0, null, 784, "1.5") + ","
+                + sample("stream-a", "test", 1, 7, 784, "-2") + "," + sample("stream-a", "train", 2, 3, 784, "0") + "]}";
+        given().contentType(ContentType.JSON).body(body).when().post("/samples")
+                .then().statusCode(200).body("published", equalTo(3))
+                .body("ids", contains("stream-a/test/0", "stream-a/test/1", "stream-a/train/2"));
+        List<Sample> test = DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TEST, "stream-a", "read_committed");
+        assertThat(test).extracting(Sample::getId).containsExactlyInAnyOrder("stream-a/test/0", "stream-a/test/1");
+        Sample s1 = test.stream().filter(s -> s.getRowId() == 1).findFirst().orElseThrow();
+        assertThat(s1.getLabel()).isEqualTo(7);
+        assertThat(s1.getAudio(0)).isEqualTo(-2f);
+        assertThat(s1.getAudio(506)).isEqualTo(506 * 0.25f - 60);
+        assertThat(s1.getImage(300)).isEqualTo(300 % 256);
+        assertThat(DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TRAIN, "stream-a", "read_committed"))
+                .extracting(Sample::getLabel).containsExactly(3);
+
+        // a single object works too, and the dataset defaults to "stream"
+        given().contentType(ContentType.JSON).body(sample("", "test", 9, null, 784, "0").replace("\"dataset\":\"\",", ""))
+                .post("/samples").then().statusCode(200).body("ids", contains("stream/test/9"));
+    }
+
+    @Test
+    void invalidSampleRejectsTheWholeBatch() {
+        String body = "{\"samples\":[" + sample("stream-bad", "test", 0, null, 784, "1") + ","
+                + sample("stream-bad", "test", 1, null, 783, "1") + "]}";
+        given().contentType(ContentType.JSON).body(body).when().post("/samples")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("samples[1].image"))
+                .body("detail", equalTo("samples[1].image: must have 784 values, got 783"));
+        assertThat(DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TEST, "stream-bad", "read_committed")).isEmpty();
+
+        given().contentType(ContentType.JSON).body(sample("stream-bad", "train", 0, null, 784, "1")).post("/samples")
+                .then().statusCode(400).body("detail", equalTo("label: is required for a training sample"));
+        given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 11, 784, "1")).post("/samples")
+                .then().statusCode(400).body("detail", equalTo("label: must be 0-9, got 11"));
+        given().contentType(ContentType.JSON).body(sample("stream-bad", "valid", 0, 1, 784, "1")).post("/samples")
+                .then().statusCode(400).body("detail", equalTo("split: must be train or test, got 'valid'"));
+        given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "1e39")).post("/samples")
+                .then().statusCode(400).body("detail", equalTo("audio[0]: is not a finite number (Infinity)"));
+        given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "\"x\"")).post("/samples")
+                .then().statusCode(400).body("field", equalTo("audio[0]"))
+                .body("detail", org.hamcrest.Matchers.startsWith("audio[0]: malformed JSON: Cannot deserialize value of type `float`"));
+        given().contentType(ContentType.JSON).body("[]").post("/samples")
+                .then().statusCode(400).body("detail", equalTo("samples: the batch is empty"));
+    }
+}
