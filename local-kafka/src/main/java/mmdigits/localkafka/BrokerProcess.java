@@ -89,7 +89,7 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     /** This module's classes plus the broker's dependencies, listed at build time. */
-    static String classpath() throws IOException {
+    public static String classpath() throws IOException {
         String own;
         try {
             own = Path.of(LocalKafka.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();

@@ -41,6 +41,7 @@ public final class NpyArray implements AutoCloseable {
     private final long rowStride;
     private final long[] featureOffset;
     private final MappedByteBuffer[] chunks;
+    private final ThreadLocal<byte[]> rowBytes = ThreadLocal.withInitial(() -> new byte[0]);
 
     private NpyArray(String name, FileChannel channel, int version, NpyDType dtype, ByteOrder order, boolean fortranOrder,
             long[] shape, long dataOffset) throws IOException {
@@ -304,6 +305,9 @@ public final class NpyArray implements AutoCloseable {
         }
         long base = row * rowStride;
         int size = dtype.size();
+        if (!fortranOrder && readContiguous(base * size, dst)) {
+            return;
+        }
         for (int f = 0; f < rowLength; f++) {
             long byteOffset = (base + featureOffset[f]) * size;
             MappedByteBuffer chunk = chunks[(int) (byteOffset >>> CHUNK_BITS)];
@@ -327,6 +331,32 @@ public final class NpyArray implements AutoCloseable {
                 }
             };
         }
+    }
+
+    /** Bulk read of a C-order row of float32 or uint8 that lies within one mapped chunk. */
+    private boolean readContiguous(long byteOffset, float[] dst) {
+        MappedByteBuffer chunk = chunks[(int) (byteOffset >>> CHUNK_BITS)];
+        int pos = (int) (byteOffset & (CHUNK - 1));
+        if (pos + (long) rowLength * dtype.size() > chunk.limit()) {
+            return false;
+        }
+        if (dtype == NpyDType.FLOAT32) {
+            chunk.slice(pos, rowLength * 4).order(order).asFloatBuffer().get(dst, 0, rowLength);
+            return true;
+        }
+        if (dtype == NpyDType.UINT8) {
+            byte[] bytes = rowBytes.get();
+            if (bytes.length < rowLength) {
+                bytes = new byte[rowLength];
+                rowBytes.set(bytes);
+            }
+            chunk.get(pos, bytes, 0, rowLength);
+            for (int f = 0; f < rowLength; f++) {
+                dst[f] = bytes[f] & 0xFF;
+            }
+            return true;
+        }
+        return false;
     }
 
     @Override

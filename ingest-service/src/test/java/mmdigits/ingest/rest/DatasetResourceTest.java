@@ -26,7 +26,7 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.seed.NpyDType;
 import mmdigits.common.seed.NpyWriter;
-import mmdigits.ingest.TestDatasets;
+import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.ingest.TopicReader;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 
@@ -48,7 +48,7 @@ class DatasetResourceTest {
 
     @Test
     void directoryIsPublishedOnceBitExactWithEvents() throws Exception {
-        TestDatasets.write(ROOT.resolve("exact"), 11, 300, 120, true);
+        SyntheticDataset.write(ROOT.resolve("exact"), 11, 300, 120, true);
         given().contentType(ContentType.JSON).body("{\"directory\": \"exact\"}")
                 .when().post("/datasets")
                 .then().statusCode(200)
@@ -71,14 +71,14 @@ class DatasetResourceTest {
                 assertThat(ids.add(s.getId())).as("duplicate %s", s.getId()).isTrue();
                 int row = (int) s.getRowId();
                 assertThat(s.getId()).isEqualTo("exact/" + split + "/" + row);
-                assertThat(s.getLabel()).isEqualTo(TestDatasets.label(11, split, row));
+                assertThat(s.getLabel()).isEqualTo(SyntheticDataset.label(11, split, row));
                 for (int i = 0; i < 784; i++) {
-                    assertThat(s.getImage(i)).isEqualTo(TestDatasets.image(11, split, row, i));
+                    assertThat(s.getImage(i)).isEqualTo(SyntheticDataset.image(11, split, row, i));
                 }
                 for (int i = 0; i < 507; i++) {
                     assertThat(Float.floatToRawIntBits(s.getAudio(i)))
                             .as("%s audio[%d]", s.getId(), i)
-                            .isEqualTo(Float.floatToRawIntBits(TestDatasets.audio(11, split, row, i)));
+                            .isEqualTo(Float.floatToRawIntBits(SyntheticDataset.audio(11, split, row, i)));
                 }
             }
             assertThat(ids).hasSize(rows);
@@ -107,7 +107,7 @@ class DatasetResourceTest {
 
     @Test
     void badFileIsRejectedAndNothingIsVisible() throws Exception {
-        Path dir = TestDatasets.write(ROOT.resolve("bad-nan"), 5, 200, 50, false);
+        Path dir = SyntheticDataset.write(ROOT.resolve("bad-nan"), 5, 200, 50, false);
         // the last row of the test audio holds a NaN: the train split before it must not be published either
         try (NpyWriter w = NpyWriter.create(dir.resolve("x_test_sp.npy"), NpyDType.FLOAT32, 50, 39, 13)) {
             for (int r = 0; r < 50; r++) {
@@ -126,7 +126,7 @@ class DatasetResourceTest {
         assertThat(samplesOf(bootstrap, Topics.SAMPLES_TRAIN, "bad-nan", "read_committed")).isEmpty();
         assertThat(samplesOf(bootstrap, Topics.SAMPLES_TEST, "bad-nan", "read_committed")).isEmpty();
 
-        Path labels = TestDatasets.write(ROOT.resolve("bad-label"), 5, 20, 0, false).resolve("y_train.csv");
+        Path labels = SyntheticDataset.write(ROOT.resolve("bad-label"), 5, 20, 0, false).resolve("y_train.csv");
         Files.writeString(labels, Files.readString(labels).replace("\n7,", "\n7,12\n#,"));
         given().contentType(ContentType.JSON).body("{\"directory\": \"bad-label\"}").post("/datasets")
                 .then().statusCode(400).body("detail", startsWith("y_train.csv: line 9: label 12 is not in 0-9"));
@@ -154,7 +154,7 @@ class DatasetResourceTest {
 
     @Test
     void multipartUploadIsPublished() throws Exception {
-        Path dir = TestDatasets.write(ROOT.resolve("up-src"), 3, 40, 10, false);
+        Path dir = SyntheticDataset.write(ROOT.resolve("up-src"), 3, 40, 10, false);
         var req = given().multiPart("dataset", "uploaded");
         for (String f : List.of("x_train_wr.npy", "x_train_sp.npy", "y_train.csv", "x_test_wr.npy", "x_test_sp.npy")) {
             req = req.multiPart(f, dir.resolve(f).toFile());

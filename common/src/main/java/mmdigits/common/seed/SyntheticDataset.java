@@ -1,19 +1,18 @@
-package mmdigits.ingest;
+package mmdigits.common.seed;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 
-import mmdigits.common.seed.LabelsCsv;
-import mmdigits.common.seed.NpyDType;
-import mmdigits.common.seed.NpyWriter;
 
 /**
- * Small seed directories for tests: images uint8 (N, 28, 28), audio float32 (N, 507) with awkward
- * values (negative, tiny, large, -0.0), labels 0-9; everything a function of (seed, split, row).
+ * Seed directories of random values for tests and benchmarks (not learnable; the demo data is the
+ * real thing): images uint8 (N, 28, 28), audio float32 (N, 507) with awkward values (negative, tiny,
+ * large, -0.0), labels 0-9; every value a function of (seed, split, row, index), so that a reader can
+ * check what it got without keeping the files.
  */
-public final class TestDatasets {
-    private TestDatasets() {
+public final class SyntheticDataset {
+    private SyntheticDataset() {
     }
 
     public static float image(long seed, String split, int row, int i) {
@@ -67,5 +66,15 @@ public final class TestDatasets {
             }
             LabelsCsv.write(dir.resolve("y_" + split + ".csv"), LabelsCsv.sequentialIds(rows), l);
         }
+    }
+
+    /** {@code SyntheticDataset DIR TRAIN_ROWS TEST_ROWS [SEED]}: writes a directory (test labels included). */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: SyntheticDataset DIR TRAIN_ROWS TEST_ROWS [SEED]");
+            System.exit(2);
+        }
+        long seed = args.length > 3 ? Long.parseLong(args[3]) : 1;
+        write(Path.of(args[0]), seed, Integer.parseInt(args[1]), Integer.parseInt(args[2]), true);
     }
 }
