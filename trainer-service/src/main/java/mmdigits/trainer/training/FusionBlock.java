@@ -15,13 +15,12 @@ import mmdigits.common.sample.Dimensions;
  * The fused model as one DJL block. Inputs: raw image [N,784] (as in the files) and raw audio
  * [N,507]; the normalisation (image / scale, audio standardised with the train split's mean and std)
  * is part of the block. Training output: logits; {@link #infer} gives probabilities and the
- * embedding (the concatenated branch features). In training, modality dropout blanks one branch's
- * input for a random share of the samples.
+ * embedding (the concatenated branch features). Modality dropout happens on the batch before it
+ * reaches the block ({@link FusionTrainer}).
  */
 public final class FusionBlock extends AbstractBlock {
     private final FusionSpec spec;
     private final Normalization norm;
-    private final float modalityDropout;
     private final SequentialBlock image;
     private final SequentialBlock audio;
     private final SequentialBlock classifier;
@@ -30,10 +29,9 @@ public final class FusionBlock extends AbstractBlock {
     public record Normalization(float imageScale, float[] audioMean, float[] audioStd) {
     }
 
-    public FusionBlock(FusionSpec spec, Normalization norm, float modalityDropout) {
+    public FusionBlock(FusionSpec spec, Normalization norm) {
         this.spec = spec;
         this.norm = norm;
-        this.modalityDropout = modalityDropout;
         this.image = addChildBlock("image", LayerBlocks.sequential(spec.image()));
         this.audio = addChildBlock("audio", LayerBlocks.sequential(spec.audio()));
         this.classifier = addChildBlock("classifier", LayerBlocks.sequential(spec.classifier()));
@@ -76,14 +74,6 @@ public final class FusionBlock extends AbstractBlock {
         NDManager m = img.getManager();
         NDArray imgN = img.div(norm.imageScale()).reshape(-1, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH);
         NDArray audN = aud.sub(m.create(norm.audioMean())).div(m.create(norm.audioStd()));
-        if (training && modalityDropout > 0) {
-            long n = img.getShape().get(0);
-            NDArray r = m.randomUniform(0f, 1f, new Shape(n, 1));
-            NDArray keepImage = r.gte(modalityDropout / 2).toType(DataType.FLOAT32, false);
-            NDArray keepAudio = r.lt(modalityDropout / 2).logicalOr(r.gte(modalityDropout)).toType(DataType.FLOAT32, false);
-            imgN = imgN.mul(keepImage.reshape(n, 1, 1, 1));
-            audN = audN.mul(keepAudio);
-        }
         NDArray fi = image.forward(ps, new NDList(imgN), training).singletonOrThrow();
         NDArray fa = audio.forward(ps, new NDList(audN), training).singletonOrThrow();
         NDArray embedding = fi.concat(fa, 1);

@@ -118,7 +118,7 @@ class OnnxExporterTest {
         for (int i = 0; i < std.length; i++) {
             std[i] = 0.5f + random.nextFloat() * 5;
         }
-        FusionBlock model = new FusionBlock(FusionSpec.small(), new FusionBlock.Normalization(255f, mean, std), 0.2f);
+        FusionBlock model = new FusionBlock(FusionSpec.small(), new FusionBlock.Normalization(255f, mean, std));
         model.initialize(manager, DataType.FLOAT32, new Shape(1, 784), new Shape(1, 507));
         randomize(model);
         return model;

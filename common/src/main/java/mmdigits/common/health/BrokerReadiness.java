@@ -1,4 +1,4 @@
-package mmdigits.ingest.health;
+package mmdigits.common.health;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +21,7 @@ public class BrokerReadiness implements HealthCheck {
     private final String bootstrapServers;
     private Admin admin;
 
-    public BrokerReadiness(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public BrokerReadiness(@ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
         this.bootstrapServers = bootstrapServers;
     }
 
@@ -41,7 +41,7 @@ public class BrokerReadiness implements HealthCheck {
     private synchronized Admin admin() {
         if (admin == null) {
             admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "mmdigits-ingest-health",
+                    AdminClientConfig.CLIENT_ID_CONFIG, "mmdigits-health",
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
         }
