@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true
+# oneDNN (inside PyTorch) gave NaN gradients with its AVX-512 kernels on AMD EPYC: see FusionTrainer
+export DNNL_MAX_CPU_ISA="${DNNL_MAX_CPU_ISA:-AVX2}"
 if [ ! -f ingest-service/target/quarkus-app/quarkus-run.jar ] || [ ! -f bench/target/bench-classpath.txt ]; then
   ./mvnw -B -q package -DskipTests
 fi

@@ -39,16 +39,13 @@ import mmdigits.trainer.onnx.OrtRunner;
 public final class FusionTrainer {
     public static final double MAX_EXPORT_DELTA = 1e-4;
 
-    static {
-        // PyTorch's CPU kernels with more than one intra-op thread gave NaN weight gradients in the first
-        // convolution and run-to-run differences here (DJL 0.36, PyTorch 2.7.1): one thread keeps
-        // training correct and reproducible. Set before the engine loads; an explicit setting wins.
-        for (String p : new String[] {"ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads"}) {
-            if (System.getProperty(p) == null) {
-                System.setProperty(p, "1");
-            }
-        }
-    }
+    /**
+     * oneDNN's AVX-512 kernels (used by PyTorch on CPU) gave NaN weight gradients in the first
+     * convolution and run-to-run differences on this project's AMD EPYC machines; with
+     * {@code DNNL_MAX_CPU_ISA=AVX2} in the environment (set by the build, ./digits and the images)
+     * training is correct and reproducible.
+     */
+    public static final String ONEDNN_ISA_ENV = "DNNL_MAX_CPU_ISA";
 
     /** Run settings; {@code opt*} optional with defaults, as DJL's builders. */
     public record Config(int epochs, int batchSize, float learningRate, long seed, float validationFraction,
@@ -182,6 +179,9 @@ public final class FusionTrainer {
 
     public static Result train(TrainingSet data, Config config, Listener listener) throws Exception {
         check(data, config);
+        if (System.getenv(ONEDNN_ISA_ENV) == null) {
+            listener.onPhase("warning: " + ONEDNN_ISA_ENV + " is not set; on AVX-512 CPUs set it to AVX2 (see FusionTrainer)");
+        }
         Engine.getInstance().setRandomSeed((int) config.seed());
         int[][] split = split(data, config.validationFraction(), config.seed());
         int[] trainRows = split[0];
@@ -240,7 +240,7 @@ public final class FusionTrainer {
                             seen / seconds);
                     epochs.add(e);
                     listener.onEpoch(e);
-                    if (valAcc > bestAccuracy) {
+                    if (valAcc >= bestAccuracy) { // on a tie the later epoch, trained longer on single modalities
                         bestAccuracy = valAcc;
                         bestEpoch = epoch;
                         best = save(block);
