@@ -18,7 +18,7 @@ import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.SampleJson;
-import mmdigits.ingest.TopicReader;
+import mmdigits.localkafka.TopicReader;
 import mmdigits.localkafka.SharedBroker;
 
 /**

@@ -14,7 +14,7 @@ import mmdigits.common.Topics;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
-import mmdigits.ingest.TopicReader;
+import mmdigits.localkafka.TopicReader;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 
 /** A publish that fails halfway leaves nothing visible to read_committed consumers. */

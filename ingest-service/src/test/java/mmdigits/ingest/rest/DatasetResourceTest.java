@@ -27,7 +27,7 @@ import mmdigits.common.proto.Split;
 import mmdigits.common.seed.NpyDType;
 import mmdigits.common.seed.NpyWriter;
 import mmdigits.common.seed.SyntheticDataset;
-import mmdigits.ingest.TopicReader;
+import mmdigits.localkafka.TopicReader;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 
 /** Publishes small seed directories through the real local broker and reads them back with a plain consumer. */

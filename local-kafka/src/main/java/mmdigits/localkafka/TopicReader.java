@@ -1,4 +1,4 @@
-package mmdigits.ingest;
+package mmdigits.localkafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** A plain Kafka consumer that reads a whole topic, as any client would. */
+/** For tests and tools: a plain Kafka consumer that reads a whole topic to its current end, as any client would. */
 public final class TopicReader {
     private TopicReader() {
     }
