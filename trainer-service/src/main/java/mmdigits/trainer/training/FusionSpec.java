@@ -15,14 +15,14 @@ public record FusionSpec(List<Layer> image, List<Layer> audio, List<Layer> class
         return imageFeatures + audioFeatures;
     }
 
-    /** The default model: ~0.4 M parameters, a 128-wide embedding. */
+    /** The default model: ~0.25 M parameters, a 128-wide embedding. */
     public static FusionSpec standard() {
         int img = 64;
         int aud = 64;
         List<Layer> image = List.of(
-                new Layer.Conv(1, 32, 3, 1), new Layer.BatchNorm(32, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
-                new Layer.Conv(32, 64, 3, 1), new Layer.BatchNorm(64, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
-                new Layer.Flatten(), new Layer.Dropout(0.25f), new Layer.Dense(64 * 7 * 7, img), new Layer.Relu());
+                new Layer.Conv(1, 16, 3, 1), new Layer.BatchNorm(16, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
+                new Layer.Conv(16, 32, 3, 1), new Layer.BatchNorm(32, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
+                new Layer.Flatten(), new Layer.Dropout(0.25f), new Layer.Dense(32 * 7 * 7, img), new Layer.Relu());
         List<Layer> audio = List.of(
                 new Layer.Dense(Dimensions.AUDIO, 256), new Layer.Relu(), new Layer.Dropout(0.3f),
                 new Layer.Dense(256, aud), new Layer.Relu());
