@@ -191,6 +191,9 @@ public final class FusionTrainer {
         }
         FusionBlock.Normalization norm = normalization(data, trainRows);
         Device device = Engine.getInstance().getDevices(1)[0];
+        listener.onPhase(String.format("training on %s (%s %s, %d GPU(s) visible): %,d train / %,d validation samples",
+                device, Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(),
+                Engine.getInstance().getGpuCount(), trainRows.length, valRows.length));
         try (Model model = Model.newInstance("fusion", device)) {
             FusionBlock block = new FusionBlock(config.spec(), norm);
             java.util.SplittableRandom dropout = new java.util.SplittableRandom(config.seed());

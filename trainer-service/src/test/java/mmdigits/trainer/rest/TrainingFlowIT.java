@@ -111,6 +111,18 @@ class TrainingFlowIT {
         assertThat(served).isEqualTo(release.getOnnx().toByteArray());
         given().get("/models/latest").then().statusCode(200).body("version", equalTo(version));
 
+        // one TrainingProgress event per epoch and a TrainingResult naming the version, keyed by the run id
+        List<mmdigits.common.proto.Event> events = new java.util.ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed")) {
+            if (id.equals(r.key())) {
+                events.add(mmdigits.common.proto.Event.parseFrom(r.value()));
+            }
+        }
+        assertThat(events.stream().filter(e -> e.hasTrainingProgress()).map(e -> e.getTrainingProgress().getEpoch()))
+                .containsExactly(1, 2, 3);
+        assertThat(events.stream().filter(e -> e.hasTrainingResult()).map(e -> e.getTrainingResult().getModelVersion()))
+                .containsExactly(version);
+
         List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
                 .filter(r -> "flow/train/poison".equals(r.key())).toList();
         assertThat(dead).hasSize(1);
