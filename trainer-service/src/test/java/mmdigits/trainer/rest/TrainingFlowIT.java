@@ -92,14 +92,8 @@ class TrainingFlowIT {
         assertThat(release.getEmbeddingDim()).isEqualTo(32);
         assertThat(release.getBlankAudioCount()).isEqualTo(507);
         var s = Fixtures.sample("flow", 5000, 9);
-        float[] img = new float[784];
-        float[] aud = new float[507];
-        for (int i = 0; i < 784; i++) {
-            img[i] = s.getImage(i);
-        }
-        for (int i = 0; i < 507; i++) {
-            aud[i] = s.getAudio(i);
-        }
+        float[] img = Fixtures.image(s);
+        float[] aud = Fixtures.audio(s);
         try (OrtRunner ort = new OrtRunner(release.getOnnx().toByteArray())) {
             Map<String, float[]> out = ort.run(Map.of("image", img, "audio", aud),
                     Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}), OnnxExporter.PROBABILITIES,

@@ -38,4 +38,21 @@ public final class Fixtures {
         }
         return s;
     }
+
+    /** The sample's image as a float array (as fed to ONNX Runtime). */
+    public static float[] image(Sample s) {
+        float[] x = new float[s.getImageCount()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = s.getImage(i);
+        }
+        return x;
+    }
+
+    public static float[] audio(Sample s) {
+        float[] x = new float[s.getAudioCount()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = s.getAudio(i);
+        }
+        return x;
+    }
 }

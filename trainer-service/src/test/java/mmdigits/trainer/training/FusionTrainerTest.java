@@ -41,14 +41,8 @@ class FusionTrainerTest {
 
         // the released bytes load in ONNX Runtime and classify a fixture sample correctly
         var s = Fixtures.sample("fixture", 10_003, 2);
-        float[] img = new float[784];
-        float[] aud = new float[507];
-        for (int i = 0; i < 784; i++) {
-            img[i] = s.getImage(i);
-        }
-        for (int i = 0; i < 507; i++) {
-            aud[i] = s.getAudio(i);
-        }
+        float[] img = Fixtures.image(s);
+        float[] aud = Fixtures.audio(s);
         try (OrtRunner ort = new OrtRunner(r.onnx())) {
             float[] p = ort.run(Map.of("image", img, "audio", aud), Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}),
                     OnnxExporter.PROBABILITIES).get(OnnxExporter.PROBABILITIES);
