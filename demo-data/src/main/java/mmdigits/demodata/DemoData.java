@@ -63,42 +63,11 @@ public final class DemoData {
     }
 
     public static void main(String[] args) {
-        Options o = Options.defaults();
         try {
-            for (int i = 0; i < args.length; i++) {
-                String v = i + 1 < args.length ? args[i + 1] : null;
-                switch (args[i]) {
-                    case "--out" -> o = new Options(Path.of(need(args, i)), o.train(), o.test(), o.seed(), o.snrMin(), o.snrMax(),
-                            o.takes(), o.testSpeakerFraction(), o.cache(), o.threads());
-                    case "--train" -> o = new Options(o.out(), Integer.parseInt(need(args, i)), o.test(), o.seed(), o.snrMin(),
-                            o.snrMax(), o.takes(), o.testSpeakerFraction(), o.cache(), o.threads());
-                    case "--test" -> o = new Options(o.out(), o.train(), Integer.parseInt(need(args, i)), o.seed(), o.snrMin(),
-                            o.snrMax(), o.takes(), o.testSpeakerFraction(), o.cache(), o.threads());
-                    case "--seed" -> o = new Options(o.out(), o.train(), o.test(), Long.parseLong(need(args, i)), o.snrMin(),
-                            o.snrMax(), o.takes(), o.testSpeakerFraction(), o.cache(), o.threads());
-                    case "--snr" -> {
-                        String[] r = need(args, i).split(":");
-                        o = new Options(o.out(), o.train(), o.test(), o.seed(), Double.parseDouble(r[0]),
-                                Double.parseDouble(r[1]), o.takes(), o.testSpeakerFraction(), o.cache(), o.threads());
-                    }
-                    case "--takes" -> o = new Options(o.out(), o.train(), o.test(), o.seed(), o.snrMin(), o.snrMax(),
-                            Integer.parseInt(need(args, i)), o.testSpeakerFraction(), o.cache(), o.threads());
-                    case "--test-speakers" -> o = new Options(o.out(), o.train(), o.test(), o.seed(), o.snrMin(), o.snrMax(),
-                            o.takes(), Double.parseDouble(need(args, i)), o.cache(), o.threads());
-                    case "--cache" -> o = new Options(o.out(), o.train(), o.test(), o.seed(), o.snrMin(), o.snrMax(), o.takes(),
-                            o.testSpeakerFraction(), Path.of(need(args, i)), o.threads());
-                    case "--threads" -> o = new Options(o.out(), o.train(), o.test(), o.seed(), o.snrMin(), o.snrMax(),
-                            o.takes(), o.testSpeakerFraction(), o.cache(), Integer.parseInt(need(args, i)));
-                    case "-h", "--help" -> {
-                        System.out.println("usage: DemoData [--out data/demo] [--train 60000] [--test 10000] [--seed 42]"
-                                + " [--snr 5:20] [--takes 1] [--test-speakers 0.2] [--cache DIR] [--threads N]");
-                        return;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-                if (v != null && !args[i].equals("-h")) {
-                    i++;
-                }
+            Options o = parse(args);
+            if (o == null) {
+                System.out.println(USAGE);
+                return;
             }
             Result r = new DemoData(o).generate();
             System.out.printf("demo data in %s: %,d train + %,d test samples, %d train / %d test speakers, %,d clips, %.0f s%n",
@@ -110,6 +79,50 @@ public final class DemoData {
             System.err.println("demo-data failed: " + e);
             System.exit(1);
         }
+    }
+
+    static final String USAGE = "usage: DemoData [--out data/demo] [--train 60000] [--test 10000] [--seed 42]"
+            + " [--snr -5:10] [--takes 1] [--test-speakers 0.2] [--cache DIR] [--threads N]";
+
+    /** The options, or null for --help. */
+    static Options parse(String[] args) {
+        Options d = Options.defaults();
+        Path out = d.out();
+        Path cache = d.cache();
+        int train = d.train();
+        int test = d.test();
+        int takes = d.takes();
+        int threads = d.threads();
+        long seed = d.seed();
+        double snrMin = d.snrMin();
+        double snrMax = d.snrMax();
+        double testSpeakers = d.testSpeakerFraction();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("-h") || args[i].equals("--help")) {
+                return null;
+            }
+            String v = need(args, i++);
+            switch (args[i - 1]) {
+                case "--out" -> out = Path.of(v);
+                case "--train" -> train = Integer.parseInt(v);
+                case "--test" -> test = Integer.parseInt(v);
+                case "--seed" -> seed = Long.parseLong(v);
+                case "--snr" -> {
+                    String[] r = v.split(":");
+                    if (r.length != 2) {
+                        throw new IllegalArgumentException("--snr takes MIN:MAX in dB, got " + v);
+                    }
+                    snrMin = Double.parseDouble(r[0]);
+                    snrMax = Double.parseDouble(r[1]);
+                }
+                case "--takes" -> takes = Integer.parseInt(v);
+                case "--test-speakers" -> testSpeakers = Double.parseDouble(v);
+                case "--cache" -> cache = Path.of(v);
+                case "--threads" -> threads = Integer.parseInt(v);
+                default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
+            }
+        }
+        return new Options(out, train, test, seed, snrMin, snrMax, takes, testSpeakers, cache, threads);
     }
 
     private static String need(String[] args, int i) {

@@ -36,6 +36,11 @@ public final class ProgressLog {
         return line;
     }
 
+    /** Bytes of the records counted so far. */
+    public long bytes() {
+        return bytes;
+    }
+
     public double seconds() {
         return (System.nanoTime() - start) / 1e9;
     }

@@ -91,12 +91,9 @@ public class DatasetIngestor {
         long last = split.rowId(split.rows() - 1);
         DatasetPublished.Builder event = DatasetPublished.newBuilder().setDataset(dataset).setSplit(split.split())
                 .setLabeled(split.labeled()).setFirstRowId(first).setLastRowId(last).setSource(source);
-        long[] bytes = {0};
         long count = publisher.publish(sink -> {
             for (long i = 0; i < split.rows(); i++) {
-                var sample = split.sample(dataset, i);
-                bytes[0] += sample.getSerializedSize();
-                sink.send(sample);
+                sink.send(split.sample(dataset, i));
             }
         }, event, progress);
         progress.finish();
@@ -104,6 +101,6 @@ public class DatasetIngestor {
         Log.infof("committed %s: %,d samples (row ids %d-%d, %s)", name, count, first, last,
                 split.labeled() ? "labeled" : "unlabeled");
         return new IngestResult.SplitResult(SampleIds.splitName(split.split()), count, split.labeled(), first, last,
-                seconds, count / seconds, bytes[0] / seconds / 1e6);
+                seconds, count / seconds, progress.bytes() / seconds / 1e6);
     }
 }
