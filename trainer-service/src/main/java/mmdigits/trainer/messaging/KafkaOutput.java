@@ -1,6 +1,5 @@
 package mmdigits.trainer.messaging;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
@@ -24,9 +24,6 @@ import mmdigits.common.proto.ModelRelease;
 /** What the trainer writes to Kafka: releases (a few MB each), lifecycle events and dead letters. */
 @ApplicationScoped
 public class KafkaOutput {
-    public static final String DLQ_REASON = "dead-letter-reason";
-    public static final String DLQ_TOPIC = "dead-letter-topic";
-
     private final String bootstrapServers;
     private KafkaProducer<String, byte[]> producer;
 
@@ -65,11 +62,7 @@ public class KafkaOutput {
 
     public void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
         try {
-            ProducerRecord<String, byte[]> out = new ProducerRecord<>(Topics.DEAD_LETTER, r.key(), r.value());
-            r.headers().forEach(h -> out.headers().add(h));
-            out.headers().add(DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
-            out.headers().add(DLQ_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
-            producer().send(out);
+            producer().send(DeadLetters.of(r, reason));
         } catch (Exception e) {
             io.quarkus.logging.Log.warnf("could not dead-letter a record of %s: %s", r.topic(), e.getMessage());
         }

@@ -120,7 +120,7 @@ class TrainingFlowIT {
         List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
                 .filter(r -> "flow/train/poison".equals(r.key())).toList();
         assertThat(dead).hasSize(1);
-        assertThat(new String(dead.get(0).headers().lastHeader(KafkaOutput.DLQ_REASON).value(), StandardCharsets.UTF_8))
+        assertThat(new String(dead.get(0).headers().lastHeader(mmdigits.common.kafka.DeadLetters.REASON).value(), StandardCharsets.UTF_8))
                 .startsWith("undecodable Sample");
     }
 

@@ -1,0 +1,32 @@
+package mmdigits.inference.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelRegistry;
+
+/** Ready when a model is loaded: before that, every prediction would be a 503. */
+@Readiness
+@ApplicationScoped
+public class ModelReadiness implements HealthCheck {
+    private final ModelRegistry registry;
+
+    public ModelReadiness(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        LoadedModel m = registry.current();
+        if (m == null) {
+            return HealthCheckResponse.named("model-loaded").down().withData("model", registry.modelName())
+                    .withData("reason", "no release read from digits.models yet").build();
+        }
+        return HealthCheckResponse.named("model-loaded").up().withData("model", m.name()).withData("version", m.version())
+                .withData("dataset", m.dataset()).build();
+    }
+}

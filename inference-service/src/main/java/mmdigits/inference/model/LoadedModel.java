@@ -1,0 +1,206 @@
+package mmdigits.inference.model;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+
+import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.sample.Dimensions;
+
+/**
+ * One released model in an ONNX Runtime session. Reference counted: the registry holds one reference,
+ * every scoring call another; the session is closed when the last one is released, so a swap never
+ * closes a session under a running call.
+ */
+public final class LoadedModel {
+    public static final String IMAGE = "image";
+    public static final String AUDIO = "audio";
+    public static final String PROBABILITIES = "probabilities";
+    public static final String EMBEDDING = "embedding";
+
+    private final String name;
+    private final String version;
+    private final long createdMs;
+    private final String dataset;
+    private final Map<String, Double> metrics;
+    private final float[] blankAudio;
+    private final int embeddingDim;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    private LoadedModel(ModelRelease release, OrtEnvironment env, OrtSession session, int embeddingDim) {
+        this.name = release.getName();
+        this.version = release.getVersion();
+        this.createdMs = release.getCreatedMs();
+        this.dataset = release.getDataset();
+        this.metrics = Map.copyOf(release.getMetricsMap());
+        this.blankAudio = new float[Dimensions.AUDIO];
+        for (int i = 0; i < Math.min(blankAudio.length, release.getBlankAudioCount()); i++) {
+            blankAudio[i] = release.getBlankAudio(i);
+        }
+        this.env = env;
+        this.session = session;
+        this.embeddingDim = embeddingDim;
+    }
+
+    /**
+     * Opens a release; refuses one whose graph does not have the inputs and outputs of the contract
+     * (image [N,784], audio [N,507] → probabilities [N,10], embedding [N,D]).
+     */
+    public static LoadedModel open(ModelRelease release, OrtEnvironment env, int intraOpThreads) throws OrtException {
+        if (release.getVersion().isBlank()) {
+            throw new IllegalArgumentException("release of '" + release.getName() + "' has no version");
+        }
+        if (release.getBlankAudioCount() != 0 && release.getBlankAudioCount() != Dimensions.AUDIO) {
+            throw new IllegalArgumentException("blank_audio has " + release.getBlankAudioCount() + " values, expected " + Dimensions.AUDIO);
+        }
+        OrtSession session;
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(release.getOnnx().toByteArray(), options);
+        }
+        try {
+            check(session.getInputInfo(), IMAGE, Dimensions.IMAGE);
+            check(session.getInputInfo(), AUDIO, Dimensions.AUDIO);
+            check(session.getOutputInfo(), PROBABILITIES, Dimensions.CLASSES);
+            long d = check(session.getOutputInfo(), EMBEDDING, -1);
+            int dim = d > 0 ? (int) d : release.getEmbeddingDim();
+            if (release.getEmbeddingDim() > 0 && dim != release.getEmbeddingDim()) {
+                throw new IllegalArgumentException("embedding is " + dim + " wide in the graph but the release says " + release.getEmbeddingDim());
+            }
+            return new LoadedModel(release, env, session, dim);
+        } catch (RuntimeException | OrtException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    private static long check(Map<String, NodeInfo> infos, String name, long width) {
+        NodeInfo info = infos.get(name);
+        if (info == null || !(info.getInfo() instanceof TensorInfo t)) {
+            throw new IllegalArgumentException("the ONNX graph has no tensor '" + name + "' (has " + infos.keySet() + ")");
+        }
+        long[] shape = t.getShape();
+        if (shape.length != 2 || (width > 0 && shape[1] != width)) {
+            throw new IllegalArgumentException("'" + name + "' has shape " + java.util.Arrays.toString(shape) + ", expected [N," + (width > 0 ? width : "D") + "]");
+        }
+        if (t.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+            throw new IllegalArgumentException("'" + name + "' is " + t.type + ", expected FLOAT");
+        }
+        return shape[1];
+    }
+
+    /** Takes a reference; false when the model is already closed (the caller retries with the current one). */
+    boolean retain() {
+        while (true) {
+            int n = references.get();
+            if (n == 0) {
+                return false;
+            }
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops a reference; the last one closes the session. */
+    public void release() {
+        if (references.decrementAndGet() == 0) {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                io.quarkus.logging.Log.warnf("closing the session of %s: %s", version, e.getMessage());
+            }
+        }
+    }
+
+    boolean isClosed() {
+        return references.get() == 0;
+    }
+
+    /**
+     * Scores n samples. {@code image} (n×784) and {@code audio} (n×507) hold raw values; missing
+     * modalities must already be filled with {@link #blankImage}/{@link #blankAudio} values.
+     */
+    public Scores score(float[] image, float[] audio, int n) throws OrtException {
+        if (image.length != n * Dimensions.IMAGE || audio.length != n * Dimensions.AUDIO) {
+            throw new IllegalArgumentException("batch of " + n + " with " + image.length + " image and " + audio.length + " audio values");
+        }
+        try (OnnxTensor img = OnnxTensor.createTensor(env, direct(image), new long[] {n, Dimensions.IMAGE});
+                OnnxTensor aud = OnnxTensor.createTensor(env, direct(audio), new long[] {n, Dimensions.AUDIO});
+                OrtSession.Result result = session.run(Map.of(IMAGE, img, AUDIO, aud))) {
+            float[] probabilities = values(result, PROBABILITIES, n * Dimensions.CLASSES);
+            float[] embedding = values(result, EMBEDDING, n * embeddingDim);
+            return new Scores(n, embeddingDim, probabilities, embedding, version);
+        }
+    }
+
+    private static FloatBuffer direct(float[] values) {
+        FloatBuffer fb = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        fb.put(values).rewind();
+        return fb;
+    }
+
+    private static float[] values(OrtSession.Result result, String name, int expected) {
+        OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
+        FloatBuffer fb = t.getFloatBuffer();
+        if (fb.remaining() != expected) {
+            throw new IllegalStateException(name + " has " + fb.remaining() + " values, expected " + expected);
+        }
+        float[] v = new float[expected];
+        fb.get(v);
+        return v;
+    }
+
+    /** Audio fed when a request has none: the training split's mean (what modality dropout trained with). */
+    public float[] blankAudio() {
+        return blankAudio;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public long createdMs() {
+        return createdMs;
+    }
+
+    public String dataset() {
+        return dataset;
+    }
+
+    public Map<String, Double> metrics() {
+        return metrics;
+    }
+
+    public int embeddingDim() {
+        return embeddingDim;
+    }
+
+    /** Newer = later creation time, then the larger version string. */
+    public static boolean isNewer(ModelRelease candidate, LoadedModel current) {
+        if (current == null) {
+            return true;
+        }
+        if (candidate.getCreatedMs() != current.createdMs) {
+            return candidate.getCreatedMs() > current.createdMs;
+        }
+        return candidate.getVersion().compareTo(current.version) > 0;
+    }
+}

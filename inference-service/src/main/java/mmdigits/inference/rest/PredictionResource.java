@@ -1,0 +1,111 @@
+package mmdigits.inference.rest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+import io.smallrye.common.annotation.Blocking;
+
+import mmdigits.common.audio.AudioFrontEnd;
+import mmdigits.common.audio.InvalidAudioException;
+import mmdigits.common.rest.ProblemException;
+import mmdigits.inference.Instance;
+import mmdigits.inference.InvalidInputException;
+import mmdigits.inference.config.InferenceConfig;
+import mmdigits.inference.image.ImageFrontEnd;
+
+@Path("/api/predictions")
+@Tag(name = "predictions", description = "Recognise a digit from its image and/or its spoken recording")
+public class PredictionResource {
+    private final Predictions predictions;
+    private final InferenceConfig config;
+
+    public PredictionResource(Predictions predictions, InferenceConfig config) {
+        this.predictions = predictions;
+        this.config = config;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Predict from raw values",
+            description = "{\"image\":[784 numbers],\"audio\":[507 numbers]} or {\"instances\":[{...},...]}; raw values as in the seed "
+                    + "files. Either modality may be omitted; the response says which were used.")
+    @APIResponse(responseCode = "200", description = "the prediction (or one per instance, in order)")
+    @APIResponse(responseCode = "400", description = "wrong length, non-finite number or malformed JSON (the field is named)")
+    @APIResponse(responseCode = "413", description = "the body is larger than quarkus.http.limits.max-body-size")
+    @APIResponse(responseCode = "503", description = "no model is loaded yet")
+    public CompletionStage<Object> predict(PredictRequest body,
+            @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding) {
+        if (body == null) {
+            throw new InvalidInputException("body", "body: expected {\"image\":[...],\"audio\":[...]} or {\"instances\":[...]}");
+        }
+        if (body.instances() != null) {
+            if (body.image() != null || body.audio() != null) {
+                throw new InvalidInputException("instances", "instances: give either 'instances' or a single 'image'/'audio', not both");
+            }
+            predictions.checkCount(body.instances().size(), "instances");
+            List<Instance> xs = new ArrayList<>(body.instances().size());
+            for (int i = 0; i < body.instances().size(); i++) {
+                PredictRequest.Item item = body.instances().get(i);
+                if (item == null) {
+                    throw new InvalidInputException("instances[" + i + "]", "instances[" + i + "]: null");
+                }
+                xs.add(new Instance(item.image(), item.audio()).validate("instances[" + i + "]"));
+            }
+            return predictions.score(xs, "json").thenApply(
+                    s -> new PredictionResponse.Batch(s.modelVersion(), predictions.responses(xs, s, embedding)));
+        }
+        Instance x = new Instance(body.image(), body.audio()).validate("");
+        return predictions.score(List.of(x), "json").thenApply(s -> predictions.response(x, s, 0, embedding, true));
+    }
+
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(summary = "Predict from files",
+            description = "Form fields 'image' (PNG or JPEG of any size; prepared like MNIST: grayscale, white digit on black, "
+                    + "centred in 28x28) and/or 'audio' (a WAV file, through the same front end as the demo data: 16 kHz, 1 s, 39x13 MFCC).")
+    @APIResponse(responseCode = "200", description = "the prediction")
+    @APIResponse(responseCode = "400", description = "unreadable image or audio, or neither given")
+    @APIResponse(responseCode = "503", description = "no model is loaded yet")
+    public CompletionStage<PredictionResponse> predictFiles(@RestForm("image") FileUpload image, @RestForm("audio") FileUpload audio,
+            @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding) {
+        float[] img = image == null ? null : ImageFrontEnd.fromBytes(bytes(image, "image"), "image", config.http().maxImagePixels());
+        float[] aud = null;
+        if (audio != null) {
+            try {
+                aud = AudioFrontEnd.fromWav(bytes(audio, "audio"), "audio");
+            } catch (InvalidAudioException e) {
+                throw new InvalidInputException("audio", "audio: " + e.getMessage(), e);
+            }
+        }
+        Instance x = new Instance(img, aud).validate("");
+        return predictions.score(List.of(x), "multipart").thenApply(s -> predictions.response(x, s, 0, embedding, true));
+    }
+
+    private static byte[] bytes(FileUpload upload, String field) {
+        try {
+            return Files.readAllBytes(upload.uploadedFile());
+        } catch (IOException e) {
+            throw ProblemException.badRequest(field + ": could not read the upload: " + e.getMessage(), field);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package mmdigits.inference;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import mmdigits.common.Topics;
+import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.proto.Prediction;
+import mmdigits.common.proto.Sample;
+import mmdigits.common.proto.Split;
+import mmdigits.common.sample.SampleIds;
+import mmdigits.localkafka.TopicReader;
+
+/** Test samples, releases and topic reads against the real broker. */
+public final class KafkaFixtures {
+    private KafkaFixtures() {
+    }
+
+    /** Test sample {@code row} of a dataset: labelled (row % 10) when {@code labelled}. */
+    public static Sample sample(String dataset, int row, boolean labelled) {
+        float[][] v = ReferenceModel.sample(new Random(row * 31L + dataset.hashCode()));
+        Sample.Builder b = Sample.newBuilder().setId(SampleIds.of(dataset, Split.TEST, row)).setDataset(dataset).setSplit(Split.TEST)
+                .setRowId(row);
+        if (labelled) {
+            b.setLabel(row % 10);
+        }
+        for (float f : v[0]) {
+            b.addImage(f);
+        }
+        for (float f : v[1]) {
+            b.addAudio(f);
+        }
+        return b.build();
+    }
+
+    public static float[] image(Sample s) {
+        return toArray(s.getImageList());
+    }
+
+    public static float[] audio(Sample s) {
+        return toArray(s.getAudioList());
+    }
+
+    static float[] toArray(List<Float> l) {
+        float[] a = new float[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = l.get(i);
+        }
+        return a;
+    }
+
+    public static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records) throws Exception {
+        try (KafkaProducer<String, byte[]> p = producer(bootstrap)) {
+            for (ProducerRecord<String, byte[]> r : records) {
+                p.send(r).get();
+            }
+        }
+    }
+
+    public static ProducerRecord<String, byte[]> record(Sample s) {
+        return new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray());
+    }
+
+    public static ProducerRecord<String, byte[]> record(ModelRelease r) {
+        return new ProducerRecord<>(Topics.MODELS, r.getName(), r.toByteArray());
+    }
+
+    public static ProducerRecord<String, byte[]> poison(String key, String value) {
+        return new ProducerRecord<>(Topics.SAMPLES_TEST, key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Predictions of a model version by sample id (all of them, to count duplicates). */
+    public static Map<String, List<Prediction>> predictions(String bootstrap, String version) throws Exception {
+        Map<String, List<Prediction>> out = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")) {
+            Prediction p = Prediction.parseFrom(r.value());
+            if (version == null || version.equals(p.getModelVersion())) {
+                out.computeIfAbsent(p.getSampleId(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Waits until {@code n} distinct samples have a prediction of the version. */
+    public static Map<String, List<Prediction>> awaitPredictions(String bootstrap, String version, int n, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, List<Prediction>> p = Map.of();
+        while (System.nanoTime() < deadline) {
+            p = predictions(bootstrap, version);
+            if (p.size() >= n) {
+                return p;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("only " + p.size() + " of " + n + " samples scored by " + version + " within " + timeout);
+    }
+}

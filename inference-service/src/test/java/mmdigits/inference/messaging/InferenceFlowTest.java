@@ -1,0 +1,257 @@
+package mmdigits.inference.messaging;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.DeadLetters;
+import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.proto.Embedding;
+import mmdigits.common.proto.Prediction;
+import mmdigits.common.proto.Sample;
+import mmdigits.inference.KafkaFixtures;
+import mmdigits.inference.ReferenceModel;
+import mmdigits.inference.Releases;
+import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.TopicReader;
+
+/**
+ * Through the real broker: nothing is consumed or answered before a model; a release → every test
+ * sample scored once (prediction + embedding, values of the reference model); poison → dead letters;
+ * a second release mid-load swaps without a failed request and re-scores the whole split.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Order(1)
+class InferenceFlowTest {
+    static final String DATASET = "flow";
+    static final int N = 40;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    static List<Sample> samples() {
+        List<Sample> s = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            s.add(KafkaFixtures.sample(DATASET, i, i < 30)); // the last 10 unlabelled
+        }
+        return s;
+    }
+
+    @Test
+    @Order(1)
+    void beforeAModelNothingIsScoredOrAnswered() throws Exception {
+        TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(30));
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        samples().forEach(s -> records.add(KafkaFixtures.record(s)));
+        KafkaFixtures.send(bootstrap, records);
+
+        given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions").then().statusCode(503)
+                .contentType("application/problem+json").body("detail", containsString("no model 'digits' is loaded yet"));
+        given().get("/q/health/ready").then().statusCode(503).body("checks.find { it.name == 'model-loaded' }.status", equalTo("DOWN"));
+        given().get("/v2/health/ready").then().statusCode(400).body("ready", equalTo(false));
+        given().get("/v2/health/live").then().statusCode(200).body("live", equalTo(true));
+        given().get("/v2/models/digits").then().statusCode(503).body("error", containsString("no model"));
+        given().get("/api/model").then().statusCode(200).body("loaded", equalTo(false));
+
+        Thread.sleep(3000); // time the service would need to consume
+        try (Admin admin = TopicAdmin.admin(bootstrap)) {
+            var offsets = admin.listConsumerGroupOffsets("mmdigits-inference").partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            assertThat(offsets).as("committed offsets of the inference group before any model").isEmpty();
+        }
+        assertThat(TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")).isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void aReleaseScoresEveryTestSampleOnceAndDeadLettersPoison() throws Exception {
+        KafkaFixtures.send(bootstrap, List.of(
+                KafkaFixtures.poison("flow/test/poison", "not a sample"),
+                jsonRecord("{\"id\":\"flow/test/999\",\"dataset\":\"flow\",\"split\":\"TEST\",\"row_id\":999,\"image\":[1,2,3]}")));
+        Releases.publish(bootstrap, "v1");
+        assertThat(Releases.awaitLoaded("v1", Duration.ofSeconds(30))).isEqualTo("v1");
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
+
+        Map<String, List<Prediction>> predictions = KafkaFixtures.awaitPredictions(bootstrap, "v1", N, Duration.ofSeconds(60));
+        Thread.sleep(1000); // anything more would be a duplicate
+        predictions = KafkaFixtures.predictions(bootstrap, "v1");
+        ReferenceModel ref = Releases.MODELS.get("v1");
+        assertThat(predictions).hasSize(N);
+        for (Sample s : samples()) {
+            List<Prediction> ps = predictions.get(s.getId());
+            assertThat(ps).as(s.getId()).hasSize(1);
+            Prediction p = ps.get(0);
+            double[] expected = ref.forward(KafkaFixtures.image(s), KafkaFixtures.audio(s))[0];
+            assertThat(p.getProbabilitiesCount()).isEqualTo(10);
+            for (int k = 0; k < 10; k++) {
+                assertThat((double) p.getProbabilities(k)).isCloseTo(expected[k], within(1e-5));
+            }
+            assertThat(p.getLabel()).isEqualTo(ref.label(KafkaFixtures.image(s), KafkaFixtures.audio(s)));
+            assertThat(p.getRowId()).isEqualTo(s.getRowId());
+            assertThat(p.getDataset()).isEqualTo(DATASET);
+        }
+
+        Map<String, Embedding> embeddings = new ConcurrentHashMap<>();
+        int count = 0;
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.EMBEDDINGS, "read_committed")) {
+            Embedding e = Embedding.parseFrom(r.value());
+            assertThat(r.key()).isEqualTo(e.getSampleId());
+            if (e.getModelVersion().equals("v1")) {
+                embeddings.put(e.getSampleId(), e);
+                count++;
+            }
+        }
+        assertThat(count).isEqualTo(N);
+        for (Sample s : samples()) {
+            Embedding e = embeddings.get(s.getId());
+            double[] h = ref.forward(KafkaFixtures.image(s), KafkaFixtures.audio(s))[1];
+            assertThat(e.getVectorCount()).isEqualTo(ReferenceModel.D);
+            for (int j = 0; j < h.length; j++) {
+                assertThat((double) e.getVector(j)).isCloseTo(h[j], within(1e-4));
+            }
+            assertThat(e.hasTrueLabel()).isEqualTo(s.hasLabel());
+            if (s.hasLabel()) {
+                assertThat(e.getTrueLabel()).isEqualTo(s.getLabel());
+            }
+            assertThat(e.getPredictedLabel()).isEqualTo(predictions.get(s.getId()).get(0).getLabel());
+        }
+
+        List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed");
+        assertThat(dead).extracting(ConsumerRecord::key).contains("flow/test/poison", "flow/test/999");
+        for (ConsumerRecord<String, byte[]> d : dead) {
+            String reason = DeadLetters.reason(d.headers());
+            if (d.key().equals("flow/test/poison")) {
+                assertThat(reason).contains("undecodable Sample");
+                assertThat(new String(d.value())).isEqualTo("not a sample");
+            } else if (d.key().equals("flow/test/999")) {
+                assertThat(reason).contains("image").contains("784");
+            }
+            assertThat(new String(d.headers().lastHeader(DeadLetters.TOPIC).value())).isEqualTo(Topics.SAMPLES_TEST);
+        }
+        // the poison did not stop the consumer: a sample sent after it is scored too
+        Sample late = KafkaFixtures.sample(DATASET, N, true);
+        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.record(late)));
+        KafkaFixtures.awaitPredictions(bootstrap, "v1", N + 1, Duration.ofSeconds(30));
+    }
+
+    @Test
+    @Order(3)
+    void aNewReleaseSwapsUnderLoadWithoutAFailedRequestAndRescoresTheSplit() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ObjectMapper json = new ObjectMapper();
+        Sample probe = KafkaFixtures.sample("probe", 1, true);
+        String body = "{\"image\":" + json.writeValueAsString(KafkaFixtures.image(probe)) + ",\"audio\":"
+                + json.writeValueAsString(KafkaFixtures.audio(probe)) + "}";
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger ok = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Set<String> versions = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        for (int t = 0; t < 8; t++) {
+            pool.submit(() -> {
+                while (!stop.get()) {
+                    try {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "api/predictions"))
+                                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 200) {
+                            failures.add(r.statusCode() + " " + r.body());
+                            continue;
+                        }
+                        JsonNode n = json.readTree(r.body());
+                        String v = n.get("modelVersion").asText();
+                        versions.add(v);
+                        double[] expected = Releases.MODELS.get(v).forward(KafkaFixtures.image(probe), KafkaFixtures.audio(probe))[0];
+                        for (int k = 0; k < 10; k++) {
+                            if (Math.abs(n.get("probabilities").get(k).asDouble() - expected[k]) > 1e-5) {
+                                failures.add("version " + v + " answered probabilities of another model: " + n.get("probabilities"));
+                            }
+                        }
+                        ok.incrementAndGet();
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+        }
+        Thread.sleep(1000);
+        Releases.publish(bootstrap, "v2");
+        Releases.awaitLoaded("v2", Duration.ofSeconds(30));
+        Thread.sleep(1000);
+        stop.set(true);
+        pool.shutdown();
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(failures).as("failed requests during the swap").isEmpty();
+        assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
+        assertThat(ok.get()).isGreaterThan(50);
+
+        // v2 scores the whole split again, each sample once
+        Map<String, List<Prediction>> v2 = KafkaFixtures.awaitPredictions(bootstrap, "v2", N + 1, Duration.ofSeconds(60));
+        Thread.sleep(1000);
+        v2 = KafkaFixtures.predictions(bootstrap, "v2");
+        assertThat(v2).hasSize(N + 1);
+        assertThat(v2.values()).allSatisfy(ps -> assertThat(ps).hasSize(1));
+        ReferenceModel ref = Releases.MODELS.get("v2");
+        for (Sample s : samples()) {
+            Prediction p = v2.get(s.getId()).get(0);
+            assertThat((double) p.getProbabilities(3)).isCloseTo(ref.forward(KafkaFixtures.image(s), KafkaFixtures.audio(s))[0][3],
+                    within(1e-5));
+        }
+        // an older release arriving late does not replace the newer model
+        Releases.publish(bootstrap, "v1");
+        Thread.sleep(1500);
+        given().get("/api/model").then().body("version", equalTo("v2"));
+    }
+
+    static ProducerRecord<String, byte[]> jsonRecord(String json) {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.SAMPLES_TEST, "flow/test/999", json.getBytes());
+        r.headers().add("content-type", "application/json".getBytes());
+        return r;
+    }
+
+    static String zeros(int n) {
+        return java.util.Arrays.toString(new float[n]);
+    }
+}
