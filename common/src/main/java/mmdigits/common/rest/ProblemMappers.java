@@ -72,6 +72,15 @@ public final class ProblemMappers {
         }
     }
 
+    /** Wins over Quarkus REST's built-in mapper for this type, whose body is not the problem format. */
+    @Provider
+    public static class MismatchedInputMapper implements ExceptionMapper<com.fasterxml.jackson.databind.exc.MismatchedInputException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            return response(jsonProblem(e, null));
+        }
+    }
+
     @Provider
     public static class WebApplicationMapper implements ExceptionMapper<WebApplicationException> {
         @Override
