@@ -1,0 +1,109 @@
+package mmdigits.inference.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import mmdigits.inference.Instance;
+import mmdigits.inference.ReferenceModel;
+import mmdigits.inference.config.InferenceConfig;
+
+class MicroBatcherTest {
+
+    static InferenceConfig config(Map<String, String> values) {
+        SmallRyeConfig c = new SmallRyeConfigBuilder().withMapping(InferenceConfig.class)
+                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter()).withDefaultValues(values).build();
+        return c.getConfigMapping(InferenceConfig.class);
+    }
+
+    @Test
+    void concurrentRequestsShareCallsAndEachGetsItsOwnRows() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        InferenceConfig config = config(Map.of("inference.batch.max-size", "16", "inference.batch.max-wait", "20ms"));
+        ModelRegistry registry = new ModelRegistry(config, meters);
+        ReferenceModel ref = new ReferenceModel(5);
+        assertThat(registry.load(ref.release("v1", 1))).isTrue();
+        MicroBatcher batcher = new MicroBatcher(registry, config, meters);
+        try {
+            Random r = new Random(3);
+            int n = 64;
+            List<Instance> xs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                float[][] s = ReferenceModel.sample(r);
+                xs.add(new Instance(s[0], i % 4 == 0 ? null : s[1]));
+            }
+            CountDownLatch start = new CountDownLatch(1);
+            List<CompletableFuture<Scores>> futures = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                CompletableFuture<Scores> f = new CompletableFuture<>();
+                futures.add(f);
+                Instance x = xs.get(i);
+                Thread t = new Thread(() -> {
+                    try {
+                        start.await();
+                        batcher.submit(List.of(x)).whenComplete((s, e) -> {
+                            if (e != null) {
+                                f.completeExceptionally(e);
+                            } else {
+                                f.complete(s);
+                            }
+                        });
+                    } catch (InterruptedException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+                t.start();
+                threads.add(t);
+            }
+            start.countDown();
+            for (int i = 0; i < n; i++) {
+                Scores s = futures.get(i).get(10, TimeUnit.SECONDS);
+                assertThat(s.n()).isEqualTo(1);
+                double[] expected = ref.forward(xs.get(i).image(), xs.get(i).audio())[0];
+                for (int k = 0; k < 10; k++) {
+                    assertThat((double) s.probabilities(0)[k]).isCloseTo(expected[k], org.assertj.core.api.Assertions.within(1e-5));
+                }
+            }
+            var summary = meters.get("digits.batch.size").summary();
+            assertThat(summary.totalAmount()).isEqualTo(n);
+            assertThat(summary.count()).as("ONNX Runtime calls for %d concurrent requests", n).isLessThan(n);
+            assertThat(summary.max()).isLessThanOrEqualTo(16);
+
+            // a request larger than the batch size runs on its own, rows in order
+            Scores big = batcher.submit(xs.subList(0, 40)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(big.n()).isEqualTo(40);
+            assertThat(big.label(39)).isEqualTo(ref.label(xs.get(39).image(), xs.get(39).audio()));
+        } finally {
+            batcher.stop();
+            registry.close();
+        }
+    }
+
+    @Test
+    void withoutAModelARequestFailsAtOnce() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        InferenceConfig config = config(Map.of());
+        ModelRegistry registry = new ModelRegistry(config, meters);
+        MicroBatcher batcher = new MicroBatcher(registry, config, meters);
+        try {
+            assertThatThrownBy(() -> batcher.submit(List.of(new Instance(new float[784], null))).toCompletableFuture().get())
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NoModelException.class);
+        } finally {
+            batcher.stop();
+        }
+    }
+}
