@@ -1,0 +1,402 @@
+package mmdigits.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import com.google.protobuf.ByteString;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.SampleDeserializer;
+import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.proto.Embedding;
+import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.proto.Prediction;
+import mmdigits.common.proto.Sample;
+import mmdigits.common.proto.Split;
+import mmdigits.common.sample.Dimensions;
+import mmdigits.common.seed.SeedSplit;
+import mmdigits.localkafka.BrokerProcess;
+
+/**
+ * Inference throughput, side by side in one run on one local broker: raw ONNX Runtime (batch 1 and
+ * 64) in this JVM; the inference-service over HTTP (single samples at concurrency 1 and 32 next to
+ * its echo endpoint with the same body; batches of 64 next to raw batch 64; latency percentiles);
+ * the test-stream scorer next to a consume-and-produce pass-through of the same records.
+ *
+ * <pre>
+ * bench/inference.sh [--model out/model.onnx] [--data data/demo] [--seconds 5]
+ * </pre>
+ */
+public final class InferenceBench {
+    static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(".").toAbsolutePath().normalize();
+        Path model = root.resolve("out/model.onnx");
+        Path data = root.resolve("data/demo");
+        int seconds = 5;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--model" -> model = Path.of(args[++i]).toAbsolutePath();
+                case "--data" -> data = Path.of(args[++i]).toAbsolutePath();
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (!Files.exists(model)) {
+            throw new IllegalArgumentException(model + " is missing: run ./digits run first (it writes out/model.onnx)");
+        }
+        if (!Files.exists(data.resolve("x_test_wr.npy"))) {
+            throw new IllegalArgumentException(data + " has no test split: run ./digits demo-data first");
+        }
+        byte[] onnx = Files.readAllBytes(model);
+        List<Sample> samples = new ArrayList<>();
+        try (SeedSplit test = SeedSplit.open(data, Split.TEST, n -> { })) {
+            for (long i = 0; i < test.rows(); i++) {
+                samples.add(test.sample("bench", i));
+            }
+        }
+        float[] blank = new float[Dimensions.AUDIO];
+        try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, n -> { })) {
+            long n = Math.min(train.rows(), 10_000);
+            for (long i = 0; i < n; i++) {
+                Sample s = train.sample("bench", i);
+                for (int j = 0; j < blank.length; j++) {
+                    blank[j] += s.getAudio(j) / n;
+                }
+            }
+        }
+        System.out.printf("model %s (%,d bytes), %,d test samples from %s, %d s per measurement%n", model, onnx.length, samples.size(), data,
+                seconds);
+        Map<String, Double> r = new java.util.LinkedHashMap<>();
+
+        // --- raw ONNX Runtime, the service's session settings ---
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.setIntraOpNumThreads(1);
+            o.setInterOpNumThreads(1);
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try (OrtSession session = env.createSession(onnx, o)) {
+                r.put("raw_batch1_samples_per_s", raw(env, session, samples, 1, seconds));
+                r.put("raw_batch64_samples_per_s", raw(env, session, samples, 64, seconds));
+            }
+        }
+
+        Path work = Files.createDirectories(root.resolve("out/bench/inference"));
+        Path kafkaDir = Files.createTempDirectory("bench-kafka");
+        BrokerProcess broker = BrokerProcess.start(kafkaDir);
+        Process service = null;
+        try {
+            String bootstrap = broker.bootstrapServers();
+            TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(60));
+            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES, ProducerConfig.LINGER_MS_CONFIG, 5,
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer())) {
+                for (Sample s : samples) {
+                    p.send(new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray()));
+                }
+                ModelRelease.Builder release = ModelRelease.newBuilder().setName("digits").setVersion("bench").setCreatedMs(System.currentTimeMillis())
+                        .setDataset("bench").setOnnx(ByteString.copyFrom(onnx));
+                for (float v : blank) {
+                    release.addBlankAudio(v);
+                }
+                p.send(new ProducerRecord<>(Topics.MODELS, "digits", release.build().toByteArray())).get();
+            }
+
+            // --- the stream: the service scores the backlog as soon as the model is loaded ---
+            int port = BrokerProcess.freePort();
+            service = Services.start(root, "inference-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                    "INFERENCE_HTTP_ECHO_ENABLED", "true"), work.resolve("inference-service.log"));
+            double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
+            double passThrough = passThrough(bootstrap, samples.size());
+            r.put("stream_samples_per_s", stream);
+            r.put("passthrough_samples_per_s", passThrough);
+
+            // --- HTTP ---
+            String base = "http://127.0.0.1:" + port;
+            List<String> single = new ArrayList<>();
+            for (int i = 0; i < 256; i++) {
+                single.add(json(samples.get(i)));
+            }
+            List<String> batches = new ArrayList<>();
+            for (int b = 0; b < 8; b++) {
+                StringBuilder sb = new StringBuilder("{\"instances\":[");
+                for (int i = 0; i < 64; i++) {
+                    sb.append(i > 0 ? "," : "").append(json(samples.get(b * 64 + i)));
+                }
+                batches.add(sb.append("]}").toString());
+            }
+            load(base + "/api/predictions", single, 8, 2); // warm-up of both paths
+            load(base + "/api/echo", single, 8, 2);
+            for (int c : new int[] {1, 32}) {
+                // ABBA order, so that warm-up and drift hit both endpoints alike
+                Load echo = load(base + "/api/echo", single, c, seconds);
+                Load pred = load(base + "/api/predictions", single, c, seconds).plus(load(base + "/api/predictions", single, c, seconds));
+                echo = echo.plus(load(base + "/api/echo", single, c, seconds));
+                r.put("http_echo_c" + c + "_per_s", echo.rate());
+                r.put("http_predict_c" + c + "_per_s", pred.rate());
+                if (c == 1) {
+                    r.put("http_predict_c1_p50_ms", pred.percentile(50));
+                    r.put("http_predict_c1_p99_ms", pred.percentile(99));
+                    r.put("http_echo_c1_p50_ms", echo.percentile(50));
+                    r.put("http_echo_c1_p99_ms", echo.percentile(99));
+                }
+            }
+            Load batched = load(base + "/api/predictions", batches, 4, seconds);
+            r.put("http_batch64_samples_per_s", batched.rate() * 64);
+        } finally {
+            Services.stop(service);
+            broker.close();
+        }
+
+        System.out.println();
+        r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-32s %12.2f%n", k, v));
+        System.out.println();
+        ratio("HTTP single, concurrency 1 ÷ echo", r.get("http_predict_c1_per_s"), r.get("http_echo_c1_per_s"));
+        ratio("HTTP single, concurrency 32 ÷ echo", r.get("http_predict_c32_per_s"), r.get("http_echo_c32_per_s"));
+        ratio("HTTP concurrency 32 ÷ raw batch 1", r.get("http_predict_c32_per_s"), r.get("raw_batch1_samples_per_s"));
+        ratio("HTTP batch 64 ÷ raw batch 64", r.get("http_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
+        ratio("stream scoring ÷ pass-through", r.get("stream_samples_per_s"), r.get("passthrough_samples_per_s"));
+        Files.writeString(work.resolve("results.json"), new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                .writeValueAsString(r));
+        System.out.println("results: " + work.resolve("results.json"));
+    }
+
+    static void ratio(String what, double a, double b) {
+        System.out.printf(Locale.ROOT, "ratio %-36s %.2f%n", what, a / b);
+    }
+
+    static String json(Sample s) {
+        StringBuilder sb = new StringBuilder("{\"image\":[");
+        for (int i = 0; i < s.getImageCount(); i++) {
+            sb.append(i > 0 ? "," : "").append(s.getImage(i));
+        }
+        sb.append("],\"audio\":[");
+        for (int i = 0; i < s.getAudioCount(); i++) {
+            sb.append(i > 0 ? "," : "").append(s.getAudio(i));
+        }
+        return sb.append("]}").toString();
+    }
+
+    static double raw(OrtEnvironment env, OrtSession session, List<Sample> samples, int batch, int seconds) throws Exception {
+        float[] image = new float[batch * Dimensions.IMAGE];
+        float[] audio = new float[batch * Dimensions.AUDIO];
+        for (int i = 0; i < batch; i++) {
+            Sample s = samples.get(i);
+            for (int j = 0; j < Dimensions.IMAGE; j++) {
+                image[i * Dimensions.IMAGE + j] = s.getImage(j);
+            }
+            for (int j = 0; j < Dimensions.AUDIO; j++) {
+                audio[i * Dimensions.AUDIO + j] = s.getAudio(j);
+            }
+        }
+        long calls = 0;
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        while (System.nanoTime() < end || calls < 10) {
+            try (OnnxTensor a = OnnxTensor.createTensor(env, direct(image), new long[] {batch, Dimensions.IMAGE});
+                    OnnxTensor b = OnnxTensor.createTensor(env, direct(audio), new long[] {batch, Dimensions.AUDIO});
+                    OrtSession.Result res = session.run(Map.of("image", a, "audio", b))) {
+                ((OnnxTensor) res.get("probabilities").get()).getFloatBuffer();
+            }
+            calls++;
+        }
+        return calls * batch / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static FloatBuffer direct(float[] v) {
+        FloatBuffer fb = ByteBuffer.allocateDirect(v.length * 4).order(NATIVE).asFloatBuffer();
+        fb.put(v).rewind();
+        return fb;
+    }
+
+    record Load(long requests, double seconds, long[] latenciesNanos) {
+        double rate() {
+            return requests / seconds;
+        }
+
+        Load plus(Load o) {
+            long[] all = Arrays.copyOf(latenciesNanos, latenciesNanos.length + o.latenciesNanos.length);
+            System.arraycopy(o.latenciesNanos, 0, all, latenciesNanos.length, o.latenciesNanos.length);
+            return new Load(requests + o.requests, seconds + o.seconds, all);
+        }
+
+        double percentile(double p) {
+            long[] l = latenciesNanos.clone();
+            Arrays.sort(l);
+            return l.length == 0 ? Double.NaN : l[(int) Math.min(l.length - 1, Math.ceil(p / 100.0 * l.length) - 1)] / 1e6;
+        }
+    }
+
+    /** {@code concurrency} clients each sending one request after the other for the given time. */
+    static Load load(String url, List<String> bodies, int concurrency, int seconds) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(2)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong count = new AtomicLong();
+        List<Future<List<Long>>> futures = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < concurrency; c++) {
+            final int offset = c;
+            futures.add(pool.submit(() -> {
+                List<Long> lat = new ArrayList<>();
+                int i = offset;
+                while (!stop.get()) {
+                    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i++ % bodies.size()))).build();
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+                    if (res.statusCode() != 200) {
+                        throw new IllegalStateException(url + " answered " + res.statusCode() + ": " + res.body());
+                    }
+                    lat.add(System.nanoTime() - t0);
+                    count.incrementAndGet();
+                }
+                return lat;
+            }));
+        }
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        List<Long> all = new ArrayList<>();
+        for (Future<List<Long>> f : futures) {
+            all.addAll(f.get(60, TimeUnit.SECONDS));
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        return new Load(count.get(), elapsed, all.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /** Records per second on a topic, first to last record timestamp, once n records are there. */
+    static double streamRate(String bootstrap, String topic, int n) throws Exception {
+        try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-watch-" + topic)) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long first = Long.MAX_VALUE;
+            long last = 0;
+            int seen = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (seen < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    first = Math.min(first, r.timestamp());
+                    last = Math.max(last, r.timestamp());
+                    seen++;
+                }
+            }
+            if (seen < n) {
+                throw new IllegalStateException("only " + seen + " of " + n + " records on " + topic);
+            }
+            System.out.printf("%s: %,d records in %.2f s%n", topic, seen, (last - first) / 1000.0);
+            return seen / Math.max(0.001, (last - first) / 1000.0);
+        }
+    }
+
+    static KafkaConsumer<String, byte[]> consumer(String bootstrap, String group) {
+        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 256,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * The scorer's loop without the model: read_committed consumer, decode and validate each Sample,
+     * produce a prediction and an embedding of the same sizes (zeros), wait for acks, commit.
+     */
+    static double passThrough(String bootstrap, int n) throws Exception {
+        String predictions = "bench.passthrough.predictions";
+        String embeddings = "bench.passthrough.embeddings";
+        try (var admin = TopicAdmin.admin(bootstrap)) { // the same partitions as the real output topics
+            TopicAdmin.ensureTopics(admin, List.of(new Topics.Spec(predictions, 4, Map.of()), new Topics.Spec(embeddings, 4, Map.of())),
+                    Duration.ofSeconds(30));
+        }
+        SampleDeserializer decoder = new SampleDeserializer();
+        float[] probs = new float[10];
+        float[] vector = new float[128];
+        int done = 0;
+        long start = 0;
+        try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-passthrough");
+                KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
+                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+                        new StringSerializer(), new ByteArraySerializer())) {
+            c.subscribe(List.of(Topics.SAMPLES_TEST));
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (done < n && System.nanoTime() < deadline) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                if (start == 0) {
+                    start = System.nanoTime();
+                }
+                List<Future<?>> sends = new ArrayList<>();
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
+                    Prediction.Builder pb = Prediction.newBuilder().setSampleId(s.getId()).setDataset(s.getDataset()).setRowId(s.getRowId())
+                            .setModelVersion("bench");
+                    for (float v : probs) {
+                        pb.addProbabilities(v);
+                    }
+                    Embedding.Builder eb = Embedding.newBuilder().setSampleId(s.getId()).setDataset(s.getDataset()).setRowId(s.getRowId())
+                            .setModelVersion("bench");
+                    for (float v : vector) {
+                        eb.addVector(v);
+                    }
+                    sends.add(p.send(new ProducerRecord<>(predictions, s.getId(), pb.build().toByteArray())));
+                    sends.add(p.send(new ProducerRecord<>(embeddings, s.getId(), eb.build().toByteArray())));
+                }
+                p.flush();
+                for (Future<?> f : sends) {
+                    f.get();
+                }
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (TopicPartition tp : records.partitions()) {
+                    var rs = records.records(tp);
+                    offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+                }
+                c.commitSync(offsets);
+                done += records.count();
+            }
+        }
+        double s = (System.nanoTime() - start) / 1e9;
+        System.out.printf("pass-through: %,d records in %.2f s%n", done, s);
+        return done / s;
+    }
+}
