@@ -160,7 +160,9 @@ class TsneTest {
         for (int i = 0; i < exact.length; i++) {
             assertThat(bh[i]).isCloseTo(exact[i], within(1e-9));
         }
-        assertThat(Tsne.sparseKl(sparse, y)).isCloseTo(Tsne.exactKl(dense.dense, y), within(1e-3));
+        // the KL divergence with Z from the same approximation (theta 0.5) is within 1 %
+        double klExact = Tsne.exactKl(dense.dense, y);
+        assertThat(Tsne.sparseKl(sparse, y)).isCloseTo(klExact, within(0.01 * klExact));
     }
 
     @Test
