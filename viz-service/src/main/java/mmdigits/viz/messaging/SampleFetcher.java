@@ -1,0 +1,65 @@
+package mmdigits.viz.messaging;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import mmdigits.common.Topics;
+import mmdigits.common.proto.Sample;
+
+/** Reads particular test samples (their image and MFCC) back from {@code digits.samples.test}. */
+@ApplicationScoped
+public class SampleFetcher {
+    private final String bootstrapServers;
+
+    public SampleFetcher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** The samples with these ids that the topic holds (read to its current end; undecodable ones skipped). */
+    public Map<String, Sample> fetch(Set<String> ids) {
+        Map<String, Sample> out = new HashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-viz-samples",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(Topics.SAMPLES_TEST, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(Topics.SAMPLES_TEST, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (out.size() < ids.size() && parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && ids.contains(r.key()) && r.value() != null) {
+                        try {
+                            Sample s = Sample.parseFrom(r.value());
+                            out.put(s.getId(), s);
+                        } catch (Exception e) {
+                            // JSON-form or broken records: the grid shows the sample without its picture
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
