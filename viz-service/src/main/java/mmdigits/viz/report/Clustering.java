@@ -12,11 +12,11 @@ import org.apache.commons.math3.ml.distance.EuclideanDistance;
 import org.apache.commons.math3.random.JDKRandomGenerator;
 
 /** K-means with k-means++ starts and restarts (Apache Commons Math), seeded: one cluster id per point. */
-final class Clustering {
+public final class Clustering {
     private Clustering() {
     }
 
-    static int[] kmeans(double[][] x, int k, int restarts, int maxIterations, long seed) {
+    public static int[] kmeans(double[][] x, int k, int restarts, int maxIterations, long seed) {
         List<DoublePoint> points = new ArrayList<>(x.length);
         Map<DoublePoint, Integer> index = new IdentityHashMap<>();
         for (int i = 0; i < x.length; i++) {
