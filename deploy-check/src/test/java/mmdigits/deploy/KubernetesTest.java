@@ -1,0 +1,235 @@
+package mmdigits.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import mmdigits.common.Topics;
+
+/**
+ * deploy/, checked without a cluster: {@code kubectl kustomize} renders every overlay; every document
+ * parses into the fabric8 model with no unknown field; selectors match pod labels; probes use the
+ * services' health paths and ports; environment names are settings of the services; the Strimzi
+ * topics are the project's topics; non-root with a read-only root filesystem.
+ */
+class KubernetesTest {
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    static final Map<String, Class<?>> TYPED = Map.of("Deployment", Deployment.class, "Service", Service.class, "ConfigMap",
+            ConfigMap.class, "PersistentVolumeClaim", PersistentVolumeClaim.class, "Job", Job.class, "HorizontalPodAutoscaler",
+            HorizontalPodAutoscaler.class, "PodDisruptionBudget", PodDisruptionBudget.class);
+
+    static List<JsonNode> render(String overlay) throws Exception {
+        Process p = new ProcessBuilder("kubectl", "kustomize", "deploy/overlays/" + overlay).directory(ServiceConfig.root().toFile())
+                .redirectErrorStream(false).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("kubectl kustomize %s: %s", overlay, err).isZero();
+        List<JsonNode> docs = new ArrayList<>();
+        try (JsonParser parser = YAML.getFactory().createParser(out)) {
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(d -> {
+                if (d != null && !d.isNull() && !d.isEmpty()) {
+                    docs.add(d);
+                }
+            });
+        }
+        return docs;
+    }
+
+    /** Fails on any field the typed model did not know (fabric8 keeps them in additionalProperties). */
+    static void assertNoUnknownFields(Object o, String path, Map<Object, Boolean> seen) throws IllegalAccessException {
+        if (o == null || seen.containsKey(o)) {
+            return;
+        }
+        if (o instanceof Collection<?> c) {
+            int i = 0;
+            for (Object e : c) {
+                assertNoUnknownFields(e, path + "[" + i++ + "]", seen);
+            }
+            return;
+        }
+        if (o instanceof Map<?, ?> m) {
+            for (var e : m.entrySet()) {
+                assertNoUnknownFields(e.getValue(), path + "." + e.getKey(), seen);
+            }
+            return;
+        }
+        if (!o.getClass().getName().startsWith("io.fabric8.")) {
+            return;
+        }
+        seen.put(o, true);
+        for (Class<?> c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) {
+                    continue;
+                }
+                f.setAccessible(true);
+                Object v = f.get(o);
+                if (f.getName().equals("additionalProperties")) {
+                    assertThat((Map<?, ?>) v).as("unknown fields at %s (%s)", path, c.getSimpleName()).isNullOrEmpty();
+                } else {
+                    assertNoUnknownFields(v, path + "." + f.getName(), seen);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "production", "gpu"})
+    void everyOverlayRendersIntoValidConsistentDocuments(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        Map<String, List<Object>> typed = new HashMap<>();
+        List<JsonNode> topics = new ArrayList<>();
+        for (JsonNode d : docs) {
+            String kind = d.get("kind").asText();
+            Class<?> cls = TYPED.get(kind);
+            if (cls != null) {
+                Object o = YAML.treeToValue(d, cls);
+                assertNoUnknownFields(o, kind + "/" + d.at("/metadata/name").asText(), new IdentityHashMap<>());
+                typed.computeIfAbsent(kind, k -> new ArrayList<>()).add(o);
+            } else if (kind.equals("KafkaTopic")) {
+                topics.add(d);
+            } else {
+                assertThat(kind).as("a kind this check knows").isIn("Kafka", "KafkaNodePool");
+                assertThat(d.get("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
+            }
+        }
+        Map<String, ServiceConfig> services = ServiceConfig.all();
+        ConfigMap config = (ConfigMap) typed.get("ConfigMap").get(0);
+        Set<String> pvcs = typed.get("PersistentVolumeClaim").stream().map(p -> ((PersistentVolumeClaim) p).getMetadata().getName())
+                .collect(Collectors.toSet());
+        List<Deployment> deployments = typed.get("Deployment").stream().map(Deployment.class::cast).toList();
+        assertThat(deployments).extracting(d -> d.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(services.keySet());
+
+        for (Deployment d : deployments) {
+            String name = d.getMetadata().getName();
+            ServiceConfig sc = services.get(name);
+            Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+            assertThat(podLabels).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+            PodSpec pod = d.getSpec().getTemplate().getSpec();
+            assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(name).isTrue();
+            Container c = pod.getContainers().get(0);
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(name).isTrue();
+            assertThat(c.getPorts().get(0).getContainerPort()).as(name).isEqualTo(sc.port());
+            for (Probe probe : List.of(c.getLivenessProbe(), c.getReadinessProbe())) {
+                assertThat(probe.getHttpGet().getPath()).as(name).isIn("/q/health/live", "/q/health/ready");
+                assertThat(probe.getHttpGet().getPort().getIntVal()).as(name).isEqualTo(sc.port());
+            }
+            checkEnv(name, sc, c, config);
+            assertThat(c.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo(config.getMetadata().getName());
+            for (Volume v : pod.getVolumes()) {
+                if (v.getPersistentVolumeClaim() != null) {
+                    assertThat(pvcs).contains(v.getPersistentVolumeClaim().getClaimName());
+                }
+            }
+        }
+        for (Object o : typed.get("Service")) {
+            Service s = (Service) o;
+            Deployment target = deployments.stream().filter(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                    .containsAll(s.getSpec().getSelector().entrySet())).findFirst().orElse(null);
+            assertThat(target).as("pods selected by service %s", s.getMetadata().getName()).isNotNull();
+            String portName = s.getSpec().getPorts().get(0).getTargetPort().getStrVal();
+            assertThat(target.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts()).extracting(p -> p.getName())
+                    .contains(portName);
+            assertThat(s.getSpec().getPorts().get(0).getPort()).isEqualTo(services.get(target.getMetadata().getName()).port());
+        }
+        Job job = (Job) typed.get("Job").get(0);
+        checkEnv("ingest Job", services.get("ingest-service"), job.getSpec().getTemplate().getSpec().getContainers().get(0), config);
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName)
+                .contains("INGEST_EXIT_AFTER_STARTUP_JOB", "INGEST_DATA_DIR");
+        for (Object o : typed.getOrDefault("PodDisruptionBudget", List.of())) {
+            PodDisruptionBudget pdb = (PodDisruptionBudget) o;
+            assertThat(deployments).anySatisfy(d -> assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                    .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels()));
+        }
+        for (Object o : typed.getOrDefault("HorizontalPodAutoscaler", List.of())) {
+            HorizontalPodAutoscaler hpa = (HorizontalPodAutoscaler) o;
+            assertThat(deployments).extracting(d -> d.getMetadata().getName()).contains(hpa.getSpec().getScaleTargetRef().getName());
+        }
+
+        // Strimzi: the project's topics, exactly
+        assertThat(topics).hasSize(Topics.ALL.size());
+        for (Topics.Spec spec : Topics.ALL) {
+            JsonNode t = topics.stream().filter(n -> n.at("/spec/topicName").asText().equals(spec.name())).findFirst().orElse(null);
+            assertThat(t).as(spec.name()).isNotNull();
+            assertThat(t.at("/spec/partitions").asInt()).as(spec.name()).isEqualTo(spec.partitions());
+            Map<String, String> cfg = new HashMap<>();
+            t.at("/spec/config").fields().forEachRemaining(e -> cfg.put(e.getKey(), e.getValue().asText()));
+            assertThat(cfg).as(spec.name()).isEqualTo(spec.configs());
+            assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("digits");
+        }
+        JsonNode kafka = docs.stream().filter(d -> d.get("kind").asText().equals("Kafka")).findFirst().orElseThrow();
+        assertThat(kafka.at("/metadata/annotations/strimzi.io~1kraft").asText()).isEqualTo("enabled");
+        assertThat(kafka.at("/metadata/annotations/strimzi.io~1node-pools").asText()).isEqualTo("enabled");
+        String client = org.apache.kafka.common.utils.AppInfoParser.getVersion();
+        assertThat(kafka.at("/spec/kafka/version").asText().split("\\.")[0]).isEqualTo(client.split("\\.")[0]);
+        assertThat(config.getData().get("KAFKA_BOOTSTRAP_SERVERS"))
+                .isEqualTo(kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt());
+        JsonNode pool = docs.stream().filter(d -> d.get("kind").asText().equals("KafkaNodePool")).findFirst().orElseThrow();
+        assertThat(pool.at("/spec/roles").toString()).contains("controller").contains("broker");
+    }
+
+    static void checkEnv(String what, ServiceConfig sc, Container c, ConfigMap config) {
+        for (EnvVar e : c.getEnv()) {
+            assertThat(sc.readsEnv(e.getName())).as("%s: %s is not a setting of %s", what, e.getName(), sc.name()).isTrue();
+        }
+        for (String key : config.getData().keySet()) {
+            assertThat(sc.readsEnv(key)).as("ConfigMap key %s is not a setting of %s", key, sc.name()).isTrue();
+        }
+        assertThat(config.getData()).containsEntry("ORT_DISABLE_TELEMETRY", "1").containsEntry("OPT_OUT_TRACKING", "true");
+        assertThat(config.getData().get("JAVA_OPTS")).contains("-Dai.djl.offline=true");
+    }
+
+    @Test
+    void productionScalesInferenceAndSetsResourcesGpuReservesAGpu() throws Exception {
+        List<JsonNode> prod = render("production");
+        assertThat(prod).anySatisfy(d -> {
+            assertThat(d.get("kind").asText()).isEqualTo("HorizontalPodAutoscaler");
+            assertThat(d.at("/spec/scaleTargetRef/name").asText()).isEqualTo("inference-service");
+        });
+        for (JsonNode d : prod) {
+            if (d.get("kind").asText().equals("Deployment")) {
+                assertThat(d.at("/spec/template/spec/containers/0/resources/limits/memory").asText()).as(d.at("/metadata/name").asText())
+                        .isNotEmpty();
+            }
+        }
+        JsonNode trainer = render("gpu").stream().filter(d -> d.get("kind").asText().equals("Deployment")
+                && d.at("/metadata/name").asText().equals("trainer-service")).findFirst().orElseThrow();
+        assertThat(trainer.at("/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu").asText()).isEqualTo("1");
+        assertThat(trainer.at("/spec/template/spec/containers/0/image").asText()).endsWith(":0.1.0-gpu");
+        JsonNode local = render("local").stream().filter(d -> d.get("kind").asText().equals("Deployment")
+                && d.at("/metadata/name").asText().equals("inference-service")).findFirst().orElseThrow();
+        assertThat(local.at("/spec/replicas").asInt()).isEqualTo(1);
+    }
+}
