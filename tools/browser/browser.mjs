@@ -24,3 +24,16 @@ export function watch(page) {
   page.on('requestfailed', (r) => problems.push('request failed: ' + r.url() + ' ' + (r.failure() || {}).errorText));
   return problems;
 }
+
+/** Counts the pixels of a canvas that are bright (mode "bright": red > 128) or not white (mode "ink"). */
+export async function canvasPixels(page, id, mode) {
+  return page.evaluate(([canvasId, m]) => {
+    const c = document.getElementById(canvasId);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (m === 'bright' ? d[i] > 128 : (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
+    }
+    return n;
+  }, [id, mode]);
+}

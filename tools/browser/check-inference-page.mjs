@@ -1,7 +1,7 @@
 // node check-inference-page.mjs <base-url> <screenshot.png>
 // Opens the inference service's page, draws a stroke, records from the (fake) microphone, predicts,
 // and prints a JSON summary; exits 1 when anything failed.
-import { launch, watch } from './browser.mjs';
+import { canvasPixels, launch, watch } from './browser.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
 const browser = await launch();
@@ -22,13 +22,7 @@ try {
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.2 + 0.6 * i / 12));
   }
   await page.mouse.up();
-  out.inkPixels = await page.evaluate(() => {
-    const c = document.getElementById('pad');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++;
-    return n;
-  });
+  out.inkPixels = await canvasPixels(page, 'pad', 'bright');
 
   // image alone
   await page.click('#predict');

@@ -1,7 +1,7 @@
 // node check-report-page.mjs <report-url> <screenshot.png>
 // Opens a viz report, checks that every picture loaded and the interactive t-SNE view draws and
 // answers hovering; prints a JSON summary; exits 1 when anything failed.
-import { launch, watch } from './browser.mjs';
+import { canvasPixels, launch, watch } from './browser.mjs';
 
 const [url, screenshot] = process.argv.slice(2);
 const browser = await launch();
@@ -14,13 +14,7 @@ try {
   out.images = await page.evaluate(() => Array.from(document.images).map((i) => ({ src: i.getAttribute('src'), width: i.naturalWidth })));
   const broken = out.images.filter((i) => i.width === 0);
   if (out.images.length === 0 || broken.length > 0) out.problems.push('images not rendered: ' + JSON.stringify(broken));
-  out.canvasInk = await page.evaluate(() => {
-    const c = document.getElementById('view');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) n++;
-    return n;
-  });
+  out.canvasInk = await canvasPixels(page, 'view', 'ink');
   if (out.canvasInk < 100) out.problems.push('the t-SNE canvas is empty');
   // hover the first point of the data
   await page.locator('#view').scrollIntoViewIfNeeded();

@@ -117,6 +117,14 @@ record ServiceConfig(String name, int port, Set<String> keys) {
         return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
     }
 
+    static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     boolean readsEnv(String variable) {
         return PROCESS_ENV.contains(variable) || keys.stream().anyMatch(k -> env(k).equals(variable));
     }

@@ -6,14 +6,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -23,6 +22,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.ConsumerLoop;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
@@ -33,66 +33,46 @@ import mmdigits.inference.model.ModelRegistry;
  * the topic to its end first and loads only the newest release (falling back to older ones if the
  * newest cannot be loaded); after that, each newer release as it arrives.
  */
-@ApplicationScoped
-public class ModelReleaseConsumer {
+@Singleton // not proxied: the consumer loop is a base class without a no-args constructor
+public class ModelReleaseConsumer extends ConsumerLoop {
     private final String bootstrapServers;
     private final ModelRegistry registry;
-    private volatile boolean running = true;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
 
     public ModelReleaseConsumer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ModelRegistry registry) {
+        super("model-releases");
         this.bootstrapServers = bootstrapServers;
         this.registry = registry;
     }
 
-    void start(@Observes StartupEvent ignored) {
-        thread = new Thread(this::run, "model-releases");
-        thread.setDaemon(true);
-        thread.start();
+    void onStart(@Observes StartupEvent ignored) {
+        startThread();
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
+    void onShutdown(@Observes ShutdownEvent ignored) {
+        stop();
     }
 
-    private void run() {
-        while (running) {
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-inference-models",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                    ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                    ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8),
-                    new StringDeserializer(), new ByteArrayDeserializer())) {
-                consumer = c;
-                if (!running) {
-                    return;
-                }
-                follow(c);
-            } catch (WakeupException e) {
-                return;
-            } catch (Exception e) {
-                if (!running) {
-                    return;
-                }
-                Log.warnf("reading %s failed (%s); retrying in 2 s", Topics.MODELS, e.getMessage());
-                sleep(2000);
-            } finally {
-                consumer = null;
-            }
-        }
+    @Override
+    protected KafkaConsumer<String, byte[]> createConsumer() {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-inference-models",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8),
+                new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @Override
+    protected void consume(KafkaConsumer<String, byte[]> c) {
+        follow(c);
     }
 
     private void follow(KafkaConsumer<String, byte[]> c) {
         List<TopicPartition> partitions = List.of();
-        while (running && partitions.isEmpty()) {
+        while (running() && partitions.isEmpty()) {
             partitions = c.partitionsFor(Topics.MODELS, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(Topics.MODELS, p.partition())).toList();
             if (partitions.isEmpty()) {
@@ -105,7 +85,7 @@ public class ModelReleaseConsumer {
         Map<TopicPartition, Long> end = c.endOffsets(partitions);
         List<ModelRelease> backlog = new ArrayList<>();
         final List<TopicPartition> assigned = partitions;
-        while (running && assigned.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+        while (running() && assigned.stream().anyMatch(p -> c.position(p) < end.get(p))) {
             for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
                 ModelRelease release = decode(r);
                 if (release != null) {
@@ -126,7 +106,7 @@ public class ModelReleaseConsumer {
             Log.infof("no release of model '%s' on %s yet (%d records read); waiting for one", registry.modelName(), Topics.MODELS,
                     backlog.size());
         }
-        while (running) {
+        while (running()) {
             for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofSeconds(1))) {
                 ModelRelease release = decode(r);
                 if (release != null) {
@@ -156,14 +136,6 @@ public class ModelReleaseConsumer {
             Log.errorf("release %s of model '%s' cannot be loaded, keeping the current model: %s", release.getVersion(), release.getName(),
                     e.getMessage());
             return false;
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -10,7 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,7 +25,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -39,6 +38,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.ConsumerLoop;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Embedding;
@@ -60,21 +60,20 @@ import mmdigits.inference.model.Scores;
  * so the outputs for one version always cover the whole test split. Nothing is consumed before a
  * model is loaded. Records that cannot be decoded go to the dead-letter topic with the reason.
  */
-@ApplicationScoped
-public class TestStreamScorer {
+@Singleton // not proxied: the consumer loop is a base class without a no-args constructor
+public class TestStreamScorer extends ConsumerLoop {
     private final String bootstrapServers;
     private final InferenceConfig config;
     private final ModelRegistry registry;
     private final PredictionMetrics metrics;
     private final Counter deadLetters;
     private final AtomicLong scored = new AtomicLong();
-    private volatile boolean running = true;
-    private volatile KafkaConsumer<String, byte[]> consumer;
     private String alignedVersion;
     private String pollVersion;
 
     public TestStreamScorer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, InferenceConfig config,
             ModelRegistry registry, PredictionMetrics metrics, MeterRegistry meters) {
+        super("test-stream");
         this.bootstrapServers = bootstrapServers;
         this.config = config;
         this.registry = registry;
@@ -88,66 +87,50 @@ public class TestStreamScorer {
         return scored.get();
     }
 
-    void start(@Observes StartupEvent ignored) {
+    void onStart(@Observes StartupEvent ignored) {
         if (!config.stream().enabled()) {
             Log.info("test stream scoring disabled (inference.stream.enabled=false)");
             return;
         }
-        Thread t = new Thread(this::run, "test-stream");
-        t.setDaemon(true);
-        t.start();
+        startThread();
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
+    void onShutdown(@Observes ShutdownEvent ignored) {
+        stop();
     }
 
-    private void run() {
-        boolean announced = false;
-        while (running && registry.current() == null) {
-            if (!announced) {
-                Log.infof("test stream waits for a model before consuming %s", Topics.SAMPLES_TEST);
-                announced = true;
-            }
-            sleep(200);
+    /** Nothing is consumed before a model is loaded. */
+    @Override
+    protected boolean beforeFirstConsumer() throws InterruptedException {
+        if (registry.current() == null) {
+            Log.infof("test stream waits for a model before consuming %s", Topics.SAMPLES_TEST);
         }
-        while (running) {
-            try (KafkaProducer<String, byte[]> producer = producer(); KafkaConsumer<String, byte[]> c = consumer()) {
-                consumer = c;
-                if (!running) {
-                    return;
+        while (running() && registry.current() == null) {
+            Thread.sleep(200);
+        }
+        return running();
+    }
+
+    @Override
+    protected void consume(KafkaConsumer<String, byte[]> c) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            alignedVersion = null;
+            c.subscribe(List.of(Topics.SAMPLES_TEST), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 }
-                alignedVersion = null;
-                c.subscribe(List.of(Topics.SAMPLES_TEST), new ConsumerRebalanceListener() {
-                    @Override
-                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    }
 
-                    @Override
-                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                        align(c, partitions, pollVersion);
-                    }
-                });
-                loop(c, producer);
-            } catch (WakeupException e) {
-                return;
-            } catch (Exception e) {
-                if (!running) {
-                    return;
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    align(c, partitions, pollVersion);
                 }
-                Log.warnf(e, "scoring %s failed; restarting from the last committed offsets in 2 s", Topics.SAMPLES_TEST);
-                sleep(2000);
-            } finally {
-                consumer = null;
-            }
+            });
+            loop(c, producer);
         }
     }
 
-    private KafkaConsumer<String, byte[]> consumer() {
+    @Override
+    protected KafkaConsumer<String, byte[]> createConsumer() {
         return new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, config.stream().groupId(),
@@ -199,7 +182,7 @@ public class TestStreamScorer {
         SampleDeserializer decoder = new SampleDeserializer();
         long lastLog = System.nanoTime();
         long lastCount = scored.get();
-        while (running) {
+        while (running()) {
             // the model of this poll: its version decides where partitions (re)start, even those assigned during the poll
             LoadedModel model = registry.acquire();
             String version = model.version();
@@ -297,13 +280,5 @@ public class TestStreamScorer {
             a[i] = values.get(i);
         }
         return a;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -27,6 +26,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.ConsumerLoop;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
@@ -38,17 +38,16 @@ import mmdigits.viz.report.ReportService;
  * no state of its own: a restart rebuilds it) and keeps following them; undecodable records go to
  * the dead-letter topic. After each batch the report service checks which versions are complete.
  */
-@ApplicationScoped
-public class StreamCollector {
+@Singleton // not proxied: the consumer loop is a base class without a no-args constructor
+public class StreamCollector extends ConsumerLoop {
     private final String bootstrapServers;
     private final Aggregates aggregates;
     private final ReportService reports;
-    private volatile boolean running = true;
-    private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean caughtUp;
 
     public StreamCollector(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, Aggregates aggregates,
             ReportService reports) {
+        super("stream-collector");
         this.bootstrapServers = bootstrapServers;
         this.aggregates = aggregates;
         this.reports = reports;
@@ -59,79 +58,55 @@ public class StreamCollector {
         return caughtUp;
     }
 
-    void start(@Observes StartupEvent ignored) {
-        Thread t = new Thread(this::run, "stream-collector");
-        t.setDaemon(true);
-        t.start();
+    void onStart(@Observes StartupEvent ignored) {
+        startThread();
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
+    void onShutdown(@Observes ShutdownEvent ignored) {
+        stop();
     }
 
-    private void run() {
-        while (running) {
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-viz",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
-                    new StringDeserializer(), new ByteArrayDeserializer());
-                    KafkaProducer<String, byte[]> dlq = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                            ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-viz-dlq"), new StringSerializer(), new ByteArraySerializer())) {
-                consumer = c;
-                if (!running) {
-                    return;
+    @Override
+    protected KafkaConsumer<String, byte[]> createConsumer() {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-viz",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
+                new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @Override
+    protected void consume(KafkaConsumer<String, byte[]> c) throws Exception {
+        try (KafkaProducer<String, byte[]> dlq = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-viz-dlq"), new StringSerializer(), new ByteArraySerializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            while (running() && parts.isEmpty()) {
+                for (String topic : List.of(Topics.EMBEDDINGS, Topics.EVENTS)) {
+                    c.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
                 }
-                List<TopicPartition> parts = new ArrayList<>();
-                while (running && parts.isEmpty()) {
-                    for (String topic : List.of(Topics.EMBEDDINGS, Topics.EVENTS)) {
-                        c.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
-                    }
-                    if (parts.size() < 2) {
-                        parts.clear();
-                        Log.infof("waiting for topics %s and %s", Topics.EMBEDDINGS, Topics.EVENTS);
-                        Thread.sleep(1000);
-                    }
+                if (parts.size() < 2) {
+                    parts.clear();
+                    Log.infof("waiting for topics %s and %s", Topics.EMBEDDINGS, Topics.EVENTS);
+                    Thread.sleep(1000);
                 }
-                c.assign(parts);
-                c.seekToBeginning(parts);
-                Map<TopicPartition, Long> end = c.endOffsets(parts);
-                while (running) {
-                    ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
-                    for (ConsumerRecord<String, byte[]> r : records) {
-                        handle(r, dlq);
-                    }
-                    if (!caughtUp && parts.stream().allMatch(p -> c.position(p) >= end.get(p))) {
-                        caughtUp = true;
-                        Log.infof("read %s and %s to their end: versions %s", Topics.EMBEDDINGS, Topics.EVENTS, aggregates.versions());
-                    }
-                    if (caughtUp) {
-                        reports.checkComplete();
-                    }
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (running()) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    handle(r, dlq);
                 }
-            } catch (WakeupException e) {
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                if (!running) {
-                    return;
+                if (!caughtUp && parts.stream().allMatch(p -> c.position(p) >= end.get(p))) {
+                    caughtUp = true;
+                    Log.infof("read %s and %s to their end: versions %s", Topics.EMBEDDINGS, Topics.EVENTS, aggregates.versions());
                 }
-                Log.warnf("reading the embeddings failed (%s); retrying in 2 s", e.getMessage());
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    return;
+                if (caughtUp) {
+                    reports.checkComplete();
                 }
-            } finally {
-                consumer = null;
             }
         }
     }

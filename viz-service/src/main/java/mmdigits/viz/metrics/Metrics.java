@@ -119,7 +119,8 @@ public final class Metrics {
         return (double) sum / clusters.length;
     }
 
-    static double distance(double[] a, double[] b) {
+    /** Euclidean distance (also the t-SNE neighbour search's). */
+    public static double distance(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             double d = a[i] - b[i];

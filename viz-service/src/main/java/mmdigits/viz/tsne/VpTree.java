@@ -27,12 +27,7 @@ final class VpTree {
     }
 
     static double distance(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - b[i];
-            s += d * d;
-        }
-        return Math.sqrt(s);
+        return mmdigits.viz.metrics.Metrics.distance(a, b);
     }
 
     /** Builds the node for index[lo, hi); the node is stored at position lo. */
