@@ -122,6 +122,14 @@ public final class InferenceBench {
         Path work = Files.createDirectories(root.resolve("out/bench/inference"));
         Path kafkaDir = Files.createTempDirectory("bench-kafka");
         BrokerProcess broker = BrokerProcess.start(kafkaDir);
+        Process[] started = new Process[1];
+        // Ctrl-C or kill: stop the children too (finally blocks do not run then)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (started[0] != null) {
+                started[0].destroy();
+            }
+            broker.close();
+        }));
         Process service = null;
         try {
             String bootstrap = broker.bootstrapServers();
@@ -144,6 +152,7 @@ public final class InferenceBench {
             int port = BrokerProcess.freePort();
             service = Services.start(root, "inference-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "INFERENCE_HTTP_ECHO_ENABLED", "true"), work.resolve("inference-service.log"));
+            started[0] = service;
             double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
             double passThrough = passThrough(bootstrap, samples.size());
             r.put("stream_samples_per_s", stream);
