@@ -13,8 +13,10 @@ FROM eclipse-temurin:17-jre AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends curl fontconfig fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin digits \
-    && mkdir -p /app /data /out && chown digits /data /out
-ENV ORT_DISABLE_TELEMETRY=1 \
+    && mkdir -p /app /data/input /out && chown -R digits /data /out
+# HOME in /tmp: DJL unpacks its natives and npm keeps its cache below HOME (writable also with a read-only root filesystem)
+ENV HOME=/tmp \
+    ORT_DISABLE_TELEMETRY=1 \
     OPT_OUT_TRACKING=true \
     DNNL_MAX_CPU_ISA=AVX2 \
     JAVA_OPTS="-Dai.djl.offline=true -XX:MaxRAMPercentage=75" \
@@ -30,14 +32,14 @@ COPY --from=build /src/ingest-service/target/quarkus-app/ /app/
 COPY --from=build /src/demo-lib/ /app/demo-data/
 COPY deploy/docker/ingest-entrypoint.sh /app/ingest-entrypoint.sh
 USER 10001
-ENV QUARKUS_HTTP_PORT=8081 INGEST_DATASET_ROOT=/data HOME=/app
+ENV QUARKUS_HTTP_PORT=8081 INGEST_DATASET_ROOT=/data
 EXPOSE 8081
 ENTRYPOINT ["/app/ingest-entrypoint.sh"]
 
 FROM runtime AS trainer-service
 COPY --from=build /src/trainer-service/target/quarkus-app/ /app/
 USER 10001
-ENV QUARKUS_HTTP_PORT=8082 TRAINER_ARTIFACTS_DIR=/out/artifacts HOME=/app
+ENV QUARKUS_HTTP_PORT=8082 TRAINER_ARTIFACTS_DIR=/out/artifacts
 EXPOSE 8082
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
 
