@@ -4,7 +4,7 @@
 # Usage: bench/inference.sh [--model out/model.onnx] [--data data/demo] [--seconds 5]
 # Needs a model (./digits run writes out/model.onnx) and test data (./digits demo-data).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$(readlink -f "$0")")/.."
 export ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true
 if [ ! -f inference-service/target/quarkus-app/quarkus-run.jar ] || [ ! -f bench/target/bench-classpath.txt ]; then
   ./mvnw -B -q package -DskipTests

@@ -2,7 +2,7 @@
 # Ingest throughput of 60,000 rows through ingest-service next to kafka-producer-perf-test, one run.
 # Usage: bench/ingest.sh [--data DIR] [--rows N]      (builds what is missing first)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$(readlink -f "$0")")/.."
 export ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true
 # oneDNN (inside PyTorch) gave NaN gradients with its AVX-512 kernels on AMD EPYC: see FusionTrainer
 export DNNL_MAX_CPU_ISA="${DNNL_MAX_CPU_ISA:-AVX2}"

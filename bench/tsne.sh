@@ -3,7 +3,7 @@
 # scikit-learn's TSNE on the same points, both trustworthiness values, K-means seconds; one run.
 # Usage: bench/tsne.sh [--n 10000] [--model out/model.onnx] [--data data/demo]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$(readlink -f "$0")")/.."
 export ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true
 if [ ! -f bench/target/bench-classpath.txt ] || [ ! -f viz-service/target/classes/mmdigits/viz/tsne/Tsne.class ]; then
   ./mvnw -B -q install -DskipTests -pl bench -am

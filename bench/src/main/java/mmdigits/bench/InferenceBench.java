@@ -160,15 +160,16 @@ public final class InferenceBench {
 
             // --- HTTP ---
             String base = "http://127.0.0.1:" + port;
+            // request bodies cycle through the test samples (a small test split repeats some)
             List<String> single = new ArrayList<>();
             for (int i = 0; i < 256; i++) {
-                single.add(json(samples.get(i)));
+                single.add(json(samples.get(i % samples.size())));
             }
             List<String> batches = new ArrayList<>();
             for (int b = 0; b < 8; b++) {
                 StringBuilder sb = new StringBuilder("{\"instances\":[");
                 for (int i = 0; i < 64; i++) {
-                    sb.append(i > 0 ? "," : "").append(json(samples.get(b * 64 + i)));
+                    sb.append(i > 0 ? "," : "").append(json(samples.get((b * 64 + i) % samples.size())));
                 }
                 batches.add(sb.append("]}").toString());
             }
