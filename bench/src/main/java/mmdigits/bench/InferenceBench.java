@@ -67,7 +67,11 @@ import mmdigits.localkafka.BrokerProcess;
 public final class InferenceBench {
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Services.runAndExit(() -> run(args));
+    }
+
+    static void run(String[] args) throws Exception {
         Path root = Path.of(".").toAbsolutePath().normalize();
         Path model = root.resolve("out/model.onnx");
         Path data = root.resolve("data/demo");

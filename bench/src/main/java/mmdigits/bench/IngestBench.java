@@ -38,7 +38,11 @@ public final class IngestBench {
     private static final Pattern PERF = Pattern.compile(
             "(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\)");
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Services.runAndExit(() -> run(args));
+    }
+
+    static void run(String[] args) throws Exception {
         Path root = Path.of(".").toAbsolutePath().normalize();
         Path data = null;
         int rows = 60_000;

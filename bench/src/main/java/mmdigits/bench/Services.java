@@ -16,6 +16,25 @@ final class Services {
     private Services() {
     }
 
+    /** A benchmark's body. */
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a benchmark and exits the JVM: 0 when it finished, 1 with the stack trace when it failed (a
+     * failure must not leave the JVM waiting for client threads that nothing will stop).
+     */
+    static void runAndExit(Body body) {
+        try {
+            body.run();
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
     static Process start(Path root, String service, int port, Map<String, String> env, Path log)
             throws IOException, InterruptedException {
         Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");

@@ -28,7 +28,11 @@ import mmdigits.viz.tsne.TsneConfig;
  * the same points and computes both trustworthiness values with scikit-learn.
  */
 public final class TsneBench {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Services.runAndExit(() -> run(args));
+    }
+
+    static void run(String[] args) throws Exception {
         Path root = Path.of(".").toAbsolutePath().normalize();
         Path model = root.resolve("out/model.onnx");
         Path data = root.resolve("data/demo");
