@@ -1,0 +1,604 @@
+package mmdigits.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import mmdigits.common.Topics;
+import mmdigits.common.proto.Prediction;
+
+/**
+ * Every shell command of the README, run as written, in the README's order, against a real pipeline:
+ * the quick look ({@code ./digits run --train 2000 --test 500 --epochs 1 --keep}) starts the local
+ * broker and the four services, then each {@code ```bash} block runs in one bash (so a variable set by
+ * one command is there for the next) and each command's exit code and output are checked.
+ *
+ * <p>What differs from a user's shell, and only this: the services listen on free ports, so
+ * {@code localhost:8080} etc. in a command become those ports (the {@code DIGITS_*_PORT} variables tell
+ * {@code ./digits} the same), the commands run in a scratch directory where {@code ./digits} and
+ * {@code bench/} link to the clone and {@code data/demo} to the quick look's demo set, {@code curl}
+ * fails on an HTTP error status ({@code --fail-with-body}), and the benchmarks get small sizes appended
+ * to their arguments. The commands that cannot run here (docker compose, kubectl apply) or run
+ * elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) are listed in {@link #ELSEWHERE} with the file
+ * that covers them; the last test fails if a README command is in neither place.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReadmeIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final Pattern LOCALHOST = Pattern.compile("localhost:(8080|8081|8082|8083|9092)\\b");
+
+    /** Commands not run here: a pattern of the command → the file that runs or checks it and a string it must contain. */
+    static final Map<Pattern, List<String>> ELSEWHERE = Map.of(
+            Pattern.compile("\\./mvnw -B verify"), List.of(".ci/run", "\n./mvnw -B verify\n"),
+            // the full-size run is the quick look's code path with the default sizes (60,000/10,000);
+            // its wall time and accuracy are measured by hand and reported in the closing notes
+            Pattern.compile("\\./digits run"), List.of("README.md", "./digits run --train 2000 --test 500 --epochs 1 --keep"),
+            Pattern.compile("docker compose up --build"), List.of("deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
+                    "\"/usr/bin/docker-compose\", \"config\""),
+            Pattern.compile("DIGITS_DATA=\\S+ docker compose up --build"), List.of(
+                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "DIGITS_DATA"),
+            Pattern.compile("docker compose -f docker-compose.yml -f docker-compose.gpu.yml up --build"), List.of(
+                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "\"docker-compose.yml\", \"docker-compose.gpu.yml\""),
+            Pattern.compile("kubectl apply -k deploy/overlays/(local|production|gpu)"), List.of(
+                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "\"kubectl\", \"kustomize\", \"deploy/overlays/\""));
+
+    static Path root;
+    static Path work;
+    static Path scratch;
+    static Path out;
+    static final Map<String, Integer> PORTS = new LinkedHashMap<>();
+    static List<Readme.Command> commands;
+    static final Set<Readme.Command> RAN = new HashSet<>();
+
+    /** One command's result. */
+    record Ran(Readme.Command command, int exitCode, String output) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(output);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        root = ServiceConfig.root();
+        work = Path.of("target/readme").toAbsolutePath();
+        if (Files.exists(work)) {
+            ServiceConfig.deleteTree(work);
+        }
+        scratch = Files.createDirectories(work.resolve("cwd"));
+        out = work.resolve("out");
+        Files.createSymbolicLink(scratch.resolve("digits"), root.resolve("digits"));
+        Files.createSymbolicLink(scratch.resolve("bench"), root.resolve("bench"));
+        for (String p : List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "VIZ")) {
+            PORTS.put(p, freePort());
+        }
+        commands = Readme.commands(root.resolve("README.md"));
+    }
+
+    @AfterAll
+    static void stopWhatIsLeft() throws Exception {
+        // normally the last test has run ./digits down already; this is for a failure before it
+        if (PORTS.isEmpty()) {
+            return;
+        }
+        Process p = process(List.of("./digits", "down")).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        p.waitFor(3, TimeUnit.MINUTES);
+    }
+
+    static ProcessBuilder process(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile()).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("DIGITS_RUN_DIR", work.resolve("run").toString());
+        env.put("DIGITS_OUT_DIR", out.toString());
+        PORTS.forEach((name, port) -> env.put("DIGITS_" + name + "_PORT", Integer.toString(port)));
+        return pb;
+    }
+
+    static String withPorts(String text) {
+        Map<String, Integer> byDefault = Map.of("8080", PORTS.get("INFERENCE"), "8081", PORTS.get("INGEST"), "8082",
+                PORTS.get("TRAINER"), "8083", PORTS.get("VIZ"), "9092", PORTS.get("KAFKA"));
+        return LOCALHOST.matcher(text).replaceAll(m -> "localhost:" + byDefault.get(m.group(1)));
+    }
+
+    /** The README block that contains a command starting with {@code first}. */
+    static List<Readme.Command> block(String first) {
+        Readme.Command c = commands.stream().filter(x -> x.plain().startsWith(first)).findFirst()
+                .orElseThrow(() -> new AssertionError("README.md has no bash command starting with: " + first));
+        return commands.stream().filter(x -> x.block() == c.block()).toList();
+    }
+
+    /**
+     * Runs commands in one bash, each as written (ports swapped, {@code extra} appended where given),
+     * and returns each one's exit code and output (stdout and stderr).
+     */
+    static List<Ran> run(List<Readme.Command> cmds, Map<Readme.Command, String> extra, Duration timeout) throws Exception {
+        StringBuilder script = new StringBuilder("set -o pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n");
+        for (int i = 0; i < cmds.size(); i++) {
+            String text = withPorts(cmds.get(i).text());
+            if (extra.containsKey(cmds.get(i))) {
+                text = withPorts(cmds.get(i).plain()) + " " + extra.get(cmds.get(i));
+            }
+            script.append("printf '\\n@@@ begin ").append(i).append("\\n'\n").append(text).append('\n')
+                    .append("printf '\\n@@@ end ").append(i).append(" %d\\n' $?\n");
+        }
+        Path file = Files.writeString(work.resolve("block-" + cmds.get(0).line() + ".sh"), script);
+        Path log = work.resolve("block-" + cmds.get(0).line() + ".log");
+        Process p = process(List.of("bash", file.toString())).redirectOutput(log.toFile()).start();
+        boolean ended = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly().waitFor();
+        }
+        String all = Files.readString(log);
+        assertThat(ended).as("README block at line %d did not end in %s:%n%s", cmds.get(0).line(), timeout, all).isTrue();
+        List<Ran> results = new ArrayList<>();
+        for (int i = 0; i < cmds.size(); i++) {
+            int b = all.indexOf("\n@@@ begin " + i + "\n");
+            Matcher e = Pattern.compile("\n@@@ end " + i + " (\\d+)\n").matcher(all);
+            assertThat(b >= 0 && e.find(b)).as("README line %d did not finish:%n%s", cmds.get(i).line(), all).isTrue();
+            Ran r = new Ran(cmds.get(i), Integer.parseInt(e.group(1)), all.substring(b + ("\n@@@ begin " + i + "\n").length(), e.start()));
+            assertThat(r.exitCode()).as("README line %d: %s%n%s", cmds.get(i).line(), cmds.get(i).plain(), r.output()).isZero();
+            RAN.add(cmds.get(i));
+            results.add(r);
+        }
+        return results;
+    }
+
+    static List<Ran> run(List<Readme.Command> cmds) throws Exception {
+        return run(cmds, Map.of(), Duration.ofMinutes(10));
+    }
+
+    static JsonNode get(String service, String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s %s: %s", service, path, r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    /**
+     * Waits until the pipeline is quiet: no training run in progress, the newest released model served,
+     * and its report built. Returns that model version.
+     */
+    static String awaitQuiet() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+        String state = "";
+        while (System.nanoTime() < deadline) {
+            JsonNode runs = get("TRAINER", "/trainings");
+            String newest = null;
+            long newestMs = -1;
+            boolean active = false;
+            for (JsonNode r : runs) {
+                active |= !Set.of("RELEASED", "FAILED").contains(r.path("state").asText());
+                if (r.path("state").asText().equals("RELEASED") && r.path("startedMs").asLong(0) >= newestMs) {
+                    newest = r.path("modelVersion").asText();
+                    newestMs = r.path("startedMs").asLong(0);
+                }
+            }
+            String served = get("INFERENCE", "/api/model").path("version").asText();
+            String report = "";
+            for (JsonNode r : get("VIZ", "/reports").path("reports")) {
+                if (r.path("version").asText().equals(served)) {
+                    report = r.path("state").asText();
+                }
+            }
+            state = "training active " + active + ", newest " + newest + ", served " + served + ", report " + report;
+            if (!active && served.equals(newest) && report.equals("READY")) {
+                return served;
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("the pipeline did not settle in 8 minutes: " + state);
+    }
+
+    static String readmeLine(List<Ran> results, String start) {
+        return results.stream().filter(r -> r.command().plain().startsWith(start)).findFirst()
+                .orElseThrow(() -> new AssertionError("no result for " + start)).output();
+    }
+
+    @Test
+    @Order(1)
+    void quickLook() throws Exception {
+        List<Readme.Command> quick = block("./digits run --train 2000 --test 500 --epochs 1 --keep");
+        assertThat(quick).hasSize(1);
+        String log = run(quick, Map.of(), Duration.ofMinutes(20)).get(0).output();
+
+        // predictions.csv: the original format, one row per test sample, by row id
+        List<String> rows = Files.readAllLines(out.resolve("predictions.csv"));
+        assertThat(rows).hasSize(501);
+        assertThat(rows.get(0)).isEqualTo("row_id,label");
+        List<String> truth = Files.readAllLines(root.resolve("data/demo-2000-500/y_test.csv"));
+        assertThat(truth.get(0)).isEqualTo("row_id,label");
+        int correct = 0;
+        for (int i = 1; i <= 500; i++) {
+            String[] r = rows.get(i).split(",");
+            assertThat(Integer.parseInt(r[0])).isEqualTo(i - 1);
+            assertThat(Integer.parseInt(r[1])).isBetween(0, 9);
+            correct += truth.get(i).split(",")[1].equals(r[1]) ? 1 : 0;
+        }
+        double accuracy = correct / 500.0;
+        Matcher printed = Pattern.compile("test accuracy\\s+([0-9.]+)\\s+\\(500 test samples").matcher(log);
+        assertThat(printed.find()).as(log).isTrue();
+        assertThat(Double.parseDouble(printed.group(1))).isCloseTo(accuracy, within(0.00005));
+        JsonNode report = JSON.readTree(out.resolve("report/report.json").toFile());
+        assertThat(report.at("/metrics/accuracy").asDouble()).isCloseTo(accuracy, within(1e-12));
+        assertThat(report.get("samples").asInt()).isEqualTo(500);
+        assertThat(Files.readString(out.resolve("report/index.html"))).contains("<h1>Model " + report.get("model_version").asText());
+        assertThat(out.resolve("report/tsne-labels.png")).isNotEmptyFile();
+        assertOnnxContract(out.resolve("model.onnx"));
+        // --keep: the services stay up and their addresses are printed
+        assertThat(log).contains("http://127.0.0.1:" + PORTS.get("INFERENCE") + "/", "./digits down").doesNotContain("stopped kafka");
+        assertThat(get("INFERENCE", "/api/model").path("version").asText()).isEqualTo(report.get("model_version").asText());
+        // from here on, data/demo in the README's commands is this demo set
+        Files.createDirectories(scratch.resolve("data"));
+        Files.createSymbolicLink(scratch.resolve("data/demo"), root.resolve("data/demo-2000-500"));
+    }
+
+    /** ONNX Runtime loads the model and it answers the contract: probabilities summing to 1, a 128-wide embedding. */
+    static float[] assertOnnxContract(Path model) throws Exception {
+        return score(model, new float[784], new float[507]);
+    }
+
+    static float[] score(Path model, float[] image, float[] audio) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(Files.readAllBytes(model), new OrtSession.SessionOptions());
+                OnnxTensor i = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), new long[] {1, 784});
+                OnnxTensor a = OnnxTensor.createTensor(env, FloatBuffer.wrap(audio), new long[] {1, 507});
+                OrtSession.Result r = s.run(Map.of("image", i, "audio", a))) {
+            float[] probs = ((float[][]) r.get("probabilities").get().getValue())[0];
+            double sum = 0;
+            for (float v : probs) {
+                sum += v;
+            }
+            assertThat(sum).isCloseTo(1.0, within(1e-4));
+            assertThat(((float[][]) r.get("embedding").get().getValue())[0]).hasSize(128);
+            return probs;
+        }
+    }
+
+    @Test
+    @Order(2)
+    void demoData() throws Exception {
+        List<Ran> r = run(block("./digits demo-data"));
+        JsonNode manifest = JSON.readTree(scratch.resolve("data/small/manifest.json").toFile());
+        assertThat(manifest.toString()).contains("6000", "1000");
+        assertThat(Files.readAllLines(scratch.resolve("data/small/y_train.csv"))).hasSize(6001);
+        assertThat(Files.readAllLines(scratch.resolve("data/small/y_test.csv"))).hasSize(1001);
+        assertThat(Files.size(scratch.resolve("data/small/x_test_sp.npy"))).isGreaterThan(1000L * 507 * 4);
+        // the audio-only baseline: a small MLP on the MFCC, on held-out speakers, far above chance (0.1)
+        Matcher m = Pattern.compile("MLP 507-256-10: train accuracy [0-9.]+, test accuracy \\(held-out speakers\\) ([0-9.]+)")
+                .matcher(readmeLine(r, "python3 bench/audio_difficulty.py"));
+        assertThat(m.find()).as(readmeLine(r, "python3 bench/audio_difficulty.py")).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isGreaterThan(0.4);
+    }
+
+    @Test
+    @Order(3)
+    void runningPiecesByHand() throws Exception {
+        List<Readme.Command> cmds = block("./digits up").stream()
+                .filter(c -> !c.plain().equals("./digits down") && !c.plain().equals("./digits broker")).toList();
+        List<Ran> r = run(cmds);
+        assertThat(readmeLine(r, "./digits up")).contains("broker already running", "viz-service already running");
+        assertThat(readmeLine(r, "./digits ingest data/demo")).contains("publishing", "as dataset 'demo'", "\"count\":2000",
+                "\"count\":500");
+        assertThat(readmeLine(r, "./digits status").lines().filter(l -> l.endsWith(")") && l.contains(": running (pid ")))
+                .hasSize(5);
+    }
+
+    @Test
+    @Order(4)
+    void streamingWithKcat() throws Exception {
+        run(block("./digits sample data/demo 0 1 2 --dataset mine"));
+        List<String> lines = Files.readAllLines(scratch.resolve("samples.jsonl"));
+        assertThat(lines).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(lines.get(i)).startsWith("mine/test/" + i + "|{\"id\":\"mine/test/" + i + "\"");
+        }
+        // the inference service scored what kcat sent
+        Map<String, Prediction> scored = predictions(k -> k.startsWith("mine/test/"), 3);
+        assertThat(scored.keySet()).containsExactlyInAnyOrder("mine/test/0", "mine/test/1", "mine/test/2");
+        scored.values().forEach(p -> assertThat(p.getLabel()).isBetween(0, 9));
+    }
+
+    /** Reads digits.predictions from the beginning until {@code n} distinct keys match (60 s at most). */
+    static Map<String, Prediction> predictions(Predicate<String> keys, int n) throws Exception {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + PORTS.get("KAFKA"));
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, Prediction> found = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(consumer.partitionsFor(Topics.PREDICTIONS).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (found.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (keys.test(r.key())) {
+                        found.put(r.key(), Prediction.parseFrom(r.value()));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    @Order(5)
+    void ingestApi() throws Exception {
+        List<Ran> r = run(block("curl -s -H 'Content-Type: application/json' -d \"{\\\"directory\\\""));
+        JsonNode directory = r.get(0).json();
+        assertThat(directory.get("dataset").asText()).isEqualTo("demo");
+        assertThat(directory.get("splits")).extracting(s -> s.get("count").asLong()).containsExactly(2000L, 500L);
+        JsonNode upload = r.get(1).json();
+        assertThat(upload.get("dataset").asText()).isEqualTo("uploaded");
+        assertThat(upload.get("splits")).extracting(s -> s.get("count").asLong()).containsExactly(2000L, 500L);
+        JsonNode sample = JSON.readTree(scratch.resolve("sample.json").toFile());
+        assertThat(sample.get("id").asText()).isEqualTo("live/test/5");
+        assertThat(sample.get("image")).hasSize(784);
+        assertThat(sample.get("audio")).hasSize(507);
+        JsonNode streamed = r.get(3).json();
+        assertThat(streamed.toString()).contains("live/test/5");
+        assertThat(predictions(k -> k.equals("live/test/5"), 1)).containsKey("live/test/5");
+    }
+
+    @Test
+    @Order(6)
+    void trainerApi() throws Exception {
+        awaitQuiet();
+        List<Ran> r = run(block("RUN_ID=$(curl -s -X POST"));
+        JsonNode single = r.get(1).json();
+        assertThat(single.get("dataset").asText()).isEqualTo("demo");
+        assertThat(single.get("epochs").asInt()).isEqualTo(5);
+        String id = single.get("id").asText();
+        assertThat(r.get(2).json()).anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id));
+        assertOnnxContract(scratch.resolve("model.onnx"));
+        String version = awaitQuiet();
+        assertThat(get("TRAINER", "/trainings/" + id).get("modelVersion").asText()).isEqualTo(version);
+    }
+
+    @Test
+    @Order(7)
+    void inferenceApi() throws Exception {
+        String version = awaitQuiet();
+        List<Ran> r = run(block("./digits sample data/demo 0 --png digit.png --wav digit.wav"));
+        JsonNode sample = JSON.readTree(scratch.resolve("sample.json").toFile());
+        float[] image = floats(sample.get("image"));
+        float[] audio = floats(sample.get("audio"));
+        // the served model's answer equals ONNX Runtime's on the released model file
+        float[] expected = score(out.resolve("artifacts/" + version + "/model.onnx"), image, audio);
+        JsonNode single = r.get(1).json();
+        assertThat(single.get("modelVersion").asText()).isEqualTo(version);
+        assertThat(single.get("modalities")).extracting(JsonNode::asText).containsExactly("image", "audio");
+        assertThat(floats(single.get("probabilities"))).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(single.get("label").asInt()).isEqualTo(argmax(expected));
+        JsonNode batch = r.get(2).json().get("predictions");
+        assertThat(batch).hasSize(2);
+        assertThat(batch.get(0).get("modalities")).extracting(JsonNode::asText).containsExactly("image");
+        assertThat(batch.get(1).get("modalities")).extracting(JsonNode::asText).containsExactly("audio");
+        assertThat(batch.get(0).get("embedding")).hasSize(128);
+        JsonNode files = r.get(3).json();
+        assertThat(files.get("modalities")).extracting(JsonNode::asText).containsExactly("image", "audio");
+        assertThat(files.get("label").asInt()).isBetween(0, 9);
+        JsonNode metadata = r.get(4).json();
+        assertThat(metadata.get("inputs")).extracting(i -> i.get("name").asText()).containsExactly("image", "audio");
+        JsonNode kserve = r.get(5).json();
+        assertThat(kserve.get("model_version").asText()).isEqualTo(version);
+        JsonNode probabilities = null;
+        for (JsonNode o : kserve.get("outputs")) {
+            if (o.get("name").asText().equals("probabilities")) {
+                probabilities = o.get("data");
+            }
+        }
+        assertThat(probabilities).isNotNull();
+        assertThat(floats(probabilities)).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(r.get(6).json().get("version").asText()).isEqualTo(version);
+    }
+
+    static float[] floats(JsonNode array) {
+        float[] f = new float[array.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) array.get(i).asDouble();
+        }
+        return f;
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            best = v[i] > v[best] ? i : best;
+        }
+        return best;
+    }
+
+    @Test
+    @Order(8)
+    void vizApi() throws Exception {
+        String version = awaitQuiet();
+        List<Ran> r = run(block("curl -s localhost:8083/reports"));
+        assertThat(r.get(0).json().get("reports")).anySatisfy(rep -> {
+            assertThat(rep.get("version").asText()).isEqualTo(version);
+            assertThat(rep.get("state").asText()).isEqualTo("READY");
+        });
+        assertThat(r.get(1).output()).contains("<h1>Model " + version);
+        assertThat(r.get(2).output()).isEmpty();
+        List<String> csv = r.get(3).output().lines().toList();
+        assertThat(csv.get(0)).isEqualTo("row_id,label");
+        assertThat(csv).hasSizeGreaterThan(500);
+        assertThat(csv.subList(1, csv.size())).allMatch(l -> l.matches("\\d+,[0-9]"));
+        JsonNode requested = r.get(4).json();
+        assertThat(requested.get("version").asText()).isEqualTo(version);
+    }
+
+    @Test
+    @Order(9)
+    void benchmarks() throws Exception {
+        List<Readme.Command> cmds = block("bench/ingest.sh");
+        String data = " --data " + root.resolve("data/demo-2000-500");
+        String model = " --model " + out.resolve("model.onnx");
+        Map<Readme.Command, String> small = new HashMap<>();
+        for (Readme.Command c : cmds) {
+            String p = c.plain();
+            small.put(c, p.startsWith("bench/ingest.sh") ? data + " --rows 2000"
+                    : p.startsWith("bench/inference.sh") ? model + data + " --seconds 1" : model + data + " --n 500");
+        }
+        List<Ran> r = run(cmds, small, Duration.ofMinutes(10));
+        assertThat(readmeLine(r, "bench/ingest.sh")).containsPattern("RATIO ingest / producer-perf-test \\(records/s\\), compression lz4: cold [0-9.]+, warm [0-9.]+");
+        assertThat(readmeLine(r, "bench/inference.sh")).containsPattern("ratio HTTP single, concurrency 1 \\S+ echo +[0-9.]+")
+                .containsPattern("ratio stream scoring \\S+ pass-through +[0-9.]+");
+        assertThat(readmeLine(r, "bench/tsne.sh")).containsPattern("ratio java / scikit-learn seconds: [0-9.]+");
+    }
+
+    @Test
+    @Order(10)
+    void downAndTheForegroundBroker() throws Exception {
+        List<Readme.Command> pieces = block("./digits up");
+        Readme.Command down = pieces.stream().filter(c -> c.plain().equals("./digits down")).findFirst().orElseThrow();
+        Readme.Command status = pieces.stream().filter(c -> c.plain().equals("./digits status")).findFirst().orElseThrow();
+        List<Ran> r = run(List.of(down, status));
+        assertThat(r.get(0).output()).contains("stopped viz-service", "stopped inference-service", "stopped trainer-service",
+                "stopped ingest-service", "stopped kafka");
+        assertThat(r.get(1).output().lines().filter(l -> l.endsWith(": stopped"))).hasSize(5);
+
+        // ./digits broker: in the foreground; Ctrl-C stops it cleanly, a restart keeps its data
+        Readme.Command broker = pieces.stream().filter(c -> c.plain().equals("./digits broker")).findFirst().orElseThrow();
+        String bootstrap = "127.0.0.1:" + PORTS.get("KAFKA");
+        try (Foreground first = Foreground.start(broker)) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+                    KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                            new StringSerializer(), new StringSerializer())) {
+                admin.createTopics(List.of(new NewTopic("readme.kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                p.send(new ProducerRecord<>("readme.kept", "k", "still here")).get(30, TimeUnit.SECONDS);
+            }
+            first.interrupt();
+        }
+        try (Foreground second = Foreground.start(broker)) {
+            Properties c = new Properties();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            List<String> values = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+                consumer.assign(List.of(new org.apache.kafka.common.TopicPartition("readme.kept", 0)));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (values.isEmpty() && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(500)).forEach(x -> values.add(x.value()));
+                }
+            }
+            assertThat(values).containsExactly("still here");
+            second.interrupt();
+        }
+    }
+
+    /** A README command in the foreground (./digits broker), stopped as Ctrl-C would. */
+    static final class Foreground implements AutoCloseable {
+        private final Process broker;
+        private final Path file;
+
+        private Foreground(Process broker, Path file) {
+            this.broker = broker;
+            this.file = file;
+        }
+
+        static Foreground start(Readme.Command command) throws Exception {
+            Path log = work.resolve("broker-" + System.nanoTime() + ".log");
+            Process p = process(List.of("bash", "-c", "exec " + command.plain())).redirectOutput(log.toFile()).start();
+            RAN.add(command);
+            Foreground f = new Foreground(p, log);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!f.log().contains("LOCAL-KAFKA READY")) {
+                assertThat(p.isAlive()).as(f.log()).isTrue();
+                assertThat(System.nanoTime()).as("broker not ready in 120 s: %s", f.log()).isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            return f;
+        }
+
+        String log() throws IOException {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        }
+
+        /** SIGINT, as Ctrl-C: the broker shuts down through its hook and exits with 130 (128 + SIGINT). */
+        void interrupt() throws Exception {
+            new ProcessBuilder("kill", "-INT", Long.toString(broker.pid())).start().waitFor();
+            assertThat(broker.waitFor(60, TimeUnit.SECONDS)).as("the broker did not stop on SIGINT").isTrue();
+            assertThat(broker.exitValue()).as(log()).isEqualTo(130);
+            assertThat(log()).contains("local-kafka: shutting down", "local-kafka: stopped");
+        }
+
+        @Override
+        public void close() {
+            broker.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(11)
+    void everyReadmeCommandRanHereOrIsCoveredElsewhere() throws Exception {
+        List<String> missing = new ArrayList<>();
+        for (Readme.Command c : commands) {
+            if (RAN.contains(c)) {
+                continue;
+            }
+            List<String> where = ELSEWHERE.entrySet().stream().filter(e -> e.getKey().matcher(c.plain()).matches())
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            if (where == null) {
+                missing.add("line " + c.line() + ": " + c.plain());
+            } else {
+                assertThat(Files.readString(root.resolve(where.get(0)))).as("%s covers README line %d", where.get(0), c.line())
+                        .contains(where.get(1));
+            }
+        }
+        assertThat(missing).as("README commands that no test runs").isEmpty();
+    }
+}
