@@ -73,23 +73,10 @@ public final class InferenceBench {
 
     static void run(String[] args) throws Exception {
         Path root = Path.of(".").toAbsolutePath().normalize();
-        Path model = root.resolve("out/model.onnx");
-        Path data = root.resolve("data/demo");
-        int seconds = 5;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--model" -> model = Path.of(args[++i]).toAbsolutePath();
-                case "--data" -> data = Path.of(args[++i]).toAbsolutePath();
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
-        if (!Files.exists(model)) {
-            throw new IllegalArgumentException(model + " is missing: run ./digits run first (it writes out/model.onnx)");
-        }
-        if (!Files.exists(data.resolve("x_test_wr.npy"))) {
-            throw new IllegalArgumentException(data + " has no test split: run ./digits demo-data first");
-        }
+        Services.ModelInputs in = Services.ModelInputs.parse(args, root, "--seconds", 5);
+        Path model = in.model();
+        Path data = in.data();
+        int seconds = in.number();
         byte[] onnx = Files.readAllBytes(model);
         List<Sample> samples = new ArrayList<>();
         try (SeedSplit test = SeedSplit.open(data, Split.TEST, n -> { })) {

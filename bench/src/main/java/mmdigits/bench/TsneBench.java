@@ -34,17 +34,10 @@ public final class TsneBench {
 
     static void run(String[] args) throws Exception {
         Path root = Path.of(".").toAbsolutePath().normalize();
-        Path model = root.resolve("out/model.onnx");
-        Path data = root.resolve("data/demo");
-        int n = 10_000;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--model" -> model = Path.of(args[++i]).toAbsolutePath();
-                case "--data" -> data = Path.of(args[++i]).toAbsolutePath();
-                case "--n" -> n = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+        Services.ModelInputs in = Services.ModelInputs.parse(args, root, "--n", 10_000);
+        Path model = in.model();
+        Path data = in.data();
+        int n = in.number();
         Path work = Files.createDirectories(root.resolve("out/bench/tsne"));
         float[][] emb;
         int[] labels;
