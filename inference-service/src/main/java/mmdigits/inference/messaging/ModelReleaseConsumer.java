@@ -13,8 +13,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
@@ -23,6 +21,7 @@ import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ConsumerLoop;
+import mmdigits.common.kafka.Consumers;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
@@ -54,15 +53,10 @@ public class ModelReleaseConsumer extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-inference-models",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        return Consumers.readCommitted(bootstrapServers, "mmdigits-inference-models", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8),
-                new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8));
     }
 
     @Override

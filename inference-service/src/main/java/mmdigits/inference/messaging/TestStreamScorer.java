@@ -25,9 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -39,6 +37,7 @@ import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ConsumerLoop;
+import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Embedding;
@@ -131,16 +130,11 @@ public class TestStreamScorer extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        return Consumers.readCommitted(bootstrapServers, "mmdigits-inference-test-stream", Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.stream().groupId(),
-                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-inference-test-stream",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.stream().maxPollRecords(),
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
-                new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024));
     }
 
     private KafkaProducer<String, byte[]> producer() {

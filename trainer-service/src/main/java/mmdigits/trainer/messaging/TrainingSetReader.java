@@ -12,12 +12,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Sample;
 import mmdigits.trainer.training.TrainingSet;
@@ -47,13 +46,9 @@ public class TrainingSetReader {
         TrainingSet set = new TrainingSet();
         long records = 0;
         long dead = 0;
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-trainer-load", Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "mmdigits-trainer-load-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
             List<TopicPartition> partitions = c.partitionsFor(Topics.SAMPLES_TRAIN, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(Topics.SAMPLES_TRAIN, p.partition())).toList();
             c.assign(partitions);

@@ -12,11 +12,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.Consumers;
 import mmdigits.common.proto.Sample;
 
 /** Reads particular test samples (their image and MFCC) back from {@code digits.samples.test}. */
@@ -34,13 +33,8 @@ public class SampleFetcher {
         if (ids.isEmpty()) {
             return out;
         }
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-viz-samples",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-samples", Map.of(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
             List<TopicPartition> parts = c.partitionsFor(Topics.SAMPLES_TEST, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(Topics.SAMPLES_TEST, p.partition())).toList();
             c.assign(parts);

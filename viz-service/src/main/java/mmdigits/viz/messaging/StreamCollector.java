@@ -15,9 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -27,6 +25,7 @@ import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ConsumerLoop;
+import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
@@ -68,13 +67,7 @@ public class StreamCollector extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "mmdigits-viz",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        return Consumers.readCommitted(bootstrapServers, "mmdigits-viz", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000));
     }
 
     @Override
