@@ -75,6 +75,19 @@ class OnnxExporterTest {
         return d;
     }
 
+    /**
+     * max |a - b| / max(1, |a|): float32 rounding grows with the magnitude of a value, and embedding
+     * values of a random model reach tens (on AVX-512 CPUs the two engines' sums differ by ~1e-6 of that).
+     */
+    static double maxRelativeDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
+        }
+        return d;
+    }
+
     static long[] concat(long n, long[] rest) {
         long[] s = new long[rest.length + 1];
         s[0] = n;
@@ -141,7 +154,7 @@ class OnnxExporterTest {
                         Map.of("image", new long[] {n, 784}, "audio", new long[] {n, 507}), "probabilities", "embedding");
                 assertThat(maxDiff(djl.get(0).toFloatArray(), out.get("probabilities"))).as("probabilities, batch %d", n)
                         .isLessThanOrEqualTo(1e-4);
-                assertThat(maxDiff(djl.get(1).toFloatArray(), out.get("embedding"))).as("embedding, batch %d", n)
+                assertThat(maxRelativeDiff(djl.get(1).toFloatArray(), out.get("embedding"))).as("embedding, batch %d", n)
                         .isLessThanOrEqualTo(1e-4);
                 assertThat(out.get("embedding")).hasSize(n * 32);
                 float sum = 0;
