@@ -24,16 +24,38 @@ public final class Topics {
     public record Spec(String name, int partitions, Map<String, String> configs) {
     }
 
+    /**
+     * Kept for ever: the services rebuild their state from these topics (the trainer reads published
+     * splits, inference the events and splits to score, viz the embeddings and events), and a split's
+     * offset ranges must stay readable. Not compacted: a sample id may have several records (one per
+     * publication, one prediction per model version).
+     */
+    private static final Map<String, String> KEEP_FOR_EVER = Map.of("retention.ms", "-1", "retention.bytes", "-1");
+
     public static final List<Spec> ALL = List.of(
-            new Spec(SAMPLES_TRAIN, 4, Map.of("compression.type", "producer")),
-            new Spec(SAMPLES_TEST, 4, Map.of("compression.type", "producer")),
+            new Spec(SAMPLES_TRAIN, 4, with(KEEP_FOR_EVER, "compression.type", "producer")),
+            new Spec(SAMPLES_TEST, 4, with(KEEP_FOR_EVER, "compression.type", "producer")),
+            // compacted by identity (key "<name>/<version>"): the trainer removes old versions with tombstones
             new Spec(MODELS, 1, Map.of(
                     "cleanup.policy", "compact",
                     "max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES))),
-            new Spec(PREDICTIONS, 4, Map.of()),
-            new Spec(EMBEDDINGS, 4, Map.of()),
-            new Spec(EVENTS, 1, Map.of()),
+            new Spec(PREDICTIONS, 4, KEEP_FOR_EVER),
+            new Spec(EMBEDDINGS, 4, KEEP_FOR_EVER),
+            // one partition: a total order of publications, runs, promotions and scoring requests
+            new Spec(EVENTS, 1, KEEP_FOR_EVER),
             new Spec(DEAD_LETTER, 1, Map.of()));
+
+    /**
+     * Committed consumer offsets (with the scoring progress in their metadata) must outlive a pause of
+     * the services: brokers of this project keep them a year ({@code offsets.retention.minutes}).
+     */
+    public static final String OFFSETS_RETENTION_MINUTES = "525600";
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(base);
+        m.put(key, value);
+        return Map.copyOf(m);
+    }
 
     private Topics() {
     }

@@ -30,6 +30,11 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(Problem.of(404, "not-found", "Not found", detail, null));
     }
 
+    /** 429: a bounded queue is full; the client may try again later. */
+    public static ProblemException tooManyRequests(String detail) {
+        return new ProblemException(Problem.of(429, "queue-full", "Too many requests", detail, null));
+    }
+
     public static ProblemException unavailable(String detail) {
         return new ProblemException(Problem.of(503, "unavailable", "Service unavailable", detail, null));
     }

@@ -1,0 +1,30 @@
+package mmdigits.common.events;
+
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.TopicLog;
+import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelRelease;
+
+/** The two logs the services derive their state from. */
+public final class Logs {
+    private Logs() {
+    }
+
+    /** {@code digits.events}: publications, runs, promotions, scoring requests. */
+    public static TopicLog<Event> events(String bootstrapServers, String clientId) {
+        return new TopicLog<>(bootstrapServers, Topics.EVENTS, clientId, Event::parseFrom,
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000));
+    }
+
+    /** {@code digits.models}: releases (a few MB each) and tombstones. */
+    public static TopicLog<ModelRelease> models(String bootstrapServers, String clientId) {
+        return new TopicLog<>(bootstrapServers, Topics.MODELS, clientId, ModelRelease::parseFrom, Map.of(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8));
+    }
+}
