@@ -43,8 +43,19 @@ public interface IngestConfig {
         @WithDefault("5m")
         Duration transactionTimeout();
 
-        /** Prefix of the producer's transactional id (a unique suffix is added per process). */
+        /**
+         * Prefix of the producer's transactional id; the instance id ({@code mmdigits.instance-id}, default
+         * {@code <host>-<http port>}) follows it, the same after a restart, so that a restarted instance fences
+         * the crashed one and its open transaction is aborted at once.
+         */
         @WithDefault("mmdigits-ingest")
         String transactionalIdPrefix();
+
+        /**
+         * How long a publish waits for an unreachable broker before it fails with a clear error (503): blocked
+         * sends, undelivered records and the abort each give up after this.
+         */
+        @WithDefault("10s")
+        Duration brokerTimeout();
     }
 }

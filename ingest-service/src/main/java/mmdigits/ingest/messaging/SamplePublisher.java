@@ -1,9 +1,10 @@
 package mmdigits.ingest.messaging;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,7 +15,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -22,13 +22,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
-import mmdigits.common.Topics;
-import mmdigits.common.kafka.ContentTypes;
+import mmdigits.common.kafka.InstanceId;
+import mmdigits.common.kafka.PublicationRanges;
+import mmdigits.common.kafka.Publications;
+import mmdigits.common.kafka.Splits;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.DatasetPublished;
-import mmdigits.common.proto.Event;
 import mmdigits.common.proto.Sample;
-import mmdigits.common.proto.Split;
 import mmdigits.ingest.config.IngestConfig;
 
 /**
@@ -38,7 +38,6 @@ import mmdigits.ingest.config.IngestConfig;
  */
 @ApplicationScoped
 public class SamplePublisher {
-    private static final byte[] PROTOBUF = ContentTypes.PROTOBUF.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     /** Supplies the samples of one transaction, in order. */
     @FunctionalInterface
@@ -52,7 +51,10 @@ public class SamplePublisher {
         void send(Sample sample);
     }
 
+    private static final int LINGER_MS = 10;
+
     private final String bootstrapServers;
+    private final String transactionalId;
     private final IngestConfig config;
     private final MeterRegistry registry;
     private final ReentrantLock lock = new ReentrantLock();
@@ -60,36 +62,48 @@ public class SamplePublisher {
     private volatile boolean topicsReady;
 
     public SamplePublisher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, IngestConfig config,
-            MeterRegistry registry) {
+            MeterRegistry registry, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+            @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.bootstrapServers = bootstrapServers;
+        this.transactionalId = config.producer().transactionalIdPrefix() + "-" + InstanceId.resolve(instanceId, httpPort);
         this.config = config;
         this.registry = registry;
     }
 
+    /** What one transaction committed: the sample count and, for a split, its publication. */
+    public record Published(long count, DatasetPublished event) {
+    }
+
     /**
      * Sends every sample of {@code source} to the topic of its split and, when {@code event} is
-     * given, that event to {@code digits.events}, in one transaction.
+     * given, that event to {@code digits.events}, in one transaction. With an event, the records
+     * carry a new publication id in their {@value Publications#HEADER} header and the event names
+     * the id and the offset ranges the records landed at.
      *
-     * @return the number of samples sent
-     * @throws Exception whatever the source threw, or the Kafka failure; the transaction is aborted
+     * @return the count and the event as committed
+     * @throws Exception whatever the source threw, or the Kafka failure (within the broker timeout);
+     *         the transaction is aborted
      */
-    public long publish(SampleSource source, DatasetPublished.Builder event, ProgressLog progress)
-            throws Exception {
+    public Published publish(SampleSource source, DatasetPublished.Builder event, ProgressLog progress) throws Exception {
         lock.lock();
         try {
             ensureTopics();
             KafkaProducer<String, byte[]> p = producer();
+            String publication = event == null ? null : Publications.newId(event.getDataset(), event.getSplit());
+            PublicationRanges ranges = new PublicationRanges();
             long[] count = {0};
             p.beginTransaction();
             try {
                 AtomicReference<Exception> sendError = new AtomicReference<>();
                 source.forEach(sample -> {
-                    String topic = sample.getSplit() == Split.TRAIN ? Topics.SAMPLES_TRAIN : Topics.SAMPLES_TEST;
-                    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, sample.getId(), sample.toByteArray());
-                    record.headers().add(ContentTypes.HEADER, PROTOBUF);
-                    p.send(record, (meta, e) -> {
+                    if (sendError.get() != null) {
+                        throw new KafkaException("a record was not accepted: " + sendError.get().getMessage(), sendError.get());
+                    }
+                    p.send(Splits.record(sample, publication), (meta, e) -> {
                         if (e != null) {
                             sendError.compareAndSet(null, e);
+                        } else {
+                            ranges.add(meta);
                         }
                     });
                     count[0]++;
@@ -101,27 +115,28 @@ public class SamplePublisher {
                 if (sendError.get() != null) {
                     throw sendError.get();
                 }
+                DatasetPublished committed = null;
                 if (event != null) {
-                    Event e = Event.newBuilder().setTimestampMs(System.currentTimeMillis())
-                            .setDatasetPublished(event.setCount(count[0]).setPublishedAtMs(System.currentTimeMillis()))
-                            .build();
-                    p.send(new ProducerRecord<>(Topics.EVENTS, event.getDataset(), e.toByteArray()));
+                    committed = Splits.published(event, publication, count[0], ranges);
+                    p.send(Splits.eventRecord(committed));
                 }
                 p.commitTransaction();
+                registry.counter("mmdigits.ingest.records.published").increment(count[0]);
+                return new Published(count[0], committed);
             } catch (Exception | Error e) {
                 abort(p, e);
                 throw e;
             }
-            registry.counter("mmdigits.ingest.records.published").increment(count[0]);
-            return count[0];
         } finally {
             lock.unlock();
         }
     }
 
+
+
     /** Sends a batch of already validated samples in one transaction. */
     public long publish(List<Sample> samples) throws Exception {
-        return publish(sink -> samples.forEach(sink::send), null, null);
+        return publish(sink -> samples.forEach(sink::send), null, null).count();
     }
 
     private void abort(KafkaProducer<String, byte[]> p, Throwable cause) {
@@ -140,7 +155,7 @@ public class SamplePublisher {
 
     private void ensureTopics() throws InterruptedException, ExecutionException, TimeoutException {
         if (!topicsReady) {
-            List<String> created = TopicAdmin.ensureTopics(bootstrapServers, Duration.ofSeconds(30));
+            List<String> created = TopicAdmin.ensureTopics(bootstrapServers, config.producer().brokerTimeout());
             if (!created.isEmpty()) {
                 Log.infof("created topics %s", created);
             }
@@ -152,18 +167,23 @@ public class SamplePublisher {
         KafkaProducer<String, byte[]> p = producer.get();
         if (p == null) {
             IngestConfig.Producer c = config.producer();
-            p = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-ingest",
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, c.transactionalIdPrefix() + "-" + UUID.randomUUID(),
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG, c.compression(),
-                    ProducerConfig.LINGER_MS_CONFIG, 10,
-                    ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
-                    ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) c.transactionTimeout().toMillis()),
-                    new StringSerializer(), new ByteArraySerializer());
+            int timeout = (int) c.brokerTimeout().toMillis();
+            Map<String, Object> settings = new HashMap<>();
+            settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            settings.put(ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-ingest");
+            // stable per instance: a restarted instance fences the crashed one and aborts its open transaction at once
+            settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+            settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            settings.put(ProducerConfig.ACKS_CONFIG, "all");
+            settings.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, c.compression());
+            settings.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
+            settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+            // an unreachable broker fails a publish within the broker timeout (blocked sends, undelivered batches, the abort)
+            settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+            settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
+            settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout + LINGER_MS);
+            settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) c.transactionTimeout().toMillis());
+            p = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
             try {
                 p.initTransactions();
             } catch (RuntimeException e) {

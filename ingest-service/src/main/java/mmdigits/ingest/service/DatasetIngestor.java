@@ -91,16 +91,17 @@ public class DatasetIngestor {
         long last = split.rowId(split.rows() - 1);
         DatasetPublished.Builder event = DatasetPublished.newBuilder().setDataset(dataset).setSplit(split.split())
                 .setLabeled(split.labeled()).setFirstRowId(first).setLastRowId(last).setSource(source);
-        long count = publisher.publish(sink -> {
+        SamplePublisher.Published published = publisher.publish(sink -> {
             for (long i = 0; i < split.rows(); i++) {
                 sink.send(split.sample(dataset, i));
             }
         }, event, progress);
         progress.finish();
         double seconds = progress.seconds();
-        Log.infof("committed %s: %,d samples (row ids %d-%d, %s)", name, count, first, last,
-                split.labeled() ? "labeled" : "unlabeled");
-        return new IngestResult.SplitResult(SampleIds.splitName(split.split()), count, split.labeled(), first, last,
-                seconds, count / seconds, progress.bytes() / seconds / 1e6);
+        long count = published.count();
+        Log.infof("committed %s: %,d samples (row ids %d-%d, %s), publication %s", name, count, first, last,
+                split.labeled() ? "labeled" : "unlabeled", published.event().getPublicationId());
+        return new IngestResult.SplitResult(SampleIds.splitName(split.split()), published.event().getPublicationId(), count,
+                split.labeled(), first, last, seconds, count / seconds, progress.bytes() / seconds / 1e6);
     }
 }

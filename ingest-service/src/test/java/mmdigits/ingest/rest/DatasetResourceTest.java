@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,10 +19,15 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import mmdigits.common.Topics;
+import mmdigits.common.events.Publication;
+import mmdigits.common.kafka.PublicationReader;
+import mmdigits.common.kafka.Publications;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
+import mmdigits.common.proto.PartitionRange;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.seed.NpyDType;
@@ -95,6 +101,47 @@ class DatasetResourceTest {
         List<Sample> twice = samplesOf(bootstrap, Topics.SAMPLES_TEST, "exact", "read_committed");
         assertThat(twice).hasSize(240);
         assertThat(twice.stream().map(Sample::getId).distinct()).hasSize(120);
+    }
+
+    @Test
+    void eachSplitIsFoundByItsPublicationAlone() throws Exception {
+        SyntheticDataset.write(ROOT.resolve("located"), 12, 150, 60, true);
+        List<String> publications = new java.util.ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            JsonPath r = given().contentType(ContentType.JSON).body("{\"directory\": \"located\"}").post("/datasets").then()
+                    .statusCode(200).extract().jsonPath();
+            publications.add(r.getString("splits[1].publication"));
+            // streamed samples of the same dataset between the publications carry no publication
+            given().contentType(ContentType.JSON).body(SampleResourceTest.sample("located", "test", 1000 + round, 4, 784, "0"))
+                    .post("/samples").then().statusCode(200);
+        }
+        assertThat(publications).doesNotHaveDuplicates().allMatch(p -> p.startsWith("located/test/"));
+        List<Event> events = TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed").stream().filter(r -> r.key().equals("located"))
+                .map(r -> parse(r.value())).filter(e -> e.getDatasetPublished().getSplit() == Split.TEST).toList();
+        assertThat(events).extracting(e -> e.getDatasetPublished().getPublicationId()).containsExactlyElementsOf(publications);
+        for (Event e : events) {
+            DatasetPublished d = e.getDatasetPublished();
+            assertThat(d.getRangesList().stream().mapToLong(PartitionRange::getCount).sum()).isEqualTo(60);
+            List<ConsumerRecord<String, byte[]>> records = PublicationReader.readAll(bootstrap, Publication.of(d, 0), Duration.ofSeconds(30));
+            assertThat(records).hasSize(60);
+            assertThat(records).extracting(ConsumerRecord::key).doesNotHaveDuplicates()
+                    .allMatch(k -> k.startsWith("located/test/") && Integer.parseInt(k.substring(13)) < 60);
+            for (ConsumerRecord<String, byte[]> rec : records) {
+                PartitionRange range = d.getRangesList().stream().filter(x -> x.getPartition() == rec.partition()).findFirst().orElseThrow();
+                assertThat(rec.offset()).isBetween(range.getFirstOffset(), range.getLastOffset());
+            }
+        }
+        // on the topic: every record of a published split has its publication header, a streamed one none
+        for (ConsumerRecord<String, byte[]> rec : TopicReader.readAll(bootstrap, Topics.SAMPLES_TEST, "read_committed")) {
+            if (rec.key().startsWith("located/test/")) {
+                String pub = Publications.of(rec.headers());
+                if (rec.key().startsWith("located/test/100")) {
+                    assertThat(pub).as(rec.key()).isNull();
+                } else {
+                    assertThat(publications).as(rec.key()).contains(pub);
+                }
+            }
+        }
     }
 
     static Event parse(byte[] bytes) {
