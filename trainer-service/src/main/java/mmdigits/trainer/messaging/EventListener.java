@@ -1,5 +1,7 @@
 package mmdigits.trainer.messaging;
 
+import java.time.Duration;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -11,26 +13,32 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.Split;
-import mmdigits.common.rest.ProblemException;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.service.TrainingService;
 
-/** Starts a run when a train split is published (trainer.auto-train). Undecodable events go to the dead-letter topic. */
+/**
+ * Queues a run when a train split is published (trainer.auto-train). The channel's consumer group
+ * commits its offsets once an event is handled, so a split published while the trainer was down is
+ * trained when it comes back; a redelivered event finds the run of its publication and queues none.
+ * Undecodable events go to the dead-letter topic.
+ */
 @ApplicationScoped
 public class EventListener {
     public static final String CHANNEL = "events";
 
     private final TrainingService service;
     private final TrainerConfig config;
+    private final TrainerLogs logs;
 
-    public EventListener(TrainingService service, TrainerConfig config) {
+    public EventListener(TrainingService service, TrainerConfig config, TrainerLogs logs) {
         this.service = service;
         this.config = config;
+        this.logs = logs;
     }
 
     @Incoming(CHANNEL)
     @Blocking
-    public void onEvent(byte[] value) throws InvalidProtocolBufferException {
+    public void onEvent(byte[] value) throws InvalidProtocolBufferException, InterruptedException {
         Event event = Event.parseFrom(value);
         if (!event.hasDatasetPublished() || !config.autoTrain()) {
             return;
@@ -39,11 +47,13 @@ public class EventListener {
         if (p.getSplit() != Split.TRAIN) {
             return;
         }
-        try {
-            var run = service.start(new TrainingService.Request(p.getDataset(), null, null, null, null, null));
-            Log.infof("dataset '%s' published (%,d train samples): started run %s", p.getDataset(), p.getCount(), run.id());
-        } catch (ProblemException busy) {
-            Log.warnf("dataset '%s' published while %s; not starting another run", p.getDataset(), busy.getMessage());
+        // the runs of earlier processes must be known before deciding whether this publication has one
+        while (!logs.awaitCaughtUp(Duration.ofSeconds(10))) {
+            Log.info("auto-train waits for digits.events to be read");
         }
+        service.startFor(p).ifPresentOrElse(
+                run -> Log.infof("dataset '%s' published (%,d train samples, %s): queued run %s", p.getDataset(), p.getCount(),
+                        p.getPublicationId(), run.id()),
+                () -> Log.infof("dataset '%s' publication %s already has its run", p.getDataset(), p.getPublicationId()));
     }
 }

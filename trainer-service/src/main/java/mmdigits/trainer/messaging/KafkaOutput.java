@@ -1,8 +1,10 @@
 package mmdigits.trainer.messaging;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,61 +13,120 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.quarkus.logging.Log;
+
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
+import mmdigits.common.kafka.InstanceId;
+import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
 
-/** What the trainer writes to Kafka: releases (a few MB each), lifecycle events and dead letters. */
+/**
+ * What the trainer writes to Kafka, always in transactions: a release together with its result
+ * event, the promotion and the tombstones of versions no longer kept is one atomic step (a crash
+ * leaves all of it or none). The transactional id is stable per instance, so a restarted trainer
+ * fences the crashed one and its open transaction is aborted at once.
+ */
 @ApplicationScoped
 public class KafkaOutput {
     private final String bootstrapServers;
+    private final String transactionalId;
     private KafkaProducer<String, byte[]> producer;
 
-    public KafkaOutput(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public KafkaOutput(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+            @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.bootstrapServers = bootstrapServers;
+        this.transactionalId = "mmdigits-trainer-" + InstanceId.resolve(instanceId, httpPort);
     }
 
-    private synchronized KafkaProducer<String, byte[]> producer() throws Exception {
-        if (producer == null) {
-            TopicAdmin.ensureTopics(bootstrapServers, Duration.ofSeconds(30));
-            producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-trainer",
-                    ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                    ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES,
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
-                    new StringSerializer(), new ByteArraySerializer());
-        }
-        return producer;
+    public static ProducerRecord<String, byte[]> event(String key, Event event) {
+        return new ProducerRecord<>(Topics.EVENTS, key, event.toByteArray());
     }
 
-    /** Waits until the broker has the release. */
-    public void release(ModelRelease release) throws Exception {
-        producer().send(new ProducerRecord<>(Topics.MODELS, release.getName(), release.toByteArray())).get(60, TimeUnit.SECONDS);
+    public static ProducerRecord<String, byte[]> release(ModelRelease release) {
+        return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(release.getName(), release.getVersion()), release.toByteArray());
     }
 
-    public void event(String key, Event event) {
+    /** Removes a version from the compacted topic. */
+    public static ProducerRecord<String, byte[]> tombstone(String name, String version) {
+        return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(name, version), null);
+    }
+
+    /** Commits the records in one transaction; waits until the broker has them. */
+    public synchronized void commit(List<ProducerRecord<String, byte[]>> records) throws Exception {
+        KafkaProducer<String, byte[]> p = producer();
+        p.beginTransaction();
         try {
-            producer().send(new ProducerRecord<>(Topics.EVENTS, key, event.toByteArray()));
+            for (ProducerRecord<String, byte[]> r : records) {
+                p.send(r);
+            }
+            p.commitTransaction();
         } catch (Exception e) {
-            io.quarkus.logging.Log.warnf("could not send event: %s", e.getMessage());
+            abort(p);
+            throw e;
+        }
+    }
+
+    /** An event on its own (progress, queue changes): logged, not thrown, when Kafka refuses it. */
+    public void send(String key, Event event) {
+        try {
+            commit(List.of(event(key, event)));
+        } catch (Exception e) {
+            Log.warnf("could not send an event (%s): %s", event.getPayloadCase(), e.getMessage());
         }
     }
 
     public void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
         try {
-            producer().send(DeadLetters.of(r, reason));
+            commit(List.of(DeadLetters.of(r, reason)));
         } catch (Exception e) {
-            io.quarkus.logging.Log.warnf("could not dead-letter a record of %s: %s", r.topic(), e.getMessage());
+            Log.warnf("could not dead-letter a record of %s: %s", r.topic(), e.getMessage());
         }
+    }
+
+    private void abort(KafkaProducer<String, byte[]> p) {
+        try {
+            p.abortTransaction();
+        } catch (KafkaException e) {
+            // a producer that cannot abort is unusable: the next one fences it and the broker aborts its transaction
+            Log.warnf("abort failed (%s); a new producer takes over", e.getMessage());
+            p.close(Duration.ZERO);
+            producer = null;
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() throws Exception {
+        if (producer == null) {
+            TopicAdmin.ensureTopics(bootstrapServers, Duration.ofSeconds(30));
+            Map<String, Object> c = new HashMap<>();
+            c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            c.put(ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-trainer");
+            c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+            c.put(ProducerConfig.ACKS_CONFIG, "all");
+            c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+            c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+            c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+            c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+            KafkaProducer<String, byte[]> p = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+            try {
+                p.initTransactions();
+            } catch (RuntimeException e) {
+                p.close(Duration.ZERO);
+                throw e;
+            }
+            producer = p;
+        }
+        return producer;
     }
 
     @PreDestroy

@@ -3,7 +3,7 @@ package mmdigits.trainer.messaging;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,14 +16,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import mmdigits.common.Topics;
+import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.PublicationReader;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Sample;
 import mmdigits.trainer.training.TrainingSet;
 
 /**
- * Reads {@code digits.samples.train} from the beginning to its current end ({@code read_committed})
- * into a {@link TrainingSet}; records that cannot be decoded go to the dead-letter topic with the
+ * Loads a dataset's training samples into a {@link TrainingSet}: the offset ranges of its latest
+ * published train split when there is one (the cost is the split's size, whatever else the topic
+ * holds), else — a dataset streamed sample by sample — a scan of {@code digits.samples.train} for its
+ * samples. {@code read_committed}; records that cannot be decoded go to the dead-letter topic with the
  * reason and are skipped.
  */
 @ApplicationScoped
@@ -36,49 +40,69 @@ public class TrainingSetReader {
         this.output = output;
     }
 
-    /** What was read: the set and how many records were skipped. */
+    /** What was read: the set, the records read and how many of them were dead-lettered. */
     public record Read(TrainingSet set, long records, long deadLettered) {
     }
 
-    /** @param dataset only samples of this dataset, or all when null */
-    public Read read(String dataset) {
-        SampleDeserializer decoder = new SampleDeserializer();
-        TrainingSet set = new TrainingSet();
-        long records = 0;
-        long dead = 0;
+    /** The latest published train split of {@code dataset} when given, else every train sample of the dataset. */
+    public Read read(String dataset, Optional<Publication> publication) {
+        Loader loader = new Loader(dataset);
+        if (publication.isPresent() && publication.get().locatable()) {
+            Log.infof("loading dataset '%s': publication %s (%,d samples)", dataset, publication.get().id(), publication.get().count());
+            PublicationReader.read(bootstrapServers, publication.get(), Duration.ofMinutes(10), loader::accept);
+        } else {
+            Log.infof("dataset '%s' has no published train split: scanning %s for its samples", dataset, Topics.SAMPLES_TRAIN);
+            scan(loader);
+        }
+        Log.infof("loaded %,d training samples of dataset '%s' from %,d records (%d dead-lettered)", loader.set.size(), dataset,
+                loader.records, loader.dead);
+        return new Read(loader.set, loader.records, loader.dead);
+    }
+
+    private void scan(Loader loader) {
         try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-trainer-load", Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, "mmdigits-trainer-load-" + UUID.randomUUID(),
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
             List<TopicPartition> partitions = c.partitionsFor(Topics.SAMPLES_TRAIN, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(Topics.SAMPLES_TRAIN, p.partition())).toList();
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
-            long lastLog = System.nanoTime();
             while (partitions.stream().anyMatch(p -> c.position(p) < end.get(p))) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    records++;
-                    Sample s;
-                    try {
-                        s = decoder.deserialize(r.topic(), r.headers(), r.value());
-                    } catch (SerializationException e) {
-                        dead++;
-                        output.deadLetter(r, e.getMessage());
-                        continue;
-                    }
-                    if (s != null && (dataset == null || dataset.equals(s.getDataset()))) {
-                        set.add(s);
-                    }
-                }
-                if (System.nanoTime() - lastLog > 2_000_000_000L) {
-                    lastLog = System.nanoTime();
-                    Log.infof("loading %s: %,d records read, %,d samples", Topics.SAMPLES_TRAIN, records, set.size());
+                    loader.accept(r);
                 }
             }
         }
-        Log.infof("loaded %,d training samples%s from %,d records (%d dead-lettered)", set.size(),
-                dataset == null ? "" : " of dataset '" + dataset + "'", records, dead);
-        return new Read(set, records, dead);
     }
 
+    /** Decodes records into the set (samples of the dataset only), dead-letters the undecodable, logs progress. */
+    private final class Loader {
+        private final SampleDeserializer decoder = new SampleDeserializer();
+        private final String dataset;
+        private final TrainingSet set = new TrainingSet();
+        private long records;
+        private long dead;
+        private long lastLog = System.nanoTime();
+
+        Loader(String dataset) {
+            this.dataset = dataset;
+        }
+
+        void accept(ConsumerRecord<String, byte[]> r) {
+            records++;
+            try {
+                Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
+                if (s != null && dataset.equals(s.getDataset())) {
+                    set.add(s);
+                }
+            } catch (SerializationException e) {
+                dead++;
+                output.deadLetter(r, e.getMessage());
+            }
+            if (System.nanoTime() - lastLog > 2_000_000_000L) {
+                lastLog = System.nanoTime();
+                Log.infof("loading %s: %,d records read, %,d samples", Topics.SAMPLES_TRAIN, records, set.size());
+            }
+        }
+    }
 }

@@ -88,9 +88,12 @@ public final class FusionTrainer {
             double samplesPerSecond) {
     }
 
-    /** A finished run: the ONNX model, the DJL parameters of the best epoch and the measurements. */
+    /**
+     * A finished run: the ONNX model, the DJL parameters of the best epoch, the measurements and the
+     * rows of the training set it validated on (a promotion gate compares models on them).
+     */
     public record Result(byte[] onnx, byte[] parameters, List<Epoch> epochs, int bestEpoch, Map<String, Double> metrics,
-            float[] blankAudio, int embeddingDim, String device, int trainSamples, int validationSamples) {
+            float[] blankAudio, int embeddingDim, String device, int trainSamples, int validationSamples, int[] validationRows) {
     }
 
     /** Progress callbacks. */
@@ -266,7 +269,7 @@ public final class FusionTrainer {
                         + "validation batch: not released", delta, MAX_EXPORT_DELTA));
             }
             return new Result(onnx, best, epochs, bestEpoch, metrics, norm.audioMean(), config.spec().embeddingDim(),
-                    device.toString(), trainRows.length, valRows.length);
+                    device.toString(), trainRows.length, valRows.length, valRows);
         }
     }
 

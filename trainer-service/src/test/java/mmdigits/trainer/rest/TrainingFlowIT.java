@@ -2,10 +2,12 @@ package mmdigits.trainer.rest;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -16,86 +18,139 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.DeadLetters;
+import mmdigits.common.kafka.ModelKeys;
+import mmdigits.common.kafka.Splits;
 import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.proto.Sample;
+import mmdigits.common.proto.Split;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.TopicReader;
-import mmdigits.trainer.messaging.KafkaOutput;
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.Fixtures;
 
 /**
- * Through the real broker: samples on digits.samples.train → POST /trainings → a release on
- * digits.models. Runs in failsafe (its own JVM): Quarkus loads the PyTorch natives in its class
- * loader, and a JVM can load them only once.
+ * Through the real broker: a dataset's train samples → a run → a registered version on
+ * digits.models, promoted as the first model; a worse model is registered but not promoted, and a
+ * promotion and a rollback move the alias by request; runs queue (visible), can be cancelled, are
+ * bounded; a published train split queues a run by itself, also while another runs. Runs in failsafe
+ * (its own JVM): Quarkus loads the PyTorch natives in its class loader, and a JVM can load them only
+ * once.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TrainingFlowIT {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
-    @Test
-    void publishTrainRelease() throws Exception {
-        TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(30));
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < 300; i++) {
-                var s = Fixtures.sample("flow", i, 3);
-                p.send(new ProducerRecord<>(Topics.SAMPLES_TRAIN, s.getId(), s.toByteArray()));
-            }
-            // a poison record: dead-lettered with its reason, the load goes on
-            p.send(new ProducerRecord<>(Topics.SAMPLES_TRAIN, "flow/train/poison", "not a sample".getBytes(StandardCharsets.UTF_8)));
-            // a re-delivered sample: counted once
-            var again = Fixtures.sample("flow", 7, 3);
-            p.send(new ProducerRecord<>(Topics.SAMPLES_TRAIN, again.getId(), again.toByteArray()));
+    static String firstVersion;
+
+    static List<Sample> samples(String dataset, int n, long seed) {
+        List<Sample> s = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            s.add(Fixtures.sample(dataset, i, seed));
         }
+        return s;
+    }
 
-        String id = given().contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 3, \"batchSize\": 32}")
-                .when().post("/trainings").then().statusCode(202).extract().path("id");
-        given().contentType(ContentType.JSON).body("{}").post("/trainings").then().statusCode(409)
-                .contentType("application/problem+json").body("detail", org.hamcrest.Matchers.containsString(id));
-
+    static JsonPath awaitFinished(String id, Duration timeout) throws InterruptedException {
         JsonPath run = null;
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             run = given().get("/trainings/" + id).then().statusCode(200).extract().jsonPath();
-            if (List.of("RELEASED", "FAILED").contains(run.getString("state"))) {
-                break;
+            if (List.of("RELEASED", "FAILED", "CANCELLED").contains(run.getString("state"))) {
+                return run;
             }
             Thread.sleep(300);
         }
+        throw new AssertionError("run " + id + " did not finish: " + (run == null ? "" : run.prettify()));
+    }
+
+    KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(),
+                new ByteArraySerializer());
+    }
+
+    /** Samples streamed one by one (no publication): a run finds them by scanning the topic. */
+    void stream(List<Sample> samples) {
+        try (KafkaProducer<String, byte[]> p = producer()) {
+            for (Sample s : samples) {
+                p.send(new ProducerRecord<>(Topics.SAMPLES_TRAIN, s.getId(), s.toByteArray()));
+            }
+        }
+    }
+
+    static String post(String body) {
+        return given().contentType(ContentType.JSON).body(body).when().post("/trainings").then().statusCode(202).extract().path("id");
+    }
+
+    List<Event> events(String key) throws Exception {
+        List<Event> events = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed")) {
+            if (key.equals(r.key())) {
+                events.add(Event.parseFrom(r.value()));
+            }
+        }
+        return events;
+    }
+
+    @Test
+    @Order(1)
+    void aStreamedDatasetIsTrainedRegisteredAndPromotedAsTheFirstModel() throws Exception {
+        TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(30));
+        List<Sample> flow = samples("flow", 300, 3);
+        flow.add(Fixtures.sample("flow", 7, 3)); // a re-delivered sample: counted once
+        stream(flow);
+        try (KafkaProducer<String, byte[]> p = producer()) {
+            // a poison record: dead-lettered with its reason, the load goes on
+            p.send(new ProducerRecord<>(Topics.SAMPLES_TRAIN, "flow/train/poison", "not a sample".getBytes(StandardCharsets.UTF_8)));
+        }
+
+        String id = post("{\"dataset\": \"flow\", \"epochs\": 3, \"batchSize\": 32}");
+        // a second run waits in the queue, visible, and can be cancelled before it starts
+        String second = post("{\"dataset\": \"flow\", \"epochs\": 1}");
+        given().get("/trainings").then().body("find { it.id == '" + second + "' }.state", equalTo("QUEUED"));
+        given().delete("/trainings/" + second).then().statusCode(200).body("state", equalTo("CANCELLED"));
+        given().delete("/trainings/" + second).then().statusCode(409).contentType("application/problem+json");
+
+        JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
         assertThat(run.getLong("trainSamples") + run.getLong("validationSamples")).isEqualTo(300);
         assertThat(run.getList("history")).hasSize(3);
         assertThat(run.getDouble("metrics.export_max_abs_delta")).isLessThanOrEqualTo(1e-4);
+        assertThat(run.getBoolean("promoted")).isTrue();
+        assertThat(run.getString("promotionReason")).isEqualTo("no version was promoted before");
+        assertThat(run.getString("modelName")).isEqualTo("flow");
         String version = run.getString("modelVersion");
+        firstVersion = version;
 
-        List<ConsumerRecord<String, byte[]>> models = TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed");
         ModelRelease release = null;
-        for (ConsumerRecord<String, byte[]> r : models) {
-            ModelRelease m = ModelRelease.parseFrom(r.value());
-            if (m.getVersion().equals(version)) {
-                assertThat(r.key()).isEqualTo("digits");
-                release = m;
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed")) {
+            if (r.key().equals(ModelKeys.of("flow", version))) {
+                release = ModelRelease.parseFrom(r.value());
             }
         }
-        assertThat(release).as("release %s on %s", version, Topics.MODELS).isNotNull();
+        assertThat(release).as("release flow/%s on %s", version, Topics.MODELS).isNotNull();
+        assertThat(release.getDataset()).isEqualTo("flow");
         assertThat(release.getEmbeddingDim()).isEqualTo(32);
         assertThat(release.getBlankAudioCount()).isEqualTo(507);
         var s = Fixtures.sample("flow", 5000, 9);
-        float[] img = Fixtures.image(s);
-        float[] aud = Fixtures.audio(s);
         try (OrtRunner ort = new OrtRunner(release.getOnnx().toByteArray())) {
-            Map<String, float[]> out = ort.run(Map.of("image", img, "audio", aud),
+            Map<String, float[]> out = ort.run(Map.of("image", Fixtures.image(s), "audio", Fixtures.audio(s)),
                     Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}), OnnxExporter.PROBABILITIES,
                     OnnxExporter.EMBEDDING);
             assertThat(out.get(OnnxExporter.PROBABILITIES)).hasSize(10);
@@ -103,31 +158,100 @@ class TrainingFlowIT {
         }
         byte[] served = given().get("/models/latest/model.onnx").then().statusCode(200).extract().asByteArray();
         assertThat(served).isEqualTo(release.getOnnx().toByteArray());
-        given().get("/models/latest").then().statusCode(200).body("version", equalTo(version));
+        given().get("/models/latest").then().statusCode(200).body("version", equalTo(version)).body("promoted", equalTo(true));
+        given().get("/models").then().statusCode(200).body("alias.alias", equalTo("digits")).body("alias.name", equalTo("flow"))
+                .body("alias.version", equalTo(version));
 
-        // one TrainingProgress event per epoch and a TrainingResult naming the version, keyed by the run id
-        List<mmdigits.common.proto.Event> events = new java.util.ArrayList<>();
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed")) {
-            if (id.equals(r.key())) {
-                events.add(mmdigits.common.proto.Event.parseFrom(r.value()));
-            }
-        }
-        assertThat(events.stream().filter(e -> e.hasTrainingProgress()).map(e -> e.getTrainingProgress().getEpoch()))
-                .containsExactly(1, 2, 3);
-        assertThat(events.stream().filter(e -> e.hasTrainingResult()).map(e -> e.getTrainingResult().getModelVersion()))
-                .containsExactly(version);
+        // the run's events: queued, started, one per epoch, the result naming the version; then the promotion
+        List<Event> events = events(id);
+        assertThat(events).extracting(e -> e.getPayloadCase().name()).containsExactly("TRAINING_QUEUED", "TRAINING_STARTED",
+                "TRAINING_PROGRESS", "TRAINING_PROGRESS", "TRAINING_PROGRESS", "TRAINING_RESULT");
+        assertThat(events.get(5).getTrainingResult().getModelVersion()).isEqualTo(version);
+        assertThat(events.get(5).getTrainingResult().getPromoted()).isTrue();
+        assertThat(events("digits")).extracting(e -> e.getModelPromoted().getVersion()).containsExactly(version);
+        assertThat(events(second)).extracting(e -> e.getPayloadCase().name()).containsExactly("TRAINING_QUEUED", "TRAINING_RESULT");
+        assertThat(events(second).get(1).getTrainingResult().getState()).isEqualTo("CANCELLED");
 
         List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
                 .filter(r -> "flow/train/poison".equals(r.key())).toList();
         assertThat(dead).hasSize(1);
-        assertThat(new String(dead.get(0).headers().lastHeader(mmdigits.common.kafka.DeadLetters.REASON).value(), StandardCharsets.UTF_8))
-                .startsWith("undecodable Sample");
+        assertThat(DeadLetters.reason(dead.get(0).headers())).startsWith("undecodable Sample");
+    }
+
+    @Test
+    @Order(2)
+    void aWorseModelIsRegisteredButNotPromotedUntilAskedAndARollbackReturns() throws Exception {
+        // the same kind of data, few samples (streamed: no publication, so no run of its own), a learning rate too small
+        // to learn anything in one epoch
+        stream(samples("flow-small", 100, 5));
+        String id = post("{\"dataset\": \"flow-small\", \"epochs\": 1, \"learningRate\": 0.000001, \"validationFraction\": 0.5}");
+        JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
+        assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
+        assertThat(run.getBoolean("promoted")).as(run.getString("promotionReason")).isFalse();
+        assertThat(run.getString("promotionReason")).contains("of the promoted flow/" + firstVersion)
+                .contains("below it, kept registered, not promoted");
+        String worse = run.getString("modelVersion");
+        given().get("/models").then().body("alias.version", equalTo(firstVersion));
+        given().get("/models/flow-small").then().statusCode(200).body("[0].version", equalTo(worse)).body("[0].promoted", equalTo(false));
+
+        // promotion on request, then one call back
+        given().contentType(ContentType.JSON).body("{\"version\": \"" + worse + "\"}").post("/models/flow-small/promote").then()
+                .statusCode(200).body("name", equalTo("flow-small")).body("version", equalTo(worse));
+        given().post("/models/rollback").then().statusCode(200).body("name", equalTo("flow")).body("version", equalTo(firstVersion));
+        given().post("/models/rollback").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("no earlier registered target"));
+        List<Event> promotions = events("digits");
+        assertThat(promotions).extracting(e -> e.getModelPromoted().getName() + "/" + e.getModelPromoted().getVersion() + " "
+                + e.getModelPromoted().getRollback()).containsExactly("flow/" + firstVersion + " false", "flow-small/" + worse + " false",
+                        "flow/" + firstVersion + " true");
+        given().contentType(ContentType.JSON).body("{\"version\": \"nope\"}").post("/models/flow/promote").then().statusCode(404);
+        given().post("/models/nope/promote").then().statusCode(404);
+    }
+
+    @Test
+    @Order(3)
+    void publishedTrainSplitsQueueTheirRunsAndARunningOneCanBeCancelled() throws Exception {
+        // two train splits published back to back: both queue a run (the second while the first runs)
+        Splits.publish(bootstrap, "auto-a", Split.TRAIN, samples("auto-a", 200, 11));
+        Splits.publish(bootstrap, "auto-b", Split.TRAIN, samples("auto-b", 200, 12));
+        List<String> runs = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (runs.size() < 2 && System.nanoTime() < deadline) {
+            runs = given().get("/trainings").then().extract().jsonPath().getList("findAll { it.dataset in ['auto-a', 'auto-b'] }.id");
+            Thread.sleep(200);
+        }
+        assertThat(runs).hasSize(2);
+        for (String id : runs) {
+            JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
+            assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
+            assertThat(run.getString("publication")).startsWith(run.getString("dataset") + "/train/");
+            assertThat(run.getLong("trainSamples") + run.getLong("validationSamples")).isEqualTo(200);
+        }
+        given().get("/trainings?dataset=auto-b").then().body("size()", equalTo(1));
+
+        // a long run, cancelled while it trains: nothing is released
+        String id = post("{\"dataset\": \"flow\", \"epochs\": 200}");
+        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!"TRAINING".equals(given().get("/trainings/" + id).then().extract().path("state")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        given().delete("/trainings/" + id).then().statusCode(200);
+        JsonPath run = awaitFinished(id, Duration.ofSeconds(60));
+        assertThat(run.getString("state")).isEqualTo("CANCELLED");
+        assertThat(run.getString("modelVersion")).isNull();
+        assertThat(TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed")).noneMatch(r -> r.key().endsWith("/" + id));
     }
 
     @Test
     void badRequestsAndUnknownRuns() {
-        given().contentType(ContentType.JSON).body("{\"epochs\": 0}").post("/trainings").then().statusCode(400)
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 0}").post("/trainings").then().statusCode(400)
                 .body("field", equalTo("epochs"));
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 100000}").post("/trainings").then()
+                .statusCode(400).body("field", equalTo("epochs")).body("detail", containsString("trainer.max-epochs"));
+        given().contentType(ContentType.JSON).body("{\"epochs\": 1}").post("/trainings").then().statusCode(400)
+                .body("field", equalTo("dataset"));
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"a b\"}").post("/trainings").then().statusCode(400);
         given().get("/trainings/nope").then().statusCode(404).contentType("application/problem+json");
+        given().delete("/trainings/nope").then().statusCode(404);
     }
 }

@@ -1,0 +1,87 @@
+package mmdigits.trainer.messaging;
+
+import java.time.Duration;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import mmdigits.common.events.Catalog;
+import mmdigits.common.events.Logs;
+import mmdigits.common.events.ModelIndex;
+import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.TopicLog;
+import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelRelease;
+
+/**
+ * What the trainer knows of the world, derived from the topics: the published splits and the alias'
+ * target (from {@code digits.events}) and the registered versions (from {@code digits.models}).
+ * Handlers are added before {@link #start()}.
+ */
+@ApplicationScoped
+public class TrainerLogs {
+    private final TopicLog<Event> events;
+    private final TopicLog<ModelRelease> models;
+    private final Catalog catalog = new Catalog();
+    private final Promotions promotions = new Promotions();
+    private final ModelIndex index = new ModelIndex();
+
+    public TrainerLogs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.events = Logs.events(bootstrapServers, "mmdigits-trainer-events").handler(catalog).handler(promotions);
+        this.models = Logs.models(bootstrapServers, "mmdigits-trainer-models").handler(index);
+    }
+
+    public TopicLog<Event> events() {
+        return events;
+    }
+
+    public void start() {
+        events.startThread();
+        models.startThread();
+    }
+
+    /** Waits until both logs were read to the ends they had at start. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return events.awaitCaughtUp(timeout) && models.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    public boolean caughtUp() {
+        return events.caughtUp() && models.caughtUp();
+    }
+
+    /** Waits until everything committed on both topics before this call is known: before a promotion decision. */
+    public void sync(Duration timeout) throws Exception {
+        events.sync(timeout);
+        models.sync(timeout);
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public Promotions promotions() {
+        return promotions;
+    }
+
+    public ModelIndex index() {
+        return index;
+    }
+
+    /** A registered version's release with its ONNX bytes, read again from the topic. */
+    public ModelRelease release(ModelIndex.Version v) throws Exception {
+        ModelRelease r = models.fetch(v.partition(), v.sequence(), Duration.ofSeconds(30));
+        if (r == null) {
+            throw new IllegalStateException("model " + v.name() + " version " + v.version() + " is no longer on digits.models");
+        }
+        return r;
+    }
+
+    @PreDestroy
+    void stop() {
+        events.stop();
+        models.stop();
+    }
+}
