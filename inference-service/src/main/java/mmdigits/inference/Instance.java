@@ -3,6 +3,7 @@ package mmdigits.inference;
 import java.util.ArrayList;
 import java.util.List;
 
+import mmdigits.common.proto.Sample;
 import mmdigits.common.sample.Dimensions;
 
 /**
@@ -10,6 +11,19 @@ import mmdigits.common.sample.Dimensions;
  * missing modality is null and is fed to the model as its blank (image zeros, audio the train mean).
  */
 public record Instance(float[] image, float[] audio) {
+
+    /** A sample's raw values; a modality the sample lacks is missing. */
+    public static Instance of(Sample s) {
+        return new Instance(s.getImageCount() == 0 ? null : floats(s.getImageList()), s.getAudioCount() == 0 ? null : floats(s.getAudioList()));
+    }
+
+    private static float[] floats(List<Float> values) {
+        float[] a = new float[values.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = values.get(i);
+        }
+        return a;
+    }
 
     public boolean hasImage() {
         return image != null;

@@ -16,10 +16,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.ModelKeys;
+import mmdigits.common.kafka.Splits;
+import mmdigits.common.proto.DatasetPublished;
+import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
+import mmdigits.common.proto.ScoringRequested;
 import mmdigits.common.proto.Split;
+import mmdigits.common.proto.TrainingResult;
 import mmdigits.common.sample.SampleIds;
 import mmdigits.localkafka.TopicReader;
 
@@ -79,7 +86,32 @@ public final class KafkaFixtures {
     }
 
     public static ProducerRecord<String, byte[]> record(ModelRelease r) {
-        return new ProducerRecord<>(Topics.MODELS, r.getName(), r.toByteArray());
+        return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(r.getName(), r.getVersion()), r.toByteArray());
+    }
+
+    public static ProducerRecord<String, byte[]> event(String key, Event.Builder e) {
+        return new ProducerRecord<>(Topics.EVENTS, key, e.setTimestampMs(System.currentTimeMillis()).build().toByteArray());
+    }
+
+    /** The alias points at a version (as the trainer's registry writes it). */
+    public static ProducerRecord<String, byte[]> promotion(String name, String version, boolean rollback) {
+        return event("digits", Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder().setAlias("digits").setName(name)
+                .setVersion(version).setRollback(rollback).setReason(rollback ? "rollback" : "test")));
+    }
+
+    /** A version trained on a dataset was released (the trainer's TrainingResult). */
+    public static ProducerRecord<String, byte[]> released(String name, String version, String dataset) {
+        return event("run-" + version, Event.newBuilder().setTrainingResult(TrainingResult.newBuilder().setRunId("run-" + version)
+                .setDataset(dataset).setModelName(name).setModelVersion(version).setState("RELEASED")));
+    }
+
+    public static ProducerRecord<String, byte[]> scoringRequested(String version, String dataset) {
+        return event(dataset, Event.newBuilder().setScoringRequested(ScoringRequested.newBuilder().setVersion(version).setDataset(dataset)));
+    }
+
+    /** Publishes a test split as the ingest service does (one transaction, publication headers, the event with the ranges). */
+    public static DatasetPublished publishSplit(String bootstrap, String dataset, List<Sample> samples) {
+        return Splits.publish(bootstrap, dataset, Split.TEST, samples);
     }
 
     public static ProducerRecord<String, byte[]> poison(String key, String value) {

@@ -8,11 +8,16 @@ import io.smallrye.config.WithDefault;
 /** Settings of the inference service ({@code inference.*} in application.properties). */
 @ConfigMapping(prefix = "inference")
 public interface InferenceConfig {
-    /** The model name (the key of its releases on digits.models) this service serves. */
+    /**
+     * The alias answered by default (/api/predictions, /v2/models/digits): the version promoted on
+     * digits.events (before any promotion, the newest release).
+     */
     @WithDefault("digits")
-    String modelName();
+    String alias();
 
     Ort ort();
+
+    Models models();
 
     Batch batch();
 
@@ -24,6 +29,15 @@ public interface InferenceConfig {
         /** Threads one ONNX Runtime call may use (1: each call on one core; batching gives the throughput). */
         @WithDefault("1")
         int intraOpThreads();
+    }
+
+    interface Models {
+        /**
+         * Newest releases kept loaded besides the alias' target and the versions scoring jobs need; older
+         * ones are unloaded (a request for them answers 404).
+         */
+        @WithDefault("4")
+        int maxLoaded();
     }
 
     interface Batch {
@@ -52,13 +66,27 @@ public interface InferenceConfig {
         @WithDefault("mmdigits-inference")
         String groupId();
 
-        /** Records per poll (and so per scoring batch). */
+        /** Records per poll (and so per scoring batch and transaction). */
         @WithDefault("256")
         int maxPollRecords();
 
-        /** A new model version scores the test topic again from its start, so a report reflects one model. */
-        @WithDefault("true")
-        boolean rescoreOnNewModel();
+        /**
+         * A replica that stopped without coming back loses its partitions after this; one that restarts (the
+         * same instance id) takes them back at once (static group membership).
+         */
+        @WithDefault("30s")
+        Duration sessionTimeout();
+
+        /** An open transaction of a replica that died is aborted after this (at once when it restarts). */
+        @WithDefault("30s")
+        Duration transactionTimeout();
+
+        /**
+         * How long a scoring job waits for its model version to be read from digits.models before it is
+         * skipped (a version removed before it could be loaded).
+         */
+        @WithDefault("2m")
+        Duration jobModelWait();
     }
 
     interface Http {

@@ -9,7 +9,7 @@ import org.eclipse.microprofile.health.Readiness;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
 
-/** Ready when a model is loaded: before that, every prediction would be a 503. */
+/** Ready when the alias has a model: before that, every prediction would be a 503. */
 @Readiness
 @ApplicationScoped
 public class ModelReadiness implements HealthCheck {
@@ -21,12 +21,12 @@ public class ModelReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        LoadedModel m = registry.current();
+        LoadedModel m = registry.served();
         if (m == null) {
-            return HealthCheckResponse.named("model-loaded").down().withData("model", registry.modelName())
+            return HealthCheckResponse.named("model-loaded").down().withData("model", registry.alias())
                     .withData("reason", "no release read from digits.models yet").build();
         }
-        return HealthCheckResponse.named("model-loaded").up().withData("model", m.name()).withData("version", m.version())
-                .withData("dataset", m.dataset()).build();
+        return HealthCheckResponse.named("model-loaded").up().withData("model", registry.alias()).withData("name", m.name())
+                .withData("version", m.version()).withData("dataset", m.dataset()).build();
     }
 }

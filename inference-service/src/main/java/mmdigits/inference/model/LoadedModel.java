@@ -3,16 +3,20 @@ package mmdigits.inference.model;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.quarkus.logging.Log;
 
+import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 
@@ -29,6 +33,7 @@ public final class LoadedModel {
 
     private final String name;
     private final String version;
+    private final long sequence;
     private final long createdMs;
     private final String dataset;
     private final Map<String, Double> metrics;
@@ -38,9 +43,10 @@ public final class LoadedModel {
     private final OrtSession session;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private LoadedModel(ModelRelease release, OrtEnvironment env, OrtSession session, int embeddingDim) {
+    private LoadedModel(ModelRelease release, long sequence, OrtEnvironment env, OrtSession session, int embeddingDim) {
         this.name = release.getName();
         this.version = release.getVersion();
+        this.sequence = sequence;
         this.createdMs = release.getCreatedMs();
         this.dataset = release.getDataset();
         this.metrics = Map.copyOf(release.getMetricsMap());
@@ -55,9 +61,10 @@ public final class LoadedModel {
 
     /**
      * Opens a release; refuses one whose graph does not have the inputs and outputs of the contract
-     * (image [N,784], audio [N,507] → probabilities [N,10], embedding [N,D]).
+     * (image [N,784], audio [N,507] → probabilities [N,10], embedding [N,D]). {@code sequence} is the
+     * release's offset on digits.models: the release order.
      */
-    public static LoadedModel open(ModelRelease release, OrtEnvironment env, int intraOpThreads) throws OrtException {
+    public static LoadedModel open(ModelRelease release, long sequence, OrtEnvironment env, int intraOpThreads) throws OrtException {
         if (release.getVersion().isBlank()) {
             throw new IllegalArgumentException("release of '" + release.getName() + "' has no version");
         }
@@ -80,7 +87,7 @@ public final class LoadedModel {
             if (release.getEmbeddingDim() > 0 && dim != release.getEmbeddingDim()) {
                 throw new IllegalArgumentException("embedding is " + dim + " wide in the graph but the release says " + release.getEmbeddingDim());
             }
-            return new LoadedModel(release, env, session, dim);
+            return new LoadedModel(release, sequence, env, session, dim);
         } catch (RuntimeException | OrtException e) {
             session.close();
             throw e;
@@ -94,9 +101,9 @@ public final class LoadedModel {
         }
         long[] shape = t.getShape();
         if (shape.length != 2 || (width > 0 && shape[1] != width)) {
-            throw new IllegalArgumentException("'" + name + "' has shape " + java.util.Arrays.toString(shape) + ", expected [N," + (width > 0 ? width : "D") + "]");
+            throw new IllegalArgumentException("'" + name + "' has shape " + Arrays.toString(shape) + ", expected [N," + (width > 0 ? width : "D") + "]");
         }
-        if (t.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+        if (t.type != OnnxJavaType.FLOAT) {
             throw new IllegalArgumentException("'" + name + "' is " + t.type + ", expected FLOAT");
         }
         return shape[1];
@@ -121,7 +128,7 @@ public final class LoadedModel {
             try {
                 session.close();
             } catch (OrtException e) {
-                io.quarkus.logging.Log.warnf("closing the session of %s: %s", version, e.getMessage());
+                Log.warnf("closing the session of %s: %s", version, e.getMessage());
             }
         }
     }
@@ -193,14 +200,13 @@ public final class LoadedModel {
         return embeddingDim;
     }
 
-    /** Newer = later creation time, then the larger version string. */
-    public static boolean isNewer(ModelRelease candidate, LoadedModel current) {
-        if (current == null) {
-            return true;
-        }
-        if (candidate.getCreatedMs() != current.createdMs) {
-            return candidate.getCreatedMs() > current.createdMs;
-        }
-        return candidate.getVersion().compareTo(current.version) > 0;
+    /** The release's place on digits.models: later releases have larger sequences. */
+    public long sequence() {
+        return sequence;
+    }
+
+    /** The registry key, {@code <name>/<version>}. */
+    public String key() {
+        return ModelKeys.of(name, version);
     }
 }

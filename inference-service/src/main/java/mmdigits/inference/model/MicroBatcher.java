@@ -18,15 +18,16 @@ import mmdigits.inference.Instance;
 import mmdigits.inference.config.InferenceConfig;
 
 /**
- * Combines concurrent prediction requests into one ONNX Runtime call. A worker takes the first waiting
- * request and everything queued behind it up to {@code inference.batch.max-size} samples; when the
+ * Combines concurrent prediction requests for the same model into one ONNX Runtime call. A worker takes
+ * the first waiting request and the requests for its model queued behind it up to
+ * {@code inference.batch.max-size} samples; when the
  * service is under load (its last batch held more than one request) it waits up to
  * {@code inference.batch.max-wait} for more. A lone request never waits. A request larger than the
  * batch size runs on its own.
  */
 @ApplicationScoped
 public class MicroBatcher {
-    private record Pending(List<Instance> instances, CompletableFuture<Scores> result) {
+    private record Pending(LoadedModel model, List<Instance> instances, CompletableFuture<Scores> result) {
     }
 
     private final ModelRegistry registry;
@@ -53,16 +54,28 @@ public class MicroBatcher {
     }
 
     /**
-     * Scores instances (already validated). Fails with {@link NoModelException} when no model is
-     * loaded, at once, without queueing.
+     * Scores instances (already validated) with the alias' model. Fails with {@link NoModelException}
+     * when it has none, at once, without queueing.
      */
     public CompletionStage<Scores> submit(List<Instance> instances) {
-        if (registry.current() == null) {
-            return CompletableFuture.failedFuture(new NoModelException(registry.modelName()));
+        return submit(null, null, instances);
+    }
+
+    /**
+     * Scores instances with a model: the alias (name null), the newest loaded version of a name, or a
+     * version. The model is held until the call has run, so a swap never closes it under the call.
+     * Fails at once, without queueing, with {@link NoModelException} or {@link UnknownModelException}.
+     */
+    public CompletionStage<Scores> submit(String name, String version, List<Instance> instances) {
+        LoadedModel model;
+        try {
+            model = registry.acquire(name, version);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Scores> f = new CompletableFuture<>();
-        queue.add(new Pending(instances, f));
-        return f;
+        queue.add(new Pending(model, instances, f));
+        return f.whenComplete((s, e) -> model.release());
     }
 
     private void work() {
@@ -90,7 +103,7 @@ public class MicroBatcher {
                             break;
                         }
                     }
-                    if (size + next.instances().size() > maxSize) {
+                    if (size + next.instances().size() > maxSize || next.model() != first.model()) {
                         queue.addFirst(next); // first in the next batch
                         break;
                     }
@@ -116,7 +129,7 @@ public class MicroBatcher {
             all.addAll(p.instances());
         }
         try {
-            Scores scores = registry.score(all);
+            Scores scores = ModelRegistry.score(batch.get(0).model(), all);
             batchSizes.record(size);
             int from = 0;
             for (Pending p : batch) {

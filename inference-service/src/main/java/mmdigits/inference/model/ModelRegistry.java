@@ -1,6 +1,17 @@
 package mmdigits.inference.model;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
@@ -12,73 +23,233 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 
+import mmdigits.common.events.ModelIndex;
+import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.Instance;
 import mmdigits.inference.config.InferenceConfig;
 
 /**
- * Holds the current model. {@link #load} swaps atomically: calls in flight finish on the old session,
- * which is closed after the last of them; no call sees a closed session.
+ * The models this replica serves, each in an ONNX Runtime session: the alias' target (the promoted
+ * version; before any promotion, the newest release), the newest {@code inference.models.max-loaded}
+ * releases, and the versions that scoring jobs still need — nothing else stays in memory. Which
+ * versions exist and which is promoted comes from a {@link Source} (the topics); a background
+ * thread loads and unloads to match. Swaps are atomic: calls in flight finish on the old session,
+ * which is closed after the last of them; the alias moves to a new target only once it is loaded.
  */
 @ApplicationScoped
 public class ModelRegistry {
+    /** Whether a version can score: loaded, about to be (registered, or its release not read yet), or never. */
+    public enum Availability {
+        LOADED, PENDING, GONE
+    }
+
+    /** What the registry decides from: the registered versions, the promoted one, the versions jobs need. */
+    public interface Source {
+        ModelIndex index();
+
+        Optional<Promotions.Target> promoted();
+
+        Set<String> versionsNeeded();
+
+        /** True once digits.models was read to the end it had at start: an unknown version is then gone. */
+        boolean caughtUp();
+
+        ModelRelease fetch(ModelIndex.Version v) throws Exception;
+    }
+
     private final InferenceConfig config;
     private final MeterRegistry meters;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
-    private final AtomicReference<LoadedModel> current = new AtomicReference<>();
-    private Gauge versionGauge;
+    private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
+    private final Set<String> failed = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<LoadedModel> served = new AtomicReference<>();
+    private final AtomicLong directSequence = new AtomicLong();
+    private final Semaphore wake = new Semaphore(0);
+    private volatile Source source;
+    private volatile boolean running = true;
+    private Gauge servedGauge;
 
     public ModelRegistry(InferenceConfig config, MeterRegistry meters) {
         this.config = config;
         this.meters = meters;
+        Gauge.builder("digits.models.loaded", loaded, Map::size).description("Model versions held in ONNX Runtime sessions")
+                .register(meters);
     }
 
-    /** The current model, or null (for status pages; scoring goes through {@link #score}). */
-    public LoadedModel current() {
-        return current.get();
+    /** The alias this service answers for by default ({@code inference.alias}, "digits"). */
+    public String alias() {
+        return config.alias();
     }
 
-    public String modelName() {
-        return config.modelName();
+    /** Starts following a source: a thread loads and unloads as it changes ({@link #changed()}). */
+    public void follow(Source s) {
+        this.source = s;
+        Thread t = new Thread(this::loadLoop, "model-loader");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Something the registry decides from has changed: reconcile soon. */
+    public void changed() {
+        wake.release();
+    }
+
+    private void loadLoop() {
+        while (running) {
+            try {
+                wake.tryAcquire(1, TimeUnit.SECONDS);
+                wake.drainPermits();
+                if (source.caughtUp()) {
+                    reconcile();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                Log.error("reconciling the loaded models failed", e);
+            }
+        }
+    }
+
+    /** Loads what should be loaded, moves the alias, unloads the rest. */
+    synchronized void reconcile() {
+        ModelIndex index = source.index();
+        Set<String> wanted = wanted(index);
+        for (ModelIndex.Version v : index.all()) {
+            String key = ModelKeys.of(v.name(), v.version());
+            if (wanted.contains(key) && !loaded.containsKey(key) && !failed.contains(key)) {
+                loadFromSource(v);
+            }
+        }
+        moveAlias(index);
+        for (LoadedModel m : List.copyOf(loaded.values())) {
+            if (!wanted.contains(m.key()) && !m.key().equals(servedKey())) {
+                unload(m, index.get(m.name(), m.version()).isPresent() ? "no longer among the versions kept" : "removed from the registry");
+            }
+        }
+    }
+
+    /** The alias' target, the newest releases and the versions jobs need. */
+    private Set<String> wanted(ModelIndex index) {
+        Set<String> wanted = new LinkedHashSet<>();
+        source.promoted().ifPresent(t -> wanted.add(ModelKeys.of(t.name(), t.version())));
+        List<ModelIndex.Version> all = index.all();
+        for (int i = all.size() - 1; i >= 0 && i >= all.size() - Math.max(1, config.models().maxLoaded()); i--) {
+            wanted.add(ModelKeys.of(all.get(i).name(), all.get(i).version()));
+        }
+        Set<String> needed = source.versionsNeeded();
+        all.stream().filter(v -> needed.contains(v.version())).forEach(v -> wanted.add(ModelKeys.of(v.name(), v.version())));
+        return wanted;
+    }
+
+    private void loadFromSource(ModelIndex.Version v) {
+        String key = ModelKeys.of(v.name(), v.version());
+        try {
+            ModelRelease release = source.fetch(v);
+            if (release == null) {
+                failed.add(key);
+                return;
+            }
+            put(LoadedModel.open(release, v.sequence(), env, config.ort().intraOpThreads()));
+        } catch (Exception e) {
+            failed.add(key);
+            Log.errorf("model %s cannot be loaded (it stays unserved): %s", key, e.getMessage());
+        }
+    }
+
+    /** The promoted version once it is loaded; before any promotion, the newest loaded release. */
+    private void moveAlias(ModelIndex index) {
+        Optional<Promotions.Target> promoted = source.promoted();
+        LoadedModel target = promoted.map(t -> loaded.get(ModelKeys.of(t.name(), t.version())))
+                .orElseGet(() -> promoted.isPresent() ? null : newestLoaded(null));
+        if (target != null && target != served.get()) {
+            serve(target, promoted.isPresent() ? "promoted" : "the newest release (nothing promoted yet)");
+        }
     }
 
     /**
-     * Loads a release if it is newer than the current model and swaps it in.
+     * Loads a release directly (tests, tools); before any promotion the newest loaded release serves.
      *
-     * @return true when it became the current model
-     * @throws OrtException or IllegalArgumentException when the release cannot be loaded (the current model stays)
+     * @return true when it is now loaded
      */
     public synchronized boolean load(ModelRelease release) throws OrtException {
-        if (!release.getName().equals(config.modelName())) {
+        if (loaded.containsKey(ModelKeys.of(release.getName(), release.getVersion()))) {
             return false;
         }
-        LoadedModel old = current.get();
-        if (!LoadedModel.isNewer(release, old)) {
-            return false;
+        LoadedModel m = put(LoadedModel.open(release, directSequence.incrementAndGet(), env, config.ort().intraOpThreads()));
+        if (source == null || source.promoted().isEmpty()) {
+            LoadedModel newest = newestLoaded(null);
+            if (newest != served.get()) {
+                serve(newest, "the newest release");
+            }
         }
-        LoadedModel next = LoadedModel.open(release, env, config.ort().intraOpThreads());
-        current.set(next);
+        return m != null;
+    }
+
+    private LoadedModel put(LoadedModel m) {
+        LoadedModel old = loaded.put(m.key(), m);
         if (old != null) {
             old.release();
         }
-        if (versionGauge != null) {
-            meters.remove(versionGauge);
-        }
-        versionGauge = Gauge.builder("digits.model.loaded", next, m -> m.createdMs() / 1000.0)
-                .description("Creation time (epoch seconds) of the loaded model, tagged with its version")
-                .tag("version", next.version()).register(meters);
-        Log.infof("model %s version %s loaded (dataset %s, embedding %d, validation accuracy %s)", next.name(), next.version(),
-                next.dataset(), next.embeddingDim(), next.metrics().getOrDefault("validation_accuracy", Double.NaN));
-        return true;
+        Log.infof("model %s loaded (dataset %s, embedding %d, release #%d, validation accuracy %s)", m.key(), m.dataset(),
+                m.embeddingDim(), m.sequence(), m.metrics().getOrDefault("validation_accuracy", Double.NaN));
+        return m;
     }
 
-    /** Takes a reference on the current model; pair with {@link LoadedModel#release()}. */
+    /** The alias holds a reference of its own on its model: unloading it from the map does not close it. */
+    private void serve(LoadedModel target, String why) {
+        target.retain();
+        LoadedModel before = served.getAndSet(target);
+        if (servedGauge != null) {
+            meters.remove(servedGauge);
+        }
+        servedGauge = Gauge.builder("digits.model.loaded", target, LoadedModel::sequence)
+                .description("Release sequence of the model the alias serves, tagged with its version").tag("version", target.version())
+                .tag("name", target.name()).register(meters);
+        Log.infof("alias '%s' serves %s (%s)%s", alias(), target.key(), why, before == null ? "" : ", was " + before.key());
+        if (before != null) {
+            before.release();
+        }
+    }
+
+    private void unload(LoadedModel m, String why) {
+        if (loaded.remove(m.key(), m)) {
+            Log.infof("model %s unloaded: %s", m.key(), why);
+            m.release();
+        }
+    }
+
+    private String servedKey() {
+        LoadedModel m = served.get();
+        return m == null ? null : m.key();
+    }
+
+    private LoadedModel newestLoaded(String name) {
+        return loaded.values().stream().filter(m -> name == null || m.name().equals(name))
+                .max(Comparator.comparingLong(LoadedModel::sequence)).orElse(null);
+    }
+
+    /** The model the alias serves now, or null (for status pages; scoring acquires). */
+    public LoadedModel served() {
+        return served.get();
+    }
+
+    /** Every loaded model, newest release first. */
+    public List<LoadedModel> loaded() {
+        List<LoadedModel> out = new ArrayList<>(loaded.values());
+        out.sort(Comparator.comparingLong(LoadedModel::sequence).reversed());
+        return out;
+    }
+
+    /** Takes a reference on the alias' model; pair with {@link LoadedModel#release()}. */
     public LoadedModel acquire() {
         while (true) {
-            LoadedModel m = current.get();
+            LoadedModel m = served.get();
             if (m == null) {
-                throw new NoModelException(config.modelName());
+                throw new NoModelException(alias());
             }
             if (m.retain()) {
                 return m;
@@ -86,7 +257,61 @@ public class ModelRegistry {
         }
     }
 
-    /** Scores instances with the current model in one ONNX Runtime call, blanks filled in for missing modalities. */
+    /**
+     * Takes a reference on a model: the alias (name null or the alias), the newest loaded version of a
+     * name (version null), or a version.
+     *
+     * @throws NoModelException the alias has no model yet (503)
+     * @throws UnknownModelException no such name or version is served (404)
+     */
+    public LoadedModel acquire(String name, String version) {
+        boolean isAlias = name == null || name.equals(alias());
+        if (isAlias && version == null) {
+            return acquire();
+        }
+        while (true) {
+            LoadedModel m = isAlias ? loaded.values().stream().filter(x -> x.version().equals(version)).findFirst().orElse(null)
+                    : version == null ? newestLoaded(name) : loaded.get(ModelKeys.of(name, version));
+            if (m == null) {
+                throw new UnknownModelException(unknown(name, version));
+            }
+            if (m.retain()) {
+                return m;
+            }
+        }
+    }
+
+    /** The model {@link #acquire(String, String)} would give, without holding it (status pages, tests). */
+    public LoadedModel acquireAndRelease(String name, String version) {
+        LoadedModel m = acquire(name, version);
+        m.release();
+        return m;
+    }
+
+    private String unknown(String name, String version) {
+        Set<String> names = new HashSet<>();
+        loaded.values().forEach(m -> names.add(m.name()));
+        return (version == null ? "unknown model '" + name + "'" : "model '" + name + "' version '" + version + "' is not loaded")
+                + "; this server serves '" + alias() + "' (the alias) and the names " + names.stream().sorted().map(n -> "'" + n + "'").toList();
+    }
+
+    /** Whether a scoring job's version can score; a version not yet read waits, unless {@code givenUp}. */
+    public Availability availability(String name, String version, boolean givenUp) {
+        if (loaded.values().stream().anyMatch(m -> m.version().equals(version))) {
+            return Availability.LOADED;
+        }
+        Source s = source;
+        if (s == null) {
+            return Availability.GONE;
+        }
+        Optional<ModelIndex.Version> v = s.index().byVersion(version);
+        if (v.isPresent()) {
+            return failed.contains(ModelKeys.of(v.get().name(), version)) ? Availability.GONE : Availability.PENDING;
+        }
+        return givenUp ? Availability.GONE : Availability.PENDING;
+    }
+
+    /** Scores instances with the alias' model in one ONNX Runtime call, blanks filled in for missing modalities. */
     public Scores score(List<Instance> instances) throws OrtException {
         LoadedModel m = acquire();
         try {
@@ -113,9 +338,15 @@ public class ModelRegistry {
 
     @PreDestroy
     void close() {
-        LoadedModel m = current.getAndSet(null);
-        if (m != null) {
-            m.release();
+        running = false;
+        for (LoadedModel m : List.copyOf(loaded.values())) {
+            if (loaded.remove(m.key(), m)) {
+                m.release();
+            }
+        }
+        LoadedModel s = served.getAndSet(null);
+        if (s != null) {
+            s.release();
         }
     }
 }

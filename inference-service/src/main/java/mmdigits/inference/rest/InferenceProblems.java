@@ -8,6 +8,7 @@ import mmdigits.common.rest.Problem;
 import mmdigits.common.rest.ProblemMappers;
 import mmdigits.inference.InvalidInputException;
 import mmdigits.inference.model.NoModelException;
+import mmdigits.inference.model.UnknownModelException;
 
 /** Problem responses for this service's own exceptions (the common mappers cover the rest). */
 public final class InferenceProblems {
@@ -19,6 +20,14 @@ public final class InferenceProblems {
         @Override
         public Response toResponse(InvalidInputException e) {
             return ProblemMappers.response(Problem.of(400, "invalid-input", "Invalid input", e.getMessage(), e.field()));
+        }
+    }
+
+    @Provider
+    public static class UnknownModelMapper implements ExceptionMapper<UnknownModelException> {
+        @Override
+        public Response toResponse(UnknownModelException e) {
+            return ProblemMappers.response(Problem.of(404, "unknown-model", "Unknown model", e.getMessage(), "model"));
         }
     }
 

@@ -31,10 +31,12 @@ import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
 import mmdigits.inference.model.NoModelException;
 import mmdigits.inference.model.Scores;
+import mmdigits.inference.model.UnknownModelException;
 
 /**
- * KServe v2 / Open Inference Protocol (REST): health, model metadata and {@code infer} for the model
- * "digits" — FP32 inputs {@code image} [N,784] and {@code audio} [N,507] (either may be omitted),
+ * KServe v2 / Open Inference Protocol (REST): health, model metadata and {@code infer} for every
+ * served model — the alias "digits" (the promoted version) and each registered name (its newest
+ * loaded version, or a version) — FP32 inputs {@code image} [N,784] and {@code audio} [N,507] (either may be omitted),
  * outputs {@code probabilities} [N,10] and {@code embedding} [N,D]. Errors are the protocol's
  * {@code {"error": "..."}}; health answers 200 for true and 400 for false, as the protocol says.
  */
@@ -88,7 +90,7 @@ public class KServeResource {
     @Path("/health/ready")
     @Operation(summary = "Server ready: a model is loaded (200 = true, 400 = false)")
     public Response ready() {
-        boolean ready = registry.current() != null;
+        boolean ready = registry.served() != null;
         return Response.status(ready ? 200 : 400).entity(Map.of("ready", ready)).build();
     }
 
@@ -109,7 +111,9 @@ public class KServeResource {
         } catch (KServeException e) {
             return e.response();
         }
-        return Response.ok(new ModelMetadata(m.name(), List.of(m.version()), PLATFORM,
+        List<String> versions = name.equals(registry.alias()) ? List.of(m.version())
+                : registry.loaded().stream().filter(l -> l.name().equals(name)).map(LoadedModel::version).toList();
+        return Response.ok(new ModelMetadata(name, versions, PLATFORM,
                 List.of(new TensorMetadata(LoadedModel.IMAGE, "FP32", List.of(-1L, (long) Dimensions.IMAGE)),
                         new TensorMetadata(LoadedModel.AUDIO, "FP32", List.of(-1L, (long) Dimensions.AUDIO))),
                 List.of(new TensorMetadata(LoadedModel.PROBABILITIES, "FP32", List.of(-1L, (long) Dimensions.CLASSES)),
@@ -120,10 +124,12 @@ public class KServeResource {
     @Path("/models/{name}/ready")
     @Operation(summary = "Model ready (200 = true, 400 = false)")
     public Response modelReady(@PathParam("name") String name) {
-        if (!name.equals(registry.modelName())) {
-            return error(404, "unknown model '" + name + "'; this server serves '" + registry.modelName() + "'");
+        boolean ready = name.equals(registry.alias()) ? registry.served() != null
+                : registry.loaded().stream().anyMatch(m -> m.name().equals(name));
+        if (!ready && !name.equals(registry.alias())) {
+            return error(404, "unknown model '" + name + "'; this server serves '" + registry.alias() + "' (the alias) and the names "
+                    + registry.loaded().stream().map(LoadedModel::name).distinct().sorted().toList());
         }
-        boolean ready = registry.current() != null;
         return Response.status(ready ? 200 : 400).entity(Map.of("name", name, "ready", ready)).build();
     }
 
@@ -149,10 +155,12 @@ public class KServeResource {
         } catch (KServeException e) {
             return CompletableFuture.completedFuture(e.response());
         }
-        return predictions.score(request.instances, "kserve").handle((scores, failure) -> {
+        String served = name.equals(registry.alias()) ? null : name;
+        return predictions.score(served, version, request.instances, "kserve").handle((scores, failure) -> {
             if (failure != null) {
                 Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                return t instanceof NoModelException ? error(503, t.getMessage()) : error(500, "inference failed: " + t.getMessage());
+                return t instanceof NoModelException ? error(503, t.getMessage())
+                        : t instanceof UnknownModelException ? error(404, t.getMessage()) : error(500, "inference failed: " + t.getMessage());
             }
             return Response.ok(new InferResponse(name, scores.modelVersion(), request.id, outputs(scores, request.outputs))).build();
         });
@@ -173,17 +181,17 @@ public class KServeResource {
     private record InferRequest(String id, List<Instance> instances, List<String> outputs) {
     }
 
+    /** The model a route names (the alias, a name's newest loaded version, or a version); 404 or 503 when there is none. */
     private LoadedModel model(String name, String version) {
-        if (!name.equals(registry.modelName())) {
-            throw new KServeException(404, "unknown model '" + name + "'; this server serves '" + registry.modelName() + "'");
+        LoadedModel m;
+        try {
+            m = registry.acquire(name, version);
+        } catch (NoModelException e) {
+            throw new KServeException(503, e.getMessage());
+        } catch (UnknownModelException e) {
+            throw new KServeException(404, e.getMessage());
         }
-        LoadedModel m = registry.current();
-        if (m == null) {
-            throw new KServeException(503, new NoModelException(name).getMessage());
-        }
-        if (version != null && !version.equals(m.version())) {
-            throw new KServeException(404, "model '" + name + "' version '" + version + "' is not loaded (loaded: " + m.version() + ")");
-        }
+        m.release();
         return m;
     }
 

@@ -50,9 +50,12 @@ public class PredictionResource {
     @APIResponse(responseCode = "200", description = "the prediction (or one per instance, in order)")
     @APIResponse(responseCode = "400", description = "wrong length, non-finite number or malformed JSON (the field is named)")
     @APIResponse(responseCode = "413", description = "the body is larger than quarkus.http.limits.max-body-size")
+    @APIResponse(responseCode = "404", description = "the model or version asked for is not served")
     @APIResponse(responseCode = "503", description = "no model is loaded yet")
     public CompletionStage<Object> predict(PredictRequest body,
-            @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding) {
+            @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding,
+            @Parameter(description = "a registered model name (default: the alias, 'digits')") @QueryParam("model") String model,
+            @Parameter(description = "a loaded version (default: the name's newest, or the alias' target)") @QueryParam("version") String version) {
         if (body == null) {
             throw new InvalidInputException("body", "body: expected {\"image\":[...],\"audio\":[...]} or {\"instances\":[...]}");
         }
@@ -69,11 +72,11 @@ public class PredictionResource {
                 }
                 xs.add(new Instance(item.image(), item.audio()).validate("instances[" + i + "]"));
             }
-            return predictions.score(xs, "json").thenApply(
+            return predictions.score(model, version, xs, "json").thenApply(
                     s -> new PredictionResponse.Batch(s.modelVersion(), predictions.responses(xs, s, embedding)));
         }
         Instance x = new Instance(body.image(), body.audio()).validate("");
-        return predictions.score(List.of(x), "json").thenApply(s -> predictions.response(x, s, 0, embedding, true));
+        return predictions.score(model, version, List.of(x), "json").thenApply(s -> predictions.response(x, s, 0, embedding, true));
     }
 
     @POST
@@ -87,7 +90,9 @@ public class PredictionResource {
     @APIResponse(responseCode = "400", description = "unreadable image or audio, or neither given")
     @APIResponse(responseCode = "503", description = "no model is loaded yet")
     public CompletionStage<PredictionResponse> predictFiles(@RestForm("image") FileUpload image, @RestForm("audio") FileUpload audio,
-            @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding) {
+            @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding,
+            @Parameter(description = "a registered model name (default: the alias)") @QueryParam("model") String model,
+            @Parameter(description = "a loaded version") @QueryParam("version") String version) {
         float[] img = image == null ? null : ImageFrontEnd.fromBytes(bytes(image, "image"), "image", config.http().maxImagePixels());
         float[] aud = null;
         if (audio != null) {
@@ -98,7 +103,7 @@ public class PredictionResource {
             }
         }
         Instance x = new Instance(img, aud).validate("");
-        return predictions.score(List.of(x), "multipart").thenApply(s -> predictions.response(x, s, 0, embedding, true));
+        return predictions.score(model, version, List.of(x), "multipart").thenApply(s -> predictions.response(x, s, 0, embedding, true));
     }
 
     private static byte[] bytes(FileUpload upload, String field) {

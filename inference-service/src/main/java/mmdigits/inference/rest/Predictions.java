@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -27,7 +28,7 @@ public class Predictions {
     private final PredictionMetrics metrics;
     private final InferenceConfig config;
     private final MeterRegistry meters;
-    private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     public Predictions(MicroBatcher batcher, ModelRegistry registry, PredictionMetrics metrics, InferenceConfig config, MeterRegistry meters) {
         this.batcher = batcher;
@@ -47,10 +48,15 @@ public class Predictions {
         }
     }
 
-    /** Scores validated instances; {@code endpoint} tags the latency timer. */
+    /** Scores validated instances with the alias' model; {@code endpoint} tags the latency timer. */
     public CompletionStage<Scores> score(List<Instance> instances, String endpoint) {
+        return score(null, null, instances, endpoint);
+    }
+
+    /** Scores validated instances with a model (name null: the alias; version null: the name's newest). */
+    public CompletionStage<Scores> score(String name, String version, List<Instance> instances, String endpoint) {
         Timer.Sample sample = Timer.start(meters);
-        return batcher.submit(instances).whenComplete((s, e) -> {
+        return batcher.submit(name, version, instances).whenComplete((s, e) -> {
             String outcome = e == null ? "success" : "error";
             sample.stop(timers.computeIfAbsent(endpoint + "|" + outcome, k -> Timer.builder("digits.request.latency")
                     .description("Time from a validated request to its scores").tag("endpoint", endpoint).tag("outcome", outcome)
@@ -62,8 +68,8 @@ public class Predictions {
     }
 
     public PredictionResponse response(Instance x, Scores s, int row, boolean embedding, boolean withVersion) {
-        return new PredictionResponse(s.label(row), s.probabilities(row), x.modalities(), note(x), withVersion ? s.modelVersion() : null,
-                embedding ? s.embedding(row) : null);
+        return new PredictionResponse(s.label(row), s.probabilities(row), x.modalities(), note(x, s.modelVersion()),
+                withVersion ? s.modelVersion() : null, embedding ? s.embedding(row) : null);
     }
 
     public List<PredictionResponse> responses(List<Instance> xs, Scores s, boolean embedding) {
@@ -74,14 +80,14 @@ public class Predictions {
         return out;
     }
 
-    /** Says which modality was missing and how well the model does without it. */
-    String note(Instance x) {
+    /** Says which modality was missing and how well the model (the version that scored) does without it. */
+    String note(Instance x, String version) {
         if (x.hasImage() && x.hasAudio()) {
             return null;
         }
         String present = x.hasImage() ? "image" : "audio";
         String missing = x.hasImage() ? "audio" : "image";
-        LoadedModel m = registry.current();
+        LoadedModel m = registry.loaded().stream().filter(l -> l.version().equals(version)).findFirst().orElse(null);
         Double acc = m == null ? null : m.metrics().get("validation_accuracy_" + present + "_only");
         return String.format(Locale.ROOT, "%s missing: scored from the %s alone (the model was trained with one modality blanked%s)",
                 missing, present, acc == null ? "" : String.format(Locale.ROOT, "; validation accuracy %s-only %.4f", present, acc));

@@ -53,9 +53,11 @@ import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.TopicReader;
 
 /**
- * Through the real broker: nothing is consumed or answered before a model; a release → every test
- * sample scored once (prediction + embedding, values of the reference model); poison → dead letters;
- * a second release mid-load swaps without a failed request and re-scores the whole split.
+ * Through the real broker: nothing is consumed or answered before a model; a release → every streamed
+ * test sample scored once (prediction + embedding, values of the reference model); poison → dead
+ * letters; a published split waits for the first promotion, then is scored once; promotions and a
+ * rollback under HTTP load swap without a failed request; jobs score a split once per version (a new
+ * model's own dataset, a request, a split published later), never the whole topic again.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
@@ -63,7 +65,9 @@ import mmdigits.localkafka.TopicReader;
 @org.junit.jupiter.api.Order(1)
 class InferenceFlowTest {
     static final String DATASET = "flow";
+    static final String PUBLISHED = "flow-split";
     static final int N = 40;
+    static final int M = 20;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -79,6 +83,37 @@ class InferenceFlowTest {
         return s;
     }
 
+    /** A published test split: {@code M} labelled samples. */
+    static List<Sample> published(String dataset) {
+        List<Sample> s = new ArrayList<>();
+        for (int i = 0; i < M; i++) {
+            s.add(KafkaFixtures.sample(dataset, i, true));
+        }
+        return s;
+    }
+
+    /** Waits until every sample of the list has a prediction of the version, then checks that each has exactly one. */
+    void assertScoredOnce(String version, List<Sample> samples) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, List<Prediction>> p = Map.of();
+        while (System.nanoTime() < deadline) {
+            p = KafkaFixtures.predictions(bootstrap, version);
+            Map<String, List<Prediction>> seen = p;
+            if (samples.stream().allMatch(x -> seen.containsKey(x.getId()))) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        Thread.sleep(1000); // anything more would be a duplicate
+        p = KafkaFixtures.predictions(bootstrap, version);
+        ReferenceModel ref = Releases.MODELS.get(version);
+        for (Sample x : samples) {
+            assertThat(p.get(x.getId())).as("predictions of %s by %s", x.getId(), version).hasSize(1);
+            assertThat((double) p.get(x.getId()).get(0).getProbabilities(3))
+                    .isCloseTo(ref.forward(KafkaFixtures.image(x), KafkaFixtures.audio(x))[0][3], within(1e-5));
+        }
+    }
+
     @Test
     @Order(1)
     void beforeAModelNothingIsScoredOrAnswered() throws Exception {
@@ -86,6 +121,7 @@ class InferenceFlowTest {
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         samples().forEach(s -> records.add(KafkaFixtures.record(s)));
         KafkaFixtures.send(bootstrap, records);
+        KafkaFixtures.publishSplit(bootstrap, PUBLISHED, published(PUBLISHED));
 
         given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions").then().statusCode(503)
                 .contentType("application/problem+json").body("detail", containsString("no model 'digits' is loaded yet"));
@@ -174,11 +210,74 @@ class InferenceFlowTest {
         Sample late = KafkaFixtures.sample(DATASET, N, true);
         KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.record(late)));
         KafkaFixtures.awaitPredictions(bootstrap, "v1", N + 1, Duration.ofSeconds(30));
+
+        // the split published before any model waits for the first promotion; then it is scored once
+        assertThat(KafkaFixtures.predictions(bootstrap, "v1").keySet()).noneMatch(id -> id.startsWith(PUBLISHED + "/"));
+        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v1", false)));
+        assertScoredOnce("v1", published(PUBLISHED));
+        assertThat(KafkaFixtures.predictions(bootstrap, "v1").values()).as("nothing scored twice").allSatisfy(ps -> assertThat(ps).hasSize(1));
     }
 
     @Test
     @Order(3)
-    void aNewReleaseSwapsUnderLoadWithoutAFailedRequestAndRescoresTheSplit() throws Exception {
+    void promotionsAndARollbackUnderLoadFailNoRequest() throws Exception {
+        Releases.publish(bootstrap, "v2"); // registered; the alias stays on the promoted v1
+        awaitRegistered("v2");
+        given().get("/api/model").then().body("version", equalTo("v1"));
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Set<String> versions = ConcurrentHashMap.newKeySet();
+        int ok = underLoad(failures, versions, () -> {
+            KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v2", false)));
+            awaitServed("v2");
+            Thread.sleep(500);
+            KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v1", true)));
+            awaitServed("v1");
+        });
+        assertThat(failures).as("failed requests during the promotion and the rollback").isEmpty();
+        assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
+        assertThat(ok).isGreaterThan(50);
+        // a version is reachable by its name (every release here is named 'digits') and by its id
+        given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?version=v2").then()
+                .statusCode(200).body("modelVersion", equalTo("v2"));
+        given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?model=mnist").then()
+                .statusCode(404).contentType("application/problem+json").body("detail", containsString("unknown model 'mnist'"));
+        // the streamed samples were not scored again by v2: a new model scores its own dataset and what comes later
+        assertThat(KafkaFixtures.predictions(bootstrap, "v2")).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void jobsScoreASplitOncePerVersionNeverTheWholeTopic() throws Exception {
+        // a model trained on the published split's dataset scores that split (and only it)
+        Releases.publish(bootstrap, "v3");
+        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.released("digits", "v3", PUBLISHED)));
+        assertScoredOnce("v3", published(PUBLISHED));
+        assertThat(KafkaFixtures.predictions(bootstrap, "v3").keySet()).allMatch(id -> id.startsWith(PUBLISHED + "/"));
+
+        // on request: v2 scores it too, once; asking again creates nothing
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
+                .then().statusCode(202).body("version", equalTo("v2")).body("samples", equalTo(M)).body("created", equalTo(true));
+        assertScoredOnce("v2", published(PUBLISHED));
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
+                .then().statusCode(200).body("created", equalTo(false));
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"nope\"}").post("/api/scorings").then().statusCode(404)
+                .contentType("application/problem+json").body("detail", containsString("no test split of 'nope'"));
+        given().contentType(ContentType.JSON).body("{}").post("/api/scorings").then().statusCode(400).body("field", equalTo("dataset"));
+
+        // a split published now is scored by the promoted v1 (after the rollback), and v1's predictions of it come once
+        List<Sample> later = published(PUBLISHED + "-later");
+        KafkaFixtures.publishSplit(bootstrap, PUBLISHED + "-later", later);
+        assertScoredOnce("v1", later);
+        for (String v : List.of("v1", "v2", "v3")) {
+            assertThat(KafkaFixtures.predictions(bootstrap, v).values()).as("%s scored nothing twice", v)
+                    .allSatisfy(ps -> assertThat(ps).hasSize(1));
+        }
+        given().get("/api/models").then().statusCode(200).body("alias.version", equalTo("v1"))
+                .body("loaded.version", org.hamcrest.Matchers.hasItems("v1", "v2", "v3"));
+    }
+
+    /** Posts predictions from 8 threads while {@code during} runs; counts the answers, collects failures and versions seen. */
+    int underLoad(List<String> failures, Set<String> versions, Step during) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectMapper json = new ObjectMapper();
         Sample probe = KafkaFixtures.sample("probe", 1, true);
@@ -186,8 +285,6 @@ class InferenceFlowTest {
                 + json.writeValueAsString(KafkaFixtures.audio(probe)) + "}";
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger ok = new AtomicInteger();
-        List<String> failures = new CopyOnWriteArrayList<>();
-        Set<String> versions = ConcurrentHashMap.newKeySet();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         for (int t = 0; t < 8; t++) {
             pool.submit(() -> {
@@ -216,33 +313,44 @@ class InferenceFlowTest {
                 }
             });
         }
-        Thread.sleep(1000);
-        Releases.publish(bootstrap, "v2");
-        Releases.awaitLoaded("v2", Duration.ofSeconds(30));
-        Thread.sleep(1000);
-        stop.set(true);
-        pool.shutdown();
-        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(failures).as("failed requests during the swap").isEmpty();
-        assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
-        assertThat(ok.get()).isGreaterThan(50);
-
-        // v2 scores the whole split again, each sample once
-        Map<String, List<Prediction>> v2 = KafkaFixtures.awaitPredictions(bootstrap, "v2", N + 1, Duration.ofSeconds(60));
-        Thread.sleep(1000);
-        v2 = KafkaFixtures.predictions(bootstrap, "v2");
-        assertThat(v2).hasSize(N + 1);
-        assertThat(v2.values()).allSatisfy(ps -> assertThat(ps).hasSize(1));
-        ReferenceModel ref = Releases.MODELS.get("v2");
-        for (Sample s : samples()) {
-            Prediction p = v2.get(s.getId()).get(0);
-            assertThat((double) p.getProbabilities(3)).isCloseTo(ref.forward(KafkaFixtures.image(s), KafkaFixtures.audio(s))[0][3],
-                    within(1e-5));
+        try {
+            Thread.sleep(1000);
+            during.run();
+            Thread.sleep(1000);
+        } finally {
+            stop.set(true);
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         }
-        // an older release arriving late does not replace the newer model
-        Releases.publish(bootstrap, "v1");
-        Thread.sleep(1500);
-        given().get("/api/model").then().body("version", equalTo("v2"));
+        return ok.get();
+    }
+
+    /** What happens while the load runs. */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    static void awaitServed(String version) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (version.equals(given().get("/api/model").then().extract().path("version"))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the alias did not move to " + version);
+    }
+
+    static void awaitRegistered(String version) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<String> loaded = given().get("/api/models").then().extract().path("loaded.version");
+            if (loaded.contains(version)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(version + " was not loaded");
     }
 
     static ProducerRecord<String, byte[]> jsonRecord(String json) {

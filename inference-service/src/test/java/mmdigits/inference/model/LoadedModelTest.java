@@ -24,7 +24,7 @@ class LoadedModelTest {
     @Test
     void scoresABatchLikeTheReferenceForwardPassWithBlanksForMissingModalities() throws Exception {
         ReferenceModel ref = new ReferenceModel(7);
-        LoadedModel m = LoadedModel.open(ref.release("v1", 1000), env, 1);
+        LoadedModel m = LoadedModel.open(ref.release("v1", 1000), 1, env, 1);
         try {
             Random r = new Random(1);
             List<Instance> xs = new ArrayList<>();
@@ -59,7 +59,7 @@ class LoadedModelTest {
 
     @Test
     void theSessionClosesOnlyWithTheLastReference() throws Exception {
-        LoadedModel m = LoadedModel.open(new ReferenceModel(1).release("v1", 1), env, 1);
+        LoadedModel m = LoadedModel.open(new ReferenceModel(1).release("v1", 1), 1, env, 1);
         assertThat(m.retain()).isTrue(); // a call in flight
         m.release(); // the registry lets go (swap)
         assertThat(m.isClosed()).isFalse();
@@ -82,25 +82,12 @@ class LoadedModelTest {
         }
         var graph = proto.getGraph().toBuilder().removeOutput(1); // no "embedding" output
         ModelRelease bad = good.toBuilder().setOnnx(ByteString.copyFrom(proto.toBuilder().setGraph(graph).build().toByteArray())).build();
-        assertThatThrownBy(() -> LoadedModel.open(bad, env, 1)).hasMessageContaining("no tensor 'embedding'");
+        assertThatThrownBy(() -> LoadedModel.open(bad, 1, env, 1)).hasMessageContaining("no tensor 'embedding'");
 
         ModelRelease garbage = good.toBuilder().setOnnx(ByteString.copyFromUtf8("not a model")).build();
-        assertThatThrownBy(() -> LoadedModel.open(garbage, env, 1)).isInstanceOf(ai.onnxruntime.OrtException.class);
+        assertThatThrownBy(() -> LoadedModel.open(garbage, 1, env, 1)).isInstanceOf(ai.onnxruntime.OrtException.class);
 
         ModelRelease shortBlank = good.toBuilder().clearBlankAudio().addBlankAudio(1f).build();
-        assertThatThrownBy(() -> LoadedModel.open(shortBlank, env, 1)).hasMessageContaining("blank_audio has 1 values");
-    }
-
-    @Test
-    void newerMeansLaterCreationThenLargerVersion() throws Exception {
-        LoadedModel m = LoadedModel.open(new ReferenceModel(1).release("20261125-100000", 5000), env, 1);
-        try {
-            assertThat(LoadedModel.isNewer(ModelRelease.newBuilder().setVersion("a").setCreatedMs(6000).build(), m)).isTrue();
-            assertThat(LoadedModel.isNewer(ModelRelease.newBuilder().setVersion("z").setCreatedMs(4000).build(), m)).isFalse();
-            assertThat(LoadedModel.isNewer(ModelRelease.newBuilder().setVersion("20261125-100001").setCreatedMs(5000).build(), m)).isTrue();
-            assertThat(LoadedModel.isNewer(ModelRelease.newBuilder().setVersion("20261125-100000").setCreatedMs(5000).build(), m)).isFalse();
-        } finally {
-            m.release();
-        }
+        assertThatThrownBy(() -> LoadedModel.open(shortBlank, 1, env, 1)).hasMessageContaining("blank_audio has 1 values");
     }
 }

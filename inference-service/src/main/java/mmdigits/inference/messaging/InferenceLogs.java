@@ -1,0 +1,102 @@
+package mmdigits.inference.messaging;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.StartupEvent;
+
+import mmdigits.common.events.Catalog;
+import mmdigits.common.events.Logs;
+import mmdigits.common.events.ModelIndex;
+import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.TopicLog;
+import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelRelease;
+import mmdigits.inference.jobs.JobBook;
+import mmdigits.inference.model.ModelRegistry;
+
+/**
+ * What inference derives from the topics, on every replica alike: from {@code digits.models} the
+ * registered versions (each replica reads every release), from {@code digits.events} the published
+ * test splits, the alias' target and the scoring jobs. The {@link ModelRegistry} follows it.
+ */
+@ApplicationScoped
+public class InferenceLogs implements ModelRegistry.Source {
+    private final TopicLog<Event> events;
+    private final TopicLog<ModelRelease> models;
+    private final Catalog catalog = new Catalog();
+    private final Promotions promotions = new Promotions();
+    private final ModelIndex index = new ModelIndex();
+    private final JobBook jobs;
+    private final ModelRegistry registry;
+
+    public InferenceLogs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ModelRegistry registry) {
+        this.registry = registry;
+        this.jobs = new JobBook(registry.alias(), catalog, promotions);
+        this.events = Logs.events(bootstrapServers, "mmdigits-inference-events").handler(catalog).handler(promotions).handler(jobs)
+                .handler(e -> registry.changed());
+        this.models = Logs.models(bootstrapServers, "mmdigits-inference-models").handler(index).handler(e -> registry.changed());
+    }
+
+    void onStart(@Observes StartupEvent ignored) {
+        registry.follow(this);
+        models.startThread();
+        events.startThread();
+    }
+
+    @PreDestroy
+    void stop() {
+        events.stop();
+        models.stop();
+    }
+
+    /** True once both topics were read to the ends they had at start. */
+    @Override
+    public boolean caughtUp() {
+        return models.caughtUp() && events.caughtUp();
+    }
+
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return models.awaitCaughtUp(timeout) && events.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    @Override
+    public ModelIndex index() {
+        return index;
+    }
+
+    @Override
+    public Optional<Promotions.Target> promoted() {
+        return promotions.current(registry.alias());
+    }
+
+    public Optional<Promotions.State> promotion() {
+        return promotions.state(registry.alias());
+    }
+
+    @Override
+    public Set<String> versionsNeeded() {
+        return jobs.versionsNeeded();
+    }
+
+    @Override
+    public ModelRelease fetch(ModelIndex.Version v) throws Exception {
+        return models.fetch(v.partition(), v.sequence(), Duration.ofSeconds(30));
+    }
+
+    public JobBook jobs() {
+        return jobs;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+}
