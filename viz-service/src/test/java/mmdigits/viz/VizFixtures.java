@@ -64,13 +64,21 @@ public final class VizFixtures {
                 .setSource("test")).build();
     }
 
-    public static List<Event> training(String run, String version, int epochs) {
+    /** A train split was published (no ranges: the viz service only needs to know it exists). */
+    public static Event publishedTrain(String dataset, long count) {
+        return Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setDatasetPublished(DatasetPublished.newBuilder()
+                .setDataset(dataset).setSplit(Split.TRAIN).setCount(count).setLabeled(true).setSource("test")).build();
+    }
+
+    /** The epochs of a run and its result: {@code version} trained on {@code dataset}. */
+    public static List<Event> training(String run, String version, String dataset, int epochs) {
         List<Event> out = new ArrayList<>();
         for (int e = 1; e <= epochs; e++) {
             out.add(Event.newBuilder().setTrainingProgress(TrainingProgress.newBuilder().setRunId(run).setEpoch(e).setEpochs(epochs)
                     .setLoss(1.0 / e).setTrainAccuracy(1 - 0.5 / e).setValidationAccuracy(1 - 0.6 / e)).build());
         }
-        out.add(Event.newBuilder().setTrainingResult(TrainingResult.newBuilder().setRunId(run).setModelVersion(version)).build());
+        out.add(Event.newBuilder().setTrainingResult(TrainingResult.newBuilder().setRunId(run).setModelVersion(version).setDataset(dataset)
+                .setModelName(dataset).setState("RELEASED")).build());
         return out;
     }
 

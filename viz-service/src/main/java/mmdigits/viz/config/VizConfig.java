@@ -8,13 +8,24 @@ import io.smallrye.config.WithDefault;
 /** Settings of the viz service ({@code viz.*} in application.properties). */
 @ConfigMapping(prefix = "viz")
 public interface VizConfig {
-    /** Reports are written below this directory, one folder per model version. */
+    /** Reports are written below this directory, one folder per dataset and model version, with index.json. */
     @WithDefault("out/reports")
     Path outputDir();
 
-    /** Build a report by itself once every announced test sample has an embedding of a model version. */
+    /**
+     * Build a report by itself once every sample of a dataset's latest test split has an embedding of a
+     * version trained on that dataset (or of any version, for a dataset without a train split).
+     */
     @WithDefault("true")
     boolean autoReport();
+
+    /** Reports being collected at once, at most (their embeddings are in memory); the oldest is dropped beyond. */
+    @WithDefault("4")
+    int maxPendingPairs();
+
+    /** The alias whose promoted version a report request defaults to when no model was trained on its dataset. */
+    @WithDefault("digits")
+    String alias();
 
     /** Misclassified samples shown in the report's grid. */
     @WithDefault("36")

@@ -7,23 +7,26 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import mmdigits.viz.Aggregates;
-import mmdigits.viz.messaging.StreamCollector;
+import mmdigits.viz.messaging.VizLogs;
+import mmdigits.viz.report.ReportService;
 
 /** Ready once the embeddings and events were read to their end: before that, listings are incomplete. */
 @Readiness
 @ApplicationScoped
 public class ReportReadiness implements HealthCheck {
-    private final StreamCollector collector;
+    private final VizLogs logs;
     private final Aggregates aggregates;
+    private final ReportService reports;
 
-    public ReportReadiness(StreamCollector collector, Aggregates aggregates) {
-        this.collector = collector;
+    public ReportReadiness(VizLogs logs, Aggregates aggregates, ReportService reports) {
+        this.logs = logs;
         this.aggregates = aggregates;
+        this.reports = reports;
     }
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("embeddings-read").status(collector.caughtUp()).withData("versions", aggregates.versions().size())
-                .build();
+        return HealthCheckResponse.named("embeddings-read").status(logs.caughtUp()).withData("reports", reports.list(null, null).size())
+                .withData("pending", aggregates.pending().size()).withData("embeddingsHeld", aggregates.storedEmbeddings()).build();
     }
 }

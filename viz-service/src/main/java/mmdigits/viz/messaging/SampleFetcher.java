@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -15,10 +17,16 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
+import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.PublicationReader;
+import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Sample;
 
-/** Reads particular test samples (their image and MFCC) back from {@code digits.samples.test}. */
+/**
+ * Reads particular test samples (their image and MFCC) back: from the offset ranges of the dataset's
+ * latest publication, or — a dataset streamed sample by sample — by scanning the test topic.
+ */
 @ApplicationScoped
 public class SampleFetcher {
     private final String bootstrapServers;
@@ -27,12 +35,32 @@ public class SampleFetcher {
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** The samples with these ids that the topic holds (read to its current end; undecodable ones skipped). */
-    public Map<String, Sample> fetch(Set<String> ids) {
+    /** The samples with these ids that were found (undecodable ones skipped). */
+    public Map<String, Sample> fetch(Set<String> ids, Optional<Publication> publication) {
         Map<String, Sample> out = new HashMap<>();
         if (ids.isEmpty()) {
             return out;
         }
+        SampleDeserializer decoder = new SampleDeserializer();
+        Consumer<ConsumerRecord<String, byte[]>> keep = r -> {
+            if (r.key() != null && ids.contains(r.key()) && r.value() != null) {
+                try {
+                    Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
+                    out.put(s.getId(), s);
+                } catch (RuntimeException e) {
+                    // a broken record: the grid shows the sample without its picture
+                }
+            }
+        };
+        if (publication.isPresent() && publication.get().locatable()) {
+            PublicationReader.read(bootstrapServers, publication.get(), Duration.ofMinutes(2), keep);
+        } else {
+            scan(ids, out, keep);
+        }
+        return out;
+    }
+
+    private void scan(Set<String> ids, Map<String, Sample> out, Consumer<ConsumerRecord<String, byte[]>> keep) {
         try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-samples", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
             List<TopicPartition> parts = c.partitionsFor(Topics.SAMPLES_TEST, Duration.ofSeconds(10)).stream()
@@ -42,18 +70,8 @@ public class SampleFetcher {
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (out.size() < ids.size() && parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (r.key() != null && ids.contains(r.key()) && r.value() != null) {
-                        try {
-                            Sample s = Sample.parseFrom(r.value());
-                            out.put(s.getId(), s);
-                        } catch (Exception e) {
-                            // JSON-form or broken records: the grid shows the sample without its picture
-                        }
-                    }
-                }
+                c.poll(Duration.ofMillis(500)).forEach(keep);
             }
         }
-        return out;
     }
 }

@@ -9,14 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -46,26 +45,25 @@ public final class ReportBuilder {
     }
 
     private final VizConfig config;
-    private final Function<Set<String>, Map<String, Sample>> samples;
+    private final BiFunction<Set<String>, String, Map<String, Sample>> samples;
 
-    public ReportBuilder(VizConfig config, Function<Set<String>, Map<String, Sample>> samples) {
+    /** {@code samples}: test samples by id (for the misclassified grid), given the ids and their dataset. */
+    public ReportBuilder(VizConfig config, BiFunction<Set<String>, String, Map<String, Sample>> samples) {
         this.config = config;
         this.samples = samples;
     }
 
     public Summary build(Aggregates.Snapshot snap, Path target) throws IOException {
         long t0 = System.nanoTime();
-        // the dataset this version scored most samples of (usually the only one)
-        Map<String, Long> perDataset = new HashMap<>();
-        snap.embeddings().forEach(e -> perDataset.merge(e.getDataset(), 1L, Long::sum));
-        String dataset = perDataset.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        String dataset = snap.pair().dataset();
+        String version = snap.pair().version();
         List<Embedding> es = new ArrayList<>(snap.embeddings().stream().filter(e -> e.getDataset().equals(dataset)).toList());
         es.sort(Comparator.comparingLong(Embedding::getRowId));
         int dim = es.get(0).getVectorCount();
         es.removeIf(e -> e.getVectorCount() != dim);
         int n = es.size();
         if (n < 4) {
-            throw new IllegalStateException("version " + snap.version() + " has " + n + " embeddings of dataset '" + dataset
+            throw new IllegalStateException("version " + version + " has " + n + " embeddings of dataset '" + dataset
                     + "'; a report needs at least 4");
         }
         double[][] x = new double[n][dim];
@@ -89,7 +87,7 @@ public final class ReportBuilder {
             VizConfig.Kmeans km = config.kmeans();
             int[] clusters = Clustering.kmeans(x, km.k(), km.restarts(), km.maxIterations(), km.seed());
             double kmeansSeconds = (System.nanoTime() - tk) / 1e9;
-            Log.infof("report %s: K-means (k=%d, %d restarts) on %,d x %d in %.1f s", snap.version(), km.k(), km.restarts(), n, dim,
+            Log.infof("report %s: K-means (k=%d, %d restarts) on %,d x %d in %.1f s", version, km.k(), km.restarts(), n, dim,
                     kmeansSeconds);
 
             long tt = System.nanoTime();
@@ -97,7 +95,7 @@ public final class ReportBuilder {
             TsneConfig tsneConfig = new TsneConfig(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
                     tc.learningRate(), tc.theta(), tc.seed(), tc.exactBelow());
             Tsne.Result tsne = Tsne.run(x, tsneConfig, p -> Log.infof("report %s: t-SNE iteration %d/%d, KL divergence %.4f",
-                    snap.version(), p.iteration(), p.iterations(), p.kl()));
+                    version, p.iteration(), p.iterations(), p.kl()));
             double tsneSeconds = (System.nanoTime() - tt) / 1e9;
             double[][] y = tsne.embedding();
 
@@ -153,7 +151,7 @@ public final class ReportBuilder {
                         ids.add(es.get(i).getSampleId());
                     }
                 }
-                Map<String, Sample> found = samples.apply(ids);
+                Map<String, Sample> found = samples.apply(ids, dataset);
                 for (int i = 0; i < n; i++) {
                     if (ids.contains(es.get(i).getSampleId())) {
                         misses.add(new Plots.Miss(es.get(i).getRowId(), truth[i], predicted[i], found.get(es.get(i).getSampleId())));
@@ -166,7 +164,7 @@ public final class ReportBuilder {
 
             double total = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("model_version", snap.version());
+            report.put("model_version", version);
             report.put("dataset", dataset);
             report.put("samples", n);
             report.put("embedding_dim", dim);
@@ -194,9 +192,9 @@ public final class ReportBuilder {
                 deleteTree(target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            Log.infof("report %s: %,d samples of '%s', t-SNE %.1f s, K-means %.1f s, metrics %.1f s, written to %s", snap.version(), n,
+            Log.infof("report %s: %,d samples of '%s', t-SNE %.1f s, K-means %.1f s, metrics %.1f s, written to %s", version, n,
                     dataset, tsneSeconds, kmeansSeconds, metricSeconds, target);
-            return new Summary(snap.version(), dataset, n, labelled, accuracy, total);
+            return new Summary(version, dataset, n, labelled, accuracy, total);
         } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
             throw e;

@@ -1,7 +1,11 @@
 package mmdigits.viz.report;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,18 +13,29 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
 import io.quarkus.logging.Log;
 
+import mmdigits.common.proto.Embedding;
+import mmdigits.common.proto.Split;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
+import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
 
 /**
- * Reports per model version: built by themselves once a version covers every announced test sample
- * ({@code viz.auto-report}), or on request; one build at a time, in the background.
+ * Reports per (dataset, model version): built by themselves once a pair covers its dataset's test
+ * split ({@code viz.auto-report}), or on request; one build at a time, in the background. The index
+ * of reports ({@code index.json} beside them) is written at every change and read at start: a
+ * restarted service serves its reports at once and builds none of them again.
  */
 @ApplicationScoped
 public class ReportService {
@@ -29,97 +44,168 @@ public class ReportService {
     }
 
     /** A report's state; {@code summary} once READY, {@code error} when FAILED. */
-    public record Info(String version, State state, int samples, ReportBuilder.Summary summary, String error, long updatedMs) {
+    public record Info(String dataset, String version, State state, int samples, ReportBuilder.Summary summary, String error,
+            long updatedMs) {
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Aggregates aggregates;
     private final VizConfig config;
     private final ReportBuilder builder;
-    private final Map<String, Info> reports = new ConcurrentHashMap<>();
+    private final EmbeddingReader reader;
+    private final Map<Aggregates.Pair, Info> reports = new ConcurrentHashMap<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "report-builder");
         t.setDaemon(true);
         return t;
     });
+    private volatile boolean caughtUp;
 
-    public ReportService(Aggregates aggregates, VizConfig config, SampleFetcher samples) {
+    public ReportService(Aggregates aggregates, VizConfig config, SampleFetcher samples, EmbeddingReader reader) {
         this.aggregates = aggregates;
         this.config = config;
-        this.builder = new ReportBuilder(config, samples::fetch);
+        this.reader = reader;
+        this.builder = new ReportBuilder(config, (ids, dataset) -> samples.fetch(ids, aggregates.catalog().latest(dataset, Split.TEST)));
     }
 
-    public Path directory(String version) {
-        return config.outputDir().resolve(safe(version));
-    }
-
-    /** Version strings become folder names: anything but letters, digits, '.', '_' and '-' is replaced. */
-    static String safe(String version) {
-        return version.replaceAll("[^A-Za-z0-9._-]", "_");
-    }
-
-    /** Starts the reports of complete versions that have none yet. */
-    public void checkComplete() {
-        if (!config.autoReport()) {
+    /** The reports of earlier processes, from the index; a report that was being built is built again when its pair completes. */
+    @PostConstruct
+    void loadIndex() {
+        Path index = config.outputDir().resolve("index.json");
+        if (!Files.exists(index)) {
             return;
         }
-        for (String v : aggregates.versions()) {
-            if (!reports.containsKey(v) && aggregates.missing(v).orElse(-1L) == 0) {
-                Log.infof("model %s: every announced test sample has an embedding (%,d); building its report", v, aggregates.count(v));
-                submit(v);
+        try {
+            List<Info> saved = JSON.readValue(index.toFile(), new TypeReference<List<Info>>() {
+            });
+            for (Info i : saved) {
+                Aggregates.Pair pair = new Aggregates.Pair(i.dataset(), i.version());
+                if (i.state() == State.READY && Files.isRegularFile(directory(pair).resolve("index.html"))) {
+                    reports.put(pair, i);
+                    aggregates.reported(pair);
+                } else if (i.state() == State.FAILED) {
+                    reports.put(pair, i);
+                }
             }
+            Log.infof("%d reports from %s", reports.size(), index);
+        } catch (IOException e) {
+            Log.warnf("the report index %s is unreadable (%s): reports are built again as their data completes", index, e.getMessage());
         }
     }
 
-    /** Builds (again) the report of a version; empty when no embedding of it was seen. */
-    public synchronized Optional<Info> submit(String version) {
-        Optional<Aggregates.Snapshot> snap = aggregates.snapshot(version);
-        if (snap.isEmpty()) {
-            return Optional.empty();
+    public Path directory(Aggregates.Pair pair) {
+        return config.outputDir().resolve(safe(pair.dataset())).resolve(safe(pair.version()));
+    }
+
+    /** Names become folder names: anything but letters, digits, '.', '_' and '-' is replaced. */
+    static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** Both topics were read to their ends: reports may now start by themselves. */
+    public void caughtUp() {
+        caughtUp = true;
+        checkComplete();
+    }
+
+    /** Starts the reports of complete pairs that have none yet. */
+    public void checkComplete() {
+        if (caughtUp && config.autoReport()) {
+            aggregates.complete().forEach(this::startIfNew);
         }
-        Info current = reports.get(version);
+    }
+
+    public void checkComplete(Aggregates.Pair pair) {
+        if (caughtUp && config.autoReport() && !reports.containsKey(pair) && aggregates.complete(pair)) {
+            startIfNew(pair);
+        }
+    }
+
+    private synchronized void startIfNew(Aggregates.Pair pair) {
+        if (!reports.containsKey(pair)) {
+            Log.infof("dataset '%s', model %s: every test sample has an embedding; building its report", pair.dataset(), pair.version());
+            aggregates.snapshot(pair).ifPresent(this::build);
+        }
+    }
+
+    /**
+     * Builds (again) the report of a pair: from the embeddings held here, else read again from the topic.
+     *
+     * @return the report's state, or empty when the topic has no embedding of the pair
+     */
+    public synchronized Optional<Info> submit(Aggregates.Pair pair) {
+        Info current = reports.get(pair);
         if (current != null && current.state() == State.BUILDING) {
             return Optional.of(current);
         }
-        Info building = new Info(version, State.BUILDING, snap.get().embeddings().size(), null, null, System.currentTimeMillis());
-        reports.put(version, building);
+        Optional<Aggregates.Snapshot> held = aggregates.snapshot(pair);
+        if (held.isPresent()) {
+            return Optional.of(build(held.get()));
+        }
+        List<Embedding> again = reader.read(pair);
+        if (again.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(build(aggregates.snapshot(pair, again)));
+    }
+
+    private synchronized Info build(Aggregates.Snapshot snap) {
+        Aggregates.Pair pair = snap.pair();
+        Info building = new Info(pair.dataset(), pair.version(), State.BUILDING, snap.embeddings().size(), null, null,
+                System.currentTimeMillis());
+        put(pair, building);
         worker.submit(() -> {
             try {
-                ReportBuilder.Summary s = builder.build(snap.get(), directory(version));
-                reports.put(version, new Info(version, State.READY, s.samples(), s, null, System.currentTimeMillis()));
+                ReportBuilder.Summary s = builder.build(snap, directory(pair));
+                put(pair, new Info(pair.dataset(), pair.version(), State.READY, s.samples(), s, null, System.currentTimeMillis()));
+                aggregates.reported(pair);
             } catch (Exception | Error e) {
-                Log.errorf(e, "report of %s failed", version);
-                reports.put(version, new Info(version, State.FAILED, building.samples(), null, String.valueOf(e.getMessage()),
+                Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
+                put(pair, new Info(pair.dataset(), pair.version(), State.FAILED, building.samples(), null, String.valueOf(e.getMessage()),
                         System.currentTimeMillis()));
             }
         });
-        return Optional.of(building);
+        return building;
     }
 
-    /** All reports, in the order their versions were first seen. */
-    public List<Info> list() {
+    private void put(Aggregates.Pair pair, Info info) {
+        reports.put(pair, info);
+        writeIndex();
+    }
+
+    /** index.json, written to a temporary file and moved into place. */
+    private synchronized void writeIndex() {
+        try {
+            Files.createDirectories(config.outputDir());
+            Path tmp = config.outputDir().resolve("index.json.tmp");
+            JSON.writeValue(tmp.toFile(), list(null, null));
+            Files.move(tmp, config.outputDir().resolve("index.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Log.warnf("could not write the report index: %s", e.getMessage());
+        }
+    }
+
+    /** The reports, oldest first; {@code dataset} and {@code version} filter when given. */
+    public List<Info> list(String dataset, String version) {
         List<Info> out = new ArrayList<>();
-        for (String v : aggregates.versions()) {
-            Info i = reports.get(v);
-            if (i != null) {
+        for (Info i : reports.values()) {
+            if ((dataset == null || dataset.equals(i.dataset())) && (version == null || version.equals(i.version()))) {
                 out.add(i);
             }
         }
+        out.sort(Comparator.comparingLong(Info::updatedMs));
         return out;
     }
 
-    public Optional<Info> get(String version) {
-        return Optional.ofNullable(reports.get(version));
+    public Optional<Info> get(Aggregates.Pair pair) {
+        return Optional.ofNullable(reports.get(pair));
     }
 
-    /** The newest version with a finished report. */
+    /** The most recently finished report. */
     public Optional<Info> latest() {
-        List<Info> all = list();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            if (all.get(i).state() == State.READY) {
-                return Optional.of(all.get(i));
-            }
-        }
-        return Optional.empty();
+        return reports.values().stream().filter(i -> i.state() == State.READY).max(Comparator.comparingLong(Info::updatedMs));
     }
 
     @PreDestroy

@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,13 @@ import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,38 +32,59 @@ import io.restassured.path.json.JsonPath;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.TopicAdmin;
-import mmdigits.viz.VizFixtures;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.TopicReader;
+import mmdigits.viz.FreshOutputDir;
+import mmdigits.viz.VizFixtures;
 
-/** Through the real broker: embeddings of a small test split → a report and predictions.csv with one row per sample. */
+/**
+ * Through the real broker: embeddings of a test split → a report per (dataset, version) and its
+ * predictions.csv with one row per sample; a second dataset in the same broker gets its own report,
+ * built from its own model's embeddings only; memory holds only what pending reports need; the index
+ * of reports is written beside them.
+ */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
+@QuarkusTestResource(FreshOutputDir.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReportFlowTest {
     static final int N = 300;
+    static final int N2 = 100;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
-    static JsonPath awaitReport(String version, Duration timeout) throws InterruptedException {
+    @ConfigProperty(name = "viz.output-dir")
+    Path output;
+
+    static JsonPath awaitReport(String dataset, String version, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             JsonPath list = given().get("/reports").then().statusCode(200).extract().jsonPath();
-            String state = list.getString("reports.find { it.version == '" + version + "' }.state");
+            String state = list.getString(find(dataset, version) + ".state");
             if ("READY".equals(state) || "FAILED".equals(state)) {
                 return list;
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("no report of " + version + " within " + timeout);
+        throw new AssertionError("no report of " + dataset + "/" + version + " within " + timeout);
+    }
+
+    static String find(String dataset, String version) {
+        return "reports.find { it.dataset == '" + dataset + "' && it.version == '" + version + "' }";
+    }
+
+    static int held() {
+        return given().get("/q/health/ready").then().extract().path("checks.find { it.name == 'embeddings-read' }.data.embeddingsHeld");
     }
 
     @Test
+    @Order(1)
     void embeddingsOfATestSplitBecomeAReport() throws Exception {
         TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(30));
         Random r = new Random(1);
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-        for (var e : VizFixtures.training("run-1", "v1", 4)) {
+        for (var e : VizFixtures.training("run-1", "v1", "viz", 4)) {
             records.add(VizFixtures.record(e));
         }
         for (int row = 0; row < N; row++) {
@@ -78,14 +107,15 @@ class ReportFlowTest {
         records.add(VizFixtures.record(VizFixtures.published("viz", N)));
         VizFixtures.send(bootstrap, records);
 
-        JsonPath list = awaitReport("v1", Duration.ofSeconds(120));
-        assertThat(list.getString("reports.find { it.version == 'v1' }.state")).as(list.prettify()).isEqualTo("READY");
-        assertThat(list.getInt("reports.find { it.version == 'v1' }.samples")).isEqualTo(N);
-        assertThat(list.getInt("versions.find { it.version == 'v2' }.embeddings")).isEqualTo(50);
-        assertThat(list.getLong("versions.find { it.version == 'v2' }.missing")).isEqualTo(N - 50);
-        assertThat(list.getString("reports.find { it.version == 'v2' }")).isNull();
+        JsonPath list = awaitReport("viz", "v1", Duration.ofSeconds(120));
+        assertThat(list.getString(find("viz", "v1") + ".state")).as(list.prettify()).isEqualTo("READY");
+        assertThat(list.getInt(find("viz", "v1") + ".samples")).isEqualTo(N);
+        assertThat(list.getInt("pending.find { it.version == 'v2' }.embeddings")).isEqualTo(50);
+        assertThat(list.getLong("pending.find { it.version == 'v2' }.expected")).isEqualTo(N);
+        assertThat(list.getString(find("viz", "v2"))).isNull();
+        assertThat(held()).as("only the pending pair's embeddings stay in memory").isEqualTo(50);
 
-        String csv = given().get("/reports/v1/predictions.csv").then().statusCode(200).contentType(containsString("text/csv")).extract()
+        String csv = given().get("/reports/viz/v1/predictions.csv").then().statusCode(200).contentType(containsString("text/csv")).extract()
                 .asString();
         List<String> lines = csv.lines().toList();
         assertThat(lines).hasSize(N + 1);
@@ -94,8 +124,9 @@ class ReportFlowTest {
             assertThat(lines.get(row + 1)).isEqualTo(row + "," + VizFixtures.predicted(row));
         }
 
-        JsonPath report = given().get("/reports/v1/report.json").then().statusCode(200).extract().jsonPath();
+        JsonPath report = given().get("/reports/viz/v1/report.json").then().statusCode(200).extract().jsonPath();
         long wrong = java.util.stream.IntStream.range(0, N).filter(row -> VizFixtures.predicted(row) != row % 10).count();
+        assertThat(report.getString("dataset")).isEqualTo("viz");
         assertThat(report.getDouble("metrics.accuracy")).isCloseTo(1.0 - (double) wrong / N, within(1e-6)); // JsonPath reads floats
         assertThat(report.getList("metrics.confusion")).hasSize(10);
         assertThat(report.getInt("metrics.confusion[3][3]") + report.getInt("metrics.confusion[3][4]")).isEqualTo(30);
@@ -108,25 +139,31 @@ class ReportFlowTest {
         assertThat(report.getList("training")).hasSize(4);
         for (String file : List.of("index.html", "tsne-labels.png", "tsne-labels.svg", "tsne-clusters.png", "confusion.png", "per-class.png",
                 "clusters.png", "misclassified.png", "training.png", "points.js", "tsne-view.js")) {
-            byte[] body = given().get("/reports/v1/" + file).then().statusCode(200).extract().asByteArray();
+            byte[] body = given().get("/reports/viz/v1/" + file).then().statusCode(200).extract().asByteArray();
             assertThat(body.length).as(file).isGreaterThan(100);
         }
         given().redirects().follow(false).get("/reports/latest").then().statusCode(303)
-                .header("Location", containsString("/reports/v1/index.html"));
-        given().get("/reports/v1/index.html").then().statusCode(200).body(containsString("Model v1"));
+                .header("Location", containsString("/reports/viz/v1/index.html"));
+        given().redirects().follow(false).get("/reports/viz/v1").then().statusCode(303)
+                .header("Location", containsString("/reports/viz/v1/index.html"));
+        given().get("/reports/viz/v1/index.html").then().statusCode(200).body(containsString("Model v1"));
 
         // on demand: the partial version
-        given().contentType(ContentType.JSON).body("{\"version\":\"v2\"}").post("/reports").then().statusCode(202)
-                .body("version", equalTo("v2"));
-        assertThat(awaitReport("v2", Duration.ofSeconds(60)).getString("reports.find { it.version == 'v2' }.state")).isEqualTo("READY");
-        assertThat(given().get("/reports/v2/predictions.csv").then().statusCode(200).extract().asString().lines().count()).isEqualTo(51);
+        given().contentType(ContentType.JSON).body("{\"dataset\":\"viz\",\"version\":\"v2\"}").post("/reports").then().statusCode(202)
+                .body("version", equalTo("v2")).body("state", equalTo("BUILDING"));
+        assertThat(awaitReport("viz", "v2", Duration.ofSeconds(60)).getString(find("viz", "v2") + ".state")).isEqualTo("READY");
+        assertThat(given().get("/reports/viz/v2/predictions.csv").then().statusCode(200).extract().asString().lines().count()).isEqualTo(51);
+        assertThat(held()).isZero();
 
         // errors
-        given().contentType(ContentType.JSON).body("{\"version\":\"v9\"}").post("/reports").then().statusCode(404)
+        given().contentType(ContentType.JSON).body("{\"dataset\":\"viz\",\"version\":\"v9\"}").post("/reports").then().statusCode(404)
                 .contentType("application/problem+json").body("detail", containsString("'v9'"));
-        given().get("/reports/v9/index.html").then().statusCode(404);
-        given().get("/reports/v1/..secret").then().statusCode(400);
-        given().get("/reports/v1/nothing.png").then().statusCode(404);
+        given().contentType(ContentType.JSON).body("{\"dataset\":\"nope\",\"version\":\"v1\"}").post("/reports").then().statusCode(404)
+                .body("detail", containsString("no test split of 'nope'"));
+        given().contentType(ContentType.JSON).body("{}").post("/reports").then().statusCode(400).body("field", equalTo("dataset"));
+        given().get("/reports/viz/v9/index.html").then().statusCode(404);
+        given().get("/reports/viz/v1/..secret").then().statusCode(400);
+        given().get("/reports/viz/v1/nothing.png").then().statusCode(404);
 
         // the junk record went to the dead-letter topic
         List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed");
@@ -134,5 +171,42 @@ class ReportFlowTest {
             assertThat(d.key()).isEqualTo("viz/test/junk");
             assertThat(DeadLetters.reason(d.headers())).startsWith("undecodable record on digits.embeddings");
         });
+    }
+
+    @Test
+    @Order(2)
+    void aSecondDatasetGetsItsOwnReportFromItsOwnModel() throws Exception {
+        Random r = new Random(2);
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        records.add(VizFixtures.record(VizFixtures.publishedTrain("viz-two", 1000)));
+        VizFixtures.training("run-3", "v3", "viz-two", 2).forEach(e -> records.add(VizFixtures.record(e)));
+        records.add(VizFixtures.record(VizFixtures.published("viz-two", N2)));
+        // the promoted v1 scored the new split too (as it arrived); the new model v3 then scored it as its own
+        for (int row = 0; row < N2; row++) {
+            records.add(VizFixtures.record(VizFixtures.embedding("viz-two", "v1", row, true, r)));
+        }
+        for (int row = 0; row < N2; row++) {
+            records.add(VizFixtures.record(VizFixtures.embedding("viz-two", "v3", row, true, r)));
+        }
+        VizFixtures.send(bootstrap, records);
+
+        JsonPath list = awaitReport("viz-two", "v3", Duration.ofSeconds(120));
+        assertThat(list.getString(find("viz-two", "v3") + ".state")).as(list.prettify()).isEqualTo("READY");
+        assertThat(list.getString(find("viz-two", "v1"))).as("the old model's embeddings of the new split: no report by itself")
+                .isNull();
+        assertThat(list.getList("pending")).isEmpty();
+        List<String> lines = given().get("/reports/viz-two/v3/predictions.csv").then().statusCode(200).extract().asString().lines().toList();
+        assertThat(lines).hasSize(N2 + 1);
+        // the first dataset's report is still its own
+        assertThat(given().get("/reports/viz/v1/predictions.csv").then().extract().asString().lines().count()).isEqualTo(N + 1);
+        given().get("/reports?dataset=viz-two").then().body("reports.version", equalTo(List.of("v3")));
+        given().get("/reports?version=v1").then().body("reports.dataset", equalTo(List.of("viz")));
+
+        // the index beside the reports says which pairs are done (a restarted service reads it)
+        JsonNode index = new ObjectMapper().readTree(Files.readString(output.resolve("index.json")));
+        List<String> ready = new ArrayList<>();
+        index.forEach(i -> ready.add(i.get("dataset").asText() + "/" + i.get("version").asText() + " " + i.get("state").asText()));
+        assertThat(ready).contains("viz/v1 READY", "viz/v2 READY", "viz-two/v3 READY");
+        assertThat(output.resolve("viz-two/v3/index.html")).isRegularFile();
     }
 }

@@ -23,6 +23,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.viz.FreshOutputDir;
 import mmdigits.viz.VizFixtures;
 
 /**
@@ -32,11 +33,12 @@ import mmdigits.viz.VizFixtures;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
+@QuarkusTestResource(FreshOutputDir.class)
 class ReportPageIT {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
-    @TestHTTPResource("/reports/page-v1/index.html")
+    @TestHTTPResource("/reports/page/page-v1/index.html")
     URL page;
 
     @Test
@@ -44,7 +46,7 @@ class ReportPageIT {
         TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(30));
         Random r = new Random(2);
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-        VizFixtures.training("page-run", "page-v1", 3).forEach(e -> records.add(VizFixtures.record(e)));
+        VizFixtures.training("page-run", "page-v1", "page", 3).forEach(e -> records.add(VizFixtures.record(e)));
         for (int row = 0; row < 200; row++) {
             records.add(VizFixtures.record(VizFixtures.embedding("page", "page-v1", row, true, r)));
             if (VizFixtures.predicted(row) != row % 10) {
@@ -53,8 +55,8 @@ class ReportPageIT {
         }
         records.add(VizFixtures.record(VizFixtures.published("page", 200)));
         VizFixtures.send(bootstrap, records);
-        var list = ReportFlowTest.awaitReport("page-v1", Duration.ofSeconds(120));
-        assertThat(list.getString("reports.find { it.version == 'page-v1' }.state")).isEqualTo("READY");
+        var list = ReportFlowTest.awaitReport("page", "page-v1", Duration.ofSeconds(120));
+        assertThat(list.getString("reports.find { it.dataset == 'page' && it.version == 'page-v1' }.state")).isEqualTo("READY");
 
         Path tools = Path.of(System.getProperty("user.dir")).toAbsolutePath();
         while (tools != null && !Files.isDirectory(tools.resolve("tools/browser"))) {

@@ -1,0 +1,65 @@
+package mmdigits.viz.messaging;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.Consumers;
+import mmdigits.common.proto.Embedding;
+import mmdigits.viz.Aggregates;
+
+/**
+ * Reads one pair's embeddings again from {@code digits.embeddings} (to its current end; the latest
+ * per sample id): for a report asked for after its embeddings were dropped (rebuilt, or not kept).
+ */
+@ApplicationScoped
+public class EmbeddingReader {
+    private final String bootstrapServers;
+
+    public EmbeddingReader(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public List<Embedding> read(Aggregates.Pair pair) {
+        Map<String, Embedding> latest = new LinkedHashMap<>();
+        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-reread", Map.of(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
+            List<TopicPartition> parts = c.partitionsFor(Topics.EMBEDDINGS, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(Topics.EMBEDDINGS, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    keep(r, pair, latest);
+                }
+            }
+        }
+        return new ArrayList<>(latest.values());
+    }
+
+    private static void keep(ConsumerRecord<String, byte[]> r, Aggregates.Pair pair, Map<String, Embedding> latest) {
+        if (r.value() == null) {
+            return;
+        }
+        try {
+            Embedding e = VizLogs.decode(r.value());
+            if (e.getModelVersion().equals(pair.version()) && e.getDataset().equals(pair.dataset())) {
+                latest.put(e.getSampleId(), e);
+            }
+        } catch (Exception ignored) {
+            // dead-lettered by the collector
+        }
+    }
+}

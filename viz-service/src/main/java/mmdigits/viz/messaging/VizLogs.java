@@ -1,0 +1,111 @@
+package mmdigits.viz.messaging;
+
+import java.time.Duration;
+import java.util.Map;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+
+import mmdigits.common.Topics;
+import mmdigits.common.events.Logs;
+import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.DeadLetters;
+import mmdigits.common.kafka.Producers;
+import mmdigits.common.kafka.TopicLog;
+import mmdigits.common.proto.Embedding;
+import mmdigits.common.proto.Event;
+import mmdigits.viz.Aggregates;
+import mmdigits.viz.report.ReportService;
+
+/**
+ * Follows {@code digits.events} (datasets, training results and curves, promotions) and
+ * {@code digits.embeddings} from their beginning into the {@link Aggregates}; the report index on
+ * disk says which pairs are done, so a restart rebuilds nothing. After each embedding the report
+ * service checks whether its pair is complete. Undecodable embeddings go to the dead-letter topic.
+ */
+@ApplicationScoped
+public class VizLogs {
+    private final TopicLog<Event> events;
+    private final TopicLog<Embedding> embeddings;
+    private final Promotions promotions = new Promotions();
+    private final KafkaProducer<String, byte[]> deadLetters;
+    private final ReportService reports;
+
+    public VizLogs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, Aggregates aggregates, ReportService reports) {
+        this.deadLetters = Producers.idempotent(bootstrapServers, "mmdigits-viz-dlq", Map.of());
+        this.events = Logs.events(bootstrapServers, "mmdigits-viz-events").handler(aggregates.catalog()).handler(promotions)
+                .handler(aggregates::onEvent).handler(e -> reports.checkComplete());
+        this.embeddings = new TopicLog<>(bootstrapServers, Topics.EMBEDDINGS, "mmdigits-viz-embeddings", VizLogs::decode,
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000)).onUndecodable(this::deadLetter).handler(e -> {
+                    if (e.value() != null) {
+                        aggregates.add(e.value());
+                        reports.checkComplete(new Aggregates.Pair(e.value().getDataset(), e.value().getModelVersion()));
+                    }
+                });
+        this.reports = reports;
+    }
+
+    void onStart(@Observes StartupEvent ignored) {
+        events.startThread();
+        embeddings.startThread();
+        Thread t = new Thread(this::startReportsOnceCaughtUp, "viz-caught-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Reports start by themselves only once both topics were read to their ends (no decision on half a history). */
+    private void startReportsOnceCaughtUp() {
+        try {
+            while (!awaitCaughtUp(Duration.ofSeconds(10))) {
+                Log.info("reading digits.events and digits.embeddings to their ends");
+            }
+            Log.info("read digits.events and digits.embeddings to their ends");
+            reports.caughtUp();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Embedding decode(byte[] bytes) throws Exception {
+        Embedding e = Embedding.parseFrom(bytes);
+        if (e.getSampleId().isEmpty() || e.getModelVersion().isEmpty() || e.getVectorCount() == 0) {
+            throw new IllegalArgumentException("embedding without sample_id, model_version or vector");
+        }
+        return e;
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
+        Log.warnf("dead-lettered %s partition %d offset %d: %s", r.topic(), r.partition(), r.offset(), reason);
+        deadLetters.send(DeadLetters.of(r, reason));
+    }
+
+    /** True once both topics were read to the ends they had at start. */
+    public boolean caughtUp() {
+        return events.caughtUp() && embeddings.caughtUp();
+    }
+
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return events.awaitCaughtUp(timeout) && embeddings.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    public Promotions promotions() {
+        return promotions;
+    }
+
+    @PreDestroy
+    void stop() {
+        events.stop();
+        embeddings.stop();
+        deadLetters.close();
+    }
+}
