@@ -194,6 +194,10 @@ public class Aggregates {
         requested.add(pair);
     }
 
+    public synchronized boolean requested(Pair pair) {
+        return requested.contains(pair);
+    }
+
     /** The dataset a version was trained on, when known. */
     public synchronized Optional<String> trainedOn(String version) {
         return Optional.ofNullable(trainedOn.get(version));

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -20,8 +21,9 @@ import org.apache.kafka.common.TopicPartition;
  * every record, decoded and in order per partition, to the registered handlers: how a service
  * derives its state from {@code digits.events} (datasets, runs, promotions, scoring requests) or
  * {@code digits.models} (the registered versions). A consumer re-created after a failure resumes where
- * the last one stopped, so a handler sees each record once. An undecodable record is skipped with a
- * warning (the topic's owner dead-letters it); a null value (a tombstone) is handed over as null.
+ * the last one stopped, so a handler sees each record once. An undecodable record (the decoder
+ * throws) is skipped and handed to the {@link #onUndecodable} callback (the topic's owner dead-letters
+ * it; by default it is logged); a null value (a tombstone) is handed over as null.
  *
  * @param <T> the decoded value
  */
@@ -49,6 +51,8 @@ public final class TopicLog<T> extends ConsumerLoop {
     private final Decoder<T> decoder;
     private final Map<String, Object> consumerSettings;
     private final List<Handler<T>> handlers = new CopyOnWriteArrayList<>();
+    private volatile BiConsumer<ConsumerRecord<String, byte[]>, String> undecodable = (r, reason) -> LOG.log(System.Logger.Level.WARNING,
+            "skipped an undecodable record at " + r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + reason);
     private final Map<Integer, Long> next = new HashMap<>();
     private Map<Integer, Long> startEnd;
     private volatile boolean caughtUp;
@@ -65,6 +69,12 @@ public final class TopicLog<T> extends ConsumerLoop {
     /** Adds a handler; register them all before {@link #startThread()}. */
     public TopicLog<T> handler(Handler<T> h) {
         handlers.add(h);
+        return this;
+    }
+
+    /** Where records that cannot be decoded go, with the reason (e.g. the dead-letter topic). */
+    public TopicLog<T> onUndecodable(BiConsumer<ConsumerRecord<String, byte[]>, String> callback) {
+        this.undecodable = callback;
         return this;
     }
 
@@ -198,8 +208,7 @@ public final class TopicLog<T> extends ConsumerLoop {
             try {
                 value = decoder.decode(r.value());
             } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "skipped an undecodable record at " + r.topic() + "/" + r.partition() + "@"
-                        + r.offset() + ": " + e.getMessage());
+                undecodable.accept(r, "undecodable record on " + r.topic() + ": " + e.getMessage());
                 return;
             }
         }

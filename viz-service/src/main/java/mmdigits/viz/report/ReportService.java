@@ -110,15 +110,15 @@ public class ReportService {
         checkComplete();
     }
 
-    /** Starts the reports of complete pairs that have none yet. */
+    /** Starts the reports of complete pairs that have none yet (by themselves when auto-report is on, else those requested). */
     public void checkComplete() {
-        if (caughtUp && config.autoReport()) {
-            aggregates.complete().forEach(this::startIfNew);
+        if (caughtUp) {
+            aggregates.complete().stream().filter(p -> config.autoReport() || aggregates.requested(p)).forEach(this::startIfNew);
         }
     }
 
     public void checkComplete(Aggregates.Pair pair) {
-        if (caughtUp && config.autoReport() && !reports.containsKey(pair) && aggregates.complete(pair)) {
+        if (caughtUp && (config.autoReport() || aggregates.requested(pair)) && !reports.containsKey(pair) && aggregates.complete(pair)) {
             startIfNew(pair);
         }
     }
