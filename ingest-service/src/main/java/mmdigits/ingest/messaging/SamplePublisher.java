@@ -5,23 +5,24 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.PublicationRanges;
 import mmdigits.common.kafka.Publications;
@@ -68,6 +69,37 @@ public class SamplePublisher {
         this.transactionalId = config.producer().transactionalIdPrefix() + "-" + InstanceId.resolve(instanceId, httpPort);
         this.config = config;
         this.registry = registry;
+    }
+
+    /**
+     * Registers the transactional id with the broker as soon as it answers: an earlier process of this
+     * instance that crashed in a transaction is fenced and its transaction aborted now, so that
+     * {@code read_committed} readers are not held up until it times out.
+     */
+    void onStart(@Observes StartupEvent ignored) {
+        Thread t = new Thread(() -> {
+            while (producer.get() == null) {
+                lock.lock();
+                try {
+                    ensureTopics();
+                    producer();
+                    Log.infof("transactional producer %s ready", transactionalId);
+                } catch (Exception e) {
+                    Log.debugf("transactional producer not ready yet: %s", e.getMessage());
+                } finally {
+                    lock.unlock();
+                }
+                if (producer.get() == null) {
+                    try {
+                        Thread.sleep(2000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "ingest-producer-init");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** What one transaction committed: the sample count and, for a split, its publication. */
@@ -140,20 +172,42 @@ public class SamplePublisher {
     }
 
     private void abort(KafkaProducer<String, byte[]> p, Throwable cause) {
+        if (brokerUnreachable(cause)) {
+            // the broker does not answer: an abort would wait for it too; the next producer (same transactional id) fences this
+            // one and the broker aborts the transaction then, so nothing of it ever becomes visible
+            Log.warnf("the broker did not answer (%s); dropping the producer, its transaction is aborted when the next one starts",
+                    cause.getMessage());
+            drop();
+            return;
+        }
         try {
             p.abortTransaction();
             Log.warnf("transaction aborted, nothing of it is visible: %s", cause.getMessage());
         } catch (KafkaException e) {
             // a producer that cannot abort is unusable: drop it, the broker aborts on timeout or fencing
             Log.warnf("abort failed (%s); closing the producer", e.getMessage());
-            KafkaProducer<String, byte[]> old = producer.getAndSet(null);
-            if (old != null) {
-                old.close(Duration.ofSeconds(5));
-            }
+            drop();
         }
     }
 
-    private void ensureTopics() throws InterruptedException, ExecutionException, TimeoutException {
+    /** A Kafka timeout anywhere in the chain: the broker did not answer in time. */
+    private static boolean brokerUnreachable(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void drop() {
+        KafkaProducer<String, byte[]> old = producer.getAndSet(null);
+        if (old != null) {
+            old.close(Duration.ZERO);
+        }
+    }
+
+    private void ensureTopics() throws Exception {
         if (!topicsReady) {
             List<String> created = TopicAdmin.ensureTopics(bootstrapServers, config.producer().brokerTimeout());
             if (!created.isEmpty()) {
