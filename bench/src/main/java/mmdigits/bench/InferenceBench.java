@@ -43,6 +43,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Embedding;
@@ -53,6 +54,7 @@ import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.common.seed.SeedSplit;
 import mmdigits.localkafka.BrokerProcess;
+import mmdigits.localkafka.ServiceProcess;
 
 /**
  * Inference throughput, side by side in one run on one local broker: raw ONNX Runtime (batch 1 and
@@ -113,15 +115,15 @@ public final class InferenceBench {
         Path work = Files.createDirectories(root.resolve("out/bench/inference"));
         Path kafkaDir = Files.createTempDirectory("bench-kafka");
         BrokerProcess broker = BrokerProcess.start(kafkaDir);
-        Process[] started = new Process[1];
+        ServiceProcess[] started = new ServiceProcess[1];
         // Ctrl-C or kill: stop the children too (finally blocks do not run then)
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (started[0] != null) {
-                started[0].destroy();
+                started[0].close();
             }
             broker.close();
         }));
-        Process service = null;
+        ServiceProcess service = null;
         try {
             String bootstrap = broker.bootstrapServers();
             TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(60));
@@ -136,13 +138,14 @@ public final class InferenceBench {
                 for (float v : blank) {
                     release.addBlankAudio(v);
                 }
-                p.send(new ProducerRecord<>(Topics.MODELS, "digits", release.build().toByteArray())).get();
+                ModelRelease built = release.build();
+                p.send(new ProducerRecord<>(Topics.MODELS, ModelKeys.of(built.getName(), built.getVersion()), built.toByteArray())).get();
             }
 
             // --- the stream: the service scores the backlog as soon as the model is loaded ---
             int port = BrokerProcess.freePort();
-            service = Services.start(root, "inference-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                    "INFERENCE_HTTP_ECHO_ENABLED", "true"), work.resolve("inference-service.log"));
+            service = ServiceProcess.start(root, "inference-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                    "INFERENCE_HTTP_ECHO_ENABLED", "true"), work.resolve("inference-service.log"), "/q/health/ready");
             started[0] = service;
             double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
             double passThrough = passThrough(bootstrap, samples.size());
@@ -183,7 +186,9 @@ public final class InferenceBench {
             Load batched = load(base + "/api/predictions", batches, 4, seconds);
             r.put("http_batch64_samples_per_s", batched.rate() * 64);
         } finally {
-            Services.stop(service);
+            if (service != null) {
+                service.close();
+            }
             broker.close();
         }
 

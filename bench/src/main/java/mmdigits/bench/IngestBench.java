@@ -24,6 +24,7 @@ import mmdigits.common.proto.Split;
 import mmdigits.common.seed.SeedSplit;
 import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.BrokerProcess;
+import mmdigits.localkafka.ServiceProcess;
 
 /**
  * Ingest throughput of a seed directory through the real ingest-service, next to Kafka's own
@@ -101,12 +102,9 @@ public final class IngestBench {
     static double[][] ingest(Path root, String bootstrap, Path data, String compression, long rows) throws Exception {
         int port = BrokerProcess.freePort();
         Path log = root.resolve("out/bench/ingest/ingest-" + compression + ".log");
-        Process p = Services.start(root, "ingest-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                "INGEST_DATASET_ROOT", data.getParent().toString(), "INGEST_PRODUCER_COMPRESSION", compression), log);
-        try {
+        try (ServiceProcess p = ServiceProcess.start(root, "ingest-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                "INGEST_DATASET_ROOT", data.getParent().toString(), "INGEST_PRODUCER_COMPRESSION", compression), log, "/q/health/ready")) {
             return new double[][] {publish(port, data, compression, rows), publish(port, data, compression, rows)};
-        } finally {
-            Services.stop(p);
         }
     }
 

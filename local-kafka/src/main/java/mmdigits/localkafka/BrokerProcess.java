@@ -28,12 +28,14 @@ public final class BrokerProcess implements AutoCloseable {
     private final String bootstrapServers;
     private final Path dir;
     private final Path log;
+    private final int[] ports;
 
-    private BrokerProcess(Process process, String bootstrapServers, Path dir, Path log) {
+    private BrokerProcess(Process process, String bootstrapServers, Path dir, Path log, int[] ports) {
         this.process = process;
         this.bootstrapServers = bootstrapServers;
         this.dir = dir;
         this.log = log;
+        this.ports = ports;
     }
 
     /** Starts a broker with its data in {@code dir} on free ports; waits until it serves. */
@@ -44,7 +46,7 @@ public final class BrokerProcess implements AutoCloseable {
     public static BrokerProcess start(Path dir, int port, int controllerPort)
             throws IOException, InterruptedException, TimeoutException {
         Files.createDirectories(dir);
-        Path log = dir.resolve("broker.log");
+        Path log = dir.resolve("broker-" + System.currentTimeMillis() + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
@@ -58,7 +60,7 @@ public final class BrokerProcess implements AutoCloseable {
         pump.start();
         try {
             String bootstrap = ready.get(90, TimeUnit.SECONDS);
-            return new BrokerProcess(process, bootstrap, dir, log);
+            return new BrokerProcess(process, bootstrap, dir, log, new int[] {port, controllerPort});
         } catch (java.util.concurrent.ExecutionException e) {
             process.destroyForcibly();
             throw new IOException("local Kafka broker did not start: " + e.getCause().getMessage() + "; see " + log);
@@ -130,6 +132,17 @@ public final class BrokerProcess implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** SIGKILL: the broker dies at once, as in a crash (its data directory stays; start it again on the same ports). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The ports this broker listens on: {@code [port, controllerPort]}, to start it again on the same ones. */
+    public int[] ports() {
+        return ports.clone();
     }
 
     /** SIGTERM, a clean shutdown; forcibly after 30 s. */

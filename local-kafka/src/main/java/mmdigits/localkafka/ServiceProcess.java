@@ -1,0 +1,130 @@
+package mmdigits.localkafka;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A service's packaged Quarkus jar ({@code <module>/target/quarkus-app/quarkus-run.jar}) as a child
+ * process on 127.0.0.1, with the no-call-home settings, its output in a log file; waits until a
+ * health path answers 200. SIGKILL ({@link #kill}) for crash tests, SIGTERM ({@link #close}) otherwise.
+ * Uses only the JDK, like {@link BrokerProcess}.
+ */
+public final class ServiceProcess implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String service;
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ServiceProcess(String service, Process process, int port, Path log) {
+        this.service = service;
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts without waiting for it to answer. */
+    public static ServiceProcess launch(Path root, String service, int port, Map<String, String> env, Path log) throws IOException {
+        Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IOException(jar + " is missing: build with ./mvnw -B package -DskipTests");
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-jar", jar.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        pb.environment().putIfAbsent("DNNL_MAX_CPU_ISA", "AVX2");
+        return new ServiceProcess(service, pb.start(), port, log);
+    }
+
+    /** Starts and waits (90 s at most) until {@code healthPath} answers 200. */
+    public static ServiceProcess start(Path root, String service, int port, Map<String, String> env, Path log, String healthPath)
+            throws IOException, InterruptedException {
+        ServiceProcess s = launch(root, service, port, env, log);
+        s.awaitHealthy(healthPath, Duration.ofSeconds(90));
+        return s;
+    }
+
+    /** Waits until {@code path} answers 200; fails when the process exits or the time is up. */
+    public void awaitHealthy(String path, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(service + " exited (" + process.exitValue() + "); see " + log);
+            }
+            if (answers(path)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IOException(service + ": " + path + " not healthy after " + timeout + "; see " + log);
+    }
+
+    /** Whether {@code path} answers 200 now. */
+    public boolean answers(String path) {
+        try {
+            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: the service dies at once, as in a crash. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, a clean shutdown; forcibly after 30 s. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
