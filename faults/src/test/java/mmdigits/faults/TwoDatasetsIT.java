@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.BrokerProcess;
 
 /**
@@ -89,10 +90,9 @@ class TwoDatasetsIT {
         String first = digits("run", "--train", "1000", "--test", "200", "--epochs", "1");
         String a = assertOwnResults(first, work.resolve("out"), root.resolve("data/demo-1000-200"), "demo-1000-200");
 
-        Path other = work.resolve("other");
-        Path third = work.resolve("third");
-        digits("demo-data", "--out", other.toString(), "--train", "800", "--test", "150", "--seed", "7");
-        digits("demo-data", "--out", third.toString(), "--train", "600", "--test", "120", "--seed", "8");
+        // the user's own files (the original formats; values of no meaning: which rows come back is what counts here)
+        Path other = SyntheticDataset.write(work.resolve("other"), 7, 800, 150, true);
+        Path third = SyntheticDataset.write(work.resolve("third"), 8, 600, 120, true);
 
         String second = digits("run", "--data", other.toString(), "--epochs", "1", "--keep", "--out", work.resolve("out-other").toString());
         String b = assertOwnResults(second, work.resolve("out-other"), other, "other");

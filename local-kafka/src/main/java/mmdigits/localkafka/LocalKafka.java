@@ -64,6 +64,9 @@ public final class LocalKafka {
         c.put("replica.fetch.max.bytes", Integer.toString(64 * 1024 * 1024));
         c.put("group.initial.rebalance.delay.ms", "0");
         c.put("transaction.max.timeout.ms", "900000");
+        // committed offsets (the inference service's scoring progress is in their metadata) outlive a long pause of the
+        // services: a year instead of the default 7 days (the same value as Topics.OFFSETS_RETENTION_MINUTES)
+        c.put("offsets.retention.minutes", "525600");
         return c;
     }
 
