@@ -209,33 +209,32 @@ class ReadmeIT {
     }
 
     /**
-     * Waits until the pipeline is quiet: no training run in progress, the newest released model served,
-     * and its report built. Returns that model version.
+     * Waits until the pipeline is quiet: no training run queued or in progress, the report of every
+     * released version on its own dataset built, and a model served. Returns the served version.
      */
     static String awaitQuiet() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
         String state = "";
         while (System.nanoTime() < deadline) {
-            JsonNode runs = get("TRAINER", "/trainings");
-            String newest = null;
-            long newestMs = -1;
-            boolean active = false;
-            for (JsonNode r : runs) {
-                active |= !Set.of("RELEASED", "FAILED").contains(r.path("state").asText());
-                if (r.path("state").asText().equals("RELEASED") && r.path("startedMs").asLong(0) >= newestMs) {
-                    newest = r.path("modelVersion").asText();
-                    newestMs = r.path("startedMs").asLong(0);
+            Set<String> ready = new HashSet<>();
+            for (JsonNode r : get("VIZ", "/reports").path("reports")) {
+                if (r.path("state").asText().equals("READY")) {
+                    ready.add(r.path("dataset").asText() + "/" + r.path("version").asText());
+                }
+            }
+            List<String> active = new ArrayList<>();
+            List<String> unreported = new ArrayList<>();
+            for (JsonNode r : get("TRAINER", "/trainings")) {
+                String runState = r.path("state").asText();
+                if (!Set.of("RELEASED", "FAILED", "CANCELLED").contains(runState)) {
+                    active.add(r.path("id").asText() + " " + runState);
+                } else if (runState.equals("RELEASED") && !ready.contains(r.path("dataset").asText() + "/" + r.path("modelVersion").asText())) {
+                    unreported.add(r.path("dataset").asText() + "/" + r.path("modelVersion").asText());
                 }
             }
             String served = get("INFERENCE", "/api/model").path("version").asText();
-            String report = "";
-            for (JsonNode r : get("VIZ", "/reports").path("reports")) {
-                if (r.path("version").asText().equals(served)) {
-                    report = r.path("state").asText();
-                }
-            }
-            state = "training active " + active + ", newest " + newest + ", served " + served + ", report " + report;
-            if (!active && served.equals(newest) && report.equals("READY")) {
+            state = "runs active " + active + ", released without a report " + unreported + ", served " + served;
+            if (active.isEmpty() && unreported.isEmpty() && !served.isEmpty()) {
                 return served;
             }
             Thread.sleep(1000);
@@ -331,8 +330,8 @@ class ReadmeIT {
                 .filter(c -> !c.plain().equals("./digits down") && !c.plain().equals("./digits broker")).toList();
         List<Ran> r = run(cmds);
         assertThat(readmeLine(r, "./digits up")).contains("broker already running", "viz-service already running");
-        assertThat(readmeLine(r, "./digits ingest data/demo")).contains("publishing", "as dataset 'demo'", "\"count\":2000",
-                "\"count\":500");
+        assertThat(readmeLine(r, "./digits ingest data/demo")).contains("publishing", "as dataset 'demo'", "published dataset 'demo'",
+                "train 2000 samples", "test 500 samples");
         assertThat(readmeLine(r, "./digits status").lines().filter(l -> l.endsWith(")") && l.contains(": running (pid ")))
                 .hasSize(5);
     }
@@ -400,12 +399,25 @@ class ReadmeIT {
         List<Ran> r = run(block("RUN_ID=$(curl -s -X POST"));
         JsonNode single = r.get(1).json();
         assertThat(single.get("dataset").asText()).isEqualTo("demo");
+        assertThat(single.get("modelName").asText()).isEqualTo("demo");
         assertThat(single.get("epochs").asInt()).isEqualTo(5);
         String id = single.get("id").asText();
-        assertThat(r.get(2).json()).anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id));
+        assertThat(r.get(2).json()).anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id))
+                .allSatisfy(run -> assertThat(run.get("dataset").asText()).isEqualTo("demo"));
+        JsonNode registry = r.get(3).json();
+        assertThat(registry.at("/alias/alias").asText()).isEqualTo("digits");
+        assertThat(registry.get("versions")).isNotEmpty().anySatisfy(v -> assertThat(v.get("promoted").asBoolean()).isTrue());
         assertOnnxContract(scratch.resolve("model.onnx"));
-        String version = awaitQuiet();
-        assertThat(get("TRAINER", "/trainings/" + id).get("modelVersion").asText()).isEqualTo(version);
+        JsonNode promoted = r.get(5).json();
+        assertThat(promoted.get("alias").asText()).isEqualTo("digits");
+        assertThat(promoted.get("name").asText()).isEqualTo("demo");
+        JsonNode rolledBack = r.get(6).json();
+        assertThat(rolledBack.get("name").asText() + "/" + rolledBack.get("version").asText())
+                .isNotEqualTo(promoted.get("name").asText() + "/" + promoted.get("version").asText());
+        awaitQuiet();
+        JsonNode run = get("TRAINER", "/trainings/" + id);
+        assertThat(run.get("state").asText()).isEqualTo("RELEASED");
+        assertThat(run.get("promotionReason").asText()).isNotEmpty();
     }
 
     @Test
@@ -444,6 +456,13 @@ class ReadmeIT {
         assertThat(probabilities).isNotNull();
         assertThat(floats(probabilities)).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
         assertThat(r.get(6).json().get("version").asText()).isEqualTo(version);
+        JsonNode models = r.get(7).json();
+        assertThat(models.get("loaded")).anySatisfy(m -> assertThat(m.get("version").asText()).isEqualTo(version));
+        assertThat(models.get("registered")).isNotEmpty();
+        JsonNode scoring = r.get(8).json();
+        assertThat(scoring.get("dataset").asText()).isEqualTo("uploaded");
+        assertThat(scoring.get("version").asText()).isEqualTo(version);
+        assertThat(scoring.get("samples").asInt()).isEqualTo(500);
     }
 
     static float[] floats(JsonNode array) {
@@ -471,14 +490,19 @@ class ReadmeIT {
             assertThat(rep.get("version").asText()).isEqualTo(version);
             assertThat(rep.get("state").asText()).isEqualTo("READY");
         });
-        assertThat(r.get(1).output()).contains("<h1>Model " + version);
-        assertThat(r.get(2).output()).isEmpty();
-        List<String> csv = r.get(3).output().lines().toList();
+        assertThat(r.get(1).output()).contains("<h1>Model ");
+        JsonNode own = r.get(4).json().get("reports");
+        assertThat(own).hasSize(1);
+        assertThat(own.get(0).get("version").asText()).isEqualTo(version);
+        assertThat(own.get(0).get("state").asText()).isEqualTo("READY");
+        List<String> csv = r.get(5).output().lines().toList();
         assertThat(csv.get(0)).isEqualTo("row_id,label");
-        assertThat(csv).hasSizeGreaterThan(500);
+        assertThat(csv).hasSize(501);
         assertThat(csv.subList(1, csv.size())).allMatch(l -> l.matches("\\d+,[0-9]"));
-        JsonNode requested = r.get(4).json();
+        JsonNode requested = r.get(6).json();
         assertThat(requested.get("version").asText()).isEqualTo(version);
+        assertThat(requested.get("dataset").asText()).isEqualTo("uploaded");
+        assertThat(requested.get("state").asText()).isIn("BUILDING", "SCORING");
     }
 
     @Test
