@@ -148,6 +148,11 @@ public final class BrokerProcess implements AutoCloseable {
     /** SIGTERM, a clean shutdown; forcibly after 30 s. */
     @Override
     public void close() {
+        terminate(process);
+    }
+
+    /** SIGTERM, then SIGKILL when the process has not ended after 30 s. */
+    static void terminate(Process process) {
         if (!process.isAlive()) {
             return;
         }

@@ -114,17 +114,6 @@ public final class ServiceProcess implements AutoCloseable {
     /** SIGTERM, a clean shutdown; forcibly after 30 s. */
     @Override
     public void close() {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        BrokerProcess.terminate(process);
     }
 }

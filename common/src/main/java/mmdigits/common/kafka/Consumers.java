@@ -1,10 +1,17 @@
 package mmdigits.common.kafka;
 
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -26,5 +33,22 @@ public final class Consumers {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.putAll(more);
         return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Reads a whole topic, every partition from its beginning to the end it has now, handing each record
+     * to {@code each}; stops early when {@code enough} says so or {@code timeout} has passed.
+     */
+    public static void scan(KafkaConsumer<String, byte[]> c, String topic, Duration timeout, BooleanSupplier enough,
+            Consumer<ConsumerRecord<String, byte[]>> each) {
+        List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        Map<TopicPartition, Long> end = c.endOffsets(parts);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!enough.getAsBoolean() && parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+            c.poll(Duration.ofMillis(500)).forEach(each);
+        }
     }
 }

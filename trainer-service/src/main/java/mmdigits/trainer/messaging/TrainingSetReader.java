@@ -1,7 +1,6 @@
 package mmdigits.trainer.messaging;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -10,7 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -62,16 +60,7 @@ public class TrainingSetReader {
     private void scan(Loader loader) {
         try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-trainer-load", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
-            List<TopicPartition> partitions = c.partitionsFor(Topics.SAMPLES_TRAIN, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(Topics.SAMPLES_TRAIN, p.partition())).toList();
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = c.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    loader.accept(r);
-                }
-            }
+            Consumers.scan(c, Topics.SAMPLES_TRAIN, Duration.ofHours(1), () -> false, loader::accept);
         }
     }
 

@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
@@ -35,16 +34,7 @@ public class EmbeddingReader {
         Map<String, Embedding> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-reread", Map.of(
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.EMBEDDINGS, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(Topics.EMBEDDINGS, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    keep(r, pair, latest);
-                }
-            }
+            Consumers.scan(c, Topics.EMBEDDINGS, Duration.ofMinutes(10), () -> false, r -> keep(r, pair, latest));
         }
         return new ArrayList<>(latest.values());
     }

@@ -2,7 +2,6 @@ package mmdigits.viz.messaging;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -13,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
@@ -63,15 +61,7 @@ public class SampleFetcher {
     private void scan(Set<String> ids, Map<String, Sample> out, Consumer<ConsumerRecord<String, byte[]>> keep) {
         try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-samples", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.SAMPLES_TEST, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(Topics.SAMPLES_TEST, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (out.size() < ids.size() && parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(500)).forEach(keep);
-            }
+            Consumers.scan(c, Topics.SAMPLES_TEST, Duration.ofMinutes(2), () -> out.size() >= ids.size(), keep);
         }
     }
 }
