@@ -33,6 +33,11 @@ class TopicsIT {
 
             List<String> created = TopicAdmin.ensureTopics(broker.bootstrapServers(), Duration.ofSeconds(30));
             assertThat(created).hasSize(Topics.ALL.size() - 1).doesNotContain(Topics.EVENTS);
+            // a change of configuration reaches the broker's view through the metadata log, a moment later
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!"-1".equals(config(admin, Topics.EVENTS).get("retention.ms").value()) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
             for (String topic : List.of(Topics.SAMPLES_TRAIN, Topics.SAMPLES_TEST, Topics.EVENTS, Topics.EMBEDDINGS, Topics.PREDICTIONS)) {
                 Config c = config(admin, topic);
                 assertThat(c.get("retention.ms").value()).as(topic).isEqualTo("-1");
