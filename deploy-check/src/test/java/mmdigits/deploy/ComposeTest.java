@@ -104,7 +104,7 @@ class ComposeTest {
         // guards the checks above: known keys of each service are found, a made-up one is not
         Map<String, ServiceConfig> all = ServiceConfig.all();
         assertThat(all.get("inference-service").readsEnv("INFERENCE_BATCH_MAX_WAIT")).isTrue();
-        assertThat(all.get("inference-service").readsEnv("INFERENCE_STREAM_RESCORE_ON_NEW_MODEL")).isTrue();
+        assertThat(all.get("inference-service").readsEnv("INFERENCE_STREAM_JOB_MODEL_WAIT")).isTrue();
         assertThat(all.get("ingest-service").readsEnv("INGEST_DATA_DIR")).isTrue();
         assertThat(all.get("viz-service").readsEnv("VIZ_TSNE_PERPLEXITY")).isTrue();
         assertThat(all.get("trainer-service").readsEnv("TRAINER_EPOCHS")).isTrue();
