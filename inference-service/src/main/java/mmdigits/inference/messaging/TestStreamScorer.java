@@ -92,6 +92,7 @@ public class TestStreamScorer extends ConsumerLoop {
     private final String instanceId;
     private final AtomicLong scored = new AtomicLong();
     private final AtomicLong scoredByJobs = new AtomicLong();
+    private final SampleDeserializer decoder = new SampleDeserializer();
     /** Job progress of the partitions this replica owns (the loop's thread only). */
     private final Map<Integer, PartitionProgress> progress = new ConcurrentHashMap<>();
 
@@ -288,8 +289,6 @@ public class TestStreamScorer extends ConsumerLoop {
             model.release();
         }
     }
-
-    private final SampleDeserializer decoder = new SampleDeserializer();
 
     private Optional<Sample> decode(ConsumerRecord<String, byte[]> r, Batch batch) {
         try {

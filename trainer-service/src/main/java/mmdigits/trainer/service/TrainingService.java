@@ -175,7 +175,7 @@ public class TrainingService {
             throw ProblemException.conflict("run " + id + " has already finished (" + run.state() + ")");
         }
         if (queue.removeIf(j -> j.id().equals(id))) {
-            finish(id, TrainingRun.CANCELLED, "cancelled before it started", null);
+            finish(id, TrainingRun.CANCELLED, "cancelled before it started");
             return runs.get(id);
         }
         cancelled.add(id);
@@ -239,7 +239,7 @@ public class TrainingService {
         for (TrainingRun r : unfinished) {
             if (r.started()) {
                 Log.warnf("run %s was interrupted (the trainer stopped during it): marked failed", r.id());
-                finish(r.id(), TrainingRun.FAILED, "interrupted: the trainer stopped during the run; start it again", null);
+                finish(r.id(), TrainingRun.FAILED, "interrupted: the trainer stopped during the run; start it again");
             } else if (replayedJobs.containsKey(r.id()) && queue.offer(replayedJobs.get(r.id()))) {
                 Log.infof("run %s resumes its place in the queue", r.id());
             }
@@ -272,11 +272,11 @@ public class TrainingService {
             Log.infof("run %s released model %s/%s: %s", id, job.modelName(), release.getVersion(), result.metrics());
         } catch (CancellationException e) {
             Log.infof("run %s cancelled", id);
-            finish(id, TrainingRun.CANCELLED, "cancelled while " + run(id).map(TrainingRun::phase).orElse("running"), null);
+            finish(id, TrainingRun.CANCELLED, "cancelled while " + run(id).map(TrainingRun::phase).orElse("running"));
         } catch (Exception | Error e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             Log.errorf(e, "run %s failed: %s", id, reason);
-            finish(id, TrainingRun.FAILED, reason, null);
+            finish(id, TrainingRun.FAILED, reason);
         } finally {
             active.set(null);
             cancelled.remove(id);
@@ -300,11 +300,11 @@ public class TrainingService {
     }
 
     /** A run ends without a release: its state, and a TrainingResult event saying so. */
-    private void finish(String id, String state, String reason, String dataset) {
+    private void finish(String id, String state, String reason) {
         update(id, r -> r.ended(state, reason, System.currentTimeMillis()));
         TrainingRun r = run(id).orElseThrow();
         output.send(id, Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setTrainingResult(TrainingResult.newBuilder()
-                .setRunId(id).setDataset(dataset == null ? r.dataset() : dataset).setModelName(r.modelName()).setState(state)
+                .setRunId(id).setDataset(r.dataset()).setModelName(r.modelName()).setState(state)
                 .setError(reason)).build());
     }
 
