@@ -7,7 +7,10 @@ import mmdigits.common.proto.Split;
 
 /** Stable sample ids: {@code <dataset>/<split>/<row_id>}, e.g. {@code demo/test/42}. */
 public final class SampleIds {
-    private static final Pattern DATASET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    /** A dataset (and model) name: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+    public static final String NAME_REGEX = "[A-Za-z0-9][A-Za-z0-9._-]{0,99}";
+    public static final String NAME_RULE = "must be 1-100 characters of letters, digits, '.', '_' or '-'";
+    private static final Pattern DATASET = Pattern.compile(NAME_REGEX);
 
     private SampleIds() {
     }

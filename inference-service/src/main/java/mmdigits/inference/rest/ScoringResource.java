@@ -3,6 +3,8 @@ package mmdigits.inference.rest;
 import java.util.Map;
 
 import jakarta.annotation.PreDestroy;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -33,7 +35,8 @@ import mmdigits.inference.messaging.InferenceLogs;
 @Tag(name = "models")
 public class ScoringResource {
     /** {@code dataset} required; {@code model}/{@code version} default to the alias' target. */
-    public record ScoringRequest(String dataset, String model, String version) {
+    public record ScoringRequest(@NotBlank(message = "is required (the dataset whose test split to score)") String dataset, String model,
+            String version) {
     }
 
     /** What will be scored; {@code created} false when this pair was scored (or is being scored) already. */
@@ -56,8 +59,8 @@ public class ScoringResource {
     @APIResponse(responseCode = "202", description = "requested; the predictions and embeddings follow on their topics")
     @APIResponse(responseCode = "200", description = "this version has scored (or is scoring) that split already")
     @APIResponse(responseCode = "404", description = "no such dataset test split or model version")
-    public Response request(ScoringRequest body) throws Exception {
-        if (body == null || body.dataset() == null || body.dataset().isBlank()) {
+    public Response request(@Valid ScoringRequest body) throws Exception {
+        if (body == null) {
             throw ProblemException.badRequest("dataset: is required (the dataset whose test split to score)", "dataset");
         }
         Publication pub = logs.catalog().latest(body.dataset(), Split.TEST).filter(Publication::locatable)

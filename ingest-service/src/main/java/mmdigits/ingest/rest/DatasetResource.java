@@ -7,6 +7,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 
@@ -32,8 +35,9 @@ public class DatasetResource {
     private static final Set<String> FILE_NAMES = Set.of(SeedFiles.TRAIN_IMAGES, SeedFiles.TRAIN_AUDIO,
             SeedFiles.TRAIN_LABELS, SeedFiles.TEST_IMAGES, SeedFiles.TEST_AUDIO, SeedFiles.TEST_LABELS);
 
-    /** A directory on the server, below {@code ingest.dataset-root}. */
-    public record DirectoryRequest(String directory, String dataset) {
+    /** A directory on the server, below {@code ingest.dataset-root}; {@code dataset} names it (default: the directory's name). */
+    public record DirectoryRequest(@NotBlank(message = "is required (a path below the dataset root)") String directory,
+            @Pattern(regexp = SampleIds.NAME_REGEX, message = SampleIds.NAME_RULE) String dataset) {
     }
 
     private final DatasetIngestor ingestor;
@@ -53,8 +57,8 @@ public class DatasetResource {
             description = "Validates every file, then publishes each split atomically (train, then test).")
     @APIResponse(responseCode = "200", description = "all splits committed")
     @APIResponse(responseCode = "400", description = "a file is missing or invalid; nothing was published")
-    public IngestResult fromDirectory(DirectoryRequest request) {
-        if (request == null || request.directory() == null || request.directory().isBlank()) {
+    public IngestResult fromDirectory(@Valid DirectoryRequest request) {
+        if (request == null) {
             throw ProblemException.badRequest("directory: is required (a path below " + config.datasetRoot() + ")",
                     "directory");
         }

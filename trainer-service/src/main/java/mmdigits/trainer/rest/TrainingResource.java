@@ -2,6 +2,7 @@ package mmdigits.trainer.rest;
 
 import java.util.List;
 
+import jakarta.validation.Valid;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -17,7 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import mmdigits.common.rest.ProblemException;
-import mmdigits.common.sample.SampleIds;
+import mmdigits.trainer.TrainingRequest;
 import mmdigits.trainer.TrainingRun;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.service.TrainingService;
@@ -40,35 +41,16 @@ public class TrainingResource {
     @APIResponse(responseCode = "202", description = "queued; poll GET /trainings/{id}")
     @APIResponse(responseCode = "400", description = "a field is missing or out of range")
     @APIResponse(responseCode = "429", description = "the queue is full")
-    public Response start(TrainingService.Request request) {
-        TrainingService.Request r = request == null ? new TrainingService.Request(null, null, null, null, null, null, null) : request;
-        validate(r);
-        TrainingRun run = service.start(r);
-        return Response.accepted(run).header("Location", "/trainings/" + run.id()).build();
-    }
-
-    private void validate(TrainingService.Request r) {
-        if (r.dataset() == null || r.dataset().isBlank()) {
+    public Response start(@Valid TrainingRequest request) {
+        if (request == null) {
             throw ProblemException.badRequest("dataset: is required (the dataset whose train split to learn)", "dataset");
         }
-        if (!SampleIds.isValidDataset(r.dataset())) {
-            throw ProblemException.badRequest("dataset: must be 1-100 characters of letters, digits, '.', '_' or '-', got '"
-                    + r.dataset() + "'", "dataset");
-        }
-        if (r.epochs() != null && (r.epochs() < 1 || r.epochs() > config.maxEpochs())) {
-            throw ProblemException.badRequest("epochs: must be 1-" + config.maxEpochs() + " (trainer.max-epochs), got " + r.epochs(),
+        if (request.epochs() != null && request.epochs() > config.maxEpochs()) {
+            throw ProblemException.badRequest("epochs: must be 1-" + config.maxEpochs() + " (trainer.max-epochs), got " + request.epochs(),
                     "epochs");
         }
-        if (r.batchSize() != null && (r.batchSize() < 1 || r.batchSize() > 65_536)) {
-            throw ProblemException.badRequest("batchSize: must be 1-65536, got " + r.batchSize(), "batchSize");
-        }
-        if (r.learningRate() != null && !(r.learningRate() > 0 && r.learningRate() <= 1)) {
-            throw ProblemException.badRequest("learningRate: must be in (0, 1], got " + r.learningRate(), "learningRate");
-        }
-        if (r.validationFraction() != null && !(r.validationFraction() > 0 && r.validationFraction() < 0.9f)) {
-            throw ProblemException.badRequest("validationFraction: must be in (0, 0.9), got " + r.validationFraction(),
-                    "validationFraction");
-        }
+        TrainingRun run = service.start(request);
+        return Response.accepted(run).header("Location", "/trainings/" + run.id()).build();
     }
 
     @GET

@@ -47,6 +47,7 @@ import mmdigits.common.proto.TrainingResult;
 import mmdigits.common.proto.TrainingStarted;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.common.sample.SampleIds;
+import mmdigits.trainer.TrainingRequest;
 import mmdigits.trainer.TrainingRun;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.messaging.KafkaOutput;
@@ -64,11 +65,6 @@ import mmdigits.trainer.training.FusionTrainer;
  */
 @ApplicationScoped
 public class TrainingService {
-    /** Optional settings of one run; null means the configured default. {@code dataset} is required. */
-    public record Request(String dataset, String model, Integer epochs, Integer batchSize, Float learningRate, Long seed,
-            Float validationFraction) {
-    }
-
     /** A run waiting for the trainer. */
     private record Job(String id, String dataset, String modelName, FusionTrainer.Config config) {
     }
@@ -110,11 +106,11 @@ public class TrainingService {
     }
 
     /** Queues a run; @throws ProblemException 429 when the queue is full, 503 when Kafka refuses the event */
-    public TrainingRun start(Request request) {
+    public TrainingRun start(TrainingRequest request) {
         return start(request, null);
     }
 
-    private synchronized TrainingRun start(Request request, String publication) {
+    private synchronized TrainingRun start(TrainingRequest request, String publication) {
         if (queue.remainingCapacity() == 0) {
             throw ProblemException.tooManyRequests("the training queue is full (" + queue.size() + " runs waiting, trainer.queue-capacity); "
                     + "try again when one has finished, or cancel one with DELETE /trainings/{id}");
@@ -155,7 +151,7 @@ public class TrainingService {
                     return Optional.empty();
                 }
                 if (queue.remainingCapacity() > 0) {
-                    return Optional.of(start(new Request(p.getDataset(), null, null, null, null, null, null),
+                    return Optional.of(start(TrainingRequest.of(p.getDataset()),
                             p.getPublicationId().isEmpty() ? null : p.getPublicationId()));
                 }
             }
@@ -182,7 +178,7 @@ public class TrainingService {
         return run.withState(run.state(), "cancelling");
     }
 
-    String modelName(Request r) {
+    String modelName(TrainingRequest r) {
         String name = r.model() != null ? r.model() : config.modelName().orElse(r.dataset());
         if (!SampleIds.isValidDataset(name)) {
             throw ProblemException.badRequest("model: must be 1-100 characters of letters, digits, '.', '_' or '-', got '" + name + "'",
@@ -191,7 +187,7 @@ public class TrainingService {
         return name;
     }
 
-    FusionTrainer.Config trainerConfig(Request r) {
+    FusionTrainer.Config trainerConfig(TrainingRequest r) {
         FusionTrainer.Config c = new FusionTrainer.Config(config.epochs(), config.batchSize(), config.learningRate(),
                 config.seed(), config.validationFraction(), config.modalityDropout(),
                 "small".equals(config.model()) ? FusionSpec.small() : FusionSpec.standard());
@@ -346,7 +342,7 @@ public class TrainingService {
                 q.getPublicationId().isEmpty() ? null : q.getPublicationId(), ts));
         owners.put(q.getRunId(), q.getInstanceId());
         if (q.getInstanceId().equals(instanceId)) {
-            FusionTrainer.Config c = trainerConfig(new Request(q.getDataset(), q.getModelName(), q.getEpochs(), q.getBatchSize(),
+            FusionTrainer.Config c = trainerConfig(new TrainingRequest(q.getDataset(), q.getModelName(), q.getEpochs(), q.getBatchSize(),
                     (float) q.getLearningRate(), q.getSeed(), (float) q.getValidationFraction()));
             replayedJobs.put(q.getRunId(), new Job(q.getRunId(), q.getDataset(), q.getModelName(), c));
         }

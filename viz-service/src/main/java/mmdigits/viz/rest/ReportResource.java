@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.annotation.PreDestroy;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -56,7 +58,7 @@ public class ReportResource {
     }
 
     /** {@code dataset} required; {@code version} defaults to the newest version trained on it, else the promoted one. */
-    public record BuildRequest(String dataset, String version) {
+    public record BuildRequest(@NotBlank(message = "is required (whose test split to report)") String dataset, String version) {
     }
 
     /** What a build request started: a report being built, or the scoring it waits for. */
@@ -79,8 +81,8 @@ public class ReportResource {
                     + "request to the inference service) and the report follows by itself.")
     @APIResponse(responseCode = "202", description = "building, or scoring first")
     @APIResponse(responseCode = "404", description = "no such dataset test split or version")
-    public Response build(BuildRequest body) throws Exception {
-        if (body == null || body.dataset() == null || body.dataset().isBlank()) {
+    public Response build(@Valid BuildRequest body) throws Exception {
+        if (body == null) {
             throw ProblemException.badRequest("dataset: is required (whose test split to report)", "dataset");
         }
         String version = body.version() != null && !body.version().isBlank() ? body.version() : defaultVersion(body.dataset());

@@ -1,0 +1,53 @@
+package mmdigits.inference.kserve;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import mmdigits.inference.Instance;
+
+/**
+ * The records of KServe v2 / the Open Inference Protocol (REST) this service speaks, named as the
+ * protocol names its JSON fields.
+ */
+public final class KServe {
+    public static final String PLATFORM = "onnxruntime_onnx";
+    public static final String FP32 = "FP32";
+
+    private KServe() {
+    }
+
+    /** The protocol's error body. */
+    public record ErrorBody(String error) {
+    }
+
+    public record ServerMetadata(String name, String version, List<String> extensions) {
+    }
+
+    public record Liveness(boolean live) {
+    }
+
+    public record Readiness(boolean ready) {
+    }
+
+    public record ModelReadiness(String name, boolean ready) {
+    }
+
+    public record TensorMetadata(String name, String datatype, List<Long> shape) {
+    }
+
+    public record ModelMetadata(String name, List<String> versions, String platform, List<TensorMetadata> inputs,
+            List<TensorMetadata> outputs) {
+    }
+
+    public record OutputTensor(String name, List<Long> shape, String datatype, float[] data) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InferResponse(String model_name, String model_version, String id, List<OutputTensor> outputs) {
+    }
+
+    /** A parsed infer request: its id, one instance per row, the outputs asked for. */
+    public record InferRequest(String id, List<Instance> instances, List<String> outputs) {
+    }
+}
