@@ -1,6 +1,7 @@
 package mmdigits.trainer;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import org.junit.jupiter.api.Test;
@@ -12,5 +13,13 @@ class TrainerSmokeTest {
     @Test
     void liveness() {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void theDomainMetricsAreListedFromTheStart() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("mmdigits_trainer_runs{state=\"QUEUED\"} 0.0", "mmdigits_trainer_runs{state=\"RELEASED\"} 0.0",
+                "mmdigits_trainer_epoch_seconds_count 0", "mmdigits_trainer_samples_per_second_count 0",
+                "mmdigits_trainer_releases_total{promoted=\"true\"} 0.0", "mmdigits_trainer_releases_total{promoted=\"false\"} 0.0");
     }
 }

@@ -20,7 +20,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import mmdigits.common.kafka.InstanceId;
@@ -30,7 +29,9 @@ import mmdigits.common.kafka.Splits;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Sample;
+import mmdigits.common.sample.SampleIds;
 import mmdigits.ingest.config.IngestConfig;
+import mmdigits.ingest.metrics.IngestMetrics;
 
 /**
  * Publishes samples in Kafka transactions (idempotent, transactional producer): a batch or a whole
@@ -57,18 +58,18 @@ public class SamplePublisher {
     private final String bootstrapServers;
     private final String transactionalId;
     private final IngestConfig config;
-    private final MeterRegistry registry;
+    private final IngestMetrics metrics;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
     private volatile boolean topicsReady;
 
     public SamplePublisher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, IngestConfig config,
-            MeterRegistry registry, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+            IngestMetrics metrics, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.bootstrapServers = bootstrapServers;
         this.transactionalId = config.producer().transactionalIdPrefix() + "-" + InstanceId.resolve(instanceId, httpPort);
         this.config = config;
-        this.registry = registry;
+        this.metrics = metrics;
     }
 
     /**
@@ -124,6 +125,7 @@ public class SamplePublisher {
             String publication = event == null ? null : Publications.newId(event.getDataset(), event.getSplit());
             PublicationRanges ranges = new PublicationRanges();
             long[] count = {0};
+            long[] bytes = {0};
             p.beginTransaction();
             try {
                 AtomicReference<Exception> sendError = new AtomicReference<>();
@@ -139,6 +141,7 @@ public class SamplePublisher {
                         }
                     });
                     count[0]++;
+                    bytes[0] += sample.getSerializedSize();
                     if (progress != null) {
                         progress.update(count[0], sample.getSerializedSize());
                     }
@@ -153,7 +156,7 @@ public class SamplePublisher {
                     p.send(Splits.eventRecord(committed));
                 }
                 p.commitTransaction();
-                registry.counter("mmdigits.ingest.records.published").increment(count[0]);
+                metrics.committed(event == null ? "stream" : SampleIds.splitName(event.getSplit()), count[0], bytes[0]);
                 return new Published(count[0], committed);
             } catch (Exception | Error e) {
                 abort(p, e);

@@ -8,33 +8,38 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.common.KafkaException;
 
-import io.micrometer.core.instrument.MeterRegistry;
+import mmdigits.common.rest.Problem;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.common.sample.InvalidSampleException;
 import mmdigits.common.seed.SeedFileException;
+import mmdigits.ingest.metrics.IngestMetrics;
 
 /** Runs a publish and turns broker failures into 503 problems; bad input stays a 400. */
 @ApplicationScoped
 public class KafkaFailures {
-    private final MeterRegistry registry;
+    private final IngestMetrics metrics;
 
-    public KafkaFailures(MeterRegistry registry) {
-        this.registry = registry;
+    public KafkaFailures(IngestMetrics metrics) {
+        this.metrics = metrics;
     }
 
     public <T> T run(Callable<T> publish) {
         try {
             return publish.call();
         } catch (SeedFileException e) {
-            throw new ProblemException(mmdigits.common.rest.Problem.of(400, "invalid-file", "Invalid data file",
+            metrics.rejected("invalid-file", 1);
+            throw new ProblemException(Problem.of(400, "invalid-file", "Invalid data file",
                     e.getMessage() + " (nothing was published)", e.file()), e);
         } catch (IllegalArgumentException e) {
-            registry.counter("mmdigits.ingest.errors", "kind", "bad-request").increment();
+            metrics.rejected("bad-request", 1);
             throw ProblemException.badRequest(e.getMessage(), null);
-        } catch (InvalidSampleException | ProblemException e) {
+        } catch (InvalidSampleException e) {
+            metrics.rejected("invalid-sample", 1);
+            throw e;
+        } catch (ProblemException e) {
             throw e;
         } catch (KafkaException | TimeoutException | ExecutionException e) {
-            registry.counter("mmdigits.ingest.errors", "kind", "kafka").increment();
+            metrics.rejected("kafka", 1);
             throw ProblemException.unavailable("Kafka did not accept the records (nothing was published): " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

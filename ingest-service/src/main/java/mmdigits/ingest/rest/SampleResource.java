@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -79,17 +80,26 @@ public class SampleResource {
                     + config.maxSamplesPerRequest(), "samples");
         }
         List<Sample> samples = new ArrayList<>(nodes.size());
+        long n = failures.run(() -> {
+            samples.addAll(toSamples(nodes, prefix));
+            return publisher.publish(samples);
+        });
+        return new Published((int) n, samples.stream().map(Sample::getId).toList());
+    }
+
+    /** Reads and validates every sample of the batch (all before any is published). */
+    private List<Sample> toSamples(List<JsonNode> nodes, String prefix) {
+        List<Sample> samples = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             String p = prefix == null ? "" : prefix + "[" + i + "].";
             SampleRequest request;
             try {
                 request = mapper.treeToValue(nodes.get(i), SampleRequest.class);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new ProblemException(ProblemMappers.jsonProblem(e, p));
             }
             samples.add(request.toSample(p));
         }
-        long n = failures.run(() -> publisher.publish(samples));
-        return new Published((int) n, samples.stream().map(Sample::getId).toList());
+        return samples;
     }
 }

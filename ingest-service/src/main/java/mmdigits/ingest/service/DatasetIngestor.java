@@ -7,7 +7,6 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Split;
@@ -28,12 +27,9 @@ import mmdigits.ingest.messaging.SamplePublisher;
 public class DatasetIngestor {
     private final SamplePublisher publisher;
     private final IngestConfig config;
-    private final MeterRegistry registry;
-
-    public DatasetIngestor(SamplePublisher publisher, IngestConfig config, MeterRegistry registry) {
+    public DatasetIngestor(SamplePublisher publisher, IngestConfig config) {
         this.publisher = publisher;
         this.config = config;
-        this.registry = registry;
     }
 
     /**
@@ -65,12 +61,7 @@ public class DatasetIngestor {
             for (Split split : splits) {
                 String name = dataset + "/" + SampleIds.splitName(split);
                 long started = System.nanoTime();
-                try {
-                    opened.add(SeedSplit.open(dir, split, null));
-                } catch (SeedFileException e) {
-                    registry.counter("mmdigits.ingest.errors", "kind", "invalid-file").increment();
-                    throw e;
-                }
+                opened.add(SeedSplit.open(dir, split, null));
                 Log.infof("validated %s: %,d rows in %.1f s", name, opened.get(opened.size() - 1).rows(),
                         (System.nanoTime() - started) / 1e9);
             }

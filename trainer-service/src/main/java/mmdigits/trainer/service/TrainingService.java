@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,6 +54,7 @@ import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.messaging.KafkaOutput;
 import mmdigits.trainer.messaging.TrainerLogs;
 import mmdigits.trainer.messaging.TrainingSetReader;
+import mmdigits.trainer.metrics.TrainerMetrics;
 import mmdigits.trainer.registry.Registry;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.FusionTrainer;
@@ -76,6 +78,7 @@ public class TrainingService {
     private final KafkaOutput output;
     private final TrainerLogs logs;
     private final Registry registry;
+    private final TrainerMetrics metrics;
     private final String instanceId;
     private final Map<String, TrainingRun> runs = new LinkedHashMap<>();
     private final Map<String, Job> replayedJobs = new LinkedHashMap<>();
@@ -86,7 +89,7 @@ public class TrainingService {
     private volatile boolean running = true;
 
     public TrainingService(TrainerConfig config, TrainingSetReader reader, KafkaOutput output, TrainerLogs logs, Registry registry,
-            @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+            TrainerMetrics metrics, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.config = config;
         this.reader = reader;
@@ -95,6 +98,12 @@ public class TrainingService {
         this.registry = registry;
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.queue = new LinkedBlockingDeque<>(Math.max(1, config.queueCapacity()));
+        this.metrics = metrics;
+        metrics.watchRuns(this::countByState);
+    }
+
+    private synchronized Map<String, Long> countByState() {
+        return runs.values().stream().collect(Collectors.groupingBy(TrainingRun::state, Collectors.counting()));
     }
 
     void onStart(@Observes StartupEvent ignored) {
@@ -264,6 +273,7 @@ public class TrainingService {
             Registry.Decision d = registry.release(release, resultEvent,
                     onnx -> Registry.accuracy(onnx, read.set(), result.validationRows()));
             copyToLatest(release.getVersion());
+            metrics.released(job.dataset(), job.modelName(), result.metrics().getOrDefault("validation_accuracy", Double.NaN), d.promote());
             update(id, r -> r.released(result, release.getVersion(), d.promote(), d.reason(), System.currentTimeMillis()));
             Log.infof("run %s released model %s/%s: %s", id, job.modelName(), release.getVersion(), result.metrics());
         } catch (CancellationException e) {
@@ -394,6 +404,7 @@ public class TrainingService {
         @Override
         public void onEpoch(FusionTrainer.Epoch e) {
             history.add(e);
+            metrics.epoch(e);
             List<FusionTrainer.Epoch> h = List.copyOf(history);
             update(id, r -> r.withEpoch(e, h));
             Log.infof("epoch %d/%d: loss %.4f, train accuracy %.4f, validation accuracy %.4f, %.1f s, %,.0f samples/s",

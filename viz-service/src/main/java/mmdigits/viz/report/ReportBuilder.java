@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -35,14 +35,36 @@ import mmdigits.viz.tsne.Tsne;
 import mmdigits.viz.tsne.TsneConfig;
 
 /**
- * Builds one report folder from a snapshot of a model version: predictions.csv (row_id,label, by row
- * id), K-means, t-SNE, metrics, plots, report.json, points.js (the interactive view's data) and
- * index.html. Written to a temporary folder and moved into place, so a folder is complete or absent.
+ * Builds one report folder from a snapshot of a (dataset, version) pair, step by step: the table of
+ * embeddings, predictions.csv, K-means, t-SNE, the measures, the pictures, the misclassified grid,
+ * then the typed {@link Report} as report.json and the page (a Qute template over it). Written to a
+ * temporary folder and moved into place, so a folder is complete or absent.
  */
 public final class ReportBuilder {
     /** What a build produced, for listings. */
     public record Summary(String version, String dataset, int samples, boolean labelled, Double accuracy, double seconds) {
+        static Summary of(Report r) {
+            return new Summary(r.modelVersion(), r.dataset(), r.samples(), r.labelled(), r.metrics().accuracy(), r.seconds().total());
+        }
     }
+
+    /** The embeddings of the pair, by row id, as arrays; {@code truth} is -1 where a label is unknown. */
+    record Table(List<Embedding> embeddings, double[][] x, int[] predicted, int[] truth, boolean labelled) {
+        int n() {
+            return x.length;
+        }
+
+        /** What clusters are compared with: the true labels where known, else the predictions. */
+        int[] reference() {
+            return labelled ? truth : predicted;
+        }
+    }
+
+    /** A stage's output and how long it took. */
+    record Timed<T>(T value, double seconds) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final VizConfig config;
     private final BiFunction<Set<String>, String, Map<String, Sample>> samples;
@@ -53,19 +75,46 @@ public final class ReportBuilder {
         this.samples = samples;
     }
 
-    public Summary build(Aggregates.Snapshot snap, Path target) throws IOException {
+    public Report build(Aggregates.Snapshot snap, Path target) throws IOException {
         long t0 = System.nanoTime();
-        String dataset = snap.pair().dataset();
         String version = snap.pair().version();
-        List<Embedding> es = new ArrayList<>(snap.embeddings().stream().filter(e -> e.getDataset().equals(dataset)).toList());
-        es.sort(Comparator.comparingLong(Embedding::getRowId));
-        int dim = es.get(0).getVectorCount();
-        es.removeIf(e -> e.getVectorCount() != dim);
-        int n = es.size();
-        if (n < 4) {
-            throw new IllegalStateException("version " + version + " has " + n + " embeddings of dataset '" + dataset
-                    + "'; a report needs at least 4");
+        String dataset = snap.pair().dataset();
+        Table table = table(snap);
+        Path tmp = Files.createDirectories(target.resolveSibling(target.getFileName() + ".tmp-" + System.nanoTime()));
+        try {
+            writeCsv(table.embeddings(), tmp.resolve("predictions.csv"));
+            Timed<int[]> clusters = cluster(table, version);
+            Timed<Tsne.Result> map = embed(table, version);
+            Timed<Report.Measures> measures = measure(table, clusters.value(), map.value());
+            long[][] clusterByLabel = clusterByLabel(table, clusters.value());
+            List<Plots.Miss> misses = misclassified(table, dataset);
+            plots(table, clusters.value(), map.value(), clusterByLabel, measures.value(), snap, misses, tmp);
+            Report report = new Report(version, dataset, table.n(), table.x()[0].length, table.labelled(), measures.value(), clusterByLabel,
+                    misses.stream().map(Plots.Miss::rowId).toList(), training(snap), tsneSettings(table.n(), map.value().exact()),
+                    kmeansSettings(), new Report.Seconds(map.seconds(), clusters.seconds(), measures.seconds(), (System.nanoTime() - t0) / 1e9),
+                    System.currentTimeMillis());
+            writeFiles(report, table, map.value(), clusters.value(), !snap.training().isEmpty(), !misses.isEmpty(), tmp);
+            moveIntoPlace(tmp, target);
+            Log.infof("report %s: %,d samples of '%s', t-SNE %.1f s, K-means %.1f s, metrics %.1f s, written to %s", version, table.n(),
+                    dataset, map.seconds(), clusters.seconds(), measures.seconds(), target);
+            return report;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
         }
+    }
+
+    /** The pair's embeddings of its dataset, by row id, of one width. */
+    static Table table(Aggregates.Snapshot snap) {
+        List<Embedding> es = new ArrayList<>(snap.embeddings().stream().filter(e -> e.getDataset().equals(snap.pair().dataset())).toList());
+        es.sort(Comparator.comparingLong(Embedding::getRowId));
+        int dim = es.isEmpty() ? 0 : es.get(0).getVectorCount();
+        es.removeIf(e -> e.getVectorCount() != dim);
+        if (es.size() < 4) {
+            throw new IllegalStateException("version " + snap.pair().version() + " has " + es.size() + " embeddings of dataset '"
+                    + snap.pair().dataset() + "'; a report needs at least 4");
+        }
+        int n = es.size();
         double[][] x = new double[n][dim];
         int[] predicted = new int[n];
         int[] truth = new int[n];
@@ -79,134 +128,143 @@ public final class ReportBuilder {
             truth[i] = e.hasTrueLabel() ? e.getTrueLabel() : -1;
             labelled &= e.hasTrueLabel();
         }
-        Path tmp = Files.createDirectories(target.resolveSibling(target.getFileName() + ".tmp-" + System.nanoTime()));
-        try {
-            writeCsv(es, tmp.resolve("predictions.csv"));
+        return new Table(es, x, predicted, truth, labelled);
+    }
 
-            long tk = System.nanoTime();
-            VizConfig.Kmeans km = config.kmeans();
-            int[] clusters = Clustering.kmeans(x, km.k(), km.restarts(), km.maxIterations(), km.seed());
-            double kmeansSeconds = (System.nanoTime() - tk) / 1e9;
-            Log.infof("report %s: K-means (k=%d, %d restarts) on %,d x %d in %.1f s", version, km.k(), km.restarts(), n, dim,
-                    kmeansSeconds);
+    private Timed<int[]> cluster(Table t, String version) {
+        long start = System.nanoTime();
+        VizConfig.Kmeans km = config.kmeans();
+        int[] clusters = Clustering.kmeans(t.x(), km.k(), km.restarts(), km.maxIterations(), km.seed());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Log.infof("report %s: K-means (k=%d, %d restarts) on %,d x %d in %.1f s", version, km.k(), km.restarts(), t.n(), t.x()[0].length,
+                seconds);
+        return new Timed<>(clusters, seconds);
+    }
 
-            long tt = System.nanoTime();
-            VizConfig.Tsne tc = config.tsne();
-            TsneConfig tsneConfig = new TsneConfig(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
-                    tc.learningRate(), tc.theta(), tc.seed(), tc.exactBelow());
-            Tsne.Result tsne = Tsne.run(x, tsneConfig, p -> Log.infof("report %s: t-SNE iteration %d/%d, KL divergence %.4f",
-                    version, p.iteration(), p.iterations(), p.kl()));
-            double tsneSeconds = (System.nanoTime() - tt) / 1e9;
-            double[][] y = tsne.embedding();
+    private Timed<Tsne.Result> embed(Table t, String version) {
+        long start = System.nanoTime();
+        VizConfig.Tsne tc = config.tsne();
+        TsneConfig tsneConfig = new TsneConfig(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
+                tc.learningRate(), tc.theta(), tc.seed(), tc.exactBelow());
+        Tsne.Result map = Tsne.run(t.x(), tsneConfig, p -> Log.infof("report %s: t-SNE iteration %d/%d, KL divergence %.4f", version,
+                p.iteration(), p.iterations(), p.kl()));
+        return new Timed<>(map, (System.nanoTime() - start) / 1e9);
+    }
 
-            int[] reference = labelled ? truth : predicted; // clusters are compared with true labels where known
-            Map<String, Object> m = new LinkedHashMap<>();
-            Double accuracy = null;
-            long[][] confusion = null;
-            double[] perClass = new double[Dimensions.CLASSES];
-            if (labelled) {
-                accuracy = Metrics.accuracy(truth, predicted);
-                confusion = Metrics.confusion(truth, predicted, Dimensions.CLASSES);
-                for (int k = 0; k < Dimensions.CLASSES; k++) {
-                    long total = java.util.Arrays.stream(confusion[k]).sum();
-                    perClass[k] = total == 0 ? Double.NaN : (double) confusion[k][k] / total;
-                }
-                m.put("accuracy", accuracy);
-                m.put("confusion", confusion);
-                m.put("per_class_accuracy", nanToNull(perClass));
-            }
-            long ts = System.nanoTime();
-            m.put("clusters_vs", labelled ? "true labels" : "predicted labels");
-            m.put("adjusted_rand_index", Metrics.adjustedRandIndex(reference, clusters));
-            m.put("normalized_mutual_information", Metrics.normalizedMutualInformation(reference, clusters));
-            m.put("purity", Metrics.purity(clusters, reference));
-            m.put("silhouette", Metrics.silhouette(x, clusters));
-            m.put("tsne_trustworthiness_k10", Metrics.trustworthiness(x, y, Math.min(10, (n - 1) / 3)));
-            m.put("tsne_kl_divergence", tsne.kl());
-            double metricSeconds = (System.nanoTime() - ts) / 1e9;
-            long[][] clusterByLabel = new long[km.k()][Dimensions.CLASSES];
-            for (int i = 0; i < n; i++) {
-                clusterByLabel[clusters[i]][reference[i]]++;
-            }
+    private static Timed<Report.Measures> measure(Table t, int[] clusters, Tsne.Result map) {
+        long start = System.nanoTime();
+        Double accuracy = null;
+        long[][] confusion = null;
+        List<Double> perClass = null;
+        if (t.labelled()) {
+            accuracy = Metrics.accuracy(t.truth(), t.predicted());
+            confusion = Metrics.confusion(t.truth(), t.predicted(), Dimensions.CLASSES);
+            perClass = perClass(confusion);
+        }
+        int[] reference = t.reference();
+        Report.Measures m = new Report.Measures(accuracy, confusion, perClass, t.labelled() ? "true labels" : "predicted labels",
+                Metrics.adjustedRandIndex(reference, clusters), Metrics.normalizedMutualInformation(reference, clusters),
+                Metrics.purity(clusters, reference), Metrics.silhouette(t.x(), clusters),
+                Metrics.trustworthiness(t.x(), map.embedding(), Math.min(10, (t.n() - 1) / 3)), map.kl());
+        return new Timed<>(m, (System.nanoTime() - start) / 1e9);
+    }
 
-            // pictures
-            boolean svg = n <= 20_000; // a vector file of more points is larger than it is useful
-            Plots.save(Plots.scatter("t-SNE, coloured by " + (labelled ? "true label" : "predicted label"), y, reference, "digit "), tmp,
-                    "tsne-labels", svg);
-            Plots.save(Plots.scatter("t-SNE, coloured by K-means cluster", y, clusters, "cluster "), tmp, "tsne-clusters", svg);
-            Plots.save(Plots.heatMap("Clusters vs " + (labelled ? "true" : "predicted") + " labels", clusterByLabel, "label", "cluster",
-                    "", "c"), tmp, "clusters", false);
-            if (labelled) {
-                Plots.save(Plots.heatMap("Confusion matrix", confusion, "predicted", "true", "", ""), tmp, "confusion", false);
-                Plots.save(Plots.perClass(perClass), tmp, "per-class", false);
-            }
-            if (!snap.training().isEmpty()) {
-                Plots.save(Plots.training(snap.training()), tmp, "training", false);
-            }
-            List<Plots.Miss> misses = new ArrayList<>();
-            if (labelled) {
-                Set<String> ids = new LinkedHashSet<>();
-                for (int i = 0; i < n && ids.size() < config.misclassifiedShown(); i++) {
-                    if (truth[i] != predicted[i]) {
-                        ids.add(es.get(i).getSampleId());
-                    }
-                }
-                Map<String, Sample> found = samples.apply(ids, dataset);
-                for (int i = 0; i < n; i++) {
-                    if (ids.contains(es.get(i).getSampleId())) {
-                        misses.add(new Plots.Miss(es.get(i).getRowId(), truth[i], predicted[i], found.get(es.get(i).getSampleId())));
-                    }
-                }
-                if (!misses.isEmpty()) {
-                    Plots.grid(misses, tmp.resolve("misclassified.png"));
-                }
-            }
+    /** The share of each digit predicted right; null for a digit the split does not have. */
+    static List<Double> perClass(long[][] confusion) {
+        List<Double> out = new ArrayList<>(Dimensions.CLASSES);
+        for (int k = 0; k < Dimensions.CLASSES; k++) {
+            long total = Arrays.stream(confusion[k]).sum();
+            out.add(total == 0 ? null : (double) confusion[k][k] / total);
+        }
+        return out;
+    }
 
-            double total = (System.nanoTime() - t0) / 1e9;
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("model_version", version);
-            report.put("dataset", dataset);
-            report.put("samples", n);
-            report.put("embedding_dim", dim);
-            report.put("labelled", labelled);
-            report.put("metrics", m);
-            report.put("cluster_by_label", clusterByLabel);
-            report.put("misclassified_shown", misses.stream().map(Plots.Miss::rowId).toList());
-            report.put("training", snap.training().stream().map(p -> Map.of("epoch", p.getEpoch(), "loss", p.getLoss(), "train_accuracy",
-                    p.getTrainAccuracy(), "validation_accuracy", p.getValidationAccuracy())).toList());
-            report.put("tsne", Map.of("perplexity", tc.perplexity(), "early_exaggeration", tc.earlyExaggeration(), "exaggeration_iterations",
-                    tc.exaggerationIterations(), "iterations", tc.iterations(), "learning_rate", tc.learningRate() > 0 ? tc.learningRate()
-                            : Math.max(200, n / 12.0), "theta", tc.theta(), "seed", tc.seed(), "method", tsne.exact() ? "exact" : "barnes-hut"));
-            report.put("kmeans", Map.of("k", km.k(), "restarts", km.restarts(), "max_iterations", km.maxIterations(), "seed", km.seed()));
-            report.put("seconds", Map.of("tsne", tsneSeconds, "kmeans", kmeansSeconds, "metrics", metricSeconds, "total", total));
-            report.put("built_at_ms", System.currentTimeMillis());
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            json.writeValue(tmp.resolve("report.json").toFile(), report);
-            writePoints(es, y, truth, predicted, clusters, tmp.resolve("points.js"));
-            try (InputStream in = ReportBuilder.class.getResourceAsStream("/report/tsne-view.js")) {
-                Files.copy(in, tmp.resolve("tsne-view.js"), StandardCopyOption.REPLACE_EXISTING);
-            }
-            Files.writeString(tmp.resolve("index.html"), Html.page(report, labelled, !snap.training().isEmpty(), !misses.isEmpty()));
+    private long[][] clusterByLabel(Table t, int[] clusters) {
+        long[][] counts = new long[config.kmeans().k()][Dimensions.CLASSES];
+        int[] reference = t.reference();
+        for (int i = 0; i < t.n(); i++) {
+            counts[clusters[i]][reference[i]]++;
+        }
+        return counts;
+    }
 
-            if (Files.exists(target)) {
-                deleteTree(target);
+    /** The first misclassified samples (up to viz.misclassified-shown) with their image and MFCC read back. */
+    private List<Plots.Miss> misclassified(Table t, String dataset) {
+        List<Plots.Miss> misses = new ArrayList<>();
+        if (!t.labelled()) {
+            return misses;
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (int i = 0; i < t.n() && ids.size() < config.misclassifiedShown(); i++) {
+            if (t.truth()[i] != t.predicted()[i]) {
+                ids.add(t.embeddings().get(i).getSampleId());
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            Log.infof("report %s: %,d samples of '%s', t-SNE %.1f s, K-means %.1f s, metrics %.1f s, written to %s", version, n,
-                    dataset, tsneSeconds, kmeansSeconds, metricSeconds, target);
-            return new Summary(version, dataset, n, labelled, accuracy, total);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
-            throw e;
+        }
+        Map<String, Sample> found = samples.apply(ids, dataset);
+        for (int i = 0; i < t.n(); i++) {
+            Embedding e = t.embeddings().get(i);
+            if (ids.contains(e.getSampleId())) {
+                misses.add(new Plots.Miss(e.getRowId(), t.truth()[i], t.predicted()[i], found.get(e.getSampleId())));
+            }
+        }
+        return misses;
+    }
+
+    private static void plots(Table t, int[] clusters, Tsne.Result map, long[][] clusterByLabel, Report.Measures m,
+            Aggregates.Snapshot snap, List<Plots.Miss> misses, Path dir) throws IOException {
+        boolean svg = t.n() <= 20_000; // a vector file of more points is larger than it is useful
+        String reference = t.labelled() ? "true" : "predicted";
+        Plots.save(Plots.scatter("t-SNE, coloured by " + reference + " label", map.embedding(), t.reference(), "digit "), dir, "tsne-labels",
+                svg);
+        Plots.save(Plots.scatter("t-SNE, coloured by K-means cluster", map.embedding(), clusters, "cluster "), dir, "tsne-clusters", svg);
+        Plots.save(Plots.heatMap("Clusters vs " + reference + " labels", clusterByLabel, "label", "cluster", "", "c"), dir, "clusters",
+                false);
+        if (t.labelled()) {
+            Plots.save(Plots.heatMap("Confusion matrix", m.confusion(), "predicted", "true", "", ""), dir, "confusion", false);
+            Plots.save(Plots.perClass(m.perClassAccuracy().stream().mapToDouble(v -> v == null ? Double.NaN : v).toArray()), dir,
+                    "per-class", false);
+        }
+        if (!snap.training().isEmpty()) {
+            Plots.save(Plots.training(snap.training()), dir, "training", false);
+        }
+        if (!misses.isEmpty()) {
+            Plots.grid(misses, dir.resolve("misclassified.png"));
         }
     }
 
-    static List<Double> nanToNull(double[] v) {
-        List<Double> out = new ArrayList<>();
-        for (double d : v) {
-            out.add(Double.isFinite(d) ? d : null);
+    private static List<Report.TrainingPoint> training(Aggregates.Snapshot snap) {
+        return snap.training().stream()
+                .map(p -> new Report.TrainingPoint(p.getEpoch(), p.getLoss(), p.getTrainAccuracy(), p.getValidationAccuracy())).toList();
+    }
+
+    private Report.TsneSettings tsneSettings(int n, boolean exact) {
+        VizConfig.Tsne tc = config.tsne();
+        return new Report.TsneSettings(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
+                tc.learningRate() > 0 ? tc.learningRate() : Math.max(200, n / 12.0), tc.theta(), tc.seed(), exact ? "exact" : "barnes-hut");
+    }
+
+    private Report.KmeansSettings kmeansSettings() {
+        VizConfig.Kmeans km = config.kmeans();
+        return new Report.KmeansSettings(km.k(), km.restarts(), km.maxIterations(), km.seed());
+    }
+
+    /** report.json, the interactive view's data and script, and the page. */
+    private static void writeFiles(Report report, Table t, Tsne.Result map, int[] clusters, boolean training, boolean misses, Path dir)
+            throws IOException {
+        JSON.writeValue(dir.resolve("report.json").toFile(), report);
+        writePoints(t.embeddings(), map.embedding(), t.truth(), t.predicted(), clusters, dir.resolve("points.js"));
+        try (InputStream in = ReportBuilder.class.getResourceAsStream("/report/tsne-view.js")) {
+            Files.copy(in, dir.resolve("tsne-view.js"), StandardCopyOption.REPLACE_EXISTING);
         }
-        return out;
+        Files.writeString(dir.resolve("index.html"), ReportPage.of(report, training, misses).render());
+    }
+
+    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        if (Files.exists(target)) {
+            deleteTree(target);
+        }
+        Files.createDirectories(target.getParent());
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The original format: header row_id,label; one row per test sample, by row id. */

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -30,6 +31,7 @@ import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
 import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
+import mmdigits.viz.metrics.VizMetrics;
 
 /**
  * Reports per (dataset, model version): built by themselves once a pair covers its dataset's test
@@ -55,6 +57,7 @@ public class ReportService {
     private final VizConfig config;
     private final ReportBuilder builder;
     private final EmbeddingReader reader;
+    private final VizMetrics metrics;
     private final Map<Aggregates.Pair, Info> reports = new ConcurrentHashMap<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "report-builder");
@@ -63,10 +66,12 @@ public class ReportService {
     });
     private volatile boolean caughtUp;
 
-    public ReportService(Aggregates aggregates, VizConfig config, SampleFetcher samples, EmbeddingReader reader) {
+    public ReportService(Aggregates aggregates, VizConfig config, SampleFetcher samples, EmbeddingReader reader, VizMetrics metrics) {
         this.aggregates = aggregates;
         this.config = config;
         this.reader = reader;
+        this.metrics = metrics;
+        metrics.watchReports(() -> reports.values().stream().collect(Collectors.groupingBy(i -> i.state().name(), Collectors.counting())));
         this.builder = new ReportBuilder(config, (ids, dataset) -> samples.fetch(ids, aggregates.catalog().latest(dataset, Split.TEST)));
     }
 
@@ -158,8 +163,10 @@ public class ReportService {
         put(pair, building);
         worker.submit(() -> {
             try {
-                ReportBuilder.Summary s = builder.build(snap, directory(pair));
+                Report report = builder.build(snap, directory(pair));
+                ReportBuilder.Summary s = ReportBuilder.Summary.of(report);
                 put(pair, new Info(pair.dataset(), pair.version(), State.READY, s.samples(), s, null, System.currentTimeMillis()));
+                metrics.built(report.seconds());
                 aggregates.reported(pair);
             } catch (Exception | Error e) {
                 Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());

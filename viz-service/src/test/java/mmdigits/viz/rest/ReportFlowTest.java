@@ -208,5 +208,10 @@ class ReportFlowTest {
         index.forEach(i -> ready.add(i.get("dataset").asText() + "/" + i.get("version").asText() + " " + i.get("state").asText()));
         assertThat(ready).contains("viz/v1 READY", "viz/v2 READY", "viz-two/v3 READY");
         assertThat(output.resolve("viz-two/v3/index.html")).isRegularFile();
+
+        // metrics a run is watched by
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("mmdigits_viz_reports{state=\"READY\"} 3.0", "mmdigits_viz_embeddings_held 0.0",
+                "mmdigits_viz_report_seconds_count{stage=\"tsne\"} 3", "mmdigits_viz_report_seconds_count{stage=\"total\"} 3");
     }
 }

@@ -1,0 +1,66 @@
+package mmdigits.viz.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import io.micrometer.core.instrument.Timer;
+
+import mmdigits.viz.Aggregates;
+import mmdigits.viz.report.Report;
+
+/**
+ * What the reports can be watched by, registered at start: seconds per build stage (t-SNE, K-means,
+ * the measures, the whole build), reports by state, and the embeddings held for pending reports.
+ */
+@Startup
+@ApplicationScoped
+public class VizMetrics {
+    private static final List<String> STATES = List.of("BUILDING", "READY", "FAILED");
+
+    private final Timer tsne;
+    private final Timer kmeans;
+    private final Timer measures;
+    private final Timer total;
+    private volatile Supplier<Map<String, Long>> reportsByState = Map::of;
+
+    public VizMetrics(MeterRegistry meters, Aggregates aggregates) {
+        this.tsne = stage(meters, "tsne");
+        this.kmeans = stage(meters, "kmeans");
+        this.measures = stage(meters, "metrics");
+        this.total = stage(meters, "total");
+        for (String state : STATES) {
+            Gauge.builder("mmdigits.viz.reports", this, m -> m.reportsByState.get().getOrDefault(state, 0L)).description("Reports, by state")
+                    .tag("state", state).register(meters);
+        }
+        Gauge.builder("mmdigits.viz.embeddings.held", aggregates, Aggregates::storedEmbeddings)
+                .description("Embeddings held in memory for reports still being collected").register(meters);
+    }
+
+    private static Timer stage(MeterRegistry meters, String stage) {
+        return Timer.builder("mmdigits.viz.report.seconds").description("Duration of a report build stage").tag("stage", stage)
+                .register(meters);
+    }
+
+    /** Where the reports are counted from (the report service, at start). */
+    public void watchReports(Supplier<Map<String, Long>> counts) {
+        this.reportsByState = counts;
+    }
+
+    public void built(Report.Seconds s) {
+        tsne.record(seconds(s.tsne()));
+        kmeans.record(seconds(s.kmeans()));
+        measures.record(seconds(s.metrics()));
+        total.record(seconds(s.total()));
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofNanos((long) (s * 1e9));
+    }
+}

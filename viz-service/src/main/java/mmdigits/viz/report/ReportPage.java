@@ -1,0 +1,84 @@
+package mmdigits.viz.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+
+/**
+ * The report's index.html: the Qute template {@code templates/ReportPage/page.html} over a
+ * {@link Report}, with the numbers formatted here (numbers, pictures and the interactive t-SNE view;
+ * no external resources, so the page opens from disk too).
+ */
+public record ReportPage(Report report, String description, List<Row> summary, List<Integer> columns, List<ClusterRow> clusters,
+        boolean training, boolean misses) {
+
+    /** A line of the summary table. */
+    public record Row(String name, String value) {
+    }
+
+    /** A K-means cluster and its sample count per label. */
+    public record ClusterRow(String name, List<Long> counts) {
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance page(ReportPage page);
+    }
+
+    public static ReportPage of(Report r, boolean training, boolean misses) {
+        return new ReportPage(r, description(r), summary(r), labelColumns(), clusters(r.clusterByLabel()), training, misses);
+    }
+
+    public String render() {
+        return Templates.page(this).render();
+    }
+
+    private static String description(Report r) {
+        return r.samples() + " test samples of dataset '" + r.dataset() + "', embedding width " + r.embeddingDim()
+                + (r.labelled() ? ", true labels known" : ", no true labels: clusters are compared with the predictions");
+    }
+
+    private static List<Row> summary(Report r) {
+        Report.Measures m = r.metrics();
+        List<Row> rows = new ArrayList<>();
+        if (r.labelled()) {
+            rows.add(new Row("accuracy", num(m.accuracy())));
+        }
+        rows.add(new Row("adjusted Rand index (clusters vs " + m.clustersVs() + ")", num(m.adjustedRandIndex())));
+        rows.add(new Row("normalised mutual information", num(m.normalizedMutualInformation())));
+        rows.add(new Row("purity", num(m.purity())));
+        rows.add(new Row("silhouette (K-means clusters, embedding space)", num(m.silhouette())));
+        rows.add(new Row("t-SNE trustworthiness (k = 10)", num(m.tsneTrustworthinessK10())));
+        rows.add(new Row("t-SNE KL divergence", num(m.tsneKlDivergence())));
+        rows.add(new Row("seconds: t-SNE / K-means / metrics", String.format(Locale.ROOT, "%.1f / %.1f / %.1f", r.seconds().tsne(),
+                r.seconds().kmeans(), r.seconds().metrics())));
+        return rows;
+    }
+
+    static String num(Double v) {
+        return v == null || v.isNaN() ? "–" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static List<Integer> labelColumns() {
+        List<Integer> labels = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            labels.add(k);
+        }
+        return labels;
+    }
+
+    private static List<ClusterRow> clusters(long[][] counts) {
+        List<ClusterRow> rows = new ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            List<Long> row = new ArrayList<>();
+            for (long c : counts[i]) {
+                row.add(c);
+            }
+            rows.add(new ClusterRow("c" + i, row));
+        }
+        return rows;
+    }
+}
