@@ -11,8 +11,8 @@ public final class ProgressLog {
     private final long intervalNanos;
     private final long start = System.nanoTime();
     private long lastLog = start;
-    private long bytes;
-    private long rows;
+    private volatile long bytes;
+    private volatile long rows;
 
     public ProgressLog(String what, long total, Duration interval) {
         this.what = what;
@@ -43,6 +43,15 @@ public final class ProgressLog {
 
     public double seconds() {
         return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** Where a publish stands, for GET /datasets/progress. */
+    public record Snapshot(String what, long rows, long total, double rowsPerSecond, double megabytesPerSecond, double seconds) {
+    }
+
+    public Snapshot snapshot() {
+        double s = Math.max(1e-9, seconds());
+        return new Snapshot(what, rows, total, rows / s, bytes / s / 1e6, s);
     }
 
     private String line(long now) {

@@ -2,6 +2,7 @@ package mmdigits.ingest.rest;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -11,6 +12,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 
 import jakarta.ws.rs.Produces;
@@ -27,6 +29,8 @@ import mmdigits.common.sample.SampleIds;
 import mmdigits.common.seed.SeedFiles;
 import mmdigits.ingest.IngestResult;
 import mmdigits.ingest.config.IngestConfig;
+import mmdigits.ingest.messaging.ProgressLog;
+import mmdigits.ingest.messaging.PublishProgress;
 import mmdigits.ingest.service.DatasetIngestor;
 
 @jakarta.ws.rs.Path("/datasets")
@@ -41,11 +45,13 @@ public class DatasetResource {
     }
 
     private final DatasetIngestor ingestor;
+    private final PublishProgress progress;
     private final IngestConfig config;
     private final KafkaFailures failures;
 
-    public DatasetResource(DatasetIngestor ingestor, IngestConfig config, KafkaFailures failures) {
+    public DatasetResource(DatasetIngestor ingestor, IngestConfig config, KafkaFailures failures, PublishProgress progress) {
         this.ingestor = ingestor;
+        this.progress = progress;
         this.config = config;
         this.failures = failures;
     }
@@ -62,8 +68,8 @@ public class DatasetResource {
             throw ProblemException.badRequest("directory: is required (a path below " + config.datasetRoot() + ")",
                     "directory");
         }
-        java.nio.file.Path root = config.datasetRoot().toAbsolutePath().normalize();
-        java.nio.file.Path dir = root.resolve(request.directory()).normalize();
+        Path root = config.datasetRoot().toAbsolutePath().normalize();
+        Path dir = root.resolve(request.directory()).normalize();
         if (!dir.startsWith(root)) {
             throw ProblemException.badRequest("directory: '" + request.directory() + "' is outside the dataset root "
                     + root, "directory");
@@ -86,7 +92,7 @@ public class DatasetResource {
     @APIResponse(responseCode = "400", description = "a file is missing or invalid; nothing was published")
     public IngestResult upload(@RestForm("dataset") String dataset, @RestForm(FileUpload.ALL) List<FileUpload> files) {
         String name = datasetName(dataset, "upload");
-        java.nio.file.Path dir;
+        Path dir;
         try {
             dir = Files.createTempDirectory("mmdigits-upload-");
         } catch (IOException e) {
@@ -109,6 +115,18 @@ public class DatasetResource {
         }
     }
 
+    /** The split being published now (rows so far, rate), or {@code publishing: null} when none is. */
+    public record Progress(ProgressLog.Snapshot publishing) {
+    }
+
+    @GET
+    @jakarta.ws.rs.Path("/progress")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The split being published now: rows so far of all, rows/s, MB/s")
+    public Progress progress() {
+        return new Progress(progress.current().orElse(null));
+    }
+
     private static String datasetName(String requested, String fallback) {
         if (requested != null && !requested.isBlank()) {
             if (!SampleIds.isValidDataset(requested)) {
@@ -120,9 +138,9 @@ public class DatasetResource {
         return SampleIds.datasetFromName(fallback);
     }
 
-    private static void deleteTree(java.nio.file.Path dir) {
+    private static void deleteTree(Path dir) {
         try (var files = Files.list(dir)) {
-            for (java.nio.file.Path p : files.toList()) {
+            for (Path p : files.toList()) {
                 Files.deleteIfExists(p);
             }
             Files.deleteIfExists(dir);

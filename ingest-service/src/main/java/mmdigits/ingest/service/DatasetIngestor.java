@@ -17,6 +17,7 @@ import mmdigits.common.seed.SeedSplit;
 import mmdigits.ingest.IngestResult;
 import mmdigits.ingest.config.IngestConfig;
 import mmdigits.ingest.messaging.ProgressLog;
+import mmdigits.ingest.messaging.PublishProgress;
 import mmdigits.ingest.messaging.SamplePublisher;
 
 /**
@@ -27,9 +28,11 @@ import mmdigits.ingest.messaging.SamplePublisher;
 public class DatasetIngestor {
     private final SamplePublisher publisher;
     private final IngestConfig config;
-    public DatasetIngestor(SamplePublisher publisher, IngestConfig config) {
+    private final PublishProgress progress;
+    public DatasetIngestor(SamplePublisher publisher, IngestConfig config, PublishProgress progress) {
         this.publisher = publisher;
         this.config = config;
+        this.progress = progress;
     }
 
     /**
@@ -77,22 +80,28 @@ public class DatasetIngestor {
 
     private IngestResult.SplitResult publish(SeedSplit split, String dataset, String source) throws Exception {
         String name = dataset + "/" + SampleIds.splitName(split.split());
-        ProgressLog progress = new ProgressLog("publishing " + name, split.rows(), config.progressInterval());
+        ProgressLog log = new ProgressLog("publishing " + name, split.rows(), config.progressInterval());
         long first = split.rowId(0);
         long last = split.rowId(split.rows() - 1);
         DatasetPublished.Builder event = DatasetPublished.newBuilder().setDataset(dataset).setSplit(split.split())
                 .setLabeled(split.labeled()).setFirstRowId(first).setLastRowId(last).setSource(source);
-        SamplePublisher.Published published = publisher.publish(sink -> {
-            for (long i = 0; i < split.rows(); i++) {
-                sink.send(split.sample(dataset, i));
-            }
-        }, event, progress);
-        progress.finish();
-        double seconds = progress.seconds();
+        progress.started(log);
+        SamplePublisher.Published published;
+        try {
+            published = publisher.publish(sink -> {
+                for (long i = 0; i < split.rows(); i++) {
+                    sink.send(split.sample(dataset, i));
+                }
+            }, event, log);
+        } finally {
+            progress.ended(log);
+        }
+        log.finish();
+        double seconds = log.seconds();
         long count = published.count();
         Log.infof("committed %s: %,d samples (row ids %d-%d, %s), publication %s", name, count, first, last,
                 split.labeled() ? "labeled" : "unlabeled", published.event().getPublicationId());
         return new IngestResult.SplitResult(SampleIds.splitName(split.split()), published.event().getPublicationId(), count,
-                split.labeled(), first, last, seconds, count / seconds, progress.bytes() / seconds / 1e6);
+                split.labeled(), first, last, seconds, count / seconds, log.bytes() / seconds / 1e6);
     }
 }

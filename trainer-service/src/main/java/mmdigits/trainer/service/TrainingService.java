@@ -395,6 +395,7 @@ public class TrainingService {
             long now = System.nanoTime();
             if (now - lastLog > 2_000_000_000L || done == total) {
                 lastLog = now;
+                update(id, r -> r.withEpochProgress(done / (double) Math.max(1, total)));
                 int filled = (int) (20 * done / Math.max(1, total));
                 Log.infof("epoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f", epoch, c.epochs(), "#".repeat(filled),
                         "-".repeat(20 - filled), 100 * done / Math.max(1, total), loss, accuracy);

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -75,7 +76,8 @@ public final class ReportBuilder {
         this.samples = samples;
     }
 
-    public Report build(Aggregates.Snapshot snap, Path target) throws IOException {
+    /** Builds the report into {@code target}; {@code stage} hears where the build stands (for progress lines). */
+    public Report build(Aggregates.Snapshot snap, Path target, Consumer<String> stage) throws IOException {
         long t0 = System.nanoTime();
         String version = snap.pair().version();
         String dataset = snap.pair().dataset();
@@ -83,10 +85,13 @@ public final class ReportBuilder {
         Path tmp = Files.createDirectories(target.resolveSibling(target.getFileName() + ".tmp-" + System.nanoTime()));
         try {
             writeCsv(table.embeddings(), tmp.resolve("predictions.csv"));
+            stage.accept("K-means");
             Timed<int[]> clusters = cluster(table, version);
-            Timed<Tsne.Result> map = embed(table, version);
+            Timed<Tsne.Result> map = embed(table, version, stage);
+            stage.accept("measures");
             Timed<Report.Measures> measures = measure(table, clusters.value(), map.value());
             long[][] clusterByLabel = clusterByLabel(table, clusters.value());
+            stage.accept("pictures");
             List<Plots.Miss> misses = misclassified(table, dataset);
             plots(table, clusters.value(), map.value(), clusterByLabel, measures.value(), snap, misses, tmp);
             Report report = new Report(version, dataset, table.n(), table.x()[0].length, table.labelled(), measures.value(), clusterByLabel,
@@ -141,13 +146,15 @@ public final class ReportBuilder {
         return new Timed<>(clusters, seconds);
     }
 
-    private Timed<Tsne.Result> embed(Table t, String version) {
+    private Timed<Tsne.Result> embed(Table t, String version, Consumer<String> stage) {
         long start = System.nanoTime();
         VizConfig.Tsne tc = config.tsne();
         TsneConfig tsneConfig = new TsneConfig(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
                 tc.learningRate(), tc.theta(), tc.seed(), tc.exactBelow());
-        Tsne.Result map = Tsne.run(t.x(), tsneConfig, p -> Log.infof("report %s: t-SNE iteration %d/%d, KL divergence %.4f", version,
-                p.iteration(), p.iterations(), p.kl()));
+        Tsne.Result map = Tsne.run(t.x(), tsneConfig, p -> {
+            Log.infof("report %s: t-SNE iteration %d/%d, KL divergence %.4f", version, p.iteration(), p.iterations(), p.kl());
+            stage.accept("t-SNE iteration " + p.iteration() + "/" + p.iterations());
+        });
         return new Timed<>(map, (System.nanoTime() - start) / 1e9);
     }
 

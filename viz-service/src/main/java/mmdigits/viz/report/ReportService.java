@@ -45,9 +45,12 @@ public class ReportService {
         BUILDING, READY, FAILED
     }
 
-    /** A report's state; {@code summary} once READY, {@code error} when FAILED. */
+    /** A report's state; {@code progress} the stage while BUILDING, {@code summary} once READY, {@code error} when FAILED. */
     public record Info(String dataset, String version, State state, int samples, ReportBuilder.Summary summary, String error,
-            long updatedMs) {
+            long updatedMs, String progress) {
+        Info withProgress(String stage) {
+            return new Info(dataset, version, state, samples, summary, error, updatedMs, stage);
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -159,19 +162,19 @@ public class ReportService {
     private synchronized Info build(Aggregates.Snapshot snap) {
         Aggregates.Pair pair = snap.pair();
         Info building = new Info(pair.dataset(), pair.version(), State.BUILDING, snap.embeddings().size(), null, null,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), "waiting for the builder");
         put(pair, building);
         worker.submit(() -> {
             try {
-                Report report = builder.build(snap, directory(pair));
+                Report report = builder.build(snap, directory(pair), stage -> reports.computeIfPresent(pair, (p, i) -> i.withProgress(stage)));
                 ReportBuilder.Summary s = ReportBuilder.Summary.of(report);
-                put(pair, new Info(pair.dataset(), pair.version(), State.READY, s.samples(), s, null, System.currentTimeMillis()));
+                put(pair, new Info(pair.dataset(), pair.version(), State.READY, s.samples(), s, null, System.currentTimeMillis(), null));
                 metrics.built(report.seconds());
                 aggregates.reported(pair);
             } catch (Exception | Error e) {
                 Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
                 put(pair, new Info(pair.dataset(), pair.version(), State.FAILED, building.samples(), null, String.valueOf(e.getMessage()),
-                        System.currentTimeMillis()));
+                        System.currentTimeMillis(), null));
             }
         });
         return building;
