@@ -32,10 +32,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import com.google.protobuf.ByteString;
 
@@ -43,7 +39,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.ModelKeys;
+import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Embedding;
@@ -127,9 +125,9 @@ public final class InferenceBench {
         try {
             String bootstrap = broker.bootstrapServers();
             TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(60));
-            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            try (KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "bench-load", Map.of(
                     ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES, ProducerConfig.LINGER_MS_CONFIG, 5,
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer())) {
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
                 for (Sample s : samples) {
                     p.send(new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray()));
                 }
@@ -335,10 +333,9 @@ public final class InferenceBench {
     }
 
     static KafkaConsumer<String, byte[]> consumer(String bootstrap, String group) {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        return Consumers.readCommitted(bootstrap, group, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 256,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024), new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024));
     }
 
     /**
@@ -358,10 +355,8 @@ public final class InferenceBench {
         int done = 0;
         long start = 0;
         try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-passthrough");
-                KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
-                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
-                        new StringSerializer(), new ByteArraySerializer())) {
+                KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "bench-passthrough", Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
+                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
             c.subscribe(List.of(Topics.SAMPLES_TEST));
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (done < n && System.nanoTime() < deadline) {

@@ -20,7 +20,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -34,11 +33,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,6 +49,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.Producers;
 import mmdigits.common.proto.Prediction;
 
 /**
@@ -353,14 +351,11 @@ class ReadmeIT {
 
     /** Reads digits.predictions from the beginning until {@code n} distinct keys match (60 s at most). */
     static Map<String, Prediction> predictions(Predicate<String> keys, int n) throws Exception {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + PORTS.get("KAFKA"));
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, Prediction> found = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(consumer.partitionsFor(Topics.PREDICTIONS).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList());
+        try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted("127.0.0.1:" + PORTS.get("KAFKA"), "readme-predictions",
+                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+            consumer.assign(consumer.partitionsFor(Topics.PREDICTIONS).stream().map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (found.size() < n && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
@@ -540,23 +535,20 @@ class ReadmeIT {
         String bootstrap = "127.0.0.1:" + PORTS.get("KAFKA");
         try (Foreground first = Foreground.start(broker)) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-                    KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                            new StringSerializer(), new StringSerializer())) {
+                    KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "readme-kept", Map.of())) {
                 admin.createTopics(List.of(new NewTopic("readme.kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-                p.send(new ProducerRecord<>("readme.kept", "k", "still here")).get(30, TimeUnit.SECONDS);
+                p.send(new ProducerRecord<>("readme.kept", "k", "still here".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
             }
             first.interrupt();
         }
         try (Foreground second = Foreground.start(broker)) {
-            Properties c = new Properties();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             List<String> values = new ArrayList<>();
-            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
-                consumer.assign(List.of(new org.apache.kafka.common.TopicPartition("readme.kept", 0)));
+            try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted(bootstrap, "readme-kept",
+                    Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+                consumer.assign(List.of(new TopicPartition("readme.kept", 0)));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (values.isEmpty() && System.nanoTime() < deadline) {
-                    consumer.poll(Duration.ofMillis(500)).forEach(x -> values.add(x.value()));
+                    consumer.poll(Duration.ofMillis(500)).forEach(x -> values.add(new String(x.value(), StandardCharsets.UTF_8)));
                 }
             }
             assertThat(values).containsExactly("still here");

@@ -12,11 +12,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ModelKeys;
+import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.Splits;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
@@ -69,8 +68,7 @@ public final class KafkaFixtures {
     }
 
     public static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES), new StringSerializer(), new ByteArraySerializer());
+        return Producers.idempotent(bootstrap, "inference-fixtures", Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES));
     }
 
     public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records) throws Exception {

@@ -6,12 +6,10 @@ import java.util.Map;
 import java.util.Random;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.Producers;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
@@ -83,8 +81,7 @@ public final class VizFixtures {
     }
 
     public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records) throws Exception {
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "viz-fixtures", Map.of())) {
             for (ProducerRecord<String, byte[]> r : records) {
                 p.send(r).get();
             }

@@ -15,14 +15,14 @@ public final class Logs {
     }
 
     /** {@code digits.events}: publications, runs, promotions, scoring requests. */
-    public static TopicLog<Event> events(String bootstrapServers, String clientId) {
-        return new TopicLog<>(bootstrapServers, Topics.EVENTS, clientId, Event::parseFrom,
+    public static TopicLog<Event> events(Map<String, Object> connection, String clientId) {
+        return new TopicLog<>(connection, Topics.EVENTS, clientId, Event::parseFrom,
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000));
     }
 
     /** {@code digits.models}: releases (a few MB each) and tombstones. */
-    public static TopicLog<ModelRelease> models(String bootstrapServers, String clientId) {
-        return new TopicLog<>(bootstrapServers, Topics.MODELS, clientId, ModelRelease::parseFrom, Map.of(
+    public static TopicLog<ModelRelease> models(Map<String, Object> connection, String clientId) {
+        return new TopicLog<>(connection, Topics.MODELS, clientId, ModelRelease::parseFrom, Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 8));

@@ -1,28 +1,30 @@
 package mmdigits.common.health;
 
-import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+
+import mmdigits.common.kafka.KafkaClients;
 
 /** Ready when the Kafka broker answers: without it nothing can be published. */
 @Readiness
 @ApplicationScoped
 public class BrokerReadiness implements HealthCheck {
+    private final KafkaClients kafka;
     private final String bootstrapServers;
     private Admin admin;
 
-    public BrokerReadiness(@ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public BrokerReadiness(KafkaClients kafka) {
+        this.kafka = kafka;
+        this.bootstrapServers = kafka.bootstrapServers();
     }
 
     @Override
@@ -40,10 +42,7 @@ public class BrokerReadiness implements HealthCheck {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "mmdigits-health",
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+            admin = kafka.admin(Duration.ofSeconds(3));
         }
         return admin;
     }

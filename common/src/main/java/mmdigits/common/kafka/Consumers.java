@@ -24,15 +24,22 @@ public final class Consumers {
     private Consumers() {
     }
 
-    /** {@code more} adds or overrides settings (group id, poll and fetch sizes). */
-    public static KafkaConsumer<String, byte[]> readCommitted(String bootstrapServers, String clientId, Map<String, Object> more) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    /**
+     * @param base the connection settings ({@link KafkaClients#config()}: Quarkus' kafka.* configuration)
+     * @param more adds or overrides settings (group id, poll and fetch sizes)
+     */
+    public static KafkaConsumer<String, byte[]> readCommitted(Map<String, Object> base, String clientId, Map<String, Object> more) {
+        Map<String, Object> c = new HashMap<>(base);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.putAll(more);
         return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** For tests and tools: connection settings of nothing but the bootstrap servers. */
+    public static KafkaConsumer<String, byte[]> readCommitted(String bootstrapServers, String clientId, Map<String, Object> more) {
+        return readCommitted(KafkaClients.config(bootstrapServers), clientId, more);
     }
 
     /**

@@ -19,7 +19,8 @@ import mmdigits.common.proto.Split;
 /**
  * Reads the records of one publication: only its offset ranges ({@code read_committed}), keeping the
  * records whose {@value Publications#HEADER} header names it. The cost is the split's size, whatever
- * else the topic holds.
+ * else the topic holds. A plain consumer: a bounded read of given offset ranges, which a channel (a
+ * stream without an end) does not do.
  */
 public final class PublicationReader {
     private PublicationReader() {
@@ -35,11 +36,12 @@ public final class PublicationReader {
      * @return the number of records handed over
      * @throws IllegalStateException when the ranges cannot be read within {@code timeout}
      */
-    public static long read(String bootstrapServers, Publication publication, Duration timeout, Consumer<ConsumerRecord<String, byte[]>> each) {
+    public static long read(Map<String, Object> connection, Publication publication, Duration timeout,
+            Consumer<ConsumerRecord<String, byte[]>> each) {
         String topic = topic(publication.split());
         long deadline = System.nanoTime() + timeout.toNanos();
         long n = 0;
-        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-publication-reader", Map.of(
+        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(connection, "mmdigits-publication-reader", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))) {
             for (PartitionRange range : publication.ranges().values()) {
                 TopicPartition tp = new TopicPartition(topic, range.getPartition());
@@ -66,7 +68,7 @@ public final class PublicationReader {
     /** Every record of the publication, in a list (for tests and small splits). */
     public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrapServers, Publication publication, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        read(bootstrapServers, publication, timeout, out::add);
+        read(KafkaClients.config(bootstrapServers), publication, timeout, out::add);
         return out;
     }
 }

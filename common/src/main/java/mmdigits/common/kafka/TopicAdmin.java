@@ -32,17 +32,21 @@ public final class TopicAdmin {
     }
 
     public static Admin admin(String bootstrapServers) {
-        return admin(bootstrapServers, Duration.ofSeconds(30));
+        return admin(KafkaClients.config(bootstrapServers), Duration.ofSeconds(30));
     }
 
-    /** An admin client whose calls give up after {@code timeout}. */
     public static Admin admin(String bootstrapServers, Duration timeout) {
+        return admin(KafkaClients.config(bootstrapServers), timeout);
+    }
+
+    /** An admin client on the connection settings {@code base}, whose calls give up after {@code timeout}. */
+    public static Admin admin(Map<String, Object> base, Duration timeout) {
         int ms = (int) timeout.toMillis();
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "mmdigits-admin",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(15_000, ms),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms));
+        Map<String, Object> c = new HashMap<>(base);
+        c.put(AdminClientConfig.CLIENT_ID_CONFIG, "mmdigits-admin");
+        c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(15_000, ms));
+        c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms);
+        return Admin.create(c);
     }
 
     /**
@@ -112,7 +116,12 @@ public final class TopicAdmin {
 
     public static List<String> ensureTopics(String bootstrapServers, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
-        try (Admin admin = admin(bootstrapServers, timeout)) {
+        return ensureTopics(KafkaClients.config(bootstrapServers), timeout);
+    }
+
+    public static List<String> ensureTopics(Map<String, Object> base, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try (Admin admin = admin(base, timeout)) {
             return ensureTopics(admin, Topics.ALL, timeout);
         }
     }

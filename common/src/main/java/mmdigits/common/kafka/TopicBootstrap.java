@@ -19,15 +19,14 @@ public class TopicBootstrap {
     private static final System.Logger LOG = System.getLogger(TopicBootstrap.class.getName());
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object event,
-            @ConfigProperty(name = "mmdigits.topics.create-on-start", defaultValue = "false") boolean enabled,
-            @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrap) {
+            @ConfigProperty(name = "mmdigits.topics.create-on-start", defaultValue = "false") boolean enabled, KafkaClients kafka) {
         if (!enabled) {
             return;
         }
         Thread t = new Thread(() -> {
             for (int attempt = 1; attempt <= 30; attempt++) {
                 try {
-                    List<String> created = TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(10));
+                    List<String> created = TopicAdmin.ensureTopics(kafka.config(), Duration.ofSeconds(10));
                     if (!created.isEmpty()) {
                         LOG.log(System.Logger.Level.INFO, "created topics " + created);
                     }

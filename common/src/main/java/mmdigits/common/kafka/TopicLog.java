@@ -22,8 +22,15 @@ import org.apache.kafka.common.TopicPartition;
  * derives its state from {@code digits.events} (datasets, runs, promotions, scoring requests) or
  * {@code digits.models} (the registered versions). A consumer re-created after a failure resumes where
  * the last one stopped, so a handler sees each record once. An undecodable record (the decoder
- * throws) is skipped and handed to the {@link #onUndecodable} callback (the topic's owner dead-letters
- * it; by default it is logged); a null value (a tombstone) is handed over as null.
+ * throws) is skipped; one that arrives while the log runs goes to the {@link #onUndecodable} callback
+ * (the topic's owner dead-letters it), one already on the topic at start is only logged: the process
+ * that was running when it arrived dead-lettered it, and every restart would add a copy. A null value
+ * (a tombstone) is handed over as null.
+ * <p>
+ * A plain consumer, not a channel: the state must be rebuilt from the topic's beginning at every
+ * start (no committed offsets), and a decision waits until the read reached the topic's end past
+ * transaction markers ({@link #awaitCaughtUp}, {@link #sync}) — the consumer's position says so, the
+ * records a channel hands over do not.
  *
  * @param <T> the decoded value
  */
@@ -45,21 +52,21 @@ public final class TopicLog<T> extends ConsumerLoop {
         void on(Entry<T> entry);
     }
 
-    private final String bootstrapServers;
+    private final Map<String, Object> connection;
     private final String topic;
     private final String clientId;
     private final Decoder<T> decoder;
     private final Map<String, Object> consumerSettings;
     private final List<Handler<T>> handlers = new CopyOnWriteArrayList<>();
-    private volatile BiConsumer<ConsumerRecord<String, byte[]>, String> undecodable = (r, reason) -> LOG.log(System.Logger.Level.WARNING,
-            "skipped an undecodable record at " + r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + reason);
+    private volatile BiConsumer<ConsumerRecord<String, byte[]>, Exception> undecodable = TopicLog::logUndecodable;
     private final Map<Integer, Long> next = new HashMap<>();
     private Map<Integer, Long> startEnd;
     private volatile boolean caughtUp;
 
-    public TopicLog(String bootstrapServers, String topic, String clientId, Decoder<T> decoder, Map<String, Object> consumerSettings) {
+    /** @param connection the connection settings ({@link KafkaClients#config()}) */
+    public TopicLog(Map<String, Object> connection, String topic, String clientId, Decoder<T> decoder, Map<String, Object> consumerSettings) {
         super(topic + "-log");
-        this.bootstrapServers = bootstrapServers;
+        this.connection = Map.copyOf(connection);
         this.topic = topic;
         this.clientId = clientId;
         this.decoder = decoder;
@@ -72,8 +79,8 @@ public final class TopicLog<T> extends ConsumerLoop {
         return this;
     }
 
-    /** Where records that cannot be decoded go, with the reason (e.g. the dead-letter topic). */
-    public TopicLog<T> onUndecodable(BiConsumer<ConsumerRecord<String, byte[]>, String> callback) {
+    /** Where records that cannot be decoded go, with the failure (e.g. the dead-letter topic); by default they are logged. */
+    public TopicLog<T> onUndecodable(BiConsumer<ConsumerRecord<String, byte[]>, Exception> callback) {
         this.undecodable = callback;
         return this;
     }
@@ -125,7 +132,7 @@ public final class TopicLog<T> extends ConsumerLoop {
     /** Reads one record again (e.g. a model release whose bytes were not kept); null when it is gone. */
     public T fetch(int partition, long offset, Duration timeout) throws Exception {
         TopicPartition tp = new TopicPartition(topic, partition);
-        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, clientId + "-fetch", consumerSettings)) {
+        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(connection, clientId + "-fetch", consumerSettings)) {
             c.assign(List.of(tp));
             c.seek(tp, offset);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -147,7 +154,7 @@ public final class TopicLog<T> extends ConsumerLoop {
     }
 
     private Map<Integer, Long> committedEnd(Duration timeout) throws Exception {
-        try (Admin admin = TopicAdmin.admin(bootstrapServers, timeout)) {
+        try (Admin admin = TopicAdmin.admin(connection, timeout)) {
             var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .get(topic).partitions();
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
@@ -165,7 +172,7 @@ public final class TopicLog<T> extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
-        return Consumers.readCommitted(bootstrapServers, clientId, consumerSettings);
+        return Consumers.readCommitted(connection, clientId, consumerSettings);
     }
 
     @Override
@@ -203,18 +210,18 @@ public final class TopicLog<T> extends ConsumerLoop {
     }
 
     private void handle(ConsumerRecord<String, byte[]> r) {
+        boolean historical;
+        synchronized (this) {
+            historical = r.offset() < startEnd.getOrDefault(r.partition(), 0L);
+        }
         T value = null;
         if (r.value() != null) {
             try {
                 value = decoder.decode(r.value());
             } catch (Exception e) {
-                undecodable.accept(r, "undecodable record on " + r.topic() + ": " + e.getMessage());
+                undecodable(r, e, historical);
                 return;
             }
-        }
-        boolean historical;
-        synchronized (this) {
-            historical = r.offset() < startEnd.getOrDefault(r.partition(), 0L);
         }
         Entry<T> entry = new Entry<>(r.partition(), r.offset(), r.key(), value, historical);
         for (Handler<T> h : handlers) {
@@ -224,5 +231,18 @@ public final class TopicLog<T> extends ConsumerLoop {
                 LOG.log(System.Logger.Level.ERROR, "a handler of " + topic + " failed at offset " + r.offset() + ": " + e, e);
             }
         }
+    }
+
+    private void undecodable(ConsumerRecord<String, byte[]> r, Exception e, boolean historical) {
+        IllegalArgumentException failure = new IllegalArgumentException("undecodable record on " + r.topic() + ": " + e.getMessage(), e);
+        if (historical) {
+            logUndecodable(r, failure);
+        } else {
+            undecodable.accept(r, failure);
+        }
+    }
+
+    private static void logUndecodable(ConsumerRecord<String, byte[]> r, Exception failure) {
+        LOG.log(System.Logger.Level.WARNING, "skipped " + r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + failure.getMessage());
     }
 }

@@ -1,12 +1,17 @@
 package mmdigits.common.rest;
 
+import java.util.Locale;
+
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
+import org.apache.kafka.common.KafkaException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import mmdigits.common.sample.InvalidSampleException;
 import mmdigits.common.seed.SeedFileException;
@@ -74,10 +79,19 @@ public final class ProblemMappers {
 
     /** Wins over Quarkus REST's built-in mapper for this type, whose body is not the problem format. */
     @Provider
-    public static class MismatchedInputMapper implements ExceptionMapper<com.fasterxml.jackson.databind.exc.MismatchedInputException> {
+    public static class MismatchedInputMapper implements ExceptionMapper<MismatchedInputException> {
         @Override
-        public Response toResponse(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        public Response toResponse(MismatchedInputException e) {
             return response(jsonProblem(e, null));
+        }
+    }
+
+    /** Kafka did not take what a request sends (the broker away, a timeout): try again later. */
+    @Provider
+    public static class KafkaMapper implements ExceptionMapper<KafkaException> {
+        @Override
+        public Response toResponse(KafkaException e) {
+            return response(Problem.of(503, "unavailable", "Service unavailable", "Kafka did not take the request: " + e.getMessage(), null));
         }
     }
 
@@ -91,7 +105,7 @@ public final class ProblemMappers {
             int status = e.getResponse().getStatus();
             Response.Status s = Response.Status.fromStatusCode(status);
             String title = s == null ? "HTTP " + status : s.getReasonPhrase();
-            String slug = title.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+            String slug = title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
             return response(Problem.of(status, slug, title, e.getMessage(), null));
         }
     }

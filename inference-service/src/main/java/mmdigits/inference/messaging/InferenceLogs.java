@@ -8,14 +8,13 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
@@ -37,12 +36,12 @@ public class InferenceLogs implements ModelRegistry.Source {
     private final JobBook jobs;
     private final ModelRegistry registry;
 
-    public InferenceLogs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ModelRegistry registry) {
+    public InferenceLogs(KafkaClients kafka, ModelRegistry registry) {
         this.registry = registry;
         this.jobs = new JobBook(registry.alias(), catalog, promotions);
-        this.events = Logs.events(bootstrapServers, "mmdigits-inference-events").handler(catalog).handler(promotions).handler(jobs)
+        this.events = Logs.events(kafka.config(), "mmdigits-inference-events").handler(catalog).handler(promotions).handler(jobs)
                 .handler(e -> registry.changed());
-        this.models = Logs.models(bootstrapServers, "mmdigits-inference-models").handler(index).handler(e -> registry.changed());
+        this.models = Logs.models(kafka.config(), "mmdigits-inference-models").handler(index).handler(e -> registry.changed());
     }
 
     void onStart(@Observes StartupEvent ignored) {

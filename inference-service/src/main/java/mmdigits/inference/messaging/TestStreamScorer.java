@@ -29,8 +29,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.micrometer.core.instrument.Counter;
@@ -41,12 +39,11 @@ import io.quarkus.runtime.StartupEvent;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ConsumerLoop;
-import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.InstanceId;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.Publications;
 import mmdigits.common.kafka.SampleDeserializer;
-import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.PartitionRange;
 import mmdigits.common.proto.Prediction;
@@ -79,11 +76,12 @@ import mmdigits.inference.model.Scores;
  * The group uses static membership and the producer a stable transactional id (both the instance
  * id): a restarted replica takes its partitions back at once and its predecessor's open transaction
  * is aborted. Plain clients, not a SmallRye channel: the offsets go into the producer's transaction
- * with the group's metadata, and the job ranges are read by a second consumer that seeks.
+ * with the job progress as their metadata (the connector's {@code KafkaTransactions} commits offsets
+ * without metadata), and the job ranges are read by a second consumer that seeks.
  */
 @Singleton // not proxied: the consumer loop is a base class without a no-args constructor
 public class TestStreamScorer extends ConsumerLoop {
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final InferenceConfig config;
     private final ModelRegistry registry;
     private final InferenceLogs logs;
@@ -96,12 +94,12 @@ public class TestStreamScorer extends ConsumerLoop {
     /** Job progress of the partitions this replica owns (the loop's thread only). */
     private final Map<Integer, PartitionProgress> progress = new ConcurrentHashMap<>();
 
-    public TestStreamScorer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, InferenceConfig config,
+    public TestStreamScorer(KafkaClients kafka, InferenceConfig config,
             ModelRegistry registry, InferenceLogs logs, PredictionMetrics metrics, MeterRegistry meters,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         super("test-stream");
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.config = config;
         this.registry = registry;
         this.logs = logs;
@@ -159,7 +157,7 @@ public class TestStreamScorer extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
-        return Consumers.readCommitted(bootstrapServers, "mmdigits-inference-test-stream", Map.of(
+        return kafka.consumer("mmdigits-inference-test-stream", Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.stream().groupId(),
                 // static membership: a restarted replica (same instance id) gets its partitions back without a rebalance
                 ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId,
@@ -171,16 +169,12 @@ public class TestStreamScorer extends ConsumerLoop {
 
     private KafkaProducer<String, byte[]> transactionalProducer() {
         Map<String, Object> c = new HashMap<>();
-        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-inference-scores");
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mmdigits-inference-" + instanceId);
         c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.stream().transactionTimeout().toMillis());
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         c.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        KafkaProducer<String, byte[]> p = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+        KafkaProducer<String, byte[]> p = kafka.producer("mmdigits-inference-scores", c);
         try {
             p.initTransactions(); // fences an earlier process of this instance and aborts its open transaction
         } catch (RuntimeException e) {
@@ -191,7 +185,7 @@ public class TestStreamScorer extends ConsumerLoop {
     }
 
     private KafkaConsumer<String, byte[]> jobReader() {
-        return Consumers.readCommitted(bootstrapServers, "mmdigits-inference-job-reader", Map.of(
+        return kafka.consumer("mmdigits-inference-job-reader", Map.of(
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.stream().maxPollRecords(),
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024));
@@ -201,7 +195,7 @@ public class TestStreamScorer extends ConsumerLoop {
     protected void consume(KafkaConsumer<String, byte[]> c) throws Exception {
         progress.clear();
         try (KafkaProducer<String, byte[]> producer = transactionalProducer(); KafkaConsumer<String, byte[]> reader = jobReader();
-                Admin admin = TopicAdmin.admin(bootstrapServers)) {
+                Admin admin = kafka.admin(Duration.ofSeconds(30))) {
             c.subscribe(List.of(Topics.SAMPLES_TEST), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
@@ -298,7 +292,7 @@ public class TestStreamScorer extends ConsumerLoop {
             }
             return Optional.of(s);
         } catch (SerializationException e) {
-            batch.out.add(DeadLetters.of(r, e.getMessage()));
+            batch.out.add(DeadLetters.of(r, e));
             deadLetters.increment();
             Log.warnf("dead-lettered %s partition %d offset %d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
             return Optional.empty();

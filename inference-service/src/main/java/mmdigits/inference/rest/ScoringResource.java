@@ -1,8 +1,5 @@
 package mmdigits.inference.rest;
 
-import java.util.Map;
-
-import jakarta.annotation.PreDestroy;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.ws.rs.Consumes;
@@ -12,20 +9,18 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.reactive.messaging.Channel;
 
-import mmdigits.common.Topics;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.events.Publication;
-import mmdigits.common.kafka.Producers;
-import mmdigits.common.proto.Event;
-import mmdigits.common.proto.ScoringRequested;
+import mmdigits.common.events.ScoringRequests;
 import mmdigits.common.proto.Split;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.inference.messaging.InferenceLogs;
@@ -44,11 +39,11 @@ public class ScoringResource {
     }
 
     private final InferenceLogs logs;
-    private final KafkaProducer<String, byte[]> producer;
+    private final MutinyEmitter<byte[]> requests;
 
-    public ScoringResource(InferenceLogs logs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public ScoringResource(InferenceLogs logs, @Channel(ScoringRequests.CHANNEL) MutinyEmitter<byte[]> requests) {
         this.logs = logs;
-        this.producer = Producers.idempotent(bootstrapServers, "mmdigits-inference-requests", Map.of());
+        this.requests = requests;
     }
 
     @POST
@@ -69,9 +64,8 @@ public class ScoringResource {
         if (logs.jobs().has(v.version(), pub.id())) {
             return Response.ok(new Scoring(body.dataset(), pub.id(), pub.count(), v.name(), v.version(), false)).build();
         }
-        Event e = Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setScoringRequested(ScoringRequested.newBuilder()
-                .setName(v.name()).setVersion(v.version()).setDataset(body.dataset()).setRequestedBy("inference-service")).build();
-        producer.send(new ProducerRecord<>(Topics.EVENTS, body.dataset(), e.toByteArray())).get();
+        requests.sendMessageAndAwait(KafkaRecord.of(body.dataset(),
+                ScoringRequests.event(body.dataset(), v.name(), v.version(), "inference-service").toByteArray()));
         return Response.accepted(new Scoring(body.dataset(), pub.id(), pub.count(), v.name(), v.version(), true)).build();
     }
 
@@ -88,10 +82,5 @@ public class ScoringResource {
         Promotions.Target t = logs.promoted().orElseThrow(() -> ProblemException.notFound("model: nothing is promoted yet; name a model"));
         return index.get(t.name(), t.version()).orElseThrow(() -> ProblemException.notFound("version: the promoted " + t.name() + "/"
                 + t.version() + " is no longer registered"));
-    }
-
-    @PreDestroy
-    void close() {
-        producer.close();
     }
 }

@@ -16,13 +16,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import mmdigits.common.kafka.InstanceId;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.PublicationRanges;
 import mmdigits.common.kafka.Publications;
 import mmdigits.common.kafka.Splits;
@@ -36,7 +35,9 @@ import mmdigits.ingest.metrics.IngestMetrics;
 /**
  * Publishes samples in Kafka transactions (idempotent, transactional producer): a batch or a whole
  * split becomes visible to {@code read_committed} consumers at once, or not at all. One transaction at
- * a time per process.
+ * a time per process. A plain producer (from {@link KafkaClients}), not a channel: the split's
+ * {@code DatasetPublished} event carries the offsets of the records just sent, inside the same
+ * transaction, and an emitter's send in a transaction gives no offsets.
  */
 @ApplicationScoped
 public class SamplePublisher {
@@ -55,7 +56,7 @@ public class SamplePublisher {
 
     private static final int LINGER_MS = 10;
 
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final String transactionalId;
     private final IngestConfig config;
     private final IngestMetrics metrics;
@@ -63,10 +64,10 @@ public class SamplePublisher {
     private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
     private volatile boolean topicsReady;
 
-    public SamplePublisher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, IngestConfig config,
+    public SamplePublisher(KafkaClients kafka, IngestConfig config,
             IngestMetrics metrics, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.transactionalId = config.producer().transactionalIdPrefix() + "-" + InstanceId.resolve(instanceId, httpPort);
         this.config = config;
         this.metrics = metrics;
@@ -212,7 +213,7 @@ public class SamplePublisher {
 
     private void ensureTopics() throws Exception {
         if (!topicsReady) {
-            List<String> created = TopicAdmin.ensureTopics(bootstrapServers, config.producer().brokerTimeout());
+            List<String> created = TopicAdmin.ensureTopics(kafka.config(), config.producer().brokerTimeout());
             if (!created.isEmpty()) {
                 Log.infof("created topics %s", created);
             }
@@ -226,12 +227,8 @@ public class SamplePublisher {
             IngestConfig.Producer c = config.producer();
             int timeout = (int) c.brokerTimeout().toMillis();
             Map<String, Object> settings = new HashMap<>();
-            settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            settings.put(ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-ingest");
             // stable per instance: a restarted instance fences the crashed one and aborts its open transaction at once
             settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-            settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            settings.put(ProducerConfig.ACKS_CONFIG, "all");
             settings.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, c.compression());
             settings.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
             settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
@@ -240,7 +237,7 @@ public class SamplePublisher {
             settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
             settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout + LINGER_MS);
             settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) c.transactionTimeout().toMillis());
-            p = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
+            p = kafka.producer("mmdigits-ingest", settings);
             try {
                 p.initTransactions();
             } catch (RuntimeException e) {

@@ -14,8 +14,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
@@ -23,6 +21,7 @@ import io.quarkus.logging.Log;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.InstanceId;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Event;
@@ -32,18 +31,21 @@ import mmdigits.common.proto.ModelRelease;
  * What the trainer writes to Kafka, always in transactions: a release together with its result
  * event, the promotion and the tombstones of versions no longer kept is one atomic step (a crash
  * leaves all of it or none). The transactional id is stable per instance, so a restarted trainer
- * fences the crashed one and its open transaction is aborted at once.
+ * fences the crashed one and its open transaction is aborted at once. A plain producer (from
+ * {@link KafkaClients}), not a channel's {@code KafkaTransactions}: releases of up to 64 MB are
+ * committed synchronously from training threads and HTTP calls, and a producer whose abort fails is
+ * closed and a new one takes over at the next commit (a channel's transactional producer is created
+ * once, for the channel).
  */
 @ApplicationScoped
 public class KafkaOutput {
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final String transactionalId;
     private KafkaProducer<String, byte[]> producer;
 
-    public KafkaOutput(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+    public KafkaOutput(KafkaClients kafka, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.transactionalId = "mmdigits-trainer-" + InstanceId.resolve(instanceId, httpPort);
     }
 
@@ -84,9 +86,9 @@ public class KafkaOutput {
         }
     }
 
-    public void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
+    public void deadLetter(ConsumerRecord<String, byte[]> r, Exception failure) {
         try {
-            commit(List.of(DeadLetters.of(r, reason)));
+            commit(List.of(DeadLetters.of(r, failure)));
         } catch (Exception e) {
             Log.warnf("could not dead-letter a record of %s: %s", r.topic(), e.getMessage());
         }
@@ -105,19 +107,15 @@ public class KafkaOutput {
 
     private KafkaProducer<String, byte[]> producer() throws Exception {
         if (producer == null) {
-            TopicAdmin.ensureTopics(bootstrapServers, Duration.ofSeconds(30));
+            TopicAdmin.ensureTopics(kafka.config(), Duration.ofSeconds(30));
             Map<String, Object> c = new HashMap<>();
-            c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            c.put(ProducerConfig.CLIENT_ID_CONFIG, "mmdigits-trainer");
             c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-            c.put(ProducerConfig.ACKS_CONFIG, "all");
-            c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
             c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
             c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
             c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
             c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
-            KafkaProducer<String, byte[]> p = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+            KafkaProducer<String, byte[]> p = kafka.producer("mmdigits-trainer", c);
             try {
                 p.initTransactions();
             } catch (RuntimeException e) {

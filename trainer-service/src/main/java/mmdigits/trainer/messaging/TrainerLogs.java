@@ -5,12 +5,11 @@ import java.time.Duration;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
@@ -28,9 +27,10 @@ public class TrainerLogs {
     private final Promotions promotions = new Promotions();
     private final ModelIndex index = new ModelIndex();
 
-    public TrainerLogs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.events = Logs.events(bootstrapServers, "mmdigits-trainer-events").handler(catalog).handler(promotions);
-        this.models = Logs.models(bootstrapServers, "mmdigits-trainer-models").handler(index);
+    public TrainerLogs(KafkaClients kafka, KafkaOutput output) {
+        this.events = Logs.events(kafka.config(), "mmdigits-trainer-events").handler(catalog).handler(promotions);
+        // the trainer owns the registry: a release it cannot read goes to the dead-letter topic (inference replicas only log it)
+        this.models = Logs.models(kafka.config(), "mmdigits-trainer-models").handler(index).onUndecodable(output::deadLetter);
     }
 
     public TopicLog<Event> events() {

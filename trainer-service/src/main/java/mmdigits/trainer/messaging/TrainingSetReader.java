@@ -10,12 +10,12 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.SerializationException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import mmdigits.common.Topics;
 import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.PublicationReader;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Sample;
@@ -30,11 +30,11 @@ import mmdigits.trainer.training.TrainingSet;
  */
 @ApplicationScoped
 public class TrainingSetReader {
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final KafkaOutput output;
 
-    public TrainingSetReader(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, KafkaOutput output) {
-        this.bootstrapServers = bootstrapServers;
+    public TrainingSetReader(KafkaClients kafka, KafkaOutput output) {
+        this.kafka = kafka;
         this.output = output;
     }
 
@@ -47,7 +47,7 @@ public class TrainingSetReader {
         Loader loader = new Loader(dataset);
         if (publication.isPresent() && publication.get().locatable()) {
             Log.infof("loading dataset '%s': publication %s (%,d samples)", dataset, publication.get().id(), publication.get().count());
-            PublicationReader.read(bootstrapServers, publication.get(), Duration.ofMinutes(10), loader::accept);
+            PublicationReader.read(kafka.config(), publication.get(), Duration.ofMinutes(10), loader::accept);
         } else {
             Log.infof("dataset '%s' has no published train split: scanning %s for its samples", dataset, Topics.SAMPLES_TRAIN);
             scan(loader);
@@ -58,7 +58,7 @@ public class TrainingSetReader {
     }
 
     private void scan(Loader loader) {
-        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-trainer-load", Map.of(
+        try (KafkaConsumer<String, byte[]> c = kafka.consumer("mmdigits-trainer-load", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
             Consumers.scan(c, Topics.SAMPLES_TRAIN, Duration.ofHours(1), () -> false, loader::accept);
         }
@@ -86,7 +86,7 @@ public class TrainingSetReader {
                 }
             } catch (SerializationException e) {
                 dead++;
-                output.deadLetter(r, e.getMessage());
+                output.deadLetter(r, e);
             }
             if (System.nanoTime() - lastLog > 2_000_000_000L) {
                 lastLog = System.nanoTime();

@@ -8,15 +8,13 @@ import static org.hamcrest.Matchers.equalTo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -30,6 +28,7 @@ import io.restassured.path.json.JsonPath;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.ModelKeys;
+import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.Splits;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Event;
@@ -81,8 +80,7 @@ class TrainingFlowIT {
     }
 
     KafkaProducer<String, byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(),
-                new ByteArraySerializer());
+        return Producers.idempotent(bootstrap, "training-flow", Map.of());
     }
 
     /** Samples streamed one by one (no publication): a run finds them by scanning the topic. */
@@ -180,6 +178,44 @@ class TrainingFlowIT {
 
     @Test
     @Order(2)
+    void everyConsumerDeadLettersTheSameWay() throws Exception {
+        byte[] garbage = {(byte) 0xff, 0x01, 0x02};
+        try (KafkaProducer<String, byte[]> p = producer()) {
+            p.send(new ProducerRecord<>(Topics.EVENTS, "flow/poison-event", garbage)); // the events channel: the connector's strategy
+            p.send(new ProducerRecord<>(Topics.MODELS, "flow/poison-release", garbage)); // the models log: DeadLetters
+        }
+        Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (dead.size() < 3 && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed")) {
+                if (List.of("flow/train/poison", "flow/poison-event", "flow/poison-release").contains(r.key())) {
+                    dead.put(r.key(), r);
+                }
+            }
+            Thread.sleep(300);
+        }
+        assertThat(dead).containsOnlyKeys("flow/train/poison", "flow/poison-event", "flow/poison-release");
+        assertThat(text(dead.get("flow/poison-event"), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
+        assertThat(text(dead.get("flow/poison-event"), DeadLetters.EXCEPTION)).contains("InvalidProtocolBufferException");
+        assertThat(text(dead.get("flow/poison-release"), DeadLetters.TOPIC)).isEqualTo(Topics.MODELS);
+        assertThat(DeadLetters.reason(dead.get("flow/poison-release").headers())).startsWith("undecodable record on digits.models");
+        assertThat(text(dead.get("flow/poison-release"), DeadLetters.CAUSE_CLASS)).contains("InvalidProtocolBufferException");
+        for (ConsumerRecord<String, byte[]> d : dead.values()) {
+            assertThat(d.value()).as(d.key()).isEqualTo(d.key().equals("flow/train/poison") ? "not a sample".getBytes(StandardCharsets.UTF_8)
+                    : garbage);
+            List<String> names = new ArrayList<>();
+            d.headers().forEach(h -> names.add(h.key()));
+            assertThat(names).as(d.key()).containsAll(DeadLetters.HEADERS);
+            assertThat(Long.parseLong(text(d, DeadLetters.OFFSET))).isNotNegative();
+        }
+    }
+
+    static String text(ConsumerRecord<String, byte[]> r, String header) {
+        return DeadLetters.text(r.headers(), header);
+    }
+
+    @Test
+    @Order(3)
     void aWorseModelIsRegisteredButNotPromotedUntilAskedAndARollbackReturns() throws Exception {
         // the same kind of data, few samples (streamed: no publication, so no run of its own), a learning rate too small
         // to learn anything in one epoch
@@ -209,7 +245,7 @@ class TrainingFlowIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void publishedTrainSplitsQueueTheirRunsAndARunningOneCanBeCancelled() throws Exception {
         // two train splits published back to back: both queue a run (the second while the first runs)
         Splits.publish(bootstrap, "auto-a", Split.TRAIN, samples("auto-a", 200, 11));

@@ -11,10 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.proto.Embedding;
 import mmdigits.viz.Aggregates;
 
@@ -24,15 +24,15 @@ import mmdigits.viz.Aggregates;
  */
 @ApplicationScoped
 public class EmbeddingReader {
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
 
-    public EmbeddingReader(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public EmbeddingReader(KafkaClients kafka) {
+        this.kafka = kafka;
     }
 
     public List<Embedding> read(Aggregates.Pair pair) {
         Map<String, Embedding> latest = new LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-reread", Map.of(
+        try (KafkaConsumer<String, byte[]> c = kafka.consumer("mmdigits-viz-reread", Map.of(
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
             Consumers.scan(c, Topics.EMBEDDINGS, Duration.ofMinutes(10), () -> false, r -> keep(r, pair, latest));
         }

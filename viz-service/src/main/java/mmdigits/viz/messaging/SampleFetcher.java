@@ -12,11 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import mmdigits.common.Topics;
 import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.PublicationReader;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Sample;
@@ -27,10 +27,10 @@ import mmdigits.common.proto.Sample;
  */
 @ApplicationScoped
 public class SampleFetcher {
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
 
-    public SampleFetcher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public SampleFetcher(KafkaClients kafka) {
+        this.kafka = kafka;
     }
 
     /** The samples with these ids that were found (undecodable ones skipped). */
@@ -51,7 +51,7 @@ public class SampleFetcher {
             }
         };
         if (publication.isPresent() && publication.get().locatable()) {
-            PublicationReader.read(bootstrapServers, publication.get(), Duration.ofMinutes(2), keep);
+            PublicationReader.read(kafka.config(), publication.get(), Duration.ofMinutes(2), keep);
         } else {
             scan(ids, out, keep);
         }
@@ -59,7 +59,7 @@ public class SampleFetcher {
     }
 
     private void scan(Set<String> ids, Map<String, Sample> out, Consumer<ConsumerRecord<String, byte[]>> keep) {
-        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(bootstrapServers, "mmdigits-viz-samples", Map.of(
+        try (KafkaConsumer<String, byte[]> c = kafka.consumer("mmdigits-viz-samples", Map.of(
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024))) {
             Consumers.scan(c, Topics.SAMPLES_TEST, Duration.ofMinutes(2), () -> out.size() >= ids.size(), keep);
         }

@@ -10,7 +10,6 @@ import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -19,7 +18,7 @@ import mmdigits.common.Topics;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.DeadLetters;
-import mmdigits.common.kafka.Producers;
+import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
@@ -40,11 +39,11 @@ public class VizLogs {
     private final KafkaProducer<String, byte[]> deadLetters;
     private final ReportService reports;
 
-    public VizLogs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, Aggregates aggregates, ReportService reports) {
-        this.deadLetters = Producers.idempotent(bootstrapServers, "mmdigits-viz-dlq", Map.of());
-        this.events = Logs.events(bootstrapServers, "mmdigits-viz-events").handler(aggregates.catalog()).handler(promotions)
+    public VizLogs(KafkaClients kafka, Aggregates aggregates, ReportService reports) {
+        this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
+        this.events = Logs.events(kafka.config(), "mmdigits-viz-events").handler(aggregates.catalog()).handler(promotions)
                 .handler(aggregates::onEvent).handler(e -> reports.checkComplete());
-        this.embeddings = new TopicLog<>(bootstrapServers, Topics.EMBEDDINGS, "mmdigits-viz-embeddings", VizLogs::decode,
+        this.embeddings = new TopicLog<>(kafka.config(), Topics.EMBEDDINGS, "mmdigits-viz-embeddings", VizLogs::decode,
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000)).onUndecodable(this::deadLetter).handler(e -> {
                     if (e.value() != null) {
                         aggregates.add(e.value());
@@ -83,9 +82,9 @@ public class VizLogs {
         return e;
     }
 
-    private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
-        Log.warnf("dead-lettered %s partition %d offset %d: %s", r.topic(), r.partition(), r.offset(), reason);
-        deadLetters.send(DeadLetters.of(r, reason));
+    private void deadLetter(ConsumerRecord<String, byte[]> r, Exception failure) {
+        Log.warnf("dead-lettered %s partition %d offset %d: %s", r.topic(), r.partition(), r.offset(), failure.getMessage());
+        deadLetters.send(DeadLetters.of(r, failure));
     }
 
     /** True once both topics were read to the ends they had at start. */

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.ws.rs.Consumes;
@@ -18,18 +17,16 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.reactive.messaging.Channel;
 
-import mmdigits.common.Topics;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+
 import mmdigits.common.events.Promotions;
-import mmdigits.common.kafka.Producers;
-import mmdigits.common.proto.Event;
-import mmdigits.common.proto.ScoringRequested;
+import mmdigits.common.events.ScoringRequests;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
@@ -43,15 +40,15 @@ public class ReportResource {
     private final Aggregates aggregates;
     private final VizLogs logs;
     private final String alias;
-    private final KafkaProducer<String, byte[]> producer;
+    private final MutinyEmitter<byte[]> requests;
 
     public ReportResource(ReportService reports, Aggregates aggregates, VizLogs logs, VizConfig config,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            @Channel(ScoringRequests.CHANNEL) MutinyEmitter<byte[]> requests) {
         this.reports = reports;
         this.aggregates = aggregates;
         this.logs = logs;
         this.alias = config.alias();
-        this.producer = Producers.idempotent(bootstrapServers, "mmdigits-viz-requests", Map.of());
+        this.requests = requests;
     }
 
     public record Listing(List<ReportService.Info> reports, List<Aggregates.Pending> pending) {
@@ -99,9 +96,8 @@ public class ReportResource {
             throw ProblemException.notFound("version: model version '" + version + "' is not known here (no release, no embeddings)");
         }
         aggregates.request(pair);
-        Event e = Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setScoringRequested(ScoringRequested.newBuilder()
-                .setVersion(version).setDataset(pair.dataset()).setRequestedBy("viz-service")).build();
-        producer.send(new ProducerRecord<>(Topics.EVENTS, pair.dataset(), e.toByteArray())).get();
+        requests.sendMessageAndAwait(KafkaRecord.of(pair.dataset(), ScoringRequests.event(pair.dataset(), "", version, "viz-service")
+                .toByteArray()));
         return Response.accepted(new Requested(pair.dataset(), version, "SCORING", null)).build();
     }
 
@@ -152,9 +148,4 @@ public class ReportResource {
 
     static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "json", "application/json", "csv",
             "text/csv; charset=utf-8", "png", "image/png", "svg", "image/svg+xml", "js", "text/javascript; charset=utf-8");
-
-    @PreDestroy
-    void close() {
-        producer.close();
-    }
 }

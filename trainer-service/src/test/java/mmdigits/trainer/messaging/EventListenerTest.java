@@ -1,0 +1,101 @@
+package mmdigits.trainer.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import io.quarkus.test.InjectMock;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+import io.smallrye.reactive.messaging.memory.InMemorySource;
+import mmdigits.common.proto.DatasetPublished;
+import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelPromoted;
+import mmdigits.common.proto.Split;
+import mmdigits.trainer.service.TrainingService;
+
+/**
+ * The logic of the {@code events} channel on the in-memory connector: a published train split queues
+ * a run, a test split or another event does not, and a record that is no event is refused (nacked:
+ * on Kafka the connector's dead-letter strategy takes it, which TrainingFlowIT checks on the broker).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = InMemoryEvents.class, restrictToAnnotatedClass = true)
+class EventListenerTest {
+    @Inject
+    @Connector("smallrye-in-memory")
+    InMemoryConnector connector;
+
+    @InjectMock
+    TrainingService service;
+
+    @InjectMock
+    TrainerLogs logs;
+
+    @BeforeEach
+    void logsAreRead() throws InterruptedException {
+        when(logs.awaitCaughtUp(any(Duration.class))).thenReturn(true);
+    }
+
+    static Event published(String dataset, Split split) {
+        return Event.newBuilder().setTimestampMs(1).setDatasetPublished(DatasetPublished.newBuilder().setDataset(dataset).setSplit(split)
+                .setCount(10).setPublicationId(dataset + "-" + split)).build();
+    }
+
+    /** Sends one record and waits until the channel acknowledged or refused it; the refusal, or null. */
+    Throwable send(byte[] value) throws Exception {
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        InMemorySource<Message<byte[]>> events = connector.source(EventListener.CHANNEL);
+        events.send(Message.of(value).withAck(() -> {
+            outcome.complete(null);
+            return CompletableFuture.completedFuture(null);
+        }).withNack(t -> {
+            outcome.complete(t);
+            return CompletableFuture.completedFuture(null);
+        }));
+        return outcome.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aPublishedTrainSplitQueuesItsRun() throws Exception {
+        Event e = published("digits", Split.TRAIN);
+
+        assertThat(send(e.toByteArray())).isNull();
+
+        verify(service, timeout(5000)).startFor(e.getDatasetPublished());
+    }
+
+    @Test
+    void aTestSplitAndOtherEventsQueueNothing() throws Exception {
+        assertThat(send(published("digits", Split.TEST).toByteArray())).isNull();
+        Event promoted = Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder().setName("digits").setVersion("v1")).build();
+        assertThat(send(promoted.toByteArray())).isNull();
+
+        verify(service, never()).startFor(any());
+    }
+
+    @Test
+    void aRecordThatIsNoEventIsRefusedWithTheParseError() throws Exception {
+        Throwable refused = send(new byte[] {(byte) 0xff, 0x01, 0x02});
+
+        assertThat(refused).isInstanceOf(InvalidProtocolBufferException.class);
+        verify(service, never()).startFor(any());
+    }
+}
