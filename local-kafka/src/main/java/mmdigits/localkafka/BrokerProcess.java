@@ -15,26 +15,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Starts {@link LocalKafka} in a child JVM on free loopback ports and stops it by its process id.
+ * Starts {@link LocalKafka} in a child JVM on free loopback ports and stops it by its process id
+ * (SIGKILL leaves its data directory: start it again on the same {@link #ports}).
  * Uses only the JDK, so that tests can start a broker without Kafka's server classes on their own
  * classpath.
  */
-public final class BrokerProcess implements AutoCloseable {
-    private final Process process;
+public final class BrokerProcess extends ChildProcess {
     private final String bootstrapServers;
     private final Path dir;
-    private final Path log;
     private final int[] ports;
 
     private BrokerProcess(Process process, String bootstrapServers, Path dir, Path log, int[] ports) {
-        this.process = process;
+        super(process, log);
         this.bootstrapServers = bootstrapServers;
         this.dir = dir;
-        this.log = log;
         this.ports = ports;
     }
 
@@ -61,7 +60,7 @@ public final class BrokerProcess implements AutoCloseable {
         try {
             String bootstrap = ready.get(90, TimeUnit.SECONDS);
             return new BrokerProcess(process, bootstrap, dir, log, new int[] {port, controllerPort});
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             process.destroyForcibly();
             throw new IOException("local Kafka broker did not start: " + e.getCause().getMessage() + "; see " + log);
         } catch (TimeoutException e) {
@@ -122,49 +121,9 @@ public final class BrokerProcess implements AutoCloseable {
         return dir;
     }
 
-    public Path log() {
-        return log;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /** SIGKILL: the broker dies at once, as in a crash (its data directory stays; start it again on the same ports). */
-    public void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
-    }
-
     /** The ports this broker listens on: {@code [port, controllerPort]}, to start it again on the same ones. */
     public int[] ports() {
         return ports.clone();
-    }
-
-    /** SIGTERM, a clean shutdown; forcibly after 30 s. */
-    @Override
-    public void close() {
-        terminate(process);
-    }
-
-    /** SIGTERM, then SIGKILL when the process has not ended after 30 s. */
-    static void terminate(Process process) {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** For callers that cannot throw checked exceptions. */

@@ -11,27 +11,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A service's packaged Quarkus jar ({@code <module>/target/quarkus-app/quarkus-run.jar}) as a child
  * process on 127.0.0.1, with the no-call-home settings, its output in a log file; waits until a
- * health path answers 200. SIGKILL ({@link #kill}) for crash tests, SIGTERM ({@link #close}) otherwise.
+ * health path answers 200.
  * Uses only the JDK, like {@link BrokerProcess}.
  */
-public final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess extends ChildProcess {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String service;
-    private final Process process;
     private final int port;
-    private final Path log;
 
     private ServiceProcess(String service, Process process, int port, Path log) {
+        super(process, log);
         this.service = service;
-        this.process = process;
         this.port = port;
-        this.log = log;
     }
 
     /** Starts without waiting for it to answer. */
@@ -64,15 +60,15 @@ public final class ServiceProcess implements AutoCloseable {
     public void awaitHealthy(String path, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException(service + " exited (" + process.exitValue() + "); see " + log);
+            if (!isAlive()) {
+                throw new IOException(service + " exited (" + process().exitValue() + "); see " + log());
             }
             if (answers(path)) {
                 return;
             }
             Thread.sleep(200);
         }
-        throw new IOException(service + ": " + path + " not healthy after " + timeout + "; see " + log);
+        throw new IOException(service + ": " + path + " not healthy after " + timeout + "; see " + log());
     }
 
     /** Whether {@code path} answers 200 now. */
@@ -91,29 +87,5 @@ public final class ServiceProcess implements AutoCloseable {
 
     public int port() {
         return port;
-    }
-
-    public Path log() {
-        return log;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /** SIGKILL: the service dies at once, as in a crash. */
-    public void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
-    }
-
-    /** SIGTERM, a clean shutdown; forcibly after 30 s. */
-    @Override
-    public void close() {
-        BrokerProcess.terminate(process);
     }
 }
