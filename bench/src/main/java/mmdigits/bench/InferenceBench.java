@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 
 import ai.onnxruntime.OnnxTensor;
@@ -96,7 +98,7 @@ public final class InferenceBench {
         }
         System.out.printf("model %s (%,d bytes), %,d test samples from %s, %d s per measurement%n", model, onnx.length, samples.size(), data,
                 seconds);
-        Map<String, Double> r = new java.util.LinkedHashMap<>();
+        Map<String, Double> r = new LinkedHashMap<>();
 
         // --- raw ONNX Runtime, the service's session settings ---
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -198,7 +200,7 @@ public final class InferenceBench {
         ratio("HTTP concurrency 32 ÷ raw batch 1", r.get("http_predict_c32_per_s"), r.get("raw_batch1_samples_per_s"));
         ratio("HTTP batch 64 ÷ raw batch 64", r.get("http_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
         ratio("stream scoring ÷ pass-through", r.get("stream_samples_per_s"), r.get("passthrough_samples_per_s"));
-        Files.writeString(work.resolve("results.json"), new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+        Files.writeString(work.resolve("results.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsString(r));
         System.out.println("results: " + work.resolve("results.json"));
     }

@@ -5,8 +5,10 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -77,8 +79,8 @@ public final class TsneBench {
                 }
             }
         }
-        Files.writeString(work.resolve("labels.txt"), java.util.Arrays.stream(labels).mapToObj(Integer::toString)
-                .collect(java.util.stream.Collectors.joining("\n")) + "\n");
+        Files.writeString(work.resolve("labels.txt"), Arrays.stream(labels).mapToObj(Integer::toString)
+                .collect(Collectors.joining("\n")) + "\n");
         System.out.printf("%,d embeddings of width %d from %s%n", n, dim, model);
 
         long t0 = System.nanoTime();

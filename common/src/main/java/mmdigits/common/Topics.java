@@ -1,5 +1,6 @@
 package mmdigits.common;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,7 +53,7 @@ public final class Topics {
     public static final String OFFSETS_RETENTION_MINUTES = "525600";
 
     private static Map<String, String> with(Map<String, String> base, String key, String value) {
-        Map<String, String> m = new java.util.LinkedHashMap<>(base);
+        Map<String, String> m = new LinkedHashMap<>(base);
         m.put(key, value);
         return Map.copyOf(m);
     }

@@ -3,6 +3,7 @@ package mmdigits.demodata;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
@@ -73,14 +74,14 @@ public final class Speakers {
         List<Speaker> test = new ArrayList<>();
         for (String engine : List.of(Speaker.ESPEAK, Speaker.FLITE)) {
             List<Speaker> e = new ArrayList<>(all.stream().filter(s -> s.engine().equals(engine)).sorted(
-                    java.util.Comparator.comparing(Speaker::id)).toList());
+                    Comparator.comparing(Speaker::id)).toList());
             Collections.shuffle(e, new Random(seed * 31 + engine.hashCode()));
             int nTest = Math.max(1, (int) Math.round(e.size() * testFraction));
             test.addAll(e.subList(0, nTest));
             train.addAll(e.subList(nTest, e.size()));
         }
-        train.sort(java.util.Comparator.comparing(Speaker::id));
-        test.sort(java.util.Comparator.comparing(Speaker::id));
+        train.sort(Comparator.comparing(Speaker::id));
+        test.sort(Comparator.comparing(Speaker::id));
         return new Split(List.copyOf(train), List.copyOf(test));
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -134,7 +135,7 @@ final class Tts {
             int to = w < n - 1 ? chosen.get(w)[0] : last + 1;
             int a = Math.max(0, from - margin) * frame;
             int b = Math.min(frames, to + margin) * frame;
-            words[w] = java.util.Arrays.copyOfRange(x, a, b);
+            words[w] = Arrays.copyOfRange(x, a, b);
             if (w < n - 1) {
                 from = chosen.get(w)[0] + chosen.get(w)[1];
             }

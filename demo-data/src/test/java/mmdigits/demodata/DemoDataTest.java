@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +136,7 @@ class DemoDataTest {
                 String line = out.lines().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
                 String[] f = line.split(" ");
                 assertThat(Long.parseLong(f[1])).isEqualTo(pixels);
-                assertThat(Double.parseDouble(f[2])).isCloseTo(audio, org.assertj.core.api.Assertions.within(1e-6 * Math.abs(audio) + 1e-6));
+                assertThat(Double.parseDouble(f[2])).isCloseTo(audio, Assertions.within(1e-6 * Math.abs(audio) + 1e-6));
                 assertThat(Long.parseLong(f[3])).isEqualTo(labels);
             }
         }

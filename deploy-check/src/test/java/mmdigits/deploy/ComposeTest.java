@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
@@ -87,7 +89,7 @@ class ComposeTest {
         JsonNode kafka = services.get("kafka");
         String tag = kafka.get("image").asText();
         assertThat(tag).startsWith("apache/kafka:");
-        String client = org.apache.kafka.common.utils.AppInfoParser.getVersion();
+        String client = AppInfoParser.getVersion();
         assertThat(tag.substring(tag.indexOf(':') + 1).split("\\.")[0]).isEqualTo(client.split("\\.")[0]);
         assertThat(kafka.get("environment").get("KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
         assertThat(kafka.get("environment").get("KAFKA_ADVERTISED_LISTENERS").asText()).contains("INTERNAL://kafka:29092");
@@ -121,7 +123,7 @@ class ComposeTest {
         if (node.isArray()) {
             node.forEach(out::add);
         } else {
-            node.fieldNames().forEachRemaining(n -> out.add(new com.fasterxml.jackson.databind.node.TextNode(n)));
+            node.fieldNames().forEachRemaining(n -> out.add(new TextNode(n)));
         }
         return out;
     }

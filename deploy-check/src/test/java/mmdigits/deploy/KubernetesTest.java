@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -192,7 +193,7 @@ class KubernetesTest {
         JsonNode kafka = docs.stream().filter(d -> d.get("kind").asText().equals("Kafka")).findFirst().orElseThrow();
         assertThat(kafka.at("/metadata/annotations/strimzi.io~1kraft").asText()).isEqualTo("enabled");
         assertThat(kafka.at("/metadata/annotations/strimzi.io~1node-pools").asText()).isEqualTo("enabled");
-        String client = org.apache.kafka.common.utils.AppInfoParser.getVersion();
+        String client = AppInfoParser.getVersion();
         assertThat(kafka.at("/spec/kafka/version").asText().split("\\.")[0]).isEqualTo(client.split("\\.")[0]);
         assertThat(config.getData().get("KAFKA_BOOTSTRAP_SERVERS"))
                 .isEqualTo(kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt());

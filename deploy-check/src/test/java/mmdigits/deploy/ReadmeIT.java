@@ -35,6 +35,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -428,7 +429,7 @@ class ReadmeIT {
         JsonNode single = r.get(1).json();
         assertThat(single.get("modelVersion").asText()).isEqualTo(version);
         assertThat(single.get("modalities")).extracting(JsonNode::asText).containsExactly("image", "audio");
-        assertThat(floats(single.get("probabilities"))).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(floats(single.get("probabilities"))).containsExactly(expected, Offset.offset(1e-5f));
         assertThat(single.get("label").asInt()).isEqualTo(argmax(expected));
         JsonNode batch = r.get(2).json().get("predictions");
         assertThat(batch).hasSize(2);
@@ -449,7 +450,7 @@ class ReadmeIT {
             }
         }
         assertThat(probabilities).isNotNull();
-        assertThat(floats(probabilities)).containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(floats(probabilities)).containsExactly(expected, Offset.offset(1e-5f));
         assertThat(r.get(6).json().get("version").asText()).isEqualTo(version);
         JsonNode models = r.get(7).json();
         assertThat(models.get("loaded")).anySatisfy(m -> assertThat(m.get("version").asText()).isEqualTo(version));

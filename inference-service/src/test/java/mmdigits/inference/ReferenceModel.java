@@ -1,5 +1,6 @@
 package mmdigits.inference;
 
+import java.util.List;
 import java.util.Random;
 
 import ai.onnx.proto.OnnxMl;
@@ -127,7 +128,7 @@ public final class ReferenceModel {
     }
 
     private static void node(OnnxMl.GraphProto.Builder g, String op, String out, String... in) {
-        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(java.util.List.of(in)).addOutput(out));
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(List.of(in)).addOutput(out));
     }
 
     private static void init(OnnxMl.GraphProto.Builder g, String name, float[] v, long... dims) {

@@ -1,6 +1,7 @@
 package mmdigits.localkafka;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -19,7 +20,7 @@ public final class SharedBroker {
             try {
                 dir = Files.createTempDirectory("mmdigits-kafka-");
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             BrokerProcess started = BrokerProcess.startUnchecked(dir);
             broker = started;

@@ -1,6 +1,7 @@
 package mmdigits.trainer;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -74,7 +75,7 @@ public record TrainingRun(String id, String dataset, String modelName, String st
 
     /** Ended without a release: FAILED or CANCELLED, with the reason. */
     public TrainingRun ended(String endState, String reason, long now) {
-        return new TrainingRun(id, dataset, modelName, endState, endState.toLowerCase(java.util.Locale.ROOT), epoch, epochs, loss,
+        return new TrainingRun(id, dataset, modelName, endState, endState.toLowerCase(Locale.ROOT), epoch, epochs, loss,
                 trainAccuracy, validationAccuracy, device, trainSamples, validationSamples, metrics, history, modelVersion, promoted,
                 promotionReason, publication, reason, queuedMs, startedMs, now, elapsed(now), null);
     }
@@ -82,7 +83,7 @@ public record TrainingRun(String id, String dataset, String modelName, String st
     /** As recorded by a TrainingResult event of an earlier trainer process. */
     public TrainingRun recorded(String endState, String version, Map<String, Double> resultMetrics, Boolean isPromoted, String reason,
             String failure, long now) {
-        return new TrainingRun(id, dataset, modelName, endState, endState.toLowerCase(java.util.Locale.ROOT), epoch, epochs, loss,
+        return new TrainingRun(id, dataset, modelName, endState, endState.toLowerCase(Locale.ROOT), epoch, epochs, loss,
                 trainAccuracy, validationAccuracy, device, trainSamples, validationSamples, resultMetrics, history,
                 version == null || version.isEmpty() ? null : version, isPromoted, reason == null || reason.isEmpty() ? null : reason,
                 publication, failure == null || failure.isEmpty() ? null : failure, queuedMs, startedMs, now, elapsed(now), null);

@@ -1,5 +1,7 @@
 package mmdigits.common.audio;
 
+import java.util.Arrays;
+
 import org.jtransforms.fft.DoubleFFT_1D;
 
 import mmdigits.common.sample.Dimensions;
@@ -72,7 +74,7 @@ public final class Mfcc {
         DoubleFFT_1D fft = FFT.get();
         for (int f = 0; f < Dimensions.AUDIO_FRAMES; f++) {
             int start = f * HOP;
-            java.util.Arrays.fill(buf, 0);
+            Arrays.fill(buf, 0);
             for (int n = 0; n < FRAME; n++) {
                 buf[n] = emphasized[start + n] * WINDOW[n];
             }

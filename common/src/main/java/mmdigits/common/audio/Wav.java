@@ -2,6 +2,7 @@ package mmdigits.common.audio;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * RIFF/WAVE decoding to mono float samples in [-1, 1]: PCM 8 (unsigned), 16, 24 and 32 bit, IEEE
@@ -37,7 +38,7 @@ public final class Wav {
         int dataStart = -1;
         int dataLength = 0;
         while (pos + 8 <= bytes.length) {
-            String id = new String(bytes, pos, 4, java.nio.charset.StandardCharsets.US_ASCII);
+            String id = new String(bytes, pos, 4, StandardCharsets.US_ASCII);
             long size = b.getInt(pos + 4) & 0xFFFFFFFFL;
             int body = pos + 8;
             if (id.equals("fmt ")) {
@@ -123,10 +124,10 @@ public final class Wav {
     /** Encodes mono samples in [-1, 1] as 16-bit PCM WAV. */
     public static byte[] encodePcm16(float[] samples, int rate) {
         ByteBuffer b = ByteBuffer.allocate(44 + samples.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(36 + samples.length * 2)
-                .put("WAVEfmt ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(16)
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + samples.length * 2)
+                .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16)
                 .putShort((short) PCM).putShort((short) 1).putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-                .put("data".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(samples.length * 2);
+                .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(samples.length * 2);
         for (float s : samples) {
             b.putShort((short) Math.max(-32768, Math.min(32767, Math.round(s * 32768.0))));
         }

@@ -1,6 +1,7 @@
 package mmdigits.common.kafka;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
@@ -56,6 +57,6 @@ public class SampleDeserializer implements Deserializer<Sample> {
         }
         Header header = headers.lastHeader(ContentTypes.HEADER);
         return header == null || header.value() == null ? null
-                : new String(header.value(), StandardCharsets.UTF_8).trim().toLowerCase(java.util.Locale.ROOT);
+                : new String(header.value(), StandardCharsets.UTF_8).trim().toLowerCase(Locale.ROOT);
     }
 }

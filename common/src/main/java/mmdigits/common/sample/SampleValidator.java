@@ -1,5 +1,7 @@
 package mmdigits.common.sample;
 
+import java.util.List;
+
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 
@@ -36,7 +38,7 @@ public final class SampleValidator {
         return sample;
     }
 
-    private static void checkValues(String field, int count, int expected, java.util.List<Float> values) {
+    private static void checkValues(String field, int count, int expected, List<Float> values) {
         if (count != expected) {
             throw new InvalidSampleException(field, "must have " + expected + " values, got " + count);
         }

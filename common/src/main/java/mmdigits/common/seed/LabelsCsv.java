@@ -2,6 +2,7 @@ package mmdigits.common.seed;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ public final class LabelsCsv {
             return parse(name, parser);
         } catch (NoSuchFileException e) {
             throw new SeedFileException(name, "file not found (" + file + ")");
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new SeedFileException(name, "cannot be parsed as CSV: " + e.getMessage(), e);
         }
     }

@@ -3,6 +3,10 @@ package mmdigits.common.audio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -33,11 +37,11 @@ class MfccTest {
 
     /** Reads a numpy file's values in C order (NpyArray reads tables of rows; these fixtures are 1-D or 2-D). */
     static void readFlat(String name, float[] dst) throws Exception {
-        byte[] bytes = java.nio.file.Files.readAllBytes(resource(name));
+        byte[] bytes = Files.readAllBytes(resource(name));
         int headerLen = (bytes[8] & 0xFF) | (bytes[9] & 0xFF) << 8;
-        String header = new String(bytes, 10, headerLen, java.nio.charset.StandardCharsets.ISO_8859_1);
-        var buf = java.nio.ByteBuffer.wrap(bytes, 10 + headerLen, bytes.length - 10 - headerLen)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        String header = new String(bytes, 10, headerLen, StandardCharsets.ISO_8859_1);
+        var buf = ByteBuffer.wrap(bytes, 10 + headerLen, bytes.length - 10 - headerLen)
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < dst.length; i++) {
             dst[i] = header.contains("<f8") ? (float) buf.getDouble() : buf.getFloat();
         }

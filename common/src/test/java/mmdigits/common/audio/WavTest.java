@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
@@ -106,7 +107,7 @@ class WavTest {
         alaw[20] = 6; // WAVE_FORMAT_ALAW
         assertThatThrownBy(() -> Wav.decode(alaw, "a.wav"))
                 .hasMessage("a.wav: encoding format 6 with 16 bits per sample is not supported (PCM 8/16/24/32, float 32/64)");
-        byte[] noData = java.util.Arrays.copyOf(wav(1, 16, 1, 8000, 10, false), 12 + 8 + 16);
+        byte[] noData = Arrays.copyOf(wav(1, 16, 1, 8000, 10, false), 12 + 8 + 16);
         assertThatThrownBy(() -> Wav.decode(noData, "n.wav")).hasMessage("n.wav: no 'data' chunk");
         byte[] slow = wav(1, 16, 1, 8000, 10, false);
         ByteBuffer.wrap(slow).order(ByteOrder.LITTLE_ENDIAN).putInt(24, 10);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.function.IntFunction;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -68,7 +69,7 @@ class SampleDeserializerTest {
                 .hasMessageContaining("undecodable Sample (application/x-protobuf, 3 bytes)");
     }
 
-    static String numbers(int n, java.util.function.IntFunction<Float> f) {
+    static String numbers(int n, IntFunction<Float> f) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < n; i++) {
             sb.append(i == 0 ? "" : ",").append(f.apply(i));

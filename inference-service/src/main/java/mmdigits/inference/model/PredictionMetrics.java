@@ -1,5 +1,7 @@
 package mmdigits.inference.model;
 
+import java.util.Locale;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
@@ -20,7 +22,7 @@ public class PredictionMetrics {
         for (Source s : Source.values()) {
             for (int k = 0; k < Dimensions.CLASSES; k++) {
                 counters[s.ordinal()][k] = Counter.builder("digits.predictions").description("Predictions by source and predicted label")
-                        .tag("source", s.name().toLowerCase(java.util.Locale.ROOT)).tag("label", Integer.toString(k)).register(meters);
+                        .tag("source", s.name().toLowerCase(Locale.ROOT)).tag("label", Integer.toString(k)).register(meters);
             }
         }
     }

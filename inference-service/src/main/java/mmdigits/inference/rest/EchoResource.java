@@ -1,5 +1,6 @@
 package mmdigits.inference.rest;
 
+import java.util.Arrays;
 import java.util.List;
 
 import jakarta.ws.rs.Consumes;
@@ -27,7 +28,7 @@ public class EchoResource {
     private static final float[] UNIFORM = new float[Dimensions.CLASSES];
 
     static {
-        java.util.Arrays.fill(UNIFORM, 0.1f);
+        Arrays.fill(UNIFORM, 0.1f);
     }
 
     private final InferenceConfig config;

@@ -9,6 +9,7 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 
 import javax.imageio.ImageIO;
 
@@ -109,7 +110,7 @@ class ImageFrontEndTest {
         assertThatThrownBy(() -> ImageFrontEnd.fromBytes(out.toByteArray(), "image", 1_000_000))
                 .hasMessage("image: no digit found (the image is blank)");
         // a truncated PNG
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(java.util.Arrays.copyOf(big, 100), "image", 1_000_000))
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(Arrays.copyOf(big, 100), "image", 1_000_000))
                 .hasMessageStartingWith("image: not a readable image");
     }
 }

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -62,7 +64,7 @@ import mmdigits.localkafka.TopicReader;
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@org.junit.jupiter.api.Order(1)
+@Order(1)
 class InferenceFlowTest {
     static final String DATASET = "flow";
     static final String PUBLISHED = "flow-split";
@@ -273,7 +275,7 @@ class InferenceFlowTest {
                     .allSatisfy(ps -> assertThat(ps).hasSize(1));
         }
         given().get("/api/models").then().statusCode(200).body("alias.version", equalTo("v1"))
-                .body("loaded.version", org.hamcrest.Matchers.hasItems("v1", "v2", "v3"));
+                .body("loaded.version", Matchers.hasItems("v1", "v2", "v3"));
     }
 
     /** Posts predictions from 8 threads while {@code during} runs; counts the answers, collects failures and versions seen. */
@@ -360,6 +362,6 @@ class InferenceFlowTest {
     }
 
     static String zeros(int n) {
-        return java.util.Arrays.toString(new float[n]);
+        return Arrays.toString(new float[n]);
     }
 }

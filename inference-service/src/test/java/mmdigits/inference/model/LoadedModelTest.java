@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.ByteString;
 
+import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.Instance;
@@ -74,9 +76,9 @@ class LoadedModelTest {
     void refusesAGraphWithoutTheContractsTensors() {
         ModelRelease good = new ReferenceModel(1).release("v1", 1);
         byte[] onnx = good.getOnnx().toByteArray();
-        ai.onnx.proto.OnnxMl.ModelProto proto;
+        OnnxMl.ModelProto proto;
         try {
-            proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx);
+            proto = OnnxMl.ModelProto.parseFrom(onnx);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -85,7 +87,7 @@ class LoadedModelTest {
         assertThatThrownBy(() -> LoadedModel.open(bad, 1, env, 1)).hasMessageContaining("no tensor 'embedding'");
 
         ModelRelease garbage = good.toBuilder().setOnnx(ByteString.copyFromUtf8("not a model")).build();
-        assertThatThrownBy(() -> LoadedModel.open(garbage, 1, env, 1)).isInstanceOf(ai.onnxruntime.OrtException.class);
+        assertThatThrownBy(() -> LoadedModel.open(garbage, 1, env, 1)).isInstanceOf(OrtException.class);
 
         ModelRelease shortBlank = good.toBuilder().clearBlankAudio().addBlankAudio(1f).build();
         assertThatThrownBy(() -> LoadedModel.open(shortBlank, 1, env, 1)).hasMessageContaining("blank_audio has 1 values");

@@ -3,6 +3,7 @@ package mmdigits.inference.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +13,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import mmdigits.inference.Instance;
@@ -25,7 +28,7 @@ class MicroBatcherTest {
 
     static InferenceConfig config(Map<String, String> values) {
         SmallRyeConfig c = new SmallRyeConfigBuilder().withMapping(InferenceConfig.class)
-                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter()).withDefaultValues(values).build();
+                .withConverter(Duration.class, 100, new DurationConverter()).withDefaultValues(values).build();
         return c.getConfigMapping(InferenceConfig.class);
     }
 
@@ -75,7 +78,7 @@ class MicroBatcherTest {
                 assertThat(s.n()).isEqualTo(1);
                 double[] expected = ref.forward(xs.get(i).image(), xs.get(i).audio())[0];
                 for (int k = 0; k < 10; k++) {
-                    assertThat((double) s.probabilities(0)[k]).isCloseTo(expected[k], org.assertj.core.api.Assertions.within(1e-5));
+                    assertThat((double) s.probabilities(0)[k]).isCloseTo(expected[k], Assertions.within(1e-5));
                 }
             }
             var summary = meters.get("digits.batch.size").summary();

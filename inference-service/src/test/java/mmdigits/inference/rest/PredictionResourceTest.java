@@ -14,11 +14,18 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -207,16 +214,16 @@ class PredictionResourceTest {
     }
 
     @TestHTTPResource("/api/predictions")
-    java.net.URI predictions;
+    URI predictions;
 
     @Test
     void anOversizedBodyIsA413() throws Exception {
         // a client announcing a 17 MB body gets the answer before sending it
         long length = 17L * 1024 * 1024;
-        try (java.net.Socket socket = new java.net.Socket(predictions.getHost(), predictions.getPort())) {
+        try (Socket socket = new Socket(predictions.getHost(), predictions.getPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("POST /api/predictions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + length + "\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    + "Content-Length: " + length + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             String response = readResponse(socket.getInputStream());
             assertThat(response).startsWith("HTTP/1.1 413").containsIgnoringCase("content-type: application/problem+json");
@@ -228,19 +235,19 @@ class PredictionResourceTest {
     }
 
     /** One HTTP/1.1 response: the head, then as many body bytes as its Content-Length says. */
-    static String readResponse(java.io.InputStream in) throws java.io.IOException {
+    static String readResponse(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(java.nio.charset.StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
             int b = in.read();
             if (b < 0) {
                 break;
             }
             head.write(b);
         }
-        String h = head.toString(java.nio.charset.StandardCharsets.US_ASCII);
-        var m = java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(h);
+        String h = head.toString(StandardCharsets.US_ASCII);
+        var m = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(h);
         byte[] body = m.find() ? in.readNBytes(Integer.parseInt(m.group(1))) : new byte[0];
-        return h + new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        return h + new String(body, StandardCharsets.UTF_8);
     }
 
     @Test
@@ -271,8 +278,8 @@ class PredictionResourceTest {
     void thePageAndTheDocsAreServed() {
         given().get("/").then().statusCode(200).body(containsString("<canvas id=\"pad\""));
         given().get("/app.js").then().statusCode(200);
-        given().get("/q/openapi?format=json").then().statusCode(200).body("paths", org.hamcrest.Matchers.hasKey("/api/predictions"))
-                .body("paths", org.hamcrest.Matchers.hasKey("/v2/models/{name}/infer"));
+        given().get("/q/openapi?format=json").then().statusCode(200).body("paths", Matchers.hasKey("/api/predictions"))
+                .body("paths", Matchers.hasKey("/v2/models/{name}/infer"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("digits_predictions_total"))
                 .body(containsString("digits_model_loaded"));
     }

@@ -3,6 +3,8 @@ package mmdigits.ingest.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -67,7 +69,7 @@ class SamplePublisherTest {
             sink.send(sample("after-abort", 0));
             throw new IllegalStateException("boom");
         }, null, null)).hasMessage("boom");
-        assertThat(publisher.publish(java.util.List.of(sample("after-abort", 1), sample("after-abort", 2)))).isEqualTo(2);
+        assertThat(publisher.publish(List.of(sample("after-abort", 1), sample("after-abort", 2)))).isEqualTo(2);
         assertThat(count("after-abort/", Topics.SAMPLES_TRAIN, "read_committed")).isEqualTo(2);
     }
 }

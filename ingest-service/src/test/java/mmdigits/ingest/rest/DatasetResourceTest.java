@@ -8,13 +8,17 @@ import static org.hamcrest.Matchers.startsWith;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.assertj.core.groups.Tuple;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.InvalidProtocolBufferException;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -93,8 +97,8 @@ class DatasetResourceTest {
         List<DatasetPublished> events = TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed").stream()
                 .filter(r -> r.key().equals("exact")).map(r -> parse(r.value()).getDatasetPublished()).toList();
         assertThat(events).extracting(DatasetPublished::getSplit, DatasetPublished::getCount, DatasetPublished::getLastRowId)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(Split.TRAIN, 300L, 299L),
-                        org.assertj.core.groups.Tuple.tuple(Split.TEST, 120L, 119L));
+                .containsExactly(Tuple.tuple(Split.TRAIN, 300L, 299L),
+                        Tuple.tuple(Split.TEST, 120L, 119L));
 
         // publishing the same directory again gives the same ids (consumers dedupe on them)
         given().contentType(ContentType.JSON).body("{\"directory\": \"exact\"}").post("/datasets").then().statusCode(200);
@@ -106,7 +110,7 @@ class DatasetResourceTest {
     @Test
     void eachSplitIsFoundByItsPublicationAlone() throws Exception {
         SyntheticDataset.write(ROOT.resolve("located"), 12, 150, 60, true);
-        List<String> publications = new java.util.ArrayList<>();
+        List<String> publications = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             JsonPath r = given().contentType(ContentType.JSON).body("{\"directory\": \"located\"}").post("/datasets").then()
                     .statusCode(200).extract().jsonPath();
@@ -147,7 +151,7 @@ class DatasetResourceTest {
     static Event parse(byte[] bytes) {
         try {
             return Event.parseFrom(bytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new AssertionError(e);
         }
     }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import java.util.List;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -81,7 +82,7 @@ class SampleResourceTest {
                 .then().statusCode(400).body("detail", equalTo("audio[0]: is not a finite number (Infinity)"));
         given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "\"x\"")).post("/samples")
                 .then().statusCode(400).body("field", equalTo("audio[0]"))
-                .body("detail", org.hamcrest.Matchers.startsWith("audio[0]: malformed JSON: Cannot deserialize value of type `float`"));
+                .body("detail", Matchers.startsWith("audio[0]: malformed JSON: Cannot deserialize value of type `float`"));
         given().contentType(ContentType.JSON).body("[]").post("/samples")
                 .then().statusCode(400).body("detail", equalTo("samples: the batch is empty"));
     }

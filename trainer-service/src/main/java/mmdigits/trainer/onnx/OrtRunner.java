@@ -1,6 +1,8 @@
 package mmdigits.trainer.onnx;
 
 import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ai.onnxruntime.OnnxTensor;
@@ -23,13 +25,13 @@ public final class OrtRunner implements AutoCloseable {
     /** @param inputs name → (values, shape); returns output name → values (flattened) */
     public Map<String, float[]> run(Map<String, float[]> inputs, Map<String, long[]> shapes, String... outputs)
             throws OrtException {
-        java.util.Map<String, OnnxTensor> tensors = new java.util.HashMap<>();
+        Map<String, OnnxTensor> tensors = new HashMap<>();
         try {
             for (var e : inputs.entrySet()) {
                 tensors.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue()), shapes.get(e.getKey())));
             }
             try (OrtSession.Result result = session.run(tensors)) {
-                java.util.Map<String, float[]> out = new java.util.LinkedHashMap<>();
+                Map<String, float[]> out = new LinkedHashMap<>();
                 for (String name : outputs) {
                     OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
                     FloatBuffer fb = t.getFloatBuffer();

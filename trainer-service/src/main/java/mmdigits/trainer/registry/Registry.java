@@ -2,6 +2,7 @@ package mmdigits.trainer.registry;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -201,7 +202,7 @@ public class Registry {
         long correct = 0;
         try (OrtRunner ort = new OrtRunner(onnx)) {
             for (int start = 0; start < rows.length; start += 512) {
-                int[] chunk = java.util.Arrays.copyOfRange(rows, start, Math.min(rows.length, start + 512));
+                int[] chunk = Arrays.copyOfRange(rows, start, Math.min(rows.length, start + 512));
                 float[] p = ort.run(Map.of(OnnxExporter.IMAGE, data.images(chunk), OnnxExporter.AUDIO, data.audio(chunk)),
                         Map.of(OnnxExporter.IMAGE, new long[] {chunk.length, Dimensions.IMAGE}, OnnxExporter.AUDIO,
                                 new long[] {chunk.length, Dimensions.AUDIO}), OnnxExporter.PROBABILITIES).get(OnnxExporter.PROBABILITIES);

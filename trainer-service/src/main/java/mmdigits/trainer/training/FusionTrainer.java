@@ -4,12 +4,16 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -130,7 +134,7 @@ public final class FusionTrainer {
         for (int label = 0; label < Dimensions.CLASSES; label++) {
             List<Integer> rows = byClass.getOrDefault(label, List.of());
             List<Integer> shuffled = new ArrayList<>(rows);
-            java.util.Collections.shuffle(shuffled, random);
+            Collections.shuffle(shuffled, random);
             int nVal = Math.round(shuffled.size() * fraction);
             val.addAll(shuffled.subList(0, nVal));
             train.addAll(shuffled.subList(nVal, shuffled.size()));
@@ -143,7 +147,7 @@ public final class FusionTrainer {
         if (data.size() == 0) {
             throw new TrainingException("the training set is empty: publish a dataset first");
         }
-        long classes = java.util.stream.IntStream.range(0, data.size()).map(data::label).distinct().count();
+        long classes = IntStream.range(0, data.size()).map(data::label).distinct().count();
         if (classes < 2) {
             throw new TrainingException("the training set has only one class (label " + data.label(0) + ") in "
                     + data.size() + " samples: a classifier needs at least two");
@@ -199,7 +203,7 @@ public final class FusionTrainer {
                 Engine.getInstance().getGpuCount(), trainRows.length, valRows.length));
         try (Model model = Model.newInstance("fusion", device)) {
             FusionBlock block = new FusionBlock(config.spec(), norm);
-            java.util.SplittableRandom dropout = new java.util.SplittableRandom(config.seed());
+            SplittableRandom dropout = new SplittableRandom(config.seed());
             model.setBlock(block);
             NDManager m = model.getNDManager();
             DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
@@ -340,7 +344,7 @@ public final class FusionTrainer {
      * the train mean), so that the model learns to do with either alone.
      */
     static NDList blankModalities(TrainingSet data, int[] rows, FusionBlock.Normalization norm, float rate,
-            java.util.SplittableRandom random, NDManager m) {
+            SplittableRandom random, NDManager m) {
         float[] im = data.images(rows);
         float[] au = data.audio(rows);
         int n = rows.length;
@@ -358,7 +362,7 @@ public final class FusionTrainer {
     /** A seeded permutation of {@code rows}: the batches of one epoch. */
     static int[] shuffled(int[] rows, long seed) {
         int[] out = rows.clone();
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         for (int i = out.length - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int t = out[i];
@@ -368,7 +372,7 @@ public final class FusionTrainer {
         return out;
     }
 
-    static byte[] save(FusionBlock block) throws java.io.IOException {
+    static byte[] save(FusionBlock block) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         block.saveParameters(new DataOutputStream(out));
         return out.toByteArray();

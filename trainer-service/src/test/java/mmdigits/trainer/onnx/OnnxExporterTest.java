@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -161,7 +162,7 @@ class OnnxExporterTest {
                 for (int k = 0; k < 10; k++) {
                     sum += out.get("probabilities")[k];
                 }
-                assertThat(sum).isCloseTo(1f, org.assertj.core.api.Assertions.within(1e-5f));
+                assertThat(sum).isCloseTo(1f, Assertions.within(1e-5f));
             }
         }
     }

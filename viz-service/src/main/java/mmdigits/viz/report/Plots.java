@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import javax.imageio.ImageIO;
@@ -105,7 +106,7 @@ final class Plots {
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisMax(1.0);
-        chart.getStyler().setYAxisMin(Math.max(0, java.util.Arrays.stream(accuracy).filter(Double::isFinite).min().orElse(0) - 0.05));
+        chart.getStyler().setYAxisMin(Math.max(0, Arrays.stream(accuracy).filter(Double::isFinite).min().orElse(0) - 0.05));
         List<String> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (int k = 0; k < accuracy.length; k++) {

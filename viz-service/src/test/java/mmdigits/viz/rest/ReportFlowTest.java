@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -125,7 +126,7 @@ class ReportFlowTest {
         }
 
         JsonPath report = given().get("/reports/viz/v1/report.json").then().statusCode(200).extract().jsonPath();
-        long wrong = java.util.stream.IntStream.range(0, N).filter(row -> VizFixtures.predicted(row) != row % 10).count();
+        long wrong = IntStream.range(0, N).filter(row -> VizFixtures.predicted(row) != row % 10).count();
         assertThat(report.getString("dataset")).isEqualTo("viz");
         assertThat(report.getDouble("metrics.accuracy")).isCloseTo(1.0 - (double) wrong / N, within(1e-6)); // JsonPath reads floats
         assertThat(report.getList("metrics.confusion")).hasSize(10);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -80,9 +81,9 @@ class TsneTest {
         assertThat(sum).isCloseTo(1.0, within(1e-12));
         assertThat(Math.exp(h)).isCloseTo(20.0, within(1e-3));
         Affinities dense = Affinities.dense(x, 20);
-        assertThat(java.util.Arrays.stream(dense.dense).flatMapToDouble(java.util.Arrays::stream).sum()).isCloseTo(1.0, within(1e-9));
+        assertThat(Arrays.stream(dense.dense).flatMapToDouble(Arrays::stream).sum()).isCloseTo(1.0, within(1e-9));
         Affinities sparse = Affinities.sparse(x, 20, 1);
-        assertThat(java.util.Arrays.stream(sparse.values).sum()).isCloseTo(1.0, within(1e-9));
+        assertThat(Arrays.stream(sparse.values).sum()).isCloseTo(1.0, within(1e-9));
         for (int i = 0; i < x.length; i++) { // symmetric
             for (int e = sparse.rows[i]; e < sparse.rows[i + 1]; e++) {
                 int j = sparse.cols[e];
