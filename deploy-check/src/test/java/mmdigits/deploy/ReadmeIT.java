@@ -278,6 +278,9 @@ class ReadmeIT {
         assertOnnxContract(out.resolve("model.onnx"));
         // --keep: the services stay up and their addresses are printed
         assertThat(log).contains("http://127.0.0.1:" + PORTS.get("INFERENCE") + "/", "./digits down").doesNotContain("stopped kafka");
+        // progress lines read from the APIs: every epoch bar is drawn, no value missing
+        assertThat(log.lines().filter(l -> l.contains("epoch 1/1 ["))).allMatch(l -> l.matches("\\s*epoch 1/1 \\[#*-*\\] \\d+%"));
+        assertThat(log).contains("epoch 1/1: loss ").doesNotContain("null");
         assertThat(get("INFERENCE", "/api/model").path("version").asText()).isEqualTo(report.get("model_version").asText());
         // from here on, data/demo in the README's commands is this demo set
         Files.createDirectories(scratch.resolve("data"));
