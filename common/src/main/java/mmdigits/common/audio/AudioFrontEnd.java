@@ -13,11 +13,16 @@ public final class AudioFrontEnd {
     private AudioFrontEnd() {
     }
 
+    /** Recordings longer than this are refused unless a caller sets its own limit. */
+    public static final double MAX_SECONDS = 30;
+
     public static float[] fromWav(byte[] wav, String source) throws InvalidAudioException {
-        Wav.Audio audio = Wav.decode(wav, source);
-        if (audio.seconds() > 30) {
-            throw new InvalidAudioException(source, String.format("%.1f s of audio, at most 30 s", audio.seconds()));
-        }
+        return fromWav(wav, source, MAX_SECONDS);
+    }
+
+    /** The MFCC of a recording of at most {@code maxSeconds} (checked from the header, before decoding). */
+    public static float[] fromWav(byte[] wav, String source, double maxSeconds) throws InvalidAudioException {
+        Wav.Audio audio = Wav.decode(wav, source, maxSeconds);
         return Mfcc.compute(fitOneSecond(Resampler.resample(audio.samples(), audio.sampleRate(), Mfcc.SAMPLE_RATE)));
     }
 

@@ -25,6 +25,15 @@ public final class Wav {
     }
 
     public static Audio decode(byte[] bytes, String source) throws InvalidAudioException {
+        return decode(bytes, source, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Decodes audio of at most {@code maxSeconds}, judged from the header before any sample is decoded.
+     *
+     * @throws InvalidAudioException not a supported WAV file, or longer than {@code maxSeconds}
+     */
+    public static Audio decode(byte[] bytes, String source, double maxSeconds) throws InvalidAudioException {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 12 || !tag(b, 0, "RIFF") || !tag(b, 8, "WAVE")) {
             throw new InvalidAudioException(source, "not a WAV file (no RIFF/WAVE header)");
@@ -88,6 +97,9 @@ public final class Wav {
         int frames = dataLength / frameBytes;
         if (frames == 0) {
             throw new InvalidAudioException(source, "no audio samples in the 'data' chunk");
+        }
+        if (frames / (double) rate > maxSeconds) {
+            throw new InvalidAudioException(source, String.format("%.1f s of audio, at most %.0f s", frames / (double) rate, maxSeconds));
         }
         float[] mono = new float[frames];
         for (int f = 0; f < frames; f++) {

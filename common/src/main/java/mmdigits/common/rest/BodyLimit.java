@@ -1,61 +1,120 @@
 package mmdigits.common.rest;
 
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 /**
- * Answers a request whose announced {@code Content-Length} exceeds
- * {@code quarkus.http.limits.max-body-size} with 413 in the shared problem format (Quarkus' own
- * check, which runs after this one, answers with an empty body). A client sending
- * {@code Expect: 100-continue} gets the answer before it sends the body.
+ * Body limits sized to the route. {@code mmdigits.http.body-limits."<path prefix>"} sets the limit of the
+ * routes below a prefix (the longest prefix wins), {@code mmdigits.http.max-json-body-size} that of every
+ * other JSON body, and {@code quarkus.http.limits.max-body-size} everything else (Quarkus' own check, which
+ * runs after this one and answers with an empty body). A body announced larger than its limit is answered
+ * with 413 in the shared problem format before it is read (a client sending {@code Expect: 100-continue}
+ * gets the answer before it sends the body); a body without a {@code Content-Length} on a route with a
+ * smaller limit than the server's gets 411, so that no route ever reads more than it is sized for.
  */
 @ApplicationScoped
 public class BodyLimit {
-    private final Optional<MemorySize> limit;
+    static final String ROUTE_PREFIX = "mmdigits.http.body-limits.";
+
+    private final Optional<MemorySize> global;
+    private final Optional<MemorySize> json;
+    private final Map<String, Long> routes = new LinkedHashMap<>();
     private final ObjectMapper mapper;
 
-    public BodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> limit, ObjectMapper mapper) {
-        this.limit = limit;
+    public BodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> global,
+            @ConfigProperty(name = "mmdigits.http.max-json-body-size") Optional<MemorySize> json, Config config, ObjectMapper mapper) {
+        this.global = global;
+        this.json = json;
         this.mapper = mapper;
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith(ROUTE_PREFIX)) {
+                String path = name.substring(ROUTE_PREFIX.length()).replace("\"", "");
+                routes.put(path, config.getValue(name, MemorySize.class).asLongValue());
+            }
+        }
+    }
+
+    /** The limit of a request, and the setting that sets it. */
+    record Limit(long bytes, String setting) {
+    }
+
+    Limit limitOf(String path, String contentType) {
+        Optional<Map.Entry<String, Long>> route = routes.entrySet().stream().filter(e -> path.startsWith(e.getKey()))
+                .max(Comparator.comparingInt(e -> e.getKey().length()));
+        if (route.isPresent()) {
+            return new Limit(route.get().getValue(), ROUTE_PREFIX + "\"" + route.get().getKey() + "\"");
+        }
+        if (json.isPresent() && contentType != null && contentType.toLowerCase().startsWith("application/json")) {
+            return new Limit(json.get().asLongValue(), "mmdigits.http.max-json-body-size");
+        }
+        return global.map(g -> new Limit(g.asLongValue(), "quarkus.http.limits.max-body-size")).orElse(null);
     }
 
     void install(@Observes Router router) {
-        if (limit.isEmpty()) {
+        router.route().order(-3).handler(this::check);
+    }
+
+    private void check(RoutingContext ctx) {
+        Limit limit = limitOf(ctx.normalizedPath(), ctx.request().getHeader("Content-Type"));
+        String length = ctx.request().getHeader("Content-Length");
+        if (limit == null || !hasBody(ctx)) {
+            ctx.next();
             return;
         }
-        long max = limit.get().asLongValue();
-        router.route().order(-3).handler(ctx -> {
-            String length = ctx.request().getHeader("Content-Length");
-            long n;
-            try {
-                n = length == null ? -1 : Long.parseLong(length.trim());
-            } catch (NumberFormatException e) {
-                n = -1;
-            }
-            if (n <= max) {
-                ctx.next();
+        if (length == null) {
+            boolean smaller = global.isEmpty() || limit.bytes() < global.get().asLongValue();
+            if (smaller) {
+                refuse(ctx, Problem.of(411, "length-required", "Length Required",
+                        "body: this route takes at most " + limit.bytes() + " bytes (" + limit.setting() + "); send a Content-Length", "body"));
                 return;
             }
-            Problem p = Problem.of(413, "body-too-large", "Content Too Large", "body: " + n + " bytes, larger than the limit of " + max
-                    + " bytes (quarkus.http.limits.max-body-size)", "body");
-            String json;
-            try {
-                json = mapper.writeValueAsString(p);
-            } catch (Exception e) {
-                json = "{\"status\":413}";
-            }
-            // the client may send the body anyway: answer, then drop the connection
-            ctx.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Connection", "close").end(json)
-                    .onComplete(done -> ctx.request().connection().close());
-        });
+            ctx.next();
+            return;
+        }
+        long n;
+        try {
+            n = Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            refuse(ctx, Problem.badRequest("Content-Length: '" + length + "' is not a number", "Content-Length"));
+            return;
+        }
+        if (n <= limit.bytes()) {
+            ctx.next();
+            return;
+        }
+        refuse(ctx, Problem.of(413, "body-too-large", "Content Too Large",
+                "body: " + n + " bytes, larger than the limit of " + limit.bytes() + " bytes (" + limit.setting() + ")", "body"));
+    }
+
+    /** HTTP/1.1: a request has a body when it announces its length or a transfer coding. */
+    private static boolean hasBody(RoutingContext ctx) {
+        return ctx.request().getHeader("Content-Length") != null || ctx.request().getHeader("Transfer-Encoding") != null;
+    }
+
+    private void refuse(RoutingContext ctx, Problem p) {
+        String body;
+        try {
+            body = mapper.writeValueAsString(p);
+        } catch (JsonProcessingException e) {
+            body = "{\"status\":" + p.status() + "}";
+        }
+        // the client may send the body anyway: answer, then drop the connection
+        ctx.response().setStatusCode(p.status()).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Connection", "close").end(body)
+                .onComplete(done -> ctx.request().connection().close());
     }
 }

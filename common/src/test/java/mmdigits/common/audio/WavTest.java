@@ -100,7 +100,7 @@ class WavTest {
     }
 
     @Test
-    void badFilesSayWhy() {
+    void badFilesSayWhy() throws InvalidAudioException {
         assertThatThrownBy(() -> Wav.decode("hello".getBytes(), "voice.wav")).isInstanceOf(InvalidAudioException.class)
                 .hasMessage("voice.wav: not a WAV file (no RIFF/WAVE header)");
         byte[] alaw = wav(1, 16, 1, 8000, 10, false);
@@ -112,5 +112,9 @@ class WavTest {
         byte[] slow = wav(1, 16, 1, 8000, 10, false);
         ByteBuffer.wrap(slow).order(ByteOrder.LITTLE_ENDIAN).putInt(24, 10);
         assertThatThrownBy(() -> Wav.decode(slow, "s.wav")).hasMessage("s.wav: sample rate 10 Hz is not supported (1,000-384,000)");
+        // the length is judged from the header, before decoding: 31 s of 8 kHz refused, 29 s taken
+        assertThatThrownBy(() -> Wav.decode(Wav.encodePcm16(new float[31 * 8000], 8000), "long.wav", 30))
+                .hasMessage("long.wav: 31.0 s of audio, at most 30 s");
+        assertThat(Wav.decode(Wav.encodePcm16(new float[29 * 8000], 8000), "ok.wav", 30).seconds()).isEqualTo(29.0);
     }
 }

@@ -55,6 +55,17 @@ public interface InferenceConfig {
         /** Threads running ONNX Runtime calls for HTTP requests. */
         @WithDefault("1")
         int workers();
+
+        /**
+         * Most samples waiting for the workers; a request that would go past it is refused at once with 503 and
+         * {@code Retry-After} instead of queueing without bound.
+         */
+        @WithDefault("8192")
+        int maxQueued();
+
+        /** A request still waiting for its scores after this is answered 503 (its samples are dropped if not yet run). */
+        @WithDefault("10s")
+        Duration timeout();
     }
 
     interface Stream {
@@ -94,9 +105,17 @@ public interface InferenceConfig {
         @WithDefault("1024")
         int maxInstances();
 
-        /** Largest uploaded image, in pixels (width x height). */
-        @WithDefault("40000000")
+        /** Most pixels (width x height) an uploaded image is decoded to; a larger one is decoded subsampled. */
+        @WithDefault("4000000")
         long maxImagePixels();
+
+        /** Largest uploaded image, in pixels of its header; larger ones are refused before decoding. */
+        @WithDefault("48000000")
+        long maxImageSourcePixels();
+
+        /** Longest uploaded recording, in seconds of its WAV header; longer ones are refused before decoding. */
+        @WithDefault("30")
+        double maxAudioSeconds();
 
         /** Serve POST /api/echo (parses a prediction request, answers without scoring): the web stack's ceiling in benchmarks. */
         @WithDefault("false")

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Iterator;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -30,11 +31,18 @@ public final class ImageFrontEnd {
     }
 
     /**
+     * How large a picture may be: decoded at most {@code maxPixels} (larger ones are subsampled from the
+     * header), refused above {@code maxSourcePixels}.
+     */
+    public record Limits(long maxPixels, long maxSourcePixels) {
+    }
+
+    /**
      * @param field the request field named in errors (e.g. "image")
      * @throws InvalidInputException unreadable, too large, or without any ink
      */
-    public static float[] fromBytes(byte[] bytes, String field, long maxPixels) {
-        BufferedImage img = read(bytes, field, maxPixels);
+    public static float[] fromBytes(byte[] bytes, String field, Limits limits) {
+        BufferedImage img = read(bytes, field, limits);
         int w = img.getWidth();
         int h = img.getHeight();
         float[] gray = new float[w * h];
@@ -130,7 +138,35 @@ public final class ImageFrontEnd {
         return Math.max(lo, Math.min(hi, v));
     }
 
-    private static BufferedImage read(byte[] bytes, String field, long maxPixels) {
+    /**
+     * Decodes at most {@link Limits#maxPixels()}: a larger picture is read subsampled (every k-th pixel of
+     * every k-th row, chosen from the header before decoding), one above {@link Limits#maxSourcePixels()}
+     * is refused from its header.
+     */
+    private static BufferedImage decodeWithin(ImageReader reader, String field, Limits limits) throws IOException {
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        long pixels = (long) w * h;
+        if (pixels > limits.maxSourcePixels()) {
+            throw new InvalidInputException(field, field + ": " + w + "x" + h + " pixels is larger than the limit of " + limits.maxSourcePixels()
+                    + " pixels (inference.http.max-image-source-pixels)");
+        }
+        int k = subsampling(pixels, limits.maxPixels());
+        ImageReadParam param = reader.getDefaultReadParam();
+        param.setSourceSubsampling(k, k, 0, 0);
+        return reader.read(0, param);
+    }
+
+    /** The smallest k for which every k-th pixel of every k-th row is at most {@code maxPixels}. */
+    static int subsampling(long pixels, long maxPixels) {
+        int k = 1;
+        while (pixels / ((long) k * k) > maxPixels) {
+            k++;
+        }
+        return k;
+    }
+
+    private static BufferedImage read(byte[] bytes, String field, Limits limits) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidInputException(field, field + ": the file is empty");
         }
@@ -142,12 +178,7 @@ public final class ImageFrontEnd {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > maxPixels) {
-                    throw new InvalidInputException(field, field + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
-                            + " pixels is larger than the limit of " + maxPixels + " pixels");
-                }
-                return reader.read(0);
+                return decodeWithin(reader, field, limits);
             } finally {
                 reader.dispose();
             }

@@ -8,10 +8,17 @@ import jakarta.ws.rs.ext.Provider;
 /** An error of a KServe route: its status and message, answered in the protocol's {@code {"error": ...}} form. */
 public class KServeException extends RuntimeException {
     private final int status;
+    private final long retryAfterSeconds;
 
     public KServeException(int status, String message) {
+        this(status, message, 0);
+    }
+
+    /** With {@code retryAfterSeconds > 0}, the answer carries {@code Retry-After}. */
+    public KServeException(int status, String message, long retryAfterSeconds) {
         super(message);
         this.status = status;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public int status() {
@@ -27,7 +34,8 @@ public class KServeException extends RuntimeException {
     public static class Mapper implements ExceptionMapper<KServeException> {
         @Override
         public Response toResponse(KServeException e) {
-            return response(e.status(), e.getMessage());
+            Response r = response(e.status(), e.getMessage());
+            return e.retryAfterSeconds > 0 ? Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds).build() : r;
         }
     }
 }

@@ -1,15 +1,23 @@
 package mmdigits.inference.model;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -24,29 +32,69 @@ import mmdigits.inference.config.InferenceConfig;
  * service is under load (its last batch held more than one request) it waits up to
  * {@code inference.batch.max-wait} for more. A lone request never waits. A request larger than the
  * batch size runs on its own.
+ * <p>
+ * Bounded: at most {@code inference.batch.max-queued} samples wait; a request that would go past it fails at
+ * once with {@link BusyException} (503 with {@code Retry-After}), and so does a request not scored within
+ * {@code inference.batch.timeout} (its samples are dropped if they have not run). A worker survives anything a
+ * batch throws, {@link Error}s included (the batch's requests fail, the next batch runs); {@link #health()}
+ * says whether the workers are alive, the queue moves, and when the last {@code Error} was.
  */
 @ApplicationScoped
 public class MicroBatcher {
-    private record Pending(LoadedModel model, List<Instance> instances, CompletableFuture<Scores> result) {
+    /** A request: its samples count against {@code max-queued} while {@code counted} (until a worker takes it, or it times out). */
+    private record Pending(LoadedModel model, List<Instance> instances, CompletableFuture<Scores> result, long queuedNanos,
+            AtomicBoolean counted) {
+    }
+
+    /** What scores a batch: {@link ModelRegistry#score} in the service, a stand-in in tests of failures. */
+    @FunctionalInterface
+    interface Scorer {
+        Scores score(LoadedModel model, List<Instance> instances) throws Exception;
+    }
+
+    /** The batcher's state for readiness: {@code ready} when every worker lives, the queue moves and no Error is recent. */
+    public record Health(boolean ready, int workersAlive, int queuedSamples, long oldestWaitMs, String lastError, long lastErrorAgoMs) {
     }
 
     private final ModelRegistry registry;
     private final int maxSize;
     private final long maxWaitNanos;
+    private final int maxQueued;
+    private final Duration timeout;
+    private final Scorer scorer;
     private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
+    private final AtomicInteger queuedSamples = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
+    /** Per worker: when its running batch started (System.nanoTime), 0 while it waits. */
+    private final AtomicLongArray runningSince;
     private final DistributionSummary batchSizes;
+    private final Counter refused;
     private volatile boolean running = true;
+    private volatile Throwable lastError;
+    private volatile long lastErrorNanos;
 
+    @Inject
     public MicroBatcher(ModelRegistry registry, InferenceConfig config, MeterRegistry meters) {
+        this(registry, config, meters, ModelRegistry::score);
+    }
+
+    MicroBatcher(ModelRegistry registry, InferenceConfig config, MeterRegistry meters, Scorer scorer) {
         this.registry = registry;
+        this.scorer = scorer;
         this.maxSize = Math.max(1, config.batch().maxSize());
         this.maxWaitNanos = config.batch().maxWait().toNanos();
+        this.maxQueued = Math.max(1, config.batch().maxQueued());
+        this.timeout = config.batch().timeout();
+        this.refused = Counter.builder("digits.batch.refused").description("Requests refused because the queue was full or they timed out")
+                .register(meters);
         this.batchSizes = DistributionSummary.builder("digits.batch.size").description("Samples per ONNX Runtime call for HTTP requests")
                 .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(maxSize, 2))
                 .register(meters);
-        for (int i = 0; i < Math.max(1, config.batch().workers()); i++) {
-            Thread t = new Thread(this::work, "micro-batcher-" + i);
+        int n = Math.max(1, config.batch().workers());
+        this.runningSince = new AtomicLongArray(n);
+        for (int i = 0; i < n; i++) {
+            int worker = i;
+            Thread t = new Thread(() -> work(worker), "micro-batcher-" + i);
             t.setDaemon(true);
             t.start();
             workers.add(t);
@@ -73,17 +121,85 @@ public class MicroBatcher {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        int n = instances.size();
+        if (queuedSamples.addAndGet(n) > maxQueued) {
+            queuedSamples.addAndGet(-n);
+            model.release();
+            refused.increment();
+            return CompletableFuture.failedFuture(new BusyException("the scoring queue is full (" + maxQueued
+                    + " samples waiting, inference.batch.max-queued); try again shortly", timeout.dividedBy(10)));
+        }
         CompletableFuture<Scores> f = new CompletableFuture<>();
-        queue.add(new Pending(model, instances, f));
-        return f.whenComplete((s, e) -> model.release());
+        Pending pending = new Pending(model, instances, f, System.nanoTime(), new AtomicBoolean(true));
+        queue.add(pending);
+        return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((s, failure) -> {
+            uncount(pending);
+            model.release();
+            Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (e instanceof TimeoutException) {
+                refused.increment();
+                throw new BusyException("not scored within " + timeout + " (inference.batch.timeout); the service is busy", timeout);
+            }
+            if (e != null) {
+                throw new CompletionException(e);
+            }
+            return s;
+        });
     }
 
-    private void work() {
+    /** Takes the next request that still waits for its scores (a timed-out one is dropped), or null after the wait. */
+    private Pending next(long wait, TimeUnit unit) throws InterruptedException {
+        while (true) {
+            Pending p = wait == 0 ? queue.pollFirst() : queue.pollFirst(wait, unit);
+            if (p == null) {
+                return null;
+            }
+            uncount(p);
+            if (!p.result().isDone()) {
+                return p;
+            }
+        }
+    }
+
+    private void uncount(Pending p) {
+        if (p.counted().compareAndSet(true, false)) {
+            queuedSamples.addAndGet(-p.instances().size());
+        }
+    }
+
+    /** Puts a request taken too many back at the head of the queue. */
+    private void putBack(Pending p) {
+        if (p.counted().compareAndSet(false, true)) {
+            queuedSamples.addAndGet(p.instances().size());
+        }
+        queue.addFirst(p);
+    }
+
+    /**
+     * Whether the workers can serve: alive, the queue moving (neither the oldest waiting request nor a running
+     * batch older than the request timeout), no {@link Error} within the request timeout.
+     */
+    public Health health() {
+        int alive = (int) workers.stream().filter(Thread::isAlive).count();
+        long now = System.nanoTime();
+        Pending oldest = queue.peekFirst();
+        long oldestMs = oldest == null ? 0 : (now - oldest.queuedNanos()) / 1_000_000;
+        for (int i = 0; i < runningSince.length(); i++) {
+            long since = runningSince.get(i);
+            oldestMs = since == 0 ? oldestMs : Math.max(oldestMs, (now - since) / 1_000_000);
+        }
+        Throwable error = lastError;
+        long errorAgo = error == null ? -1 : (now - lastErrorNanos) / 1_000_000;
+        boolean ready = alive == workers.size() && oldestMs <= timeout.toMillis() && (error == null || errorAgo > timeout.toMillis());
+        return new Health(ready, alive, queuedSamples.get(), oldestMs, error == null ? null : error.toString(), errorAgo);
+    }
+
+    private void work(int worker) {
         boolean underLoad = false;
         List<Pending> batch = new ArrayList<>();
         while (running) {
             try {
-                Pending first = queue.pollFirst(200, TimeUnit.MILLISECONDS);
+                Pending first = next(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     underLoad = false;
                     continue;
@@ -92,34 +208,48 @@ public class MicroBatcher {
                 int size = first.instances().size();
                 long deadline = System.nanoTime() + maxWaitNanos;
                 while (size < maxSize) {
-                    Pending next = queue.pollFirst();
+                    Pending next = next(0, TimeUnit.NANOSECONDS);
                     if (next == null) {
                         long left = deadline - System.nanoTime();
                         if (!underLoad || left <= 0) {
                             break;
                         }
-                        next = queue.pollFirst(left, TimeUnit.NANOSECONDS);
+                        next = next(left, TimeUnit.NANOSECONDS);
                         if (next == null) {
                             break;
                         }
                     }
                     if (size + next.instances().size() > maxSize || next.model() != first.model()) {
-                        queue.addFirst(next); // first in the next batch
+                        putBack(next); // first in the next batch
                         break;
                     }
                     batch.add(next);
                     size += next.instances().size();
                 }
                 underLoad = batch.size() > 1;
+                runningSince.set(worker, System.nanoTime());
                 run(batch, size);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
-                Log.error("micro-batcher failed", e);
+            } catch (Throwable t) {
+                // anything at all (an OutOfMemoryError included): the batch has failed, the worker goes on
+                failed(batch, t);
             } finally {
+                runningSince.set(worker, 0);
                 batch.clear();
             }
+        }
+    }
+
+    private void failed(List<Pending> batch, Throwable t) {
+        if (t instanceof Error) {
+            lastError = t;
+            lastErrorNanos = System.nanoTime();
+        }
+        Log.errorf(t, "micro-batcher: a batch of %d requests failed", batch.size());
+        for (Pending p : batch) {
+            p.result().completeExceptionally(t);
         }
     }
 
@@ -129,7 +259,7 @@ public class MicroBatcher {
             all.addAll(p.instances());
         }
         try {
-            Scores scores = ModelRegistry.score(batch.get(0).model(), all);
+            Scores scores = scorer.score(batch.get(0).model(), all);
             batchSizes.record(size);
             int from = 0;
             for (Pending p : batch) {

@@ -7,6 +7,7 @@ import jakarta.ws.rs.ext.Provider;
 import mmdigits.common.rest.Problem;
 import mmdigits.common.rest.ProblemMappers;
 import mmdigits.inference.InvalidInputException;
+import mmdigits.inference.model.BusyException;
 import mmdigits.inference.model.NoModelException;
 import mmdigits.inference.model.UnknownModelException;
 
@@ -36,6 +37,16 @@ public final class InferenceProblems {
         @Override
         public Response toResponse(NoModelException e) {
             return ProblemMappers.response(Problem.of(503, "no-model", "No model loaded", e.getMessage(), null));
+        }
+    }
+
+    /** The scoring queue is full or the request timed out: 503 with {@code Retry-After}. */
+    @Provider
+    public static class BusyMapper implements ExceptionMapper<BusyException> {
+        @Override
+        public Response toResponse(BusyException e) {
+            return Response.fromResponse(ProblemMappers.response(Problem.of(503, "busy", "Service busy", e.getMessage(), null)))
+                    .header("Retry-After", e.retryAfterSeconds()).build();
         }
     }
 }

@@ -1,5 +1,6 @@
 package mmdigits.inference.rest;
 
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -17,10 +18,12 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.smallrye.common.annotation.Blocking;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.kserve.InferRequestParser;
 import mmdigits.inference.kserve.KServe;
 import mmdigits.inference.kserve.KServeException;
+import mmdigits.inference.model.BusyException;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
 import mmdigits.inference.model.NoModelException;
@@ -109,18 +112,20 @@ public class KServeResource {
     @POST
     @Path("/models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
+    @Blocking
     @Operation(summary = "Inference request",
             description = "{\"inputs\":[{\"name\":\"image\",\"shape\":[N,784],\"datatype\":\"FP32\",\"data\":[...]},"
                     + "{\"name\":\"audio\",\"shape\":[N,507],\"datatype\":\"FP32\",\"data\":[...]}]}; data flat or nested, row-major.")
-    public CompletionStage<KServe.InferResponse> infer(@PathParam("name") String name, byte[] body) {
+    public CompletionStage<KServe.InferResponse> infer(@PathParam("name") String name, InputStream body) {
         return infer(name, null, body);
     }
 
     @POST
     @Path("/models/{name}/versions/{version}/infer")
     @Consumes(MediaType.WILDCARD)
+    @Blocking
     @Operation(summary = "Inference request for a version (only a loaded version is served)")
-    public CompletionStage<KServe.InferResponse> infer(@PathParam("name") String name, @PathParam("version") String version, byte[] body) {
+    public CompletionStage<KServe.InferResponse> infer(@PathParam("name") String name, @PathParam("version") String version, InputStream body) {
         model(name, version);
         KServe.InferRequest request = parser.parse(body);
         String served = name.equals(registry.alias()) ? null : name;
@@ -131,7 +136,7 @@ public class KServeResource {
                 });
     }
 
-    /** A scoring failure as the protocol's error: 503 without a model, 404 for an unknown one, else 500. */
+    /** A scoring failure as the protocol's error: 503 without a model or when busy, 404 for an unknown one, else 500. */
     private static KServeException kserveError(Throwable failure) {
         Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (t instanceof NoModelException) {
@@ -139,6 +144,9 @@ public class KServeResource {
         }
         if (t instanceof UnknownModelException) {
             return new KServeException(404, t.getMessage());
+        }
+        if (t instanceof BusyException busy) {
+            return new KServeException(503, busy.getMessage(), busy.retryAfterSeconds());
         }
         return new KServeException(500, "inference failed: " + t.getMessage());
     }

@@ -93,11 +93,12 @@ public class PredictionResource {
             @Parameter(description = "also return the fused embedding") @QueryParam("embedding") boolean embedding,
             @Parameter(description = "a registered model name (default: the alias)") @QueryParam("model") String model,
             @Parameter(description = "a loaded version") @QueryParam("version") String version) {
-        float[] img = image == null ? null : ImageFrontEnd.fromBytes(bytes(image, "image"), "image", config.http().maxImagePixels());
+        float[] img = image == null ? null : ImageFrontEnd.fromBytes(bytes(image, "image"), "image",
+                new ImageFrontEnd.Limits(config.http().maxImagePixels(), config.http().maxImageSourcePixels()));
         float[] aud = null;
         if (audio != null) {
             try {
-                aud = AudioFrontEnd.fromWav(bytes(audio, "audio"), "audio");
+                aud = AudioFrontEnd.fromWav(bytes(audio, "audio"), "audio", config.http().maxAudioSeconds());
             } catch (InvalidAudioException e) {
                 throw new InvalidInputException("audio", "audio: " + e.getMessage(), e);
             }

@@ -64,7 +64,7 @@ class ImageFrontEndTest {
     void anyPictureBecomesAnMnistStyleDigit() throws Exception {
         for (String format : new String[] {"png", "jpg"}) {
             for (boolean darkInk : new boolean[] {true, false}) {
-                float[] v = ImageFrontEnd.fromBytes(seven(400, 600, darkInk, format), "image", 1_000_000);
+                float[] v = ImageFrontEnd.fromBytes(seven(400, 600, darkInk, format), "image", LIMITS);
                 Stats s = stats(v);
                 String what = format + (darkInk ? " dark ink" : " light ink");
                 // white digit on black: background 0, strokes bright
@@ -80,6 +80,22 @@ class ImageFrontEndTest {
         }
     }
 
+    static final ImageFrontEnd.Limits LIMITS = new ImageFrontEnd.Limits(1_000_000, 48_000_000);
+
+    @Test
+    void aLargePictureIsDecodedSubsampledToTheLimit() throws Exception {
+        assertThat(ImageFrontEnd.subsampling(36_000_000, 4_000_000)).isEqualTo(3);
+        assertThat(ImageFrontEnd.subsampling(4_000_000, 4_000_000)).isEqualTo(1);
+        assertThat(ImageFrontEnd.subsampling(4_000_001, 4_000_000)).isEqualTo(2);
+        byte[] png = seven(400, 600, true, "png");
+        // 240,000 pixels read as every 3rd pixel of every 3rd row (26,667 <= 30,000): the same digit
+        Stats full = stats(ImageFrontEnd.fromBytes(png, "image", LIMITS));
+        Stats sub = stats(ImageFrontEnd.fromBytes(png, "image", new ImageFrontEnd.Limits(30_000, 1_000_000)));
+        assertThat(Math.max(sub.x1() - sub.x0() + 1, sub.y1() - sub.y0() + 1)).isBetween(20, 22);
+        assertThat(sub.cx()).isCloseTo(full.cx(), within(0.75));
+        assertThat(sub.cy()).isCloseTo(full.cy(), within(0.75));
+    }
+
     @Test
     void aTransparentBackgroundCountsAsPaper() throws Exception {
         BufferedImage img = new BufferedImage(100, 100, BufferedImage.TYPE_INT_ARGB);
@@ -90,7 +106,7 @@ class ImageFrontEndTest {
         g.dispose();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
-        Stats s = stats(ImageFrontEnd.fromBytes(out.toByteArray(), "image", 1_000_000));
+        Stats s = stats(ImageFrontEnd.fromBytes(out.toByteArray(), "image", LIMITS));
         assertThat(s.y1() - s.y0() + 1).isEqualTo(20);
         assertThat(s.x1() - s.x0() + 1).isBetween(2, 4); // a "1" keeps its aspect
         assertThat(s.cx()).isCloseTo(13.5, within(0.75));
@@ -98,19 +114,19 @@ class ImageFrontEndTest {
 
     @Test
     void badPicturesAreRejectedNamingTheField() throws Exception {
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes("GIF89a nonsense".getBytes(), "image", 1000))
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes("GIF89a nonsense".getBytes(), "image", LIMITS))
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("image: not a readable image");
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(new byte[0], "image", 1000)).hasMessage("image: the file is empty");
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(new byte[0], "image", LIMITS)).hasMessage("image: the file is empty");
         byte[] big = seven(400, 600, true, "png");
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(big, "image", 100_000))
-                .hasMessage("image: 400x600 pixels is larger than the limit of 100000 pixels");
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(big, "image", new ImageFrontEnd.Limits(10_000, 100_000)))
+                .hasMessage("image: 400x600 pixels is larger than the limit of 100000 pixels (inference.http.max-image-source-pixels)");
         BufferedImage blank = new BufferedImage(50, 50, BufferedImage.TYPE_INT_RGB);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(blank, "png", out);
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(out.toByteArray(), "image", 1_000_000))
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(out.toByteArray(), "image", LIMITS))
                 .hasMessage("image: no digit found (the image is blank)");
         // a truncated PNG
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(Arrays.copyOf(big, 100), "image", 1_000_000))
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(Arrays.copyOf(big, 100), "image", LIMITS))
                 .hasMessageStartingWith("image: not a readable image");
     }
 }

@@ -109,4 +109,80 @@ class MicroBatcherTest {
             batcher.stop();
         }
     }
+
+    @Test
+    void aFullQueueAndASlowAnswerAre503sWithRetryAfter() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        InferenceConfig config = config(Map.of("inference.batch.max-size", "1", "inference.batch.max-queued", "3",
+                "inference.batch.timeout", "500ms"));
+        ModelRegistry registry = new ModelRegistry(config, meters);
+        assertThat(registry.load(new ReferenceModel(5).release("v1", 1))).isTrue();
+        CountDownLatch release = new CountDownLatch(1);
+        MicroBatcher batcher = new MicroBatcher(registry, config, meters, (m, xs) -> {
+            release.await();
+            return ModelRegistry.score(m, xs);
+        });
+        try {
+            List<Instance> one = List.of(new Instance(new float[784], null));
+            CompletableFuture<Scores> running = batcher.submit(one).toCompletableFuture();
+            Thread.sleep(100); // the worker holds it
+            List<CompletableFuture<Scores>> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(batcher.submit(one).toCompletableFuture());
+            }
+            // a fourth waiting sample is one too many: refused at once, not queued
+            assertThatThrownBy(() -> batcher.submit(one).toCompletableFuture().get(100, TimeUnit.MILLISECONDS))
+                    .hasCauseInstanceOf(BusyException.class).hasMessageContaining("inference.batch.max-queued");
+            assertThat(meters.get("digits.batch.refused").counter().count()).isEqualTo(1.0);
+            // the waiting ones time out: 503, and their samples leave the queue
+            for (CompletableFuture<Scores> f : waiting) {
+                assertThatThrownBy(() -> f.get(2, TimeUnit.SECONDS)).hasCauseInstanceOf(BusyException.class)
+                        .hasMessageContaining("inference.batch.timeout");
+            }
+            assertThat(batcher.health().ready()).as("the oldest request waits longer than the timeout").isFalse();
+            release.countDown();
+            assertThatThrownBy(() -> running.get(2, TimeUnit.SECONDS)).hasCauseInstanceOf(BusyException.class);
+            // the queue drains; a new request is answered
+            Scores s = batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(s.n()).isEqualTo(1);
+            assertThat(batcher.health().queuedSamples()).isZero();
+            assertThat(new BusyException("x", Duration.ofMillis(50)).retryAfterSeconds()).isEqualTo(1);
+            assertThat(new BusyException("x", Duration.ofMillis(2500)).retryAfterSeconds()).isEqualTo(3);
+        } finally {
+            batcher.stop();
+            registry.close();
+        }
+    }
+
+    @Test
+    void anErrorFailsItsBatchOnlyAndReadinessSaysSoUntilTheTimeoutPasses() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        InferenceConfig config = config(Map.of("inference.batch.timeout", "400ms"));
+        ModelRegistry registry = new ModelRegistry(config, meters);
+        assertThat(registry.load(new ReferenceModel(5).release("v1", 1))).isTrue();
+        boolean[] fail = {true};
+        MicroBatcher batcher = new MicroBatcher(registry, config, meters, (m, xs) -> {
+            if (fail[0]) {
+                fail[0] = false;
+                throw new OutOfMemoryError("simulated");
+            }
+            return ModelRegistry.score(m, xs);
+        });
+        try {
+            List<Instance> one = List.of(new Instance(new float[784], null));
+            assertThatThrownBy(() -> batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(OutOfMemoryError.class);
+            MicroBatcher.Health h = batcher.health();
+            assertThat(h.ready()).isFalse();
+            assertThat(h.workersAlive()).isEqualTo(1);
+            assertThat(h.lastError()).contains("OutOfMemoryError: simulated");
+            // the worker survived: the next request is scored
+            assertThat(batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS).n()).isEqualTo(1);
+            Thread.sleep(500);
+            assertThat(batcher.health().ready()).as("ready again once the timeout has passed without an Error").isTrue();
+        } finally {
+            batcher.stop();
+            registry.close();
+        }
+    }
 }

@@ -155,7 +155,17 @@ class KServeResourceTest {
                 new Case("{\"inputs\": [{\"name\": \"image\", \"shape\": [1, 784], \"datatype\": \"FP32\", \"data\": " + z + "}],"
                         + "\"outputs\": [{\"name\": \"logits\"}]}", 400, "outputs[0].name: unknown output 'logits' (probabilities, embedding)"),
                 new Case("{\"inputs\": [{\"shape\": [1, 784], \"datatype\": \"FP32\", \"data\": " + z + "}]}", 400,
-                        "inputs[0].name: missing (a string)"));
+                        "inputs[0].name: missing (a string)"),
+                // hostile: a shape claiming a billion rows, values past the limit (read as a stream, refused at the first one
+                // too many), data before its shape
+                new Case("{\"inputs\": [{\"name\": \"image\", \"shape\": [1000000000, 784], \"datatype\": \"FP32\", \"data\": []}]}", 400,
+                        "inputs[0].shape[0]: 1000000000 instances in one request, at most 1024"),
+                new Case("{\"inputs\": [{\"data\": [" + "0,".repeat(1024 * 784) + "0], \"name\": \"image\"}]}", 400,
+                        "inputs[0].data: more than 802816 values (inference.http.max-instances rows of 784)"),
+                new Case("{\"inputs\": [{\"data\": " + z + ", \"datatype\": \"FP32\", \"shape\": [1, 784]}]}", 400,
+                        "inputs[0].name: missing (a string)"),
+                new Case("{\"inputs\": [{\"name\": \"image\", \"shape\": [1, 784], \"datatype\": \"FP32\", \"data\": "
+                        + "[".repeat(20) + "0" + "]".repeat(20) + "}]}", 400, "malformed JSON"));
         for (Case c : cases) {
             given().contentType("application/json").body(c.body()).post("/v2/models/digits/infer").then().statusCode(c.status())
                     .contentType("application/json").body("error", c.error().equals("malformed JSON") ? containsString(c.error()) : equalTo(c.error()));

@@ -15,12 +15,10 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
@@ -45,6 +43,7 @@ import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
 import mmdigits.inference.image.ImageFrontEnd;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.RawHttp;
 
 /** POST /api/predictions: JSON and multipart, values against the reference model, and every 4xx case. */
 @QuarkusTest
@@ -162,7 +161,7 @@ class PredictionResourceTest {
     void filesGoThroughTheFrontEnds() throws Exception {
         byte[] png = png();
         byte[] wav = wav();
-        float[] image = ImageFrontEnd.fromBytes(png, "image", 1_000_000);
+        float[] image = ImageFrontEnd.fromBytes(png, "image", new ImageFrontEnd.Limits(4_000_000, 48_000_000));
         float[] audio = AudioFrontEnd.fromWav(wav, "audio");
         JsonPath p = given().multiPart("image", "zero.png", png, "image/png").multiPart("audio", "zero.wav", wav, "audio/wav")
                 .post("/api/predictions").then().statusCode(200).body("modalities", equalTo(List.of("image", "audio"))).extract()
@@ -225,29 +224,13 @@ class PredictionResourceTest {
             socket.getOutputStream().write(("POST /api/predictions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + length + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String response = readResponse(socket.getInputStream());
+            String response = RawHttp.readResponse(socket.getInputStream());
             assertThat(response).startsWith("HTTP/1.1 413").containsIgnoringCase("content-type: application/problem+json");
             JsonPath problem = new JsonPath(response.substring(response.indexOf("\r\n\r\n") + 4));
             assertThat(problem.getString("field")).isEqualTo("body");
             assertThat(problem.getString("detail")).isEqualTo("body: " + length + " bytes, larger than the limit of 16777216 bytes "
                     + "(quarkus.http.limits.max-body-size)");
         }
-    }
-
-    /** One HTTP/1.1 response: the head, then as many body bytes as its Content-Length says. */
-    static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.write(b);
-        }
-        String h = head.toString(StandardCharsets.US_ASCII);
-        var m = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(h);
-        byte[] body = m.find() ? in.readNBytes(Integer.parseInt(m.group(1))) : new byte[0];
-        return h + new String(body, StandardCharsets.UTF_8);
     }
 
     @Test

@@ -68,16 +68,7 @@ public class DatasetResource {
             throw ProblemException.badRequest("directory: is required (a path below " + config.datasetRoot() + ")",
                     "directory");
         }
-        Path root = config.datasetRoot().toAbsolutePath().normalize();
-        Path dir = root.resolve(request.directory()).normalize();
-        if (!dir.startsWith(root)) {
-            throw ProblemException.badRequest("directory: '" + request.directory() + "' is outside the dataset root "
-                    + root, "directory");
-        }
-        if (!Files.isDirectory(dir)) {
-            throw ProblemException.badRequest("directory: '" + request.directory() + "' does not exist below " + root,
-                    "directory");
-        }
+        Path dir = directoryBelowRoot(request.directory());
         String dataset = datasetName(request.dataset(), dir.getFileName() == null ? null : dir.getFileName().toString());
         return failures.run(() -> ingestor.ingest(dir, dataset, dir.toString()));
     }
@@ -125,6 +116,52 @@ public class DatasetResource {
     @Operation(summary = "The split being published now: rows so far of all, rows/s, MB/s")
     public Progress progress() {
         return new Progress(progress.current().orElse(null));
+    }
+
+    /**
+     * The directory a request names, resolved with {@code toRealPath} (symbolic links followed) and refused
+     * unless it is still below the real dataset root: a link inside the root cannot lead out of it.
+     */
+    private Path directoryBelowRoot(String requested) {
+        Path root;
+        Path dir;
+        try {
+            root = config.datasetRoot().toRealPath();
+        } catch (IOException e) {
+            throw ProblemException.badRequest("directory: the dataset root " + config.datasetRoot().toAbsolutePath() + " does not exist",
+                    "directory");
+        }
+        if (!root.resolve(requested).normalize().startsWith(root)) {
+            throw ProblemException.badRequest("directory: '" + requested + "' is outside the dataset root " + root, "directory");
+        }
+        try {
+            dir = root.resolve(requested).toRealPath();
+        } catch (IOException e) {
+            throw ProblemException.badRequest("directory: '" + requested + "' does not exist below " + root, "directory");
+        }
+        if (!dir.startsWith(root)) {
+            throw ProblemException.badRequest("directory: '" + requested + "' leads outside the dataset root " + root + " (to " + dir + ")",
+                    "directory");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw ProblemException.badRequest("directory: '" + requested + "' is not a directory below " + root, "directory");
+        }
+        for (String name : FILE_NAMES.stream().sorted().toList()) {
+            Path file = dir.resolve(name);
+            if (Files.exists(file) && !realPath(file).startsWith(root)) {
+                throw ProblemException.badRequest(name + ": a link that leads outside the dataset root " + root + " (to " + realPath(file) + ")",
+                        name);
+            }
+        }
+        return dir;
+    }
+
+    private static Path realPath(Path file) {
+        try {
+            return file.toRealPath();
+        } catch (IOException e) {
+            throw ProblemException.badRequest(file.getFileName() + ": unreadable (" + e.getMessage() + ")", file.getFileName().toString());
+        }
     }
 
     private static String datasetName(String requested, String fallback) {

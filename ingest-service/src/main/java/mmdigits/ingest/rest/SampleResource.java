@@ -1,5 +1,6 @@
 package mmdigits.ingest.rest;
 
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,13 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import mmdigits.common.proto.Sample;
-import mmdigits.common.rest.ProblemException;
-import mmdigits.common.rest.ProblemMappers;
 import mmdigits.ingest.config.IngestConfig;
 import mmdigits.ingest.messaging.SamplePublisher;
 
@@ -33,13 +29,11 @@ public class SampleResource {
     }
 
     private final SamplePublisher publisher;
-    private final ObjectMapper mapper;
     private final IngestConfig config;
     private final KafkaFailures failures;
 
-    public SampleResource(SamplePublisher publisher, ObjectMapper mapper, IngestConfig config, KafkaFailures failures) {
+    public SampleResource(SamplePublisher publisher, IngestConfig config, KafkaFailures failures) {
         this.publisher = publisher;
-        this.mapper = mapper;
         this.config = config;
         this.failures = failures;
     }
@@ -54,52 +48,12 @@ public class SampleResource {
             + "\"image\":[784 numbers],\"audio\":[507 numbers]}")
     @APIResponse(responseCode = "200", description = "committed")
     @APIResponse(responseCode = "400", description = "a sample is invalid (the field is named); nothing was published")
-    public Published publish(JsonNode body) {
-        List<JsonNode> nodes = new ArrayList<>();
-        String prefix;
-        if (body == null || body.isNull()) {
-            throw ProblemException.badRequest("body: expected a sample, an array of samples or {\"samples\": [...]}", "body");
-        } else if (body.isArray()) {
-            body.forEach(nodes::add);
-            prefix = "";
-        } else if (body.has("samples")) {
-            if (!body.get("samples").isArray()) {
-                throw ProblemException.badRequest("samples: must be an array", "samples");
-            }
-            body.get("samples").forEach(nodes::add);
-            prefix = "samples";
-        } else {
-            nodes.add(body);
-            prefix = null;
-        }
-        if (nodes.isEmpty()) {
-            throw ProblemException.badRequest("samples: the batch is empty", "samples");
-        }
-        if (nodes.size() > config.maxSamplesPerRequest()) {
-            throw ProblemException.badRequest("samples: " + nodes.size() + " samples in one request, at most "
-                    + config.maxSamplesPerRequest(), "samples");
-        }
-        List<Sample> samples = new ArrayList<>(nodes.size());
+    public Published publish(InputStream body) {
+        List<Sample> samples = new ArrayList<>();
         long n = failures.run(() -> {
-            samples.addAll(toSamples(nodes, prefix));
+            samples.addAll(SampleBodyParser.parse(body, config.maxSamplesPerRequest()));
             return publisher.publish(samples);
         });
         return new Published((int) n, samples.stream().map(Sample::getId).toList());
-    }
-
-    /** Reads and validates every sample of the batch (all before any is published). */
-    private List<Sample> toSamples(List<JsonNode> nodes, String prefix) {
-        List<Sample> samples = new ArrayList<>(nodes.size());
-        for (int i = 0; i < nodes.size(); i++) {
-            String p = prefix == null ? "" : prefix + "[" + i + "].";
-            SampleRequest request;
-            try {
-                request = mapper.treeToValue(nodes.get(i), SampleRequest.class);
-            } catch (JsonProcessingException e) {
-                throw new ProblemException(ProblemMappers.jsonProblem(e, p));
-            }
-            samples.add(request.toSample(p));
-        }
-        return samples;
     }
 }

@@ -36,6 +36,7 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.seed.NpyDType;
 import mmdigits.common.seed.NpyWriter;
+import mmdigits.common.seed.SeedFiles;
 import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.TopicReader;
 import mmdigits.localkafka.KafkaBrokerTestResource;
@@ -201,6 +202,26 @@ class DatasetResourceTest {
                 .then().statusCode(400).body("field", equalTo("dataset"));
         given().contentType(ContentType.JSON).body("{\"directory\": ").post("/datasets")
                 .then().statusCode(400).contentType("application/problem+json").body("title", equalTo("Malformed JSON"));
+    }
+
+    @Test
+    void linksCannotLeadOutOfTheRoot() throws Exception {
+        Path outside = Files.createDirectories(Path.of("target/outside-the-root").toAbsolutePath());
+        Files.writeString(outside.resolve(SeedFiles.TRAIN_LABELS), "label\n1\n");
+        Path link = ROOT.resolve("escape");
+        Files.createDirectories(ROOT);
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, outside);
+        given().contentType(ContentType.JSON).body("{\"directory\": \"escape\"}").post("/datasets")
+                .then().statusCode(400).body("field", equalTo("directory"))
+                .body("detail", startsWith("directory: 'escape' leads outside the dataset root"));
+        // a real directory inside the root whose seed file is a link to a file outside
+        Path inside = Files.createDirectories(ROOT.resolve("with-linked-file"));
+        Files.deleteIfExists(inside.resolve(SeedFiles.TRAIN_LABELS));
+        Files.createSymbolicLink(inside.resolve(SeedFiles.TRAIN_LABELS), outside.resolve(SeedFiles.TRAIN_LABELS));
+        given().contentType(ContentType.JSON).body("{\"directory\": \"with-linked-file\"}").post("/datasets")
+                .then().statusCode(400).body("field", equalTo(SeedFiles.TRAIN_LABELS))
+                .body("detail", startsWith(SeedFiles.TRAIN_LABELS + ": a link that leads outside the dataset root"));
     }
 
     @Test

@@ -3,20 +3,25 @@ package mmdigits.ingest.rest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import mmdigits.common.Topics;
 import mmdigits.common.proto.Sample;
+import mmdigits.common.sample.Dimensions;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.RawHttp;
 
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
@@ -82,8 +87,57 @@ class SampleResourceTest {
                 .then().statusCode(400).body("detail", equalTo("audio[0]: is not a finite number (Infinity)"));
         given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "\"x\"")).post("/samples")
                 .then().statusCode(400).body("field", equalTo("audio[0]"))
-                .body("detail", Matchers.startsWith("audio[0]: malformed JSON: Cannot deserialize value of type `float`"));
+                .body("detail", equalTo("audio[0]: must be a number, got \"x\""));
         given().contentType(ContentType.JSON).body("[]").post("/samples")
                 .then().statusCode(400).body("detail", equalTo("samples: the batch is empty"));
+    }
+
+    /** A batch of n samples whose values are all "0" (2 bytes a value: ~2.6 KB a sample). */
+    static String zeros(int n) {
+        String values = ",0".repeat(Dimensions.IMAGE - 1);
+        String audio = ",0".repeat(Dimensions.AUDIO - 1);
+        StringBuilder sb = new StringBuilder(n * 2700).append('[');
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "" : ",").append("{\"dataset\":\"hostile\",\"split\":\"test\",\"row_id\":").append(i)
+                    .append(",\"image\":[0").append(values).append("],\"audio\":[0").append(audio).append("]}");
+        }
+        return sb.append(']').toString();
+    }
+
+    @Test
+    void aBatchOverTheSampleCapIsRefusedAsItIsRead() {
+        given().contentType(ContentType.JSON).body(zeros(10_001)).post("/samples")
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("samples"))
+                .body("detail", equalTo("samples: more than 10000 samples in one request (ingest.max-samples-per-request)"));
+        assertThat(DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TEST, "hostile", "read_committed")).isEmpty();
+    }
+
+    @Test
+    void anOverlongArrayIsRefusedAtTheFirstValueTooMany() {
+        String body = sample("hostile", "test", 0, 1, 784, "1").replace("\"image\":[", "\"image\":[" + "1,".repeat(500_000));
+        given().contentType(ContentType.JSON).body(body).post("/samples")
+                .then().statusCode(400).body("field", equalTo("image")).body("detail", equalTo("image: must have 784 values, got more"));
+        given().contentType(ContentType.JSON).body("{\"unknown\":" + "[".repeat(100_000) + "]}").post("/samples")
+                .then().statusCode(400).body("field", equalTo("body")).body("detail", containsString("malformed JSON"));
+        given().contentType(ContentType.JSON).body("{\"dataset\":\"" + "x".repeat(5000) + "\"}").post("/samples")
+                .then().statusCode(400).body("field", equalTo("body")).body("detail", containsString("malformed JSON"));
+    }
+
+    @Test
+    void bodiesAreLimitedPerRoute() throws IOException {
+        // announced larger than the route's limit: 413 before the body is sent
+        String answer = RawHttp.send(RestAssured.port, "POST /samples", Map.of("Content-Type", "application/json",
+                "Content-Length", Long.toString(200L << 20), "Expect", "100-continue"), null);
+        assertThat(answer).startsWith("HTTP/1.1 413").contains("application/problem+json")
+                .contains("209715200 bytes, larger than the limit of 100663296 bytes (mmdigits.http.body-limits.\\\"/samples\\\")");
+        // a small JSON route: 64 KB
+        given().contentType(ContentType.JSON).body("{\"directory\":\"" + "d".repeat(70_000) + "\"}").post("/datasets")
+                .then().statusCode(413).body("detail", containsString("(mmdigits.http.max-json-body-size)"));
+        // a body of unannounced length on a route sized below the server's limit: 411
+        answer = RawHttp.send(RestAssured.port, "POST /samples", Map.of("Content-Type", "application/json", "Transfer-Encoding", "chunked"),
+                "2\r\n[]\r\n0\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 411").contains("send a Content-Length");
+        // the service answers afterwards
+        given().contentType(ContentType.JSON).body(sample("hostile-after", "test", 0, null, 784, "1")).post("/samples").then().statusCode(200);
     }
 }
