@@ -42,7 +42,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.Consumers;
-import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.kafka.TopicAdmin;
@@ -52,8 +51,11 @@ import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.security.Pem;
+import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.common.seed.SeedSplit;
 import mmdigits.localkafka.BrokerProcess;
+import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
 
 /**
@@ -113,6 +115,7 @@ public final class InferenceBench {
         }
 
         Path work = Files.createDirectories(root.resolve("out/bench/inference"));
+        Path keys = Keys.ensure(work.resolve("keys"));
         Path kafkaDir = Files.createTempDirectory("bench-kafka");
         BrokerProcess broker = BrokerProcess.start(kafkaDir);
         ServiceProcess[] started = new ServiceProcess[1];
@@ -138,14 +141,16 @@ public final class InferenceBench {
                 for (float v : blank) {
                     release.addBlankAudio(v);
                 }
-                ModelRelease built = release.build();
-                p.send(new ProducerRecord<>(Topics.MODELS, ModelKeys.of(built.getName(), built.getVersion()), built.toByteArray())).get();
+                p.send(ReleaseSignatures.record(release.setReleaseSequence(1).build(), Pem.privateKey(keys.resolve(Keys.RELEASE_SIGNING),
+                        ReleaseSignatures.ALGORITHM))).get();
             }
 
             // --- the stream: the service scores the backlog as soon as the model is loaded ---
             int port = BrokerProcess.freePort();
-            service = ServiceProcess.start(root, "inference-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                    "INFERENCE_HTTP_ECHO_ENABLED", "true"), work.resolve("inference-service.log"), "/q/health/ready");
+            Map<String, String> serviceEnv = new HashMap<>(Keys.env(keys));
+            serviceEnv.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+            serviceEnv.put("INFERENCE_HTTP_ECHO_ENABLED", "true");
+            service = ServiceProcess.start(root, "inference-service", port, serviceEnv, work.resolve("inference-service.log"), "/q/health/ready");
             started[0] = service;
             double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
             double passThrough = passThrough(bootstrap, samples.size());

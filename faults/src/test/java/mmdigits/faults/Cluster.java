@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import mmdigits.localkafka.BrokerProcess;
+import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
 
 /**
@@ -83,7 +84,8 @@ final class Cluster implements AutoCloseable {
     /** Starts a service (again: same port, same settings), waits until it is healthy. */
     ServiceProcess start(String service, Map<String, String> env) throws Exception {
         int port = ports.computeIfAbsent(service, s -> freePort());
-        Map<String, String> all = new HashMap<>(env);
+        Map<String, String> all = new HashMap<>(Keys.env(Keys.ensure(work.resolve("keys"))));
+        all.putAll(env);
         all.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap());
         all.putIfAbsent("TRAINER_ARTIFACTS_DIR", work.resolve("out/artifacts").toString());
         all.putIfAbsent("VIZ_OUTPUT_DIR", work.resolve("out/reports").toString());

@@ -1,12 +1,16 @@
 package mmdigits.inference;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +31,10 @@ import mmdigits.common.proto.ScoringRequested;
 import mmdigits.common.proto.Split;
 import mmdigits.common.proto.TrainingResult;
 import mmdigits.common.sample.SampleIds;
+import mmdigits.common.security.Pem;
+import mmdigits.common.security.ReleaseSignatures;
+import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.TopicReader;
 
 /** Test samples, releases and topic reads against the real broker. */
@@ -83,8 +91,24 @@ public final class KafkaFixtures {
         return new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray());
     }
 
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    /** A release as the trainer writes it: the next release sequence, signed with the test release key. */
     public static ProducerRecord<String, byte[]> record(ModelRelease r) {
+        return ReleaseSignatures.record(r.toBuilder().setReleaseSequence(SEQUENCE.incrementAndGet()).build(), releaseKey());
+    }
+
+    /** A release record with no signature (what anyone with write access to the topic could send). */
+    public static ProducerRecord<String, byte[]> unsigned(ModelRelease r) {
         return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(r.getName(), r.getVersion()), r.toByteArray());
+    }
+
+    static PrivateKey releaseKey() {
+        try {
+            return Pem.privateKey(KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_SIGNING), ReleaseSignatures.ALGORITHM);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static ProducerRecord<String, byte[]> event(String key, Event.Builder e) {

@@ -1,18 +1,48 @@
 package mmdigits.localkafka;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * {@code @QuarkusTestResource(KafkaBrokerTestResource.class)}: a real local broker for the app under
- * test (one per test JVM), handed over as {@code kafka.bootstrap.servers}.
+ * test (one per test JVM), handed over as {@code kafka.bootstrap.servers}; and the test keys
+ * ({@link #KEYS}, made on first use): the JWT verify key and the release key pair.
  */
 public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleManager {
+    /** Where the tests' keys are: {@code target/test-keys} of the module under test. */
+    public static final Path KEYS = Path.of("target/test-keys").toAbsolutePath();
+
     @Override
     public Map<String, String> start() {
         String bootstrap = SharedBroker.bootstrapServers();
-        return Map.of("kafka.bootstrap.servers", bootstrap);
+        Map<String, String> config = new HashMap<>(Keys.config(testKeys()));
+        config.put("kafka.bootstrap.servers", bootstrap);
+        return config;
+    }
+
+    /** The test keys, made if missing. */
+    public static Path testKeys() {
+        try {
+            return Keys.ensure(KEYS);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot make the test keys in " + KEYS + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A token with these roles, signed with the test JWT key. */
+    public static String token(String... roles) {
+        try {
+            return Keys.token(testKeys(), "test", List.of(roles), Duration.ofHours(1));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

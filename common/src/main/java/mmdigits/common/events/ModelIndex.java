@@ -29,6 +29,7 @@ public final class ModelIndex implements TopicLog.Handler<ModelRelease> {
     }
 
     private final Map<String, Version> byKey = new LinkedHashMap<>();
+    private long newestSequence;
 
     @Override
     public synchronized void on(TopicLog.Entry<ModelRelease> e) {
@@ -37,6 +38,7 @@ public final class ModelIndex implements TopicLog.Handler<ModelRelease> {
             return;
         }
         ModelRelease r = e.value();
+        newestSequence = Math.max(newestSequence, r.getReleaseSequence());
         if (r.getName().isEmpty() || r.getVersion().isEmpty()) {
             return;
         }
@@ -44,6 +46,11 @@ public final class ModelIndex implements TopicLog.Handler<ModelRelease> {
         String key = ModelKeys.name(e.key()) == null ? ModelKeys.of(r.getName(), r.getVersion()) : e.key();
         byKey.remove(key);
         byKey.put(key, Version.of(r, e.partition(), e.offset()));
+    }
+
+    /** The highest release sequence seen (of removed versions too): the next release takes a higher one. */
+    public synchronized long newestSequence() {
+        return newestSequence;
     }
 
     public synchronized Optional<Version> get(String name, String version) {

@@ -46,6 +46,15 @@ public final class TopicLog<T> extends ConsumerLoop {
         T decode(byte[] bytes) throws Exception;
     }
 
+    /**
+     * Decides whether a decoded record is accepted (e.g. a signature, a sequence); a refusal takes the same
+     * path as an undecodable record. Runs on the log's thread, in order, before the handlers.
+     */
+    @FunctionalInterface
+    public interface Check<T> {
+        void check(ConsumerRecord<String, byte[]> record, T value) throws Exception;
+    }
+
     /** Receives each record once, in order, on the log's thread. */
     @FunctionalInterface
     public interface Handler<T> {
@@ -58,6 +67,8 @@ public final class TopicLog<T> extends ConsumerLoop {
     private final Decoder<T> decoder;
     private final Map<String, Object> consumerSettings;
     private final List<Handler<T>> handlers = new CopyOnWriteArrayList<>();
+    private volatile Check<T> check = (record, value) -> {
+    };
     private volatile BiConsumer<ConsumerRecord<String, byte[]>, Exception> undecodable = TopicLog::logUndecodable;
     private final Map<Integer, Long> next = new HashMap<>();
     private Map<Integer, Long> startEnd;
@@ -79,7 +90,13 @@ public final class TopicLog<T> extends ConsumerLoop {
         return this;
     }
 
-    /** Where records that cannot be decoded go, with the failure (e.g. the dead-letter topic); by default they are logged. */
+    /** Records that decode must also pass this check; register it before {@link #startThread()}. */
+    public TopicLog<T> check(Check<T> c) {
+        this.check = c;
+        return this;
+    }
+
+    /** Where records that cannot be decoded (or are refused by the check) go, with the failure (e.g. the dead-letter topic); by default they are logged. */
     public TopicLog<T> onUndecodable(BiConsumer<ConsumerRecord<String, byte[]>, Exception> callback) {
         this.undecodable = callback;
         return this;
@@ -219,7 +236,13 @@ public final class TopicLog<T> extends ConsumerLoop {
             try {
                 value = decoder.decode(r.value());
             } catch (Exception e) {
-                undecodable(r, e, historical);
+                undecodable(r, "undecodable", e, historical);
+                return;
+            }
+            try {
+                check.check(r, value);
+            } catch (Exception e) {
+                undecodable(r, "refused", e, historical);
                 return;
             }
         }
@@ -233,8 +256,8 @@ public final class TopicLog<T> extends ConsumerLoop {
         }
     }
 
-    private void undecodable(ConsumerRecord<String, byte[]> r, Exception e, boolean historical) {
-        IllegalArgumentException failure = new IllegalArgumentException("undecodable record on " + r.topic() + ": " + e.getMessage(), e);
+    private void undecodable(ConsumerRecord<String, byte[]> r, String what, Exception e, boolean historical) {
+        IllegalArgumentException failure = new IllegalArgumentException(what + " record on " + r.topic() + ": " + e.getMessage(), e);
         if (historical) {
             logUndecodable(r, failure);
         } else {

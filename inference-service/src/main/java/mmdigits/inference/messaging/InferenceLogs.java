@@ -18,6 +18,7 @@ import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.security.ReleaseKeys;
 import mmdigits.inference.jobs.JobBook;
 import mmdigits.inference.model.ModelRegistry;
 
@@ -36,12 +37,15 @@ public class InferenceLogs implements ModelRegistry.Source {
     private final JobBook jobs;
     private final ModelRegistry registry;
 
-    public InferenceLogs(KafkaClients kafka, ModelRegistry registry) {
+    public InferenceLogs(KafkaClients kafka, ModelRegistry registry, ReleaseKeys keys) {
         this.registry = registry;
         this.jobs = new JobBook(registry.alias(), catalog, promotions);
         this.events = Logs.events(kafka.config(), "mmdigits-inference-events").handler(catalog).handler(promotions).handler(jobs)
                 .handler(e -> registry.changed());
-        this.models = Logs.models(kafka.config(), "mmdigits-inference-models").handler(index).handler(e -> registry.changed());
+        // only releases signed with the trainer's key, in sequence, are indexed and loaded; the rest are logged with the reason
+        // (the trainer dead-letters them, once)
+        this.models = Logs.models(kafka.config(), "mmdigits-inference-models", keys.verifyKey()).handler(index)
+                .handler(e -> registry.changed()).onUndecodable(registry::refused);
     }
 
     void onStart(@Observes StartupEvent ignored) {

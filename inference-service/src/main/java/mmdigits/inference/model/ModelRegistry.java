@@ -17,8 +17,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -90,6 +94,13 @@ public class ModelRegistry {
         Thread t = new Thread(this::loadLoop, "model-loader");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** A release on {@code digits.models} that was refused (unsigned, a bad signature, out of sequence): never loaded, logged, counted. */
+    public void refused(ConsumerRecord<String, byte[]> record, Exception reason) {
+        Log.warnf("refused release %s at %s/%d@%d: %s", record.key(), record.topic(), record.partition(), record.offset(), reason.getMessage());
+        Counter.builder("digits.releases.refused").description("Releases on digits.models refused (unsigned, bad signature, out of sequence)")
+                .register(meters).increment();
     }
 
     /** Something the registry decides from has changed: reconcile soon. */

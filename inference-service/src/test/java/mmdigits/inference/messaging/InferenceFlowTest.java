@@ -11,6 +11,8 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,8 +48,10 @@ import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Embedding;
+import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
+import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.inference.KafkaFixtures;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
@@ -66,6 +70,9 @@ import mmdigits.localkafka.TopicReader;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Order(1)
 class InferenceFlowTest {
+    /** A token with the roles these calls need. */
+    static final String TOKEN = KafkaBrokerTestResource.token("train");
+
     static final String DATASET = "flow";
     static final String PUBLISHED = "flow-split";
     static final int N = 40;
@@ -125,13 +132,13 @@ class InferenceFlowTest {
         KafkaFixtures.send(bootstrap, records);
         KafkaFixtures.publishSplit(bootstrap, PUBLISHED, published(PUBLISHED));
 
-        given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions").then().statusCode(503)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions").then().statusCode(503)
                 .contentType("application/problem+json").body("detail", containsString("no model 'digits' is loaded yet"));
-        given().get("/q/health/ready").then().statusCode(503).body("checks.find { it.name == 'model-loaded' }.status", equalTo("DOWN"));
-        given().get("/v2/health/ready").then().statusCode(400).body("ready", equalTo(false));
-        given().get("/v2/health/live").then().statusCode(200).body("live", equalTo(true));
-        given().get("/v2/models/digits").then().statusCode(503).body("error", containsString("no model"));
-        given().get("/api/model").then().statusCode(200).body("loaded", equalTo(false));
+        given().auth().oauth2(TOKEN).get("/q/health/ready").then().statusCode(503).body("checks.find { it.name == 'model-loaded' }.status", equalTo("DOWN"));
+        given().auth().oauth2(TOKEN).get("/v2/health/ready").then().statusCode(400).body("ready", equalTo(false));
+        given().auth().oauth2(TOKEN).get("/v2/health/live").then().statusCode(200).body("live", equalTo(true));
+        given().auth().oauth2(TOKEN).get("/v2/models/digits").then().statusCode(503).body("error", containsString("no model"));
+        given().auth().oauth2(TOKEN).get("/api/model").then().statusCode(200).body("loaded", equalTo(false));
 
         Thread.sleep(3000); // time the service would need to consume
         try (Admin admin = TopicAdmin.admin(bootstrap)) {
@@ -149,8 +156,8 @@ class InferenceFlowTest {
                 jsonRecord("{\"id\":\"flow/test/999\",\"dataset\":\"flow\",\"split\":\"TEST\",\"row_id\":999,\"image\":[1,2,3]}")));
         Releases.publish(bootstrap, "v1");
         assertThat(Releases.awaitLoaded("v1", Duration.ofSeconds(30))).isEqualTo("v1");
-        given().get("/q/health/ready").then().statusCode(200);
-        given().get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
+        given().auth().oauth2(TOKEN).get("/q/health/ready").then().statusCode(200);
+        given().auth().oauth2(TOKEN).get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
 
         Map<String, List<Prediction>> predictions = KafkaFixtures.awaitPredictions(bootstrap, "v1", N, Duration.ofSeconds(60));
         Thread.sleep(1000); // anything more would be a duplicate
@@ -225,7 +232,7 @@ class InferenceFlowTest {
     void promotionsAndARollbackUnderLoadFailNoRequest() throws Exception {
         Releases.publish(bootstrap, "v2"); // registered; the alias stays on the promoted v1
         awaitRegistered("v2");
-        given().get("/api/model").then().body("version", equalTo("v1"));
+        given().auth().oauth2(TOKEN).get("/api/model").then().body("version", equalTo("v1"));
         List<String> failures = new CopyOnWriteArrayList<>();
         Set<String> versions = ConcurrentHashMap.newKeySet();
         int ok = underLoad(failures, versions, () -> {
@@ -239,9 +246,9 @@ class InferenceFlowTest {
         assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
         assertThat(ok).isGreaterThan(50);
         // a version is reachable by its name (every release here is named 'digits') and by its id
-        given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?version=v2").then()
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?version=v2").then()
                 .statusCode(200).body("modelVersion", equalTo("v2"));
-        given().contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?model=mnist").then()
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?model=mnist").then()
                 .statusCode(404).contentType("application/problem+json").body("detail", containsString("unknown model 'mnist'"));
         // the streamed samples were not scored again by v2: a new model scores its own dataset and what comes later
         assertThat(KafkaFixtures.predictions(bootstrap, "v2")).isEmpty();
@@ -257,14 +264,14 @@ class InferenceFlowTest {
         assertThat(KafkaFixtures.predictions(bootstrap, "v3").keySet()).allMatch(id -> id.startsWith(PUBLISHED + "/"));
 
         // on request: v2 scores it too, once; asking again creates nothing
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
                 .then().statusCode(202).body("version", equalTo("v2")).body("samples", equalTo(M)).body("created", equalTo(true));
         assertScoredOnce("v2", published(PUBLISHED));
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
                 .then().statusCode(200).body("created", equalTo(false));
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"nope\"}").post("/api/scorings").then().statusCode(404)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"nope\"}").post("/api/scorings").then().statusCode(404)
                 .contentType("application/problem+json").body("detail", containsString("no test split of 'nope'"));
-        given().contentType(ContentType.JSON).body("{}").post("/api/scorings").then().statusCode(400).body("field", equalTo("dataset"));
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{}").post("/api/scorings").then().statusCode(400).body("field", equalTo("dataset"));
 
         // a split published now is scored by the promoted v1 (after the rollback), and v1's predictions of it come once
         List<Sample> later = published(PUBLISHED + "-later");
@@ -274,8 +281,50 @@ class InferenceFlowTest {
             assertThat(KafkaFixtures.predictions(bootstrap, v).values()).as("%s scored nothing twice", v)
                     .allSatisfy(ps -> assertThat(ps).hasSize(1));
         }
-        given().get("/api/models").then().statusCode(200).body("alias.version", equalTo("v1"))
+        given().auth().oauth2(TOKEN).get("/api/models").then().statusCode(200).body("alias.version", equalTo("v1"))
                 .body("loaded.version", Matchers.hasItems("v1", "v2", "v3"));
+    }
+
+    @Test
+    @Order(5)
+    void aForgedReleaseIsNeverServed() throws Exception {
+        String served = given().auth().oauth2(TOKEN).get("/api/model").then().statusCode(200).extract().path("version");
+        long future = System.currentTimeMillis() + Duration.ofDays(3650).toMillis();
+        // valid ONNX, each with a future timestamp and a sequence far above any: unsigned, signed with another key, and
+        // a genuine release sent again (a replay: its old sequence)
+        ModelRelease unsigned = new ReferenceModel(7).release("forged-unsigned", future).toBuilder().setReleaseSequence(1_000_000).build();
+        ModelRelease otherKey = new ReferenceModel(8).release("forged-other-key", future).toBuilder().setReleaseSequence(1_000_001).build();
+        ProducerRecord<String, byte[]> wrongKey = KafkaFixtures.unsigned(otherKey);
+        KeyPair attacker = KeyPairGenerator.getInstance(ReleaseSignatures.ALGORITHM).generateKeyPair();
+        wrongKey.headers().add(ReleaseSignatures.HEADER, ReleaseSignatures.sign(wrongKey.value(), attacker.getPrivate()));
+        ConsumerRecord<String, byte[]> genuine = TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed").stream()
+                .filter(r -> r.key().equals("digits/v1") && r.value() != null).findFirst().orElseThrow();
+        ProducerRecord<String, byte[]> replay = new ProducerRecord<>(Topics.MODELS, null, genuine.key(), genuine.value(), genuine.headers());
+        double refusedBefore = refusedReleases();
+        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.unsigned(unsigned), wrongKey, replay,
+                KafkaFixtures.promotion("digits", "forged-unsigned", false)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (refusedReleases() < refusedBefore + 3 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(refusedReleases() - refusedBefore).as("releases refused").isEqualTo(3.0);
+        Thread.sleep(1000);
+        given().auth().oauth2(TOKEN).get("/api/model").then().statusCode(200).body("version", equalTo(served));
+        List<String> loaded = given().auth().oauth2(TOKEN).get("/api/models").then().extract().path("loaded.version");
+        assertThat(loaded).doesNotContain("forged-unsigned", "forged-other-key");
+        given().auth().oauth2(TOKEN).get("/v2/models/digits/versions/forged-unsigned").then().statusCode(404);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?version=forged-other-key")
+                .then().statusCode(404);
+        // a genuine release after them is still served: the refusals did not stop the log
+        Releases.publish(bootstrap, "v2");
+        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v2", false)));
+        awaitServed("v2");
+    }
+
+    static double refusedReleases() {
+        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("digits_releases_refused_total")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     /** Posts predictions from 8 threads while {@code during} runs; counts the answers, collects failures and versions seen. */
@@ -335,7 +384,7 @@ class InferenceFlowTest {
     static void awaitServed(String version) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            if (version.equals(given().get("/api/model").then().extract().path("version"))) {
+            if (version.equals(given().auth().oauth2(TOKEN).get("/api/model").then().extract().path("version"))) {
                 return;
             }
             Thread.sleep(50);
@@ -346,7 +395,7 @@ class InferenceFlowTest {
     static void awaitRegistered(String version) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> loaded = given().get("/api/models").then().extract().path("loaded.version");
+            List<String> loaded = given().auth().oauth2(TOKEN).get("/api/models").then().extract().path("loaded.version");
             if (loaded.contains(version)) {
                 return;
             }

@@ -45,6 +45,9 @@ import mmdigits.localkafka.KafkaBrokerTestResource;
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class DatasetResourceTest {
+    /** A token with the roles these calls need. */
+    static final String TOKEN = KafkaBrokerTestResource.token("ingest");
+
     static final Path ROOT = Path.of("target/test-datasets");
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -60,7 +63,7 @@ class DatasetResourceTest {
     @Test
     void directoryIsPublishedOnceBitExactWithEvents() throws Exception {
         SyntheticDataset.write(ROOT.resolve("exact"), 11, 300, 120, true);
-        given().contentType(ContentType.JSON).body("{\"directory\": \"exact\"}")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"exact\"}")
                 .when().post("/datasets")
                 .then().statusCode(200)
                 .body("dataset", equalTo("exact"))
@@ -102,7 +105,7 @@ class DatasetResourceTest {
                         Tuple.tuple(Split.TEST, 120L, 119L));
 
         // publishing the same directory again gives the same ids (consumers dedupe on them)
-        given().contentType(ContentType.JSON).body("{\"directory\": \"exact\"}").post("/datasets").then().statusCode(200);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"exact\"}").post("/datasets").then().statusCode(200);
         List<Sample> twice = samplesOf(bootstrap, Topics.SAMPLES_TEST, "exact", "read_committed");
         assertThat(twice).hasSize(240);
         assertThat(twice.stream().map(Sample::getId).distinct()).hasSize(120);
@@ -113,11 +116,11 @@ class DatasetResourceTest {
         SyntheticDataset.write(ROOT.resolve("located"), 12, 150, 60, true);
         List<String> publications = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
-            JsonPath r = given().contentType(ContentType.JSON).body("{\"directory\": \"located\"}").post("/datasets").then()
+            JsonPath r = given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"located\"}").post("/datasets").then()
                     .statusCode(200).extract().jsonPath();
             publications.add(r.getString("splits[1].publication"));
             // streamed samples of the same dataset between the publications carry no publication
-            given().contentType(ContentType.JSON).body(SampleResourceTest.sample("located", "test", 1000 + round, 4, 784, "0"))
+            given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(SampleResourceTest.sample("located", "test", 1000 + round, 4, 784, "0"))
                     .post("/samples").then().statusCode(200);
         }
         assertThat(publications).doesNotHaveDuplicates().allMatch(p -> p.startsWith("located/test/"));
@@ -168,7 +171,7 @@ class DatasetResourceTest {
                 w.writeRow(row);
             }
         }
-        given().contentType(ContentType.JSON).body("{\"directory\": \"bad-nan\"}")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"bad-nan\"}")
                 .when().post("/datasets")
                 .then().statusCode(400)
                 .contentType("application/problem+json")
@@ -180,7 +183,7 @@ class DatasetResourceTest {
 
         Path labels = SyntheticDataset.write(ROOT.resolve("bad-label"), 5, 20, 0, false).resolve("y_train.csv");
         Files.writeString(labels, Files.readString(labels).replace("\n7,", "\n7,12\n#,"));
-        given().contentType(ContentType.JSON).body("{\"directory\": \"bad-label\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"bad-label\"}").post("/datasets")
                 .then().statusCode(400).body("detail", startsWith("y_train.csv: line 9: label 12 is not in 0-9"));
         assertThat(samplesOf(bootstrap, Topics.SAMPLES_TRAIN, "bad-label", "read_committed")).isEmpty();
     }
@@ -188,19 +191,19 @@ class DatasetResourceTest {
     @Test
     void directoryMustExistBelowTheRoot() throws Exception {
         Files.createDirectories(ROOT);
-        given().contentType(ContentType.JSON).body("{\"directory\": \"../../etc\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"../../etc\"}").post("/datasets")
                 .then().statusCode(400).body("field", equalTo("directory"))
                 .body("detail", startsWith("directory: '../../etc' is outside the dataset root"));
-        given().contentType(ContentType.JSON).body("{\"directory\": \"nope\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"nope\"}").post("/datasets")
                 .then().statusCode(400).body("detail", startsWith("directory: 'nope' does not exist"));
-        given().contentType(ContentType.JSON).body("{}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{}").post("/datasets")
                 .then().statusCode(400).body("detail", startsWith("directory: is required"));
         Files.createDirectories(ROOT.resolve("empty"));
-        given().contentType(ContentType.JSON).body("{\"directory\": \"empty\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"empty\"}").post("/datasets")
                 .then().statusCode(400).body("detail", startsWith("x_train_wr.npy: not found in"));
-        given().contentType(ContentType.JSON).body("{\"directory\": \"empty\", \"dataset\": \"a b\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"empty\", \"dataset\": \"a b\"}").post("/datasets")
                 .then().statusCode(400).body("field", equalTo("dataset"));
-        given().contentType(ContentType.JSON).body("{\"directory\": ").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": ").post("/datasets")
                 .then().statusCode(400).contentType("application/problem+json").body("title", equalTo("Malformed JSON"));
     }
 
@@ -212,14 +215,14 @@ class DatasetResourceTest {
         Files.createDirectories(ROOT);
         Files.deleteIfExists(link);
         Files.createSymbolicLink(link, outside);
-        given().contentType(ContentType.JSON).body("{\"directory\": \"escape\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"escape\"}").post("/datasets")
                 .then().statusCode(400).body("field", equalTo("directory"))
                 .body("detail", startsWith("directory: 'escape' leads outside the dataset root"));
         // a real directory inside the root whose seed file is a link to a file outside
         Path inside = Files.createDirectories(ROOT.resolve("with-linked-file"));
         Files.deleteIfExists(inside.resolve(SeedFiles.TRAIN_LABELS));
         Files.createSymbolicLink(inside.resolve(SeedFiles.TRAIN_LABELS), outside.resolve(SeedFiles.TRAIN_LABELS));
-        given().contentType(ContentType.JSON).body("{\"directory\": \"with-linked-file\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\": \"with-linked-file\"}").post("/datasets")
                 .then().statusCode(400).body("field", equalTo(SeedFiles.TRAIN_LABELS))
                 .body("detail", startsWith(SeedFiles.TRAIN_LABELS + ": a link that leads outside the dataset root"));
     }
@@ -227,7 +230,7 @@ class DatasetResourceTest {
     @Test
     void multipartUploadIsPublished() throws Exception {
         Path dir = SyntheticDataset.write(ROOT.resolve("up-src"), 3, 40, 10, false);
-        var req = given().multiPart("dataset", "uploaded");
+        var req = given().auth().oauth2(TOKEN).multiPart("dataset", "uploaded");
         for (String f : List.of("x_train_wr.npy", "x_train_sp.npy", "y_train.csv", "x_test_wr.npy", "x_test_sp.npy")) {
             req = req.multiPart(f, dir.resolve(f).toFile());
         }
@@ -237,13 +240,13 @@ class DatasetResourceTest {
         List<Sample> test = samplesOf(bootstrap, Topics.SAMPLES_TEST, "uploaded", "read_committed");
         assertThat(test).hasSize(10).allMatch(s -> !s.hasLabel());
 
-        given().multiPart("x_train_wr.npy", dir.resolve("x_train_wr.npy").toFile()).multiPart("dataset", "partial")
+        given().auth().oauth2(TOKEN).multiPart("x_train_wr.npy", dir.resolve("x_train_wr.npy").toFile()).multiPart("dataset", "partial")
                 .when().post("/datasets").then().statusCode(400).body("detail", startsWith("x_train_sp.npy: file not found"));
     }
 
     @Test
     void readinessMeansTheBrokerAnswers() {
-        given().get("/q/health/ready").then().statusCode(200).body("checks[0].name", equalTo("kafka-broker"))
+        given().auth().oauth2(TOKEN).get("/q/health/ready").then().statusCode(200).body("checks[0].name", equalTo("kafka-broker"))
                 .body("checks[0].status", equalTo("UP"));
     }
 }

@@ -17,6 +17,9 @@ import mmdigits.localkafka.KafkaBrokerTestResource;
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class IngestMetricsTest {
+    /** A token with the roles these calls need. */
+    static final String TOKEN = KafkaBrokerTestResource.token("ingest");
+
     static double value(String metrics, String series) {
         Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(metrics);
         assertThat(m.find()).as("%s in%n%s", series, metrics).isTrue();
@@ -24,7 +27,7 @@ class IngestMetricsTest {
     }
 
     static String metrics() {
-        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
     @Test
@@ -39,8 +42,8 @@ class IngestMetricsTest {
         }
         String two = "[" + SampleResourceTest.sample("metered", "test", 0, 1, 784, "1") + ","
                 + SampleResourceTest.sample("metered", "test", 1, 2, 784, "1") + "]";
-        given().contentType(ContentType.JSON).body(two).post("/samples").then().statusCode(200);
-        given().contentType(ContentType.JSON).body(SampleResourceTest.sample("metered", "test", 2, 1, 783, "1")).post("/samples").then()
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(two).post("/samples").then().statusCode(200);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(SampleResourceTest.sample("metered", "test", 2, 1, 783, "1")).post("/samples").then()
                 .statusCode(400);
         String after = metrics();
         assertThat(value(after, "mmdigits_ingest_rows_total{kind=\"stream\"}") - value(before, "mmdigits_ingest_rows_total{kind=\"stream\"}"))

@@ -26,6 +26,9 @@ import mmdigits.localkafka.RawHttp;
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class SampleResourceTest {
+    /** A token with the roles these calls need. */
+    static final String TOKEN = KafkaBrokerTestResource.token("ingest");
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -49,7 +52,7 @@ class SampleResourceTest {
     void batchIsCommittedAndReadable() {
         String body = "{\"samples\":[" + sample("stream-a", "test", 0, null, 784, "1.5") + ","
                 + sample("stream-a", "test", 1, 7, 784, "-2") + "," + sample("stream-a", "train", 2, 3, 784, "0") + "]}";
-        given().contentType(ContentType.JSON).body(body).when().post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(body).when().post("/samples")
                 .then().statusCode(200).body("published", equalTo(3))
                 .body("ids", contains("stream-a/test/0", "stream-a/test/1", "stream-a/train/2"));
         List<Sample> test = DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TEST, "stream-a", "read_committed");
@@ -63,7 +66,7 @@ class SampleResourceTest {
                 .extracting(Sample::getLabel).containsExactly(3);
 
         // a single object works too, and the dataset defaults to "stream"
-        given().contentType(ContentType.JSON).body(sample("", "test", 9, null, 784, "0").replace("\"dataset\":\"\",", ""))
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("", "test", 9, null, 784, "0").replace("\"dataset\":\"\",", ""))
                 .post("/samples").then().statusCode(200).body("ids", contains("stream/test/9"));
     }
 
@@ -71,24 +74,24 @@ class SampleResourceTest {
     void invalidSampleRejectsTheWholeBatch() {
         String body = "{\"samples\":[" + sample("stream-bad", "test", 0, null, 784, "1") + ","
                 + sample("stream-bad", "test", 1, null, 783, "1") + "]}";
-        given().contentType(ContentType.JSON).body(body).when().post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(body).when().post("/samples")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("field", equalTo("samples[1].image"))
                 .body("detail", equalTo("samples[1].image: must have 784 values, got 783"));
         assertThat(DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TEST, "stream-bad", "read_committed")).isEmpty();
 
-        given().contentType(ContentType.JSON).body(sample("stream-bad", "train", 0, null, 784, "1")).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("stream-bad", "train", 0, null, 784, "1")).post("/samples")
                 .then().statusCode(400).body("detail", equalTo("label: is required for a training sample"));
-        given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 11, 784, "1")).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 11, 784, "1")).post("/samples")
                 .then().statusCode(400).body("detail", equalTo("label: must be 0-9, got 11"));
-        given().contentType(ContentType.JSON).body(sample("stream-bad", "valid", 0, 1, 784, "1")).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("stream-bad", "valid", 0, 1, 784, "1")).post("/samples")
                 .then().statusCode(400).body("detail", equalTo("split: must be train or test, got 'valid'"));
-        given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "1e39")).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "1e39")).post("/samples")
                 .then().statusCode(400).body("detail", equalTo("audio[0]: is not a finite number (Infinity)"));
-        given().contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "\"x\"")).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("stream-bad", "test", 0, 1, 784, "\"x\"")).post("/samples")
                 .then().statusCode(400).body("field", equalTo("audio[0]"))
                 .body("detail", equalTo("audio[0]: must be a number, got \"x\""));
-        given().contentType(ContentType.JSON).body("[]").post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("[]").post("/samples")
                 .then().statusCode(400).body("detail", equalTo("samples: the batch is empty"));
     }
 
@@ -106,7 +109,7 @@ class SampleResourceTest {
 
     @Test
     void aBatchOverTheSampleCapIsRefusedAsItIsRead() {
-        given().contentType(ContentType.JSON).body(zeros(10_001)).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(zeros(10_001)).post("/samples")
                 .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("samples"))
                 .body("detail", equalTo("samples: more than 10000 samples in one request (ingest.max-samples-per-request)"));
         assertThat(DatasetResourceTest.samplesOf(bootstrap, Topics.SAMPLES_TEST, "hostile", "read_committed")).isEmpty();
@@ -115,11 +118,11 @@ class SampleResourceTest {
     @Test
     void anOverlongArrayIsRefusedAtTheFirstValueTooMany() {
         String body = sample("hostile", "test", 0, 1, 784, "1").replace("\"image\":[", "\"image\":[" + "1,".repeat(500_000));
-        given().contentType(ContentType.JSON).body(body).post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(body).post("/samples")
                 .then().statusCode(400).body("field", equalTo("image")).body("detail", equalTo("image: must have 784 values, got more"));
-        given().contentType(ContentType.JSON).body("{\"unknown\":" + "[".repeat(100_000) + "]}").post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"unknown\":" + "[".repeat(100_000) + "]}").post("/samples")
                 .then().statusCode(400).body("field", equalTo("body")).body("detail", containsString("malformed JSON"));
-        given().contentType(ContentType.JSON).body("{\"dataset\":\"" + "x".repeat(5000) + "\"}").post("/samples")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\":\"" + "x".repeat(5000) + "\"}").post("/samples")
                 .then().statusCode(400).body("field", equalTo("body")).body("detail", containsString("malformed JSON"));
     }
 
@@ -127,17 +130,18 @@ class SampleResourceTest {
     void bodiesAreLimitedPerRoute() throws IOException {
         // announced larger than the route's limit: 413 before the body is sent
         String answer = RawHttp.send(RestAssured.port, "POST /samples", Map.of("Content-Type", "application/json",
-                "Content-Length", Long.toString(200L << 20), "Expect", "100-continue"), null);
+                "Content-Length", Long.toString(200L << 20), "Expect", "100-continue", "Authorization", "Bearer " + TOKEN), null);
         assertThat(answer).startsWith("HTTP/1.1 413").contains("application/problem+json")
                 .contains("209715200 bytes, larger than the limit of 100663296 bytes (mmdigits.http.body-limits.\\\"/samples\\\")");
         // a small JSON route: 64 KB
-        given().contentType(ContentType.JSON).body("{\"directory\":\"" + "d".repeat(70_000) + "\"}").post("/datasets")
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"directory\":\"" + "d".repeat(70_000) + "\"}").post("/datasets")
                 .then().statusCode(413).body("detail", containsString("(mmdigits.http.max-json-body-size)"));
         // a body of unannounced length on a route sized below the server's limit: 411
-        answer = RawHttp.send(RestAssured.port, "POST /samples", Map.of("Content-Type", "application/json", "Transfer-Encoding", "chunked"),
+        answer = RawHttp.send(RestAssured.port, "POST /samples", Map.of("Content-Type", "application/json", "Transfer-Encoding", "chunked",
+                "Authorization", "Bearer " + TOKEN),
                 "2\r\n[]\r\n0\r\n\r\n");
         assertThat(answer).startsWith("HTTP/1.1 411").contains("send a Content-Length");
         // the service answers afterwards
-        given().contentType(ContentType.JSON).body(sample("hostile-after", "test", 0, null, 784, "1")).post("/samples").then().statusCode(200);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(sample("hostile-after", "test", 0, null, 784, "1")).post("/samples").then().statusCode(200);
     }
 }

@@ -1,5 +1,6 @@
 package mmdigits.trainer.messaging;
 
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -26,6 +27,8 @@ import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.security.ReleaseKeys;
+import mmdigits.common.security.ReleaseSignatures;
 
 /**
  * What the trainer writes to Kafka, always in transactions: a release together with its result
@@ -41,20 +44,23 @@ import mmdigits.common.proto.ModelRelease;
 public class KafkaOutput {
     private final KafkaClients kafka;
     private final String transactionalId;
+    private final PrivateKey signingKey;
     private KafkaProducer<String, byte[]> producer;
 
     public KafkaOutput(KafkaClients kafka, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
-            @ConfigProperty(name = "quarkus.http.port") int httpPort) {
+            @ConfigProperty(name = "quarkus.http.port") int httpPort, ReleaseKeys keys) {
         this.kafka = kafka;
         this.transactionalId = "mmdigits-trainer-" + InstanceId.resolve(instanceId, httpPort);
+        this.signingKey = keys.signingKey();
     }
 
     public static ProducerRecord<String, byte[]> event(String key, Event event) {
         return new ProducerRecord<>(Topics.EVENTS, key, event.toByteArray());
     }
 
-    public static ProducerRecord<String, byte[]> release(ModelRelease release) {
-        return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(release.getName(), release.getVersion()), release.toByteArray());
+    /** A release record, its value signed with the trainer's key ({@link ReleaseSignatures}). */
+    public ProducerRecord<String, byte[]> release(ModelRelease release) {
+        return ReleaseSignatures.record(release, signingKey);
     }
 
     /** Removes a version from the compacted topic. */

@@ -13,6 +13,7 @@ import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
+import mmdigits.common.security.ReleaseKeys;
 
 /**
  * What the trainer knows of the world, derived from the topics: the published splits and the alias'
@@ -27,10 +28,12 @@ public class TrainerLogs {
     private final Promotions promotions = new Promotions();
     private final ModelIndex index = new ModelIndex();
 
-    public TrainerLogs(KafkaClients kafka, KafkaOutput output) {
+    public TrainerLogs(KafkaClients kafka, KafkaOutput output, ReleaseKeys keys) {
         this.events = Logs.events(kafka.config(), "mmdigits-trainer-events").handler(catalog).handler(promotions);
-        // the trainer owns the registry: a release it cannot read goes to the dead-letter topic (inference replicas only log it)
-        this.models = Logs.models(kafka.config(), "mmdigits-trainer-models").handler(index).onUndecodable(output::deadLetter);
+        // the trainer owns the registry: a release it cannot read, or that is not signed with its key in sequence, goes to the
+        // dead-letter topic with the reason (inference replicas refuse it too, and only log it: one dead letter, not one per replica)
+        this.models = Logs.models(kafka.config(), "mmdigits-trainer-models", keys.verifyKey()).handler(index)
+                .onUndecodable(output::deadLetter);
     }
 
     public TopicLog<Event> events() {

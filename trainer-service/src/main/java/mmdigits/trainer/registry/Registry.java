@@ -78,7 +78,7 @@ public class Registry {
             logs.sync(SYNC);
             Decision d = decide(release, validate);
             List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-            records.add(KafkaOutput.release(release));
+            records.add(output.release(release.toBuilder().setReleaseSequence(logs.index().newestSequence() + 1).build()));
             tombstones(release).forEach(v -> records.add(KafkaOutput.tombstone(v.name(), v.version())));
             result.getTrainingResultBuilder().setPromoted(d.promote()).setPromotionReason(d.reason());
             records.add(KafkaOutput.event(release.getRunId(), result.build()));

@@ -4,8 +4,11 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +38,10 @@ import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
+import mmdigits.common.security.Pem;
+import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.TopicReader;
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
@@ -53,6 +59,9 @@ import mmdigits.trainer.training.Fixtures;
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TrainingFlowIT {
+    /** A token with the roles these calls need. */
+    static final String TOKEN = KafkaBrokerTestResource.token("train", "admin");
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -70,7 +79,7 @@ class TrainingFlowIT {
         JsonPath run = null;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            run = given().get("/trainings/" + id).then().statusCode(200).extract().jsonPath();
+            run = given().auth().oauth2(TOKEN).get("/trainings/" + id).then().statusCode(200).extract().jsonPath();
             if (List.of("RELEASED", "FAILED", "CANCELLED").contains(run.getString("state"))) {
                 return run;
             }
@@ -93,7 +102,7 @@ class TrainingFlowIT {
     }
 
     static String post(String body) {
-        return given().contentType(ContentType.JSON).body(body).when().post("/trainings").then().statusCode(202).extract().path("id");
+        return given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(body).when().post("/trainings").then().statusCode(202).extract().path("id");
     }
 
     List<Event> events(String key) throws Exception {
@@ -121,9 +130,9 @@ class TrainingFlowIT {
         String id = post("{\"dataset\": \"flow\", \"epochs\": 3, \"batchSize\": 32}");
         // a second run waits in the queue, visible, and can be cancelled before it starts
         String second = post("{\"dataset\": \"flow\", \"epochs\": 1}");
-        given().get("/trainings").then().body("find { it.id == '" + second + "' }.state", equalTo("QUEUED"));
-        given().delete("/trainings/" + second).then().statusCode(200).body("state", equalTo("CANCELLED"));
-        given().delete("/trainings/" + second).then().statusCode(409).contentType("application/problem+json");
+        given().auth().oauth2(TOKEN).get("/trainings").then().body("find { it.id == '" + second + "' }.state", equalTo("QUEUED"));
+        given().auth().oauth2(TOKEN).delete("/trainings/" + second).then().statusCode(200).body("state", equalTo("CANCELLED"));
+        given().auth().oauth2(TOKEN).delete("/trainings/" + second).then().statusCode(409).contentType("application/problem+json");
 
         JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
@@ -137,12 +146,16 @@ class TrainingFlowIT {
         firstVersion = version;
 
         ModelRelease release = null;
+        PublicKey verifyKey = Pem.publicKey(KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_VERIFY), ReleaseSignatures.ALGORITHM);
         for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed")) {
             if (r.key().equals(ModelKeys.of("flow", version))) {
                 release = ModelRelease.parseFrom(r.value());
+                // signed by the trainer's key, over the value as sent
+                ReleaseSignatures.verify(r.value(), r.headers(), verifyKey);
             }
         }
         assertThat(release).as("release flow/%s on %s", version, Topics.MODELS).isNotNull();
+        assertThat(release.getReleaseSequence()).isPositive();
         assertThat(release.getDataset()).isEqualTo("flow");
         assertThat(release.getEmbeddingDim()).isEqualTo(32);
         assertThat(release.getBlankAudioCount()).isEqualTo(507);
@@ -154,10 +167,10 @@ class TrainingFlowIT {
             assertThat(out.get(OnnxExporter.PROBABILITIES)).hasSize(10);
             assertThat(out.get(OnnxExporter.EMBEDDING)).hasSize(32);
         }
-        byte[] served = given().get("/models/latest/model.onnx").then().statusCode(200).extract().asByteArray();
+        byte[] served = given().auth().oauth2(TOKEN).get("/models/latest/model.onnx").then().statusCode(200).extract().asByteArray();
         assertThat(served).isEqualTo(release.getOnnx().toByteArray());
-        given().get("/models/latest").then().statusCode(200).body("version", equalTo(version)).body("promoted", equalTo(true));
-        given().get("/models").then().statusCode(200).body("alias.alias", equalTo("digits")).body("alias.name", equalTo("flow"))
+        given().auth().oauth2(TOKEN).get("/models/latest").then().statusCode(200).body("version", equalTo(version)).body("promoted", equalTo(true));
+        given().auth().oauth2(TOKEN).get("/models").then().statusCode(200).body("alias.alias", equalTo("digits")).body("alias.name", equalTo("flow"))
                 .body("alias.version", equalTo(version));
 
         // the run's events: queued, started, one per epoch, the result naming the version; then the promotion
@@ -183,18 +196,25 @@ class TrainingFlowIT {
         try (KafkaProducer<String, byte[]> p = producer()) {
             p.send(new ProducerRecord<>(Topics.EVENTS, "flow/poison-event", garbage)); // the events channel: the connector's strategy
             p.send(new ProducerRecord<>(Topics.MODELS, "flow/poison-release", garbage)); // the models log: DeadLetters
+            // a well-formed release nobody signed: refused and dead-lettered with the reason, never registered
+            p.send(new ProducerRecord<>(Topics.MODELS, "flow/forged", ModelRelease.newBuilder().setName("flow").setVersion("forged")
+                    .setReleaseSequence(Long.MAX_VALUE).setCreatedMs(Long.MAX_VALUE).build().toByteArray()));
         }
         Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (dead.size() < 3 && System.nanoTime() < deadline) {
+        while (dead.size() < 4 && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed")) {
-                if (List.of("flow/train/poison", "flow/poison-event", "flow/poison-release").contains(r.key())) {
+                if (List.of("flow/train/poison", "flow/poison-event", "flow/poison-release", "flow/forged").contains(r.key())) {
                     dead.put(r.key(), r);
                 }
             }
             Thread.sleep(300);
         }
-        assertThat(dead).containsOnlyKeys("flow/train/poison", "flow/poison-event", "flow/poison-release");
+        assertThat(dead).containsOnlyKeys("flow/train/poison", "flow/poison-event", "flow/poison-release", "flow/forged");
+        assertThat(DeadLetters.reason(dead.get("flow/forged").headers()))
+                .isEqualTo("refused record on digits.models: the release is not signed (no mmdigits-signature header)");
+        given().auth().oauth2(TOKEN).get("/models/flow").then().statusCode(200).body("version", not(hasItem("forged")));
+        dead.remove("flow/forged");
         assertThat(text(dead.get("flow/poison-event"), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
         assertThat(text(dead.get("flow/poison-event"), DeadLetters.EXCEPTION)).contains("InvalidProtocolBufferException");
         assertThat(text(dead.get("flow/poison-release"), DeadLetters.TOPIC)).isEqualTo(Topics.MODELS);
@@ -227,21 +247,21 @@ class TrainingFlowIT {
         assertThat(run.getString("promotionReason")).contains("of the promoted flow/" + firstVersion)
                 .contains("below it, kept registered, not promoted");
         String worse = run.getString("modelVersion");
-        given().get("/models").then().body("alias.version", equalTo(firstVersion));
-        given().get("/models/flow-small").then().statusCode(200).body("[0].version", equalTo(worse)).body("[0].promoted", equalTo(false));
+        given().auth().oauth2(TOKEN).get("/models").then().body("alias.version", equalTo(firstVersion));
+        given().auth().oauth2(TOKEN).get("/models/flow-small").then().statusCode(200).body("[0].version", equalTo(worse)).body("[0].promoted", equalTo(false));
 
         // promotion on request, then one call back
-        given().contentType(ContentType.JSON).body("{\"version\": \"" + worse + "\"}").post("/models/flow-small/promote").then()
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"version\": \"" + worse + "\"}").post("/models/flow-small/promote").then()
                 .statusCode(200).body("name", equalTo("flow-small")).body("version", equalTo(worse));
-        given().post("/models/rollback").then().statusCode(200).body("name", equalTo("flow")).body("version", equalTo(firstVersion));
-        given().post("/models/rollback").then().statusCode(409).contentType("application/problem+json")
+        given().auth().oauth2(TOKEN).post("/models/rollback").then().statusCode(200).body("name", equalTo("flow")).body("version", equalTo(firstVersion));
+        given().auth().oauth2(TOKEN).post("/models/rollback").then().statusCode(409).contentType("application/problem+json")
                 .body("detail", containsString("no earlier registered target"));
         List<Event> promotions = events("digits");
         assertThat(promotions).extracting(e -> e.getModelPromoted().getName() + "/" + e.getModelPromoted().getVersion() + " "
                 + e.getModelPromoted().getRollback()).containsExactly("flow/" + firstVersion + " false", "flow-small/" + worse + " false",
                         "flow/" + firstVersion + " true");
-        given().contentType(ContentType.JSON).body("{\"version\": \"nope\"}").post("/models/flow/promote").then().statusCode(404);
-        given().post("/models/nope/promote").then().statusCode(404);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"version\": \"nope\"}").post("/models/flow/promote").then().statusCode(404);
+        given().auth().oauth2(TOKEN).post("/models/nope/promote").then().statusCode(404);
     }
 
     @Test
@@ -253,7 +273,7 @@ class TrainingFlowIT {
         List<String> runs = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (runs.size() < 2 && System.nanoTime() < deadline) {
-            runs = given().get("/trainings").then().extract().jsonPath().getList("findAll { it.dataset in ['auto-a', 'auto-b'] }.id");
+            runs = given().auth().oauth2(TOKEN).get("/trainings").then().extract().jsonPath().getList("findAll { it.dataset in ['auto-a', 'auto-b'] }.id");
             Thread.sleep(200);
         }
         assertThat(runs).hasSize(2);
@@ -263,15 +283,15 @@ class TrainingFlowIT {
             assertThat(run.getString("publication")).startsWith(run.getString("dataset") + "/train/");
             assertThat(run.getLong("trainSamples") + run.getLong("validationSamples")).isEqualTo(200);
         }
-        given().get("/trainings?dataset=auto-b").then().body("size()", equalTo(1));
+        given().auth().oauth2(TOKEN).get("/trainings?dataset=auto-b").then().body("size()", equalTo(1));
 
         // a long run, cancelled while it trains: nothing is released
         String id = post("{\"dataset\": \"flow\", \"epochs\": 200}");
         deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"TRAINING".equals(given().get("/trainings/" + id).then().extract().path("state")) && System.nanoTime() < deadline) {
+        while (!"TRAINING".equals(given().auth().oauth2(TOKEN).get("/trainings/" + id).then().extract().path("state")) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        given().delete("/trainings/" + id).then().statusCode(200);
+        given().auth().oauth2(TOKEN).delete("/trainings/" + id).then().statusCode(200);
         JsonPath run = awaitFinished(id, Duration.ofSeconds(60));
         assertThat(run.getString("state")).isEqualTo("CANCELLED");
         assertThat(run.getString("modelVersion")).isNull();
@@ -280,14 +300,14 @@ class TrainingFlowIT {
 
     @Test
     void badRequestsAndUnknownRuns() {
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 0}").post("/trainings").then().statusCode(400)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 0}").post("/trainings").then().statusCode(400)
                 .body("field", equalTo("epochs"));
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 100000}").post("/trainings").then()
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 100000}").post("/trainings").then()
                 .statusCode(400).body("field", equalTo("epochs")).body("detail", containsString("trainer.max-epochs"));
-        given().contentType(ContentType.JSON).body("{\"epochs\": 1}").post("/trainings").then().statusCode(400)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"epochs\": 1}").post("/trainings").then().statusCode(400)
                 .body("field", equalTo("dataset"));
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"a b\"}").post("/trainings").then().statusCode(400);
-        given().get("/trainings/nope").then().statusCode(404).contentType("application/problem+json");
-        given().delete("/trainings/nope").then().statusCode(404);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"a b\"}").post("/trainings").then().statusCode(400);
+        given().auth().oauth2(TOKEN).get("/trainings/nope").then().statusCode(404).contentType("application/problem+json");
+        given().auth().oauth2(TOKEN).delete("/trainings/nope").then().statusCode(404);
     }
 }

@@ -49,6 +49,9 @@ import mmdigits.viz.VizFixtures;
 @QuarkusTestResource(FreshOutputDir.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReportFlowTest {
+    /** A token with the roles these calls need. */
+    static final String TOKEN = KafkaBrokerTestResource.token("train");
+
     static final int N = 300;
     static final int N2 = 100;
 
@@ -61,7 +64,7 @@ class ReportFlowTest {
     static JsonPath awaitReport(String dataset, String version, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            JsonPath list = given().get("/reports").then().statusCode(200).extract().jsonPath();
+            JsonPath list = given().auth().oauth2(TOKEN).get("/reports").then().statusCode(200).extract().jsonPath();
             String state = list.getString(find(dataset, version) + ".state");
             if ("READY".equals(state) || "FAILED".equals(state)) {
                 return list;
@@ -76,7 +79,7 @@ class ReportFlowTest {
     }
 
     static int held() {
-        return given().get("/q/health/ready").then().extract().path("checks.find { it.name == 'embeddings-read' }.data.embeddingsHeld");
+        return given().auth().oauth2(TOKEN).get("/q/health/ready").then().extract().path("checks.find { it.name == 'embeddings-read' }.data.embeddingsHeld");
     }
 
     @Test
@@ -116,7 +119,7 @@ class ReportFlowTest {
         assertThat(list.getString(find("viz", "v2"))).isNull();
         assertThat(held()).as("only the pending pair's embeddings stay in memory").isEqualTo(50);
 
-        String csv = given().get("/reports/viz/v1/predictions.csv").then().statusCode(200).contentType(containsString("text/csv")).extract()
+        String csv = given().auth().oauth2(TOKEN).get("/reports/viz/v1/predictions.csv").then().statusCode(200).contentType(containsString("text/csv")).extract()
                 .asString();
         List<String> lines = csv.lines().toList();
         assertThat(lines).hasSize(N + 1);
@@ -125,7 +128,7 @@ class ReportFlowTest {
             assertThat(lines.get(row + 1)).isEqualTo(row + "," + VizFixtures.predicted(row));
         }
 
-        JsonPath report = given().get("/reports/viz/v1/report.json").then().statusCode(200).extract().jsonPath();
+        JsonPath report = given().auth().oauth2(TOKEN).get("/reports/viz/v1/report.json").then().statusCode(200).extract().jsonPath();
         long wrong = IntStream.range(0, N).filter(row -> VizFixtures.predicted(row) != row % 10).count();
         assertThat(report.getString("dataset")).isEqualTo("viz");
         assertThat(report.getDouble("metrics.accuracy")).isCloseTo(1.0 - (double) wrong / N, within(1e-6)); // JsonPath reads floats
@@ -140,31 +143,31 @@ class ReportFlowTest {
         assertThat(report.getList("training")).hasSize(4);
         for (String file : List.of("index.html", "tsne-labels.png", "tsne-labels.svg", "tsne-clusters.png", "confusion.png", "per-class.png",
                 "clusters.png", "misclassified.png", "training.png", "points.js", "tsne-view.js")) {
-            byte[] body = given().get("/reports/viz/v1/" + file).then().statusCode(200).extract().asByteArray();
+            byte[] body = given().auth().oauth2(TOKEN).get("/reports/viz/v1/" + file).then().statusCode(200).extract().asByteArray();
             assertThat(body.length).as(file).isGreaterThan(100);
         }
-        given().redirects().follow(false).get("/reports/latest").then().statusCode(303)
+        given().auth().oauth2(TOKEN).redirects().follow(false).get("/reports/latest").then().statusCode(303)
                 .header("Location", containsString("/reports/viz/v1/index.html"));
-        given().redirects().follow(false).get("/reports/viz/v1").then().statusCode(303)
+        given().auth().oauth2(TOKEN).redirects().follow(false).get("/reports/viz/v1").then().statusCode(303)
                 .header("Location", containsString("/reports/viz/v1/index.html"));
-        given().get("/reports/viz/v1/index.html").then().statusCode(200).body(containsString("Model v1"));
+        given().auth().oauth2(TOKEN).get("/reports/viz/v1/index.html").then().statusCode(200).body(containsString("Model v1"));
 
         // on demand: the partial version
-        given().contentType(ContentType.JSON).body("{\"dataset\":\"viz\",\"version\":\"v2\"}").post("/reports").then().statusCode(202)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\":\"viz\",\"version\":\"v2\"}").post("/reports").then().statusCode(202)
                 .body("version", equalTo("v2")).body("state", equalTo("BUILDING"));
         assertThat(awaitReport("viz", "v2", Duration.ofSeconds(60)).getString(find("viz", "v2") + ".state")).isEqualTo("READY");
-        assertThat(given().get("/reports/viz/v2/predictions.csv").then().statusCode(200).extract().asString().lines().count()).isEqualTo(51);
+        assertThat(given().auth().oauth2(TOKEN).get("/reports/viz/v2/predictions.csv").then().statusCode(200).extract().asString().lines().count()).isEqualTo(51);
         assertThat(held()).isZero();
 
         // errors
-        given().contentType(ContentType.JSON).body("{\"dataset\":\"viz\",\"version\":\"v9\"}").post("/reports").then().statusCode(404)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\":\"viz\",\"version\":\"v9\"}").post("/reports").then().statusCode(404)
                 .contentType("application/problem+json").body("detail", containsString("'v9'"));
-        given().contentType(ContentType.JSON).body("{\"dataset\":\"nope\",\"version\":\"v1\"}").post("/reports").then().statusCode(404)
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\":\"nope\",\"version\":\"v1\"}").post("/reports").then().statusCode(404)
                 .body("detail", containsString("no test split of 'nope'"));
-        given().contentType(ContentType.JSON).body("{}").post("/reports").then().statusCode(400).body("field", equalTo("dataset"));
-        given().get("/reports/viz/v9/index.html").then().statusCode(404);
-        given().get("/reports/viz/v1/..secret").then().statusCode(400);
-        given().get("/reports/viz/v1/nothing.png").then().statusCode(404);
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{}").post("/reports").then().statusCode(400).body("field", equalTo("dataset"));
+        given().auth().oauth2(TOKEN).get("/reports/viz/v9/index.html").then().statusCode(404);
+        given().auth().oauth2(TOKEN).get("/reports/viz/v1/..secret").then().statusCode(400);
+        given().auth().oauth2(TOKEN).get("/reports/viz/v1/nothing.png").then().statusCode(404);
 
         // the junk record went to the dead-letter topic
         List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed");
@@ -196,12 +199,12 @@ class ReportFlowTest {
         assertThat(list.getString(find("viz-two", "v1"))).as("the old model's embeddings of the new split: no report by itself")
                 .isNull();
         assertThat(list.getList("pending")).isEmpty();
-        List<String> lines = given().get("/reports/viz-two/v3/predictions.csv").then().statusCode(200).extract().asString().lines().toList();
+        List<String> lines = given().auth().oauth2(TOKEN).get("/reports/viz-two/v3/predictions.csv").then().statusCode(200).extract().asString().lines().toList();
         assertThat(lines).hasSize(N2 + 1);
         // the first dataset's report is still its own
-        assertThat(given().get("/reports/viz/v1/predictions.csv").then().extract().asString().lines().count()).isEqualTo(N + 1);
-        given().get("/reports?dataset=viz-two").then().body("reports.version", equalTo(List.of("v3")));
-        given().get("/reports?version=v1").then().body("reports.dataset", equalTo(List.of("viz")));
+        assertThat(given().auth().oauth2(TOKEN).get("/reports/viz/v1/predictions.csv").then().extract().asString().lines().count()).isEqualTo(N + 1);
+        given().auth().oauth2(TOKEN).get("/reports?dataset=viz-two").then().body("reports.version", equalTo(List.of("v3")));
+        given().auth().oauth2(TOKEN).get("/reports?version=v1").then().body("reports.dataset", equalTo(List.of("viz")));
 
         // the index beside the reports says which pairs are done (a restarted service reads it)
         JsonNode index = new ObjectMapper().readTree(Files.readString(output.resolve("index.json")));
@@ -211,7 +214,7 @@ class ReportFlowTest {
         assertThat(output.resolve("viz-two/v3/index.html")).isRegularFile();
 
         // metrics a run is watched by
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("mmdigits_viz_reports{state=\"READY\"} 3.0", "mmdigits_viz_embeddings_held 0.0",
                 "mmdigits_viz_report_seconds_count{stage=\"tsne\"} 3", "mmdigits_viz_report_seconds_count{stage=\"total\"} 3");
     }

@@ -1,0 +1,55 @@
+package mmdigits.common.security;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The release keys from configuration: {@code mmdigits.releases.signing-key} (the trainer's Ed25519 private key,
+ * PKCS#8 PEM) and {@code mmdigits.releases.verify-key} (its public key, X.509 PEM, for every reader of
+ * {@code digits.models}). {@code ./digits} makes both on first use ({@code secrets/}); compose and Kubernetes
+ * mount them from a Secret. A service that needs a key and has none does not start.
+ */
+@ApplicationScoped
+public class ReleaseKeys {
+    static final String SIGNING = "mmdigits.releases.signing-key";
+    static final String VERIFY = "mmdigits.releases.verify-key";
+
+    private final Optional<Path> signing;
+    private final Optional<Path> verify;
+
+    public ReleaseKeys(@ConfigProperty(name = SIGNING) Optional<Path> signing, @ConfigProperty(name = VERIFY) Optional<Path> verify) {
+        this.signing = signing;
+        this.verify = verify;
+    }
+
+    public PrivateKey signingKey() {
+        Path file = signing.orElseThrow(() -> missing(SIGNING, "the trainer signs every model release with it"));
+        try {
+            return Pem.privateKey(file, ReleaseSignatures.ALGORITHM);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(SIGNING + "=" + file + ": not an Ed25519 private key in PEM (" + e.getMessage() + ")", e);
+        }
+    }
+
+    public PublicKey verifyKey() {
+        Path file = verify.orElseThrow(() -> missing(VERIFY, "releases are only loaded when their signature verifies with it"));
+        try {
+            return Pem.publicKey(file, ReleaseSignatures.ALGORITHM);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(VERIFY + "=" + file + ": not an Ed25519 public key in PEM (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static IllegalStateException missing(String key, String why) {
+        return new IllegalStateException(key + " is not set: " + why + ". ./digits makes the key pair in secrets/ on first use; "
+                + "compose and Kubernetes mount it from a Secret (see the README's Security section)");
+    }
+}
