@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,6 +25,7 @@ import mmdigits.common.proto.Split;
 import mmdigits.common.seed.SeedSplit;
 import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.BrokerProcess;
+import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
 
 /**
@@ -102,19 +104,24 @@ public final class IngestBench {
     static double[][] ingest(Path root, String bootstrap, Path data, String compression, long rows) throws Exception {
         int port = BrokerProcess.freePort();
         Path log = root.resolve("out/bench/ingest/ingest-" + compression + ".log");
-        try (ServiceProcess p = ServiceProcess.start(root, "ingest-service", port, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                "INGEST_DATASET_ROOT", data.getParent().toString(), "INGEST_PRODUCER_COMPRESSION", compression), log, "/q/health/ready")) {
-            return new double[][] {publish(port, data, compression, rows), publish(port, data, compression, rows)};
+        Path keys = Keys.ensure(root.resolve("out/bench/ingest/keys"));
+        Map<String, String> env = new HashMap<>(Keys.env(keys));
+        env.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "INGEST_DATASET_ROOT", data.getParent().toString(),
+                "INGEST_PRODUCER_COMPRESSION", compression));
+        String token = Keys.token(keys, "bench", List.of("ingest"), Duration.ofHours(1));
+        try (ServiceProcess p = ServiceProcess.start(root, "ingest-service", port, env, log, "/q/health/ready")) {
+            return new double[][] {publish(port, data, compression, rows, token), publish(port, data, compression, rows, token)};
         }
     }
 
-    static double[] publish(int port, Path data, String compression, long rows) throws Exception {
+    static double[] publish(int port, Path data, String compression, long rows, String token) throws Exception {
         {
             String body = "{\"directory\":\"" + data.getFileName() + "\",\"dataset\":\"bench-" + compression + "\"}";
             long t0 = System.nanoTime();
             HttpResponse<String> r = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/datasets"))
-                            .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
+                            .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                            .timeout(Duration.ofMinutes(10))
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             double wall = (System.nanoTime() - t0) / 1e9;

@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,7 +29,9 @@ import mmdigits.localkafka.ServiceProcess;
  */
 final class Cluster implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1: the hostile-input test sends what HTTP/1.1 clients send (Expect: 100-continue, chunked bodies)
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+            .build();
     private static final Map<String, String> HEALTH = Map.of("ingest-service", "/q/health/ready", "trainer-service", "/q/health/ready",
             "inference-service", "/q/health/live", "viz-service", "/q/health/ready");
 
@@ -84,7 +87,7 @@ final class Cluster implements AutoCloseable {
     /** Starts a service (again: same port, same settings), waits until it is healthy. */
     ServiceProcess start(String service, Map<String, String> env) throws Exception {
         int port = ports.computeIfAbsent(service, s -> freePort());
-        Map<String, String> all = new HashMap<>(Keys.env(Keys.ensure(work.resolve("keys"))));
+        Map<String, String> all = new HashMap<>(Keys.env(keys()));
         all.putAll(env);
         all.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap());
         all.putIfAbsent("TRAINER_ARTIFACTS_DIR", work.resolve("out/artifacts").toString());
@@ -138,9 +141,20 @@ final class Cluster implements AutoCloseable {
         return send(service, HttpRequest.newBuilder(uri(service, path)).GET());
     }
 
+    /** Posts JSON as a user holding every role ({@link #token()}). */
     Answer post(String service, String path, String json) throws Exception {
         return send(service, HttpRequest.newBuilder(uri(service, path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+                .header("Authorization", "Bearer " + token()).POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** A token with every role, signed with the cluster's key. */
+    String token() throws IOException, GeneralSecurityException {
+        return Keys.token(keys(), "faults", Keys.ROLES, Duration.ofHours(2));
+    }
+
+    /** The cluster's key pairs (JWT, releases), made on first use. */
+    Path keys() throws IOException, GeneralSecurityException {
+        return Keys.ensure(work.resolve("keys"));
     }
 
     Answer send(String service, HttpRequest.Builder request) throws Exception {

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -101,9 +103,16 @@ public class BodyLimit {
                 "body: " + n + " bytes, larger than the limit of " + limit.bytes() + " bytes (" + limit.setting() + ")", "body"));
     }
 
-    /** HTTP/1.1: a request has a body when it announces its length or a transfer coding. */
+    /**
+     * HTTP/1.1: a request has a body when it announces its length or a transfer coding. HTTP/2 frames a body
+     * without either header, so there a POST, PUT or PATCH counts as having one.
+     */
     private static boolean hasBody(RoutingContext ctx) {
-        return ctx.request().getHeader("Content-Length") != null || ctx.request().getHeader("Transfer-Encoding") != null;
+        if (ctx.request().getHeader("Content-Length") != null || ctx.request().getHeader("Transfer-Encoding") != null) {
+            return true;
+        }
+        HttpMethod m = ctx.request().method();
+        return ctx.request().version() == HttpVersion.HTTP_2 && (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH);
     }
 
     private void refuse(RoutingContext ctx, Problem p) {

@@ -3,19 +3,36 @@ package mmdigits.common.rest;
 /** Thrown by resources to answer with a {@link Problem}. */
 public class ProblemException extends RuntimeException {
     private final Problem problem;
+    private final long retryAfterSeconds;
 
     public ProblemException(Problem problem) {
+        this(problem, 0);
+    }
+
+    /** With {@code retryAfterSeconds > 0} the answer carries {@code Retry-After}. */
+    public ProblemException(Problem problem, long retryAfterSeconds) {
         super(problem.detail());
         this.problem = problem;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public ProblemException(Problem problem, Throwable cause) {
         super(problem.detail(), cause);
         this.problem = problem;
+        this.retryAfterSeconds = 0;
     }
 
     public Problem problem() {
         return problem;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    /** 503 with {@code Retry-After}: the service is busy now, the same request may succeed later. */
+    public static ProblemException busy(String detail, long retryAfterSeconds) {
+        return new ProblemException(Problem.of(503, "busy", "Service busy", detail, null), retryAfterSeconds);
     }
 
     public static ProblemException badRequest(String detail, String field) {

@@ -106,7 +106,7 @@ public interface InferenceConfig {
         int maxInstances();
 
         /** Most pixels (width x height) an uploaded image is decoded to; a larger one is decoded subsampled. */
-        @WithDefault("4000000")
+        @WithDefault("2000000")
         long maxImagePixels();
 
         /** Largest uploaded image, in pixels of its header; larger ones are refused before decoding. */

@@ -122,7 +122,8 @@ public class MicroBatcher {
             return CompletableFuture.failedFuture(e);
         }
         int n = instances.size();
-        if (queuedSamples.addAndGet(n) > maxQueued) {
+        int before = queuedSamples.getAndAdd(n);
+        if (before > 0 && before + n > maxQueued) { // a request larger than the bound still runs when nothing waits
             queuedSamples.addAndGet(-n);
             model.release();
             refused.increment();

@@ -5,6 +5,7 @@ import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
 import mmdigits.common.rest.Problem;
+import mmdigits.common.rest.ProblemException;
 import mmdigits.common.rest.ProblemMappers;
 import mmdigits.inference.InvalidInputException;
 import mmdigits.inference.model.BusyException;
@@ -45,8 +46,7 @@ public final class InferenceProblems {
     public static class BusyMapper implements ExceptionMapper<BusyException> {
         @Override
         public Response toResponse(BusyException e) {
-            return Response.fromResponse(ProblemMappers.response(Problem.of(503, "busy", "Service busy", e.getMessage(), null)))
-                    .header("Retry-After", e.retryAfterSeconds()).build();
+            return new ProblemMappers.ProblemExceptionMapper().toResponse(ProblemException.busy(e.getMessage(), e.retryAfterSeconds()));
         }
     }
 }

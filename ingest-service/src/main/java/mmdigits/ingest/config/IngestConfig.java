@@ -32,6 +32,16 @@ public interface IngestConfig {
     @WithDefault("10000")
     int maxSamplesPerRequest();
 
+    /**
+     * {@code POST /samples} requests parsed and published at once (each holds up to a batch in memory); the
+     * others wait up to {@link #batchWait()}, then get 503 with {@code Retry-After}.
+     */
+    @WithDefault("1")
+    int concurrentBatches();
+
+    @WithDefault("30s")
+    Duration batchWait();
+
     Producer producer();
 
     interface Producer {

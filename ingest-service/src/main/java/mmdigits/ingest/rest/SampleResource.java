@@ -3,6 +3,8 @@ package mmdigits.ingest.rest;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -17,6 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 
 import mmdigits.common.proto.Sample;
+import mmdigits.common.rest.ProblemException;
 import mmdigits.ingest.config.IngestConfig;
 import mmdigits.ingest.messaging.SamplePublisher;
 
@@ -32,7 +35,10 @@ public class SampleResource {
     private final IngestConfig config;
     private final KafkaFailures failures;
 
+    private final Semaphore batches;
+
     public SampleResource(SamplePublisher publisher, IngestConfig config, KafkaFailures failures) {
+        this.batches = new Semaphore(Math.max(1, config.concurrentBatches()), true);
         this.publisher = publisher;
         this.config = config;
         this.failures = failures;
@@ -48,12 +54,22 @@ public class SampleResource {
             + "\"image\":[784 numbers],\"audio\":[507 numbers]}")
     @APIResponse(responseCode = "200", description = "committed")
     @APIResponse(responseCode = "400", description = "a sample is invalid (the field is named); nothing was published")
-    public Published publish(InputStream body) {
-        List<Sample> samples = new ArrayList<>();
-        long n = failures.run(() -> {
-            samples.addAll(SampleBodyParser.parse(body, config.maxSamplesPerRequest()));
-            return publisher.publish(samples);
-        });
-        return new Published((int) n, samples.stream().map(Sample::getId).toList());
+    @APIResponse(responseCode = "413", description = "the body is larger than the route's limit")
+    @APIResponse(responseCode = "503", description = "Kafka did not take the batch, or other batches are being published (Retry-After)")
+    public Published publish(InputStream body) throws InterruptedException {
+        // a batch is held in memory from its parse to its commit: ingest.concurrent-batches at a time bounds the heap
+        if (!batches.tryAcquire(config.batchWait().toMillis(), TimeUnit.MILLISECONDS)) {
+            throw ProblemException.busy("other batches are being published (ingest.concurrent-batches); try again shortly", 1);
+        }
+        try {
+            List<Sample> samples = new ArrayList<>();
+            long n = failures.run(() -> {
+                samples.addAll(SampleBodyParser.parse(body, config.maxSamplesPerRequest()));
+                return publisher.publish(samples);
+            });
+            return new Published((int) n, samples.stream().map(Sample::getId).toList());
+        } finally {
+            batches.release();
+        }
     }
 }

@@ -1,0 +1,31 @@
+package mmdigits.viz.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import mmdigits.localkafka.Fuzz;
+import mmdigits.localkafka.KafkaBrokerTestResource;
+
+/** Report requests, fuzzed (seeded): a 2xx or a 4xx, never a 5xx. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+class FuzzTest {
+    @Test
+    void reportRequests() {
+        String token = KafkaBrokerTestResource.token("train");
+        List<String> cases = Fuzz.mutants(1701, List.of("{\"dataset\": \"nope\", \"version\": \"nope\"}"), 600);
+        for (int i = 0; i < cases.size(); i++) {
+            Response r = given().auth().oauth2(token).contentType(ContentType.JSON).body(cases.get(i)).post("/reports");
+            assertThat(r.statusCode()).as("case %d (seed 1701): %s%n-> %s", i, cases.get(i), r.asString()).isBetween(200, 499);
+        }
+        given().get("/q/health/live").then().statusCode(200);
+    }
+}
