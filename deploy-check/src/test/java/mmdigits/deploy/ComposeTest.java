@@ -25,11 +25,16 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  */
 class ComposeTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** What secrets/compose.env holds (./digits token makes it): a Kafka password per user. */
+    static final Map<String, String> PASSWORDS = Map.of("DIGITS_KAFKA_PASSWORD_INGEST", "p-ingest", "DIGITS_KAFKA_PASSWORD_TRAINER", "p-trainer",
+            "DIGITS_KAFKA_PASSWORD_INFERENCE", "p-inference", "DIGITS_KAFKA_PASSWORD_VIZ", "p-viz", "DIGITS_KAFKA_PASSWORD_CLIENT", "p-client");
 
     /** The file as docker-compose resolves it (anchors merged, defaults filled in, ports long form). */
     static JsonNode compose() throws Exception {
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/docker-compose", "config").directory(ServiceConfig.root().toFile());
         pb.environment().remove("DIGITS_DATA");
+        pb.environment().remove("DIGITS_BIND");
+        pb.environment().putAll(PASSWORDS);
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -48,6 +53,7 @@ class ComposeTest {
             cmd.addAll(List.of("config", "-q"));
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
             pb.environment().remove("DIGITS_DATA");
+            pb.environment().putAll(PASSWORDS);
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -60,7 +66,8 @@ class ComposeTest {
         JsonNode services = compose().get("services");
         List<String> names = new ArrayList<>();
         services.fieldNames().forEachRemaining(names::add);
-        assertThat(names).containsExactlyInAnyOrder("kafka", "ingest-service", "trainer-service", "inference-service", "viz-service");
+        assertThat(names).containsExactlyInAnyOrder("kafka", "kafka-users", "ingest-service", "trainer-service", "inference-service",
+                "viz-service");
         String dockerfile = Files.readString(ServiceConfig.root().resolve("Dockerfile"));
         for (Map.Entry<String, ServiceConfig> e : ServiceConfig.all().entrySet()) {
             String name = e.getKey();
@@ -69,14 +76,27 @@ class ComposeTest {
             assertThat(s).as(name).isNotNull();
             assertThat(s.get("build").get("target").asText()).isEqualTo(name);
             assertThat(dockerfile).as("Dockerfile target").contains("AS " + name + "\n");
-            assertThat(s.get("ports").get(0).get("published").asInt()).as("%s port", name).isEqualTo(config.port());
-            assertThat(s.get("ports").get(0).get("target").asInt()).as("%s port", name).isEqualTo(config.port());
+            // published on the loopback interface only, by default
+            assertThat(s.get("ports").get(0).asText()).as("%s port", name).isEqualTo("127.0.0.1:" + config.port() + ":" + config.port() + "/tcp");
             String health = s.get("healthcheck").get("test").toString();
             assertThat(health).as("%s health check", name).contains("http://localhost:" + config.port() + "/q/health/");
             JsonNode env = s.get("environment");
             env.fieldNames().forEachRemaining(var -> assertThat(config.readsEnv(var))
                     .as("%s: environment variable %s is not a setting of the service", name, var).isTrue());
             assertThat(env.get("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:29092");
+            // Kafka over SASL/SCRAM as the service's own user; tokens verified with the mounted key; secrets read-only
+            String user = "mmdigits-" + name.substring(0, name.indexOf('-'));
+            assertThat(env.get("KAFKA_SECURITY_PROTOCOL").asText()).isEqualTo("SASL_PLAINTEXT");
+            assertThat(env.get("KAFKA_SASL_MECHANISM").asText()).isEqualTo("SCRAM-SHA-512");
+            assertThat(env.get("KAFKA_SASL_JAAS_CONFIG").asText()).startsWith("org.apache.kafka.common.security.scram.ScramLoginModule required")
+                    .contains("username=\"" + user + "\"").contains("password=\"" + PASSWORDS.get("DIGITS_KAFKA_PASSWORD_"
+                            + user.substring(9).toUpperCase()) + "\"");
+            assertThat(env.get("MP_JWT_VERIFY_PUBLICKEY_LOCATION").asText()).isEqualTo("/secrets/jwt-public.pem");
+            assertThat(s.get("volumes").toString()).contains("/secrets:ro");
+            assertThat(s.at("/depends_on/kafka-users/condition").asText()).isEqualTo("service_completed_successfully");
+            assertThat(env.has("MMDIGITS_RELEASES_SIGNING_KEY")).as("%s holds the release signing key", name).isEqualTo(name.equals("trainer-service"));
+            assertThat(env.has("MMDIGITS_RELEASES_VERIFY_KEY")).as("%s verifies releases", name)
+                    .isEqualTo(name.equals("trainer-service") || name.equals("inference-service"));
             // nothing calls home
             assertThat(env.get("ORT_DISABLE_TELEMETRY").asText()).isEqualTo("1");
             assertThat(env.get("OPT_OUT_TRACKING").asText()).isEqualTo("true");
@@ -93,6 +113,14 @@ class ComposeTest {
         assertThat(tag.substring(tag.indexOf(':') + 1).split("\\.")[0]).isEqualTo(client.split("\\.")[0]);
         assertThat(kafka.get("environment").get("KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
         assertThat(kafka.get("environment").get("KAFKA_ADVERTISED_LISTENERS").asText()).contains("INTERNAL://kafka:29092");
+        // the listeners clients reach authenticate; the published one is on the loopback interface only
+        assertThat(kafka.get("environment").get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText())
+                .contains("INTERNAL:SASL_PLAINTEXT", "EXTERNAL:SASL_PLAINTEXT");
+        assertThat(kafka.get("environment").get("KAFKA_SASL_ENABLED_MECHANISMS").asText()).isEqualTo("SCRAM-SHA-512");
+        assertThat(kafka.get("ports")).hasSize(1);
+        assertThat(kafka.get("ports").get(0).asText()).isEqualTo("127.0.0.1:9092:9092/tcp");
+        assertThat(services.get("kafka-users").get("command").toString()).contains("SCRAM-SHA-512")
+                .contains("ingest trainer inference viz client");
         assertThat(kafka.get("environment").get("KAFKA_AUTO_CREATE_TOPICS_ENABLE").asText()).isEqualTo("false");
         assertThat(Long.parseLong(kafka.get("environment").get("KAFKA_MESSAGE_MAX_BYTES").asText()))
                 .isGreaterThanOrEqualTo(mmdigits.common.Topics.MAX_MESSAGE_BYTES);

@@ -7,6 +7,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +113,7 @@ class KubernetesTest {
         List<JsonNode> docs = render(overlay);
         Map<String, List<Object>> typed = new HashMap<>();
         List<JsonNode> topics = new ArrayList<>();
+        Map<String, JsonNode> users = new HashMap<>();
         for (JsonNode d : docs) {
             String kind = d.get("kind").asText();
             Class<?> cls = TYPED.get(kind);
@@ -121,6 +123,8 @@ class KubernetesTest {
                 typed.computeIfAbsent(kind, k -> new ArrayList<>()).add(o);
             } else if (kind.equals("KafkaTopic")) {
                 topics.add(d);
+            } else if (kind.equals("KafkaUser")) {
+                users.put(d.at("/metadata/name").asText(), d);
             } else {
                 assertThat(kind).as("a kind this check knows").isIn("Kafka", "KafkaNodePool");
                 assertThat(d.get("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
@@ -148,6 +152,7 @@ class KubernetesTest {
                 assertThat(probe.getHttpGet().getPort().getIntVal()).as(name).isEqualTo(sc.port());
             }
             checkEnv(name, sc, c, config);
+            checkSecurity(name, pod, c, overlay);
             assertThat(c.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo(config.getMetadata().getName());
             for (Volume v : pod.getVolumes()) {
                 if (v.getPersistentVolumeClaim() != null) {
@@ -167,6 +172,9 @@ class KubernetesTest {
         }
         Job job = (Job) typed.get("Job").get(0);
         checkEnv("ingest Job", services.get("ingest-service"), job.getSpec().getTemplate().getSpec().getContainers().get(0), config);
+        checkSecurity("ingest-service", job.getSpec().getTemplate().getSpec(), job.getSpec().getTemplate().getSpec().getContainers().get(0),
+                overlay);
+        checkKafkaUsers(users);
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName)
                 .contains("INGEST_EXIT_AFTER_STARTUP_JOB", "INGEST_DATA_DIR");
         for (Object o : typed.getOrDefault("PodDisruptionBudget", List.of())) {
@@ -191,6 +199,13 @@ class KubernetesTest {
             assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("digits");
         }
         JsonNode kafka = docs.stream().filter(d -> d.get("kind").asText().equals("Kafka")).findFirst().orElseThrow();
+        // every listener authenticates (SCRAM over TLS) and the ACLs of the KafkaUsers are enforced
+        assertThat(kafka.at("/spec/kafka/listeners")).allSatisfy(l -> {
+            assertThat(l.at("/authentication/type").asText()).isEqualTo("scram-sha-512");
+            assertThat(l.at("/tls").asBoolean()).isTrue();
+        });
+        assertThat(kafka.at("/spec/kafka/authorization/type").asText()).isEqualTo("simple");
+        assertThat(kafka.at("/spec/entityOperator/userOperator").isObject()).isTrue();
         assertThat(kafka.at("/metadata/annotations/strimzi.io~1kraft").asText()).isEqualTo("enabled");
         assertThat(kafka.at("/metadata/annotations/strimzi.io~1node-pools").asText()).isEqualTo("enabled");
         String client = AppInfoParser.getVersion();
@@ -199,6 +214,70 @@ class KubernetesTest {
                 .isEqualTo(kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt());
         JsonNode pool = docs.stream().filter(d -> d.get("kind").asText().equals("KafkaNodePool")).findFirst().orElseThrow();
         assertThat(pool.at("/spec/roles").toString()).contains("controller").contains("broker");
+    }
+
+    /** What each KafkaUser may do: topic -> operations (and that nothing else is allowed). */
+    static final Map<String, Map<String, Set<String>>> ACLS = Map.of(
+            "mmdigits-ingest", Map.of("digits.samples.train", Set.of("Write", "Describe"), "digits.samples.test", Set.of("Write", "Describe"),
+                    "digits.events", Set.of("Write", "Describe")),
+            "mmdigits-trainer", Map.of("digits.samples.train", Set.of("Read", "Describe"), "digits.events", Set.of("Read", "Write", "Describe"),
+                    "digits.models", Set.of("Read", "Write", "Describe"), "digits.dead-letter", Set.of("Write", "Describe")),
+            "mmdigits-inference", Map.of("digits.samples.test", Set.of("Read", "Describe"), "digits.models", Set.of("Read", "Describe"),
+                    "digits.events", Set.of("Read", "Write", "Describe"), "digits.predictions", Set.of("Write", "Describe"),
+                    "digits.embeddings", Set.of("Write", "Describe"), "digits.dead-letter", Set.of("Write", "Describe")),
+            "mmdigits-viz", Map.of("digits.embeddings", Set.of("Read", "Describe"), "digits.samples.test", Set.of("Read", "Describe"),
+                    "digits.events", Set.of("Read", "Write", "Describe"), "digits.dead-letter", Set.of("Write", "Describe")));
+
+    static void checkKafkaUsers(Map<String, JsonNode> users) {
+        assertThat(users.keySet()).containsExactlyInAnyOrderElementsOf(ACLS.keySet());
+        for (Map.Entry<String, JsonNode> u : users.entrySet()) {
+            assertThat(u.getValue().at("/spec/authentication/type").asText()).isEqualTo("scram-sha-512");
+            Map<String, Set<String>> topics = new HashMap<>();
+            for (JsonNode acl : u.getValue().at("/spec/authorization/acls")) {
+                String type = acl.at("/resource/type").asText();
+                Set<String> ops = new HashSet<>();
+                acl.get("operations").forEach(o -> ops.add(o.asText()));
+                if (type.equals("topic")) {
+                    assertThat(acl.at("/resource/patternType").asText()).as("%s: topics by name", u.getKey()).isEqualTo("literal");
+                    topics.computeIfAbsent(acl.at("/resource/name").asText(), k -> new HashSet<>()).addAll(ops);
+                } else if (type.equals("group") || type.equals("transactionalId")) {
+                    assertThat(acl.at("/resource/name").asText()).as("%s: its own %s ids", u.getKey(), type).isEqualTo(u.getKey());
+                    assertThat(acl.at("/resource/patternType").asText()).isEqualTo("prefix");
+                } else {
+                    assertThat(type).isEqualTo("cluster");
+                    assertThat(ops).as("%s: on the cluster", u.getKey()).containsOnly("Describe");
+                }
+            }
+            assertThat(topics).as("%s: topics and operations", u.getKey()).isEqualTo(ACLS.get(u.getKey()));
+        }
+    }
+
+    /** Kafka as the service's own user over TLS; only the keys it needs; predictions and reports closed in production. */
+    static void checkSecurity(String service, PodSpec pod, Container c, String overlay) {
+        Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e, (a, b) -> b));
+        String user = "mmdigits-" + service.substring(0, service.indexOf('-'));
+        assertThat(env.get("KAFKA_SECURITY_PROTOCOL").getValue()).as(service).isEqualTo("SASL_SSL");
+        assertThat(env.get("KAFKA_SASL_MECHANISM").getValue()).as(service).isEqualTo("SCRAM-SHA-512");
+        assertThat(env.get("KAFKA_SASL_JAAS_CONFIG").getValueFrom().getSecretKeyRef().getName()).as(service).isEqualTo(user);
+        assertThat(env.get("KAFKA_SASL_JAAS_CONFIG").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("sasl.jaas.config");
+        assertThat(env.get("KAFKA_SSL_TRUSTSTORE_LOCATION").getValue()).startsWith("/etc/kafka-ca/");
+        assertThat(env.get("MP_JWT_VERIFY_PUBLICKEY_LOCATION").getValue()).isEqualTo("/etc/mmdigits/keys/jwt-public.pem");
+        Volume keys = pod.getVolumes().stream().filter(v -> v.getName().equals("keys")).findFirst().orElseThrow();
+        assertThat(keys.getSecret().getSecretName()).isEqualTo("mmdigits-keys");
+        List<String> items = keys.getSecret().getItems().stream().map(i -> i.getKey()).toList();
+        assertThat(items).as("%s: keys mounted", service).contains("jwt-public.pem").doesNotContain("jwt-private.pem");
+        assertThat(items.contains("release-signing.pem")).as("%s holds the release signing key", service).isEqualTo(service.equals("trainer-service"));
+        assertThat(env.containsKey("MMDIGITS_RELEASES_VERIFY_KEY")).as("%s verifies releases", service)
+                .isEqualTo(service.equals("trainer-service") || service.equals("inference-service"));
+        boolean production = overlay.equals("production");
+        if (service.equals("inference-service")) {
+            assertThat(env.containsKey("MMDIGITS_AUTH_PREDICTIONS") && env.get("MMDIGITS_AUTH_PREDICTIONS").getValue().equals("predict"))
+                    .as("predictions closed in %s", overlay).isEqualTo(production);
+        }
+        if (service.equals("viz-service")) {
+            assertThat(env.containsKey("MMDIGITS_AUTH_REPORTS") && env.get("MMDIGITS_AUTH_REPORTS").getValue().equals("authenticated"))
+                    .as("reports closed in %s", overlay).isEqualTo(production);
+        }
     }
 
     static void checkEnv(String what, ServiceConfig sc, Container c, ConfigMap config) {

@@ -11,6 +11,7 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
@@ -25,7 +26,8 @@ import java.util.stream.Collectors;
  * The project's local secrets, made on first use in a directory ({@code secrets/} for {@code ./digits}, {@code
  * target/test-keys} in tests): an RSA key pair that signs and verifies the services' JWTs ({@value #JWT_PRIVATE},
  * {@value #JWT_PUBLIC}) and the Ed25519 pair of model releases ({@value #RELEASE_SIGNING}, {@value #RELEASE_VERIFY}),
- * PEM files as {@code openssl genpkey} writes them; and tokens signed with the first. Uses only the JDK, like the
+ * PEM files as {@code openssl genpkey} writes them, and the Kafka passwords of docker compose ({@value #COMPOSE_ENV});
+ * and tokens signed with the JWT key. Uses only the JDK, like the
  * rest of this module, so that {@code ./digits} can run it before anything else:
  * {@code java -cp local-kafka.jar mmdigits.localkafka.Keys ensure <dir>} and
  * {@code ... Keys token <dir> <role,role> [days]} (prints the token).
@@ -35,6 +37,10 @@ public final class Keys {
     public static final String JWT_PUBLIC = "jwt-public.pem";
     public static final String RELEASE_SIGNING = "release-signing.pem";
     public static final String RELEASE_VERIFY = "release-verify.pem";
+    /** Passwords of the Kafka users for docker compose ({@code docker compose --env-file secrets/compose.env up}). */
+    public static final String COMPOSE_ENV = "compose.env";
+    /** The SCRAM users of docker compose: one per service, and one for clients on the published port. */
+    public static final List<String> KAFKA_USERS = List.of("ingest", "trainer", "inference", "viz", "client");
     /** The issuer the services accept ({@code mp.jwt.verify.issuer}). */
     public static final String ISSUER = "https://multimodal-digits.local/issuer";
     /** Every role the services know. */
@@ -53,6 +59,17 @@ public final class Keys {
         }
         if (!Files.exists(dir.resolve(RELEASE_SIGNING)) || !Files.exists(dir.resolve(RELEASE_VERIFY))) {
             write(dir, KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), RELEASE_SIGNING, RELEASE_VERIFY);
+        }
+        if (!Files.exists(dir.resolve(COMPOSE_ENV))) {
+            SecureRandom random = new SecureRandom();
+            StringBuilder env = new StringBuilder("# docker compose --env-file ").append(dir.resolve(COMPOSE_ENV)).append(" up\n")
+                    .append("DIGITS_SECRETS=").append(dir.toAbsolutePath()).append('\n');
+            for (String user : KAFKA_USERS) {
+                byte[] password = new byte[24];
+                random.nextBytes(password);
+                env.append("DIGITS_KAFKA_PASSWORD_").append(user.toUpperCase()).append('=').append(b64(password)).append('\n');
+            }
+            writeSecret(dir.resolve(COMPOSE_ENV), env.toString(), "rw-------");
         }
         return dir;
     }
@@ -98,10 +115,17 @@ public final class Keys {
     private static void pem(Path file, String type, byte[] der) throws IOException {
         String text = "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
+        // the release signing key is group-readable: ./digits gives its group to the trainer container's user (10001)
+        String mode = !type.startsWith("PRIVATE") ? "rw-r--r--" : file.getFileName().toString().equals(RELEASE_SIGNING) ? "rw-r-----" : "rw-------";
+        writeSecret(file, text, mode);
+    }
+
+    /** Writes a file whole (a temporary file moved into place) with these POSIX permissions. */
+    private static void writeSecret(Path file, String text, String mode) throws IOException {
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         Files.writeString(tmp, text, StandardCharsets.US_ASCII);
         try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(type.startsWith("PRIVATE") ? "rw-------" : "rw-r--r--"));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system
         }
