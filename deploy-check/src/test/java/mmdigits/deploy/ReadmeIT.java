@@ -81,12 +81,17 @@ class ReadmeIT {
             // the full-size run is the quick look's code path with the default sizes (60,000/10,000);
             // its wall time and accuracy are measured by hand and reported in the closing notes
             Pattern.compile("\\./digits run"), List.of("README.md", "./digits run --train 2000 --test 500 --epochs 1 --keep"),
-            Pattern.compile("docker compose up --build"), List.of("deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                    "\"/usr/bin/docker-compose\", \"config\""),
-            Pattern.compile("DIGITS_DATA=\\S+ docker compose up --build"), List.of(
+            Pattern.compile("docker compose --env-file secrets/compose.env up --build"), List.of(
+                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "\"/usr/bin/docker-compose\", \"config\""),
+            Pattern.compile("DIGITS_DATA=\\S+ docker compose --env-file secrets/compose.env up --build"), List.of(
                     "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "DIGITS_DATA"),
-            Pattern.compile("docker compose -f docker-compose.yml -f docker-compose.gpu.yml up --build"), List.of(
+            Pattern.compile("docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.gpu.yml up --build"), List.of(
                     "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "\"docker-compose.yml\", \"docker-compose.gpu.yml\""),
+            // what it makes is what every other README block uses (TOKEN=$(./digits token)); compose reads secrets/compose.env
+            Pattern.compile("\\./digits token > /dev/null"), List.of("deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
+                    "DIGITS_KAFKA_PASSWORD_CLIENT"),
+            Pattern.compile("kubectl create secret generic mmdigits-keys .*"), List.of(
+                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "\"mmdigits-keys\""),
             Pattern.compile("kubectl apply -k deploy/overlays/(local|production|gpu)"), List.of(
                     "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "\"kubectl\", \"kustomize\", \"deploy/overlays/\""));
 
