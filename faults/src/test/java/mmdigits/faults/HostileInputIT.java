@@ -235,8 +235,9 @@ class HostileInputIT {
                 multipart("image", "huge.png", "image/png", png(8000, 8000)), 400);
         // 10 minutes of sound (under the body limit): refused from the WAV header
         byte[] wav = Wav.encodePcm16(new float[8000 * 60 * 10], 8000);
-        hostile("inference: WAV of 10 minutes (" + wav.length / 1_000_000 + " MB)", "inference-service",
+        Cluster.Answer longWav = hostile("inference: WAV of 10 minutes (" + wav.length / 1_000_000 + " MB)", "inference-service",
                 multipart("audio", "long.wav", "audio/wav", wav), 400);
+        assertThat(longWav.json().path("detail").asText()).isEqualTo("audio: 600.0 s of audio, at most 30 s");
         // KServe: a shape claiming a billion rows; more values than any request may carry (read as a stream)
         hostile("inference: KServe shape [1000000000, 784]", "inference-service", post("inference-service", "/v2/models/digits/infer",
                 "application/json", HttpRequest.BodyPublishers.ofString("{\"inputs\": [{\"name\": \"image\", \"shape\": [1000000000, 784], "

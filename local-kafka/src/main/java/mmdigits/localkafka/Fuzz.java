@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Seeded fuzz cases for tests of hostile input: mutants of valid request bodies or record values (ranges
@@ -80,6 +83,26 @@ public final class Fuzz {
             out.add(b);
         }
         return out;
+    }
+
+    /** What a service answered to one case. */
+    public record Answer(int status, String body) {
+    }
+
+    /**
+     * Sends every case; each answer must be a 2xx or a 4xx (never a 5xx): the first that is not fails with the
+     * case, its index and the seed. Returns how many answers had each status.
+     */
+    public static Map<Integer, Integer> send(String what, long seed, List<String> cases, Function<String, Answer> request) {
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        for (int i = 0; i < cases.size(); i++) {
+            Answer a = request.apply(cases.get(i));
+            if (a.status() < 200 || a.status() > 499) {
+                throw new AssertionError(what + " case " + i + " (seed " + seed + "): " + cases.get(i) + "\n-> " + a.status() + " " + a.body());
+            }
+            statuses.merge(a.status(), 1, Integer::sum);
+        }
+        return statuses;
     }
 
     /** {@code n} arrays of random bytes of up to {@code maxLength}. */

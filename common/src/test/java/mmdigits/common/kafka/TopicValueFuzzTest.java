@@ -23,7 +23,6 @@ import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Prediction;
-import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.SampleJson;
 import mmdigits.common.sample.SampleValidator;
@@ -68,26 +67,15 @@ class TopicValueFuzzTest {
         return all;
     }
 
-    static Sample sample() {
-        Sample.Builder b = Sample.newBuilder().setId("d/test/3").setDataset("d").setSplit(Split.TEST).setRowId(3).setLabel(4);
-        for (int i = 0; i < 784; i++) {
-            b.addImage(i % 256);
-        }
-        for (int i = 0; i < 507; i++) {
-            b.addAudio(i * 0.1f - 20f);
-        }
-        return b.build();
-    }
-
     @Test
     void sampleTopicsBinaryAndJson() {
         SampleDeserializer d = new SampleDeserializer();
         RecordHeaders json = new RecordHeaders();
         json.add("content-type", ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
         Map<String, Integer> binary = fuzz("samples", v -> SampleValidator.validate(d.deserialize(Topics.SAMPLES_TEST, new RecordHeaders(), v)),
-                cases(11, List.of(sample().toByteArray()), true));
+                cases(11, List.of(SampleDeserializerTest.sample().toByteArray()), true));
         Map<String, Integer> text = fuzz("samples (JSON)", v -> SampleValidator.validate(d.deserialize(Topics.SAMPLES_TEST, json, v)),
-                cases(12, List.of(SampleJson.print(sample()).getBytes(StandardCharsets.UTF_8)), false));
+                cases(12, List.of(SampleJson.print(SampleDeserializerTest.sample()).getBytes(StandardCharsets.UTF_8)), false));
         assertThat(binary.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(CASES);
         assertThat(text).containsKey("SerializationException"); // most mutants are refused...
         assertThat(binary).containsKey("decoded"); // ...and some still decode: the cases reach past the first check

@@ -41,9 +41,13 @@ import mmdigits.inference.config.InferenceConfig;
  */
 @ApplicationScoped
 public class MicroBatcher {
-    /** A request: its samples count against {@code max-queued} while {@code counted} (until a worker takes it, or it times out). */
-    private record Pending(LoadedModel model, List<Instance> instances, CompletableFuture<Scores> result, long queuedNanos,
-            AtomicBoolean counted) {
+    /**
+     * A request: {@code result} is completed by the worker (or cancelled when the request was given up before it
+     * ran) and then releases the model; {@code answer} is what the caller waits for, and may time out first.
+     * Its samples count against {@code max-queued} while {@code counted} (until a worker takes it, or it times out).
+     */
+    private record Pending(LoadedModel model, List<Instance> instances, CompletableFuture<Scores> result, CompletableFuture<Scores> answer,
+            long queuedNanos, AtomicBoolean counted) {
     }
 
     /** What scores a batch: {@link ModelRegistry#score} in the service, a stand-in in tests of failures. */
@@ -130,12 +134,21 @@ public class MicroBatcher {
             return CompletableFuture.failedFuture(new BusyException("the scoring queue is full (" + maxQueued
                     + " samples waiting, inference.batch.max-queued); try again shortly", timeout.dividedBy(10)));
         }
-        CompletableFuture<Scores> f = new CompletableFuture<>();
-        Pending pending = new Pending(model, instances, f, System.nanoTime(), new AtomicBoolean(true));
-        queue.add(pending);
-        return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((s, failure) -> {
-            uncount(pending);
+        CompletableFuture<Scores> result = new CompletableFuture<>();
+        CompletableFuture<Scores> answer = new CompletableFuture<>();
+        // the model is released when the work is over, never under a call that still runs after its caller gave up
+        result.whenComplete((s, e) -> {
             model.release();
+            if (e == null) {
+                answer.complete(s);
+            } else {
+                answer.completeExceptionally(e);
+            }
+        });
+        Pending pending = new Pending(model, instances, result, answer, System.nanoTime(), new AtomicBoolean(true));
+        queue.add(pending);
+        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((s, failure) -> {
+            uncount(pending);
             Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (e instanceof TimeoutException) {
                 refused.increment();
@@ -156,9 +169,10 @@ public class MicroBatcher {
                 return null;
             }
             uncount(p);
-            if (!p.result().isDone()) {
+            if (!p.answer().isDone()) {
                 return p;
             }
+            p.result().cancel(false); // given up (timed out) before it ran: releases its model
         }
     }
 

@@ -100,7 +100,7 @@ public class PredictionResource {
             try {
                 aud = AudioFrontEnd.fromWav(bytes(audio, "audio"), "audio", config.http().maxAudioSeconds());
             } catch (InvalidAudioException e) {
-                throw new InvalidInputException("audio", "audio: " + e.getMessage(), e);
+                throw new InvalidInputException("audio", e.getMessage(), e); // "audio: <the problem>"
             }
         }
         Instance x = new Instance(img, aud).validate("");
