@@ -380,18 +380,20 @@ class ReadmeIT {
     @Test
     @Order(5)
     void ingestApi() throws Exception {
-        List<Ran> r = run(block("curl -s -H 'Content-Type: application/json' -d \"{\\\"directory\\\""));
-        JsonNode directory = r.get(0).json();
+        // the block starts with TOKEN=$(./digits token): every call that publishes carries it
+        List<Ran> r = run(block("curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d \"{\\\"directory\\\""));
+        assertThat(r.get(0).command().plain()).isEqualTo("TOKEN=$(./digits token)");
+        JsonNode directory = r.get(1).json();
         assertThat(directory.get("dataset").asText()).isEqualTo("demo");
         assertThat(directory.get("splits")).extracting(s -> s.get("count").asLong()).containsExactly(2000L, 500L);
-        JsonNode upload = r.get(1).json();
+        JsonNode upload = r.get(2).json();
         assertThat(upload.get("dataset").asText()).isEqualTo("uploaded");
         assertThat(upload.get("splits")).extracting(s -> s.get("count").asLong()).containsExactly(2000L, 500L);
         JsonNode sample = JSON.readTree(scratch.resolve("sample.json").toFile());
         assertThat(sample.get("id").asText()).isEqualTo("live/test/5");
         assertThat(sample.get("image")).hasSize(784);
         assertThat(sample.get("audio")).hasSize(507);
-        JsonNode streamed = r.get(3).json();
+        JsonNode streamed = r.get(4).json();
         assertThat(streamed.toString()).contains("live/test/5");
         assertThat(predictions(k -> k.equals("live/test/5"), 1)).containsKey("live/test/5");
     }
@@ -401,21 +403,21 @@ class ReadmeIT {
     void trainerApi() throws Exception {
         awaitQuiet();
         List<Ran> r = run(block("RUN_ID=$(curl -s -X POST"));
-        JsonNode single = r.get(1).json();
+        JsonNode single = r.get(2).json();
         assertThat(single.get("dataset").asText()).isEqualTo("demo");
         assertThat(single.get("modelName").asText()).isEqualTo("demo");
         assertThat(single.get("epochs").asInt()).isEqualTo(5);
         String id = single.get("id").asText();
-        assertThat(r.get(2).json()).anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id))
+        assertThat(r.get(3).json()).anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id))
                 .allSatisfy(run -> assertThat(run.get("dataset").asText()).isEqualTo("demo"));
-        JsonNode registry = r.get(3).json();
+        JsonNode registry = r.get(4).json();
         assertThat(registry.at("/alias/alias").asText()).isEqualTo("digits");
         assertThat(registry.get("versions")).isNotEmpty().anySatisfy(v -> assertThat(v.get("promoted").asBoolean()).isTrue());
         assertOnnxContract(scratch.resolve("model.onnx"));
-        JsonNode promoted = r.get(5).json();
+        JsonNode promoted = r.get(6).json();
         assertThat(promoted.get("alias").asText()).isEqualTo("digits");
         assertThat(promoted.get("name").asText()).isEqualTo("demo");
-        JsonNode rolledBack = r.get(6).json();
+        JsonNode rolledBack = r.get(7).json();
         assertThat(rolledBack.get("name").asText() + "/" + rolledBack.get("version").asText())
                 .isNotEqualTo(promoted.get("name").asText() + "/" + promoted.get("version").asText());
         awaitQuiet();
