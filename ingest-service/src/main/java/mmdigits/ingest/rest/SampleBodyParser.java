@@ -157,9 +157,17 @@ final class SampleBodyParser {
             return p.getText();
         }
 
+        /** A whole number; as a string too, the way protobuf's JSON writes 64-bit integers ({@code "row_id": "5"}). */
         private static Long integer(JsonParser p, String field) throws IOException {
             if (p.currentToken() == JsonToken.VALUE_NULL) {
                 return null;
+            }
+            if (p.currentToken() == JsonToken.VALUE_STRING) {
+                try {
+                    return Long.parseLong(p.getText().trim());
+                } catch (NumberFormatException e) {
+                    throw new InvalidSampleException(field, "must be a whole number, got \"" + p.getText() + "\"");
+                }
             }
             if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
                 throw new InvalidSampleException(field, "must be a whole number");
@@ -179,15 +187,28 @@ final class SampleBodyParser {
             int n = 0;
             JsonToken t;
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
-                    throw new InvalidSampleException(field + "[" + n + "]", "must be a number, got " + describe(p, t));
-                }
                 if (n == width) {
                     throw new InvalidSampleException(field, "must have " + width + " values, got more");
                 }
-                values[n++] = p.getFloatValue();
+                values[n] = number(p, t, field + "[" + n + "]");
+                n++;
             }
             return n == width ? values : Arrays.copyOf(values, n);
+        }
+
+        /** A number; as a string too (protobuf's JSON form, e.g. "NaN", which the validator then refuses). */
+        private static float number(JsonParser p, JsonToken t, String field) throws IOException {
+            if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                return p.getFloatValue();
+            }
+            if (t == JsonToken.VALUE_STRING) {
+                try {
+                    return Float.parseFloat(p.getText().trim());
+                } catch (NumberFormatException e) {
+                    // not a number: said below
+                }
+            }
+            throw new InvalidSampleException(field, "must be a number, got " + describe(p, t));
         }
 
         private static String describe(JsonParser p, JsonToken t) throws IOException {

@@ -19,7 +19,9 @@ import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import mmdigits.common.Topics;
 import mmdigits.common.proto.Sample;
+import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.SampleJson;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.RawHttp;
 
@@ -93,6 +95,24 @@ class SampleResourceTest {
                 .body("detail", equalTo("audio[0]: must be a number, got \"x\""));
         given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("[]").post("/samples")
                 .then().statusCode(400).body("detail", equalTo("samples: the batch is empty"));
+    }
+
+    @Test
+    void theJsonFormOfSampleIsAccepted() {
+        // what ./digits sample prints: protobuf's JSON, where a 64-bit row_id is a string
+        Sample.Builder b = Sample.newBuilder().setId("json-form/test/12").setDataset("json-form").setSplit(Split.TEST).setRowId(12);
+        for (int i = 0; i < 784; i++) {
+            b.addImage(i % 7);
+        }
+        for (int i = 0; i < 507; i++) {
+            b.addAudio(-i);
+        }
+        String json = SampleJson.print(b.build());
+        assertThat(json).contains("\"row_id\":\"12\"");
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(json).post("/samples").then().statusCode(200)
+                .body("ids", contains("json-form/test/12"));
+        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(json.replace("\"12\"", "\"twelve\"")).post("/samples").then()
+                .statusCode(400).body("detail", equalTo("row_id: must be a whole number, got \"twelve\""));
     }
 
     /** A batch of n samples whose values are all "0" (2 bytes a value: ~2.6 KB a sample). */
