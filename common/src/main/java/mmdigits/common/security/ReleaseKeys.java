@@ -31,20 +31,27 @@ public class ReleaseKeys {
     }
 
     public PrivateKey signingKey() {
-        Path file = signing.orElseThrow(() -> missing(SIGNING, "the trainer signs every model release with it"));
-        try {
-            return Pem.privateKey(file, ReleaseSignatures.ALGORITHM);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException(SIGNING + "=" + file + ": not an Ed25519 private key in PEM (" + e.getMessage() + ")", e);
-        }
+        return load(SIGNING, signing, "the trainer signs every model release with it", "private",
+                f -> Pem.privateKey(f, ReleaseSignatures.ALGORITHM));
     }
 
     public PublicKey verifyKey() {
-        Path file = verify.orElseThrow(() -> missing(VERIFY, "releases are only loaded when their signature verifies with it"));
+        return load(VERIFY, verify, "releases are only loaded when their signature verifies with it", "public",
+                f -> Pem.publicKey(f, ReleaseSignatures.ALGORITHM));
+    }
+
+    @FunctionalInterface
+    private interface Reader<K> {
+        K read(Path file) throws IOException, GeneralSecurityException;
+    }
+
+    /** The key a setting names; a clear error when it is not set or not an Ed25519 key of that kind. */
+    private static <K> K load(String key, Optional<Path> setting, String why, String kind, Reader<K> reader) {
+        Path file = setting.orElseThrow(() -> missing(key, why));
         try {
-            return Pem.publicKey(file, ReleaseSignatures.ALGORITHM);
+            return reader.read(file);
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException(VERIFY + "=" + file + ": not an Ed25519 public key in PEM (" + e.getMessage() + ")", e);
+            throw new IllegalStateException(key + "=" + file + ": not an Ed25519 " + kind + " key in PEM (" + e.getMessage() + ")", e);
         }
     }
 
