@@ -27,7 +27,11 @@ import kafka.tools.StorageTool;
  * <pre>
  * java -cp ... mmdigits.localkafka.LocalKafka [--dir run/kafka] [--port 9092] [--controller-port 9093]
  *      [--host 127.0.0.1] [--set key=value ...]
+ * java -cp ... mmdigits.localkafka.LocalKafka --from-env
  * </pre>
+ * With {@code --from-env} the whole configuration comes from the {@code KAFKA_*} environment as the
+ * {@code apache/kafka} image reads it ({@link KafkaEnv}), the storage in {@code log.dirs} formatted with
+ * {@code CLUSTER_ID}: the docker compose test's stand-in for that image.
  */
 public final class LocalKafka {
     public static final String READY = "LOCAL-KAFKA READY bootstrap=";
@@ -76,6 +80,10 @@ public final class LocalKafka {
         int port = 9092;
         int controllerPort = 9093;
         Map<String, String> overrides = new LinkedHashMap<>();
+        if (args.length == 1 && args[0].equals("--from-env")) {
+            runFromEnvironment(System.getenv());
+            return;
+        }
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -103,14 +111,39 @@ public final class LocalKafka {
         Files.createDirectories(dir);
         Map<String, String> config = config(dir, host, port, controllerPort);
         config.putAll(overrides);
+        Path propsFile = write(config, dir.resolve("server.properties"));
+        format(dir.resolve("data"), propsFile, clusterId(dir));
+        serve(propsFile, host + ":" + port + " dir=" + dir.toAbsolutePath());
+    }
+
+    /** The broker configured by the {@code KAFKA_*} environment, storage formatted on first start with {@code CLUSTER_ID}. */
+    static void runFromEnvironment(Map<String, String> env) throws Exception {
+        Map<String, String> config = KafkaEnv.properties(env);
+        String logDirs = config.get("log.dirs");
+        if (logDirs == null || logDirs.isBlank()) {
+            usage("--from-env needs KAFKA_LOG_DIRS (the storage directory)");
+        }
+        Path logDir = Path.of(logDirs.split(",")[0].trim());
+        Files.createDirectories(logDir);
+        Path propsFile = write(config, Files.createTempFile("server", ".properties"));
+        format(logDir, propsFile, KafkaEnv.clusterId(env));
+        serve(propsFile, config.getOrDefault("advertised.listeners", config.get("listeners")));
+    }
+
+    private static Path write(Map<String, String> config, Path propsFile) throws IOException {
         Properties props = new Properties();
         props.putAll(config);
-        Path propsFile = dir.resolve("server.properties");
         try (Writer w = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
             props.store(w, "written by mmdigits.localkafka.LocalKafka on every start");
         }
-        format(dir, propsFile);
+        return propsFile;
+    }
 
+    private static void serve(Path propsFile, String bootstrap) throws Exception {
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(propsFile, StandardCharsets.UTF_8)) {
+            props.load(in);
+        }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -121,31 +154,33 @@ public final class LocalKafka {
             System.out.println("local-kafka: stopped");
         }, "local-kafka-shutdown"));
         server.startup();
-        System.out.println(READY + host + ":" + port + " dir=" + dir.toAbsolutePath());
+        System.out.println(READY + bootstrap);
         System.out.flush();
         server.awaitShutdown();
         stopped.await();
     }
 
-    /** Formats the storage directory on first use; an existing one (a restart) keeps its data. */
-    static void format(Path dir, Path propsFile) throws IOException {
-        Path meta = dir.resolve("data").resolve("meta.properties");
-        if (Files.exists(meta)) {
-            return;
-        }
+    /** The cluster id kept in {@code dir/cluster.id}, made on first use. */
+    private static String clusterId(Path dir) throws IOException {
         Path clusterIdFile = dir.resolve("cluster.id");
-        String clusterId;
         if (Files.exists(clusterIdFile)) {
-            clusterId = Files.readString(clusterIdFile).trim();
-        } else {
-            clusterId = Uuid.randomUuid().toString();
-            Files.writeString(clusterIdFile, clusterId + "\n");
+            return Files.readString(clusterIdFile).trim();
+        }
+        String clusterId = Uuid.randomUuid().toString();
+        Files.writeString(clusterIdFile, clusterId + "\n");
+        return clusterId;
+    }
+
+    /** Formats the storage directory on first use; an existing one (a restart) keeps its data. */
+    static void format(Path logDir, Path propsFile, String clusterId) throws IOException {
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            return;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", propsFile.toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         if (rc != 0) {
-            throw new IOException("formatting " + dir + " failed (" + rc + "): " + out.toString(StandardCharsets.UTF_8));
+            throw new IOException("formatting " + logDir + " failed (" + rc + "): " + out.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -161,7 +196,7 @@ public final class LocalKafka {
             System.err.println("local-kafka: " + error);
         }
         System.err.println("usage: LocalKafka [--dir run/kafka] [--host 127.0.0.1] [--port 9092] [--controller-port 9093]"
-                + " [--set key=value ...]");
+                + " [--set key=value ...] | --from-env");
         if (error != null) {
             System.exit(2);
         }
