@@ -1,15 +1,36 @@
 # One multi-stage build for the four services: docker compose picks a target per service
-# (docker build --target inference-service .). Stage 1 builds with the Maven wrapper; the runtime
-# stages are a JRE with a non-root user. Nothing calls home: ONNX Runtime telemetry and DJL's engine
-# lookup are off in every image.
-FROM eclipse-temurin:17-jdk AS build
+# (docker build --target inference-service .). The runtime stages are a JRE with a non-root user
+# (uid 10001). Nothing calls home: ONNX Runtime telemetry and DJL's engine lookup are off in every image.
+# Needs BuildKit (the default of `docker compose` and of Docker 23+): only the stages a target uses are built.
+#
+# Build arguments (docker-compose.yml passes them from DIGITS_JDK_IMAGE, DIGITS_JRE_IMAGE, DIGITS_APP_BUILD):
+#   JDK_IMAGE, JRE_IMAGE  the base images (the public eclipse-temurin ones; the compose test uses local stand-ins)
+#   APP_BUILD             source (default): build the services here with the Maven wrapper, dependencies cached
+#                         between builds; prebuilt: take the jars a host build left in */target
+#                         (./mvnw -B package -DskipTests first) instead of building them a second time
+ARG JDK_IMAGE=eclipse-temurin:17-jdk
+ARG JRE_IMAGE=eclipse-temurin:17-jre
+ARG APP_BUILD=source
+
+FROM ${JDK_IMAGE} AS source
 WORKDIR /src
 COPY . .
-RUN ./mvnw -B -q install -DskipTests -pl ingest-service,trainer-service,inference-service,viz-service,demo-data -am \
-    && ./mvnw -B -q dependency:copy-dependencies -pl demo-data -DincludeScope=runtime -DoutputDirectory=/src/demo-lib \
-    && cp demo-data/target/demo-data-*.jar /src/demo-lib/
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -q package -DskipTests -pl ingest-service,trainer-service,inference-service,viz-service,demo-data -am \
+    && mkdir -p /dist/demo-data \
+    && for svc in ingest-service trainer-service inference-service viz-service; do cp -r "$svc/target/quarkus-app" "/dist/$svc"; done \
+    && cp demo-data/target/lib/*.jar demo-data/target/demo-data-*.jar /dist/demo-data/
 
-FROM eclipse-temurin:17-jre AS runtime
+FROM scratch AS prebuilt
+COPY ingest-service/target/quarkus-app/ /dist/ingest-service/
+COPY trainer-service/target/quarkus-app/ /dist/trainer-service/
+COPY inference-service/target/quarkus-app/ /dist/inference-service/
+COPY viz-service/target/quarkus-app/ /dist/viz-service/
+COPY demo-data/target/lib/ demo-data/target/demo-data-*.jar /dist/demo-data/
+
+FROM ${APP_BUILD} AS app
+
+FROM ${JRE_IMAGE} AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends curl fontconfig fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin digits \
@@ -28,8 +49,8 @@ WORKDIR /app
 FROM runtime AS ingest-service
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends espeak-ng flite npm \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/ingest-service/target/quarkus-app/ /app/
-COPY --from=build /src/demo-lib/ /app/demo-data/
+COPY --from=app /dist/ingest-service/ /app/
+COPY --from=app /dist/demo-data/ /app/demo-data/
 COPY deploy/docker/ingest-entrypoint.sh /app/ingest-entrypoint.sh
 USER 10001
 ENV QUARKUS_HTTP_PORT=8081 INGEST_DATASET_ROOT=/data
@@ -37,21 +58,21 @@ EXPOSE 8081
 ENTRYPOINT ["/app/ingest-entrypoint.sh"]
 
 FROM runtime AS trainer-service
-COPY --from=build /src/trainer-service/target/quarkus-app/ /app/
+COPY --from=app /dist/trainer-service/ /app/
 USER 10001
 ENV QUARKUS_HTTP_PORT=8082 TRAINER_ARTIFACTS_DIR=/out/artifacts
 EXPOSE 8082
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
 
 FROM runtime AS inference-service
-COPY --from=build /src/inference-service/target/quarkus-app/ /app/
+COPY --from=app /dist/inference-service/ /app/
 USER 10001
 ENV QUARKUS_HTTP_PORT=8080
 EXPOSE 8080
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
 
 FROM runtime AS viz-service
-COPY --from=build /src/viz-service/target/quarkus-app/ /app/
+COPY --from=app /dist/viz-service/ /app/
 USER 10001
 ENV QUARKUS_HTTP_PORT=8083 VIZ_OUTPUT_DIR=/out/reports
 EXPOSE 8083
