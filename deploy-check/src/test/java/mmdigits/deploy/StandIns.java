@@ -1,0 +1,108 @@
+package mmdigits.deploy;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+import mmdigits.localkafka.BrokerProcess;
+
+/**
+ * Local stand-ins for the three public images docker-compose.yml and the Dockerfile start from, which the test
+ * machines cannot pull (Docker Hub is not reachable there): {@code eclipse-temurin:17-jdk} and {@code :17-jre} are
+ * Debian bookworm root filesystems with {@code openjdk-17-jdk-headless} / {@code openjdk-17-jre-headless} made
+ * by {@code mmdebstrap} from Debian's packages and loaded with {@code docker import}; {@code apache/kafka:4.1.1} is
+ * the project's own KRaft broker on the JRE stand-in ({@code src/test/docker/kafka-standin}). Each is built only
+ * when the engine does not have it yet. Nothing else differs from what a user runs.
+ */
+final class StandIns {
+    static final String JDK = "mmdigits-standin/temurin:17-jdk";
+    static final String JRE = "mmdigits-standin/temurin:17-jre";
+    static final String KAFKA = "mmdigits-standin/kafka:4.1.1";
+
+    private final Docker docker;
+    private final Path work;
+
+    StandIns(Docker docker, Path work) {
+        this.docker = docker;
+        this.work = work;
+    }
+
+    boolean exists(String image) throws Exception {
+        return docker.attempt(Duration.ofMinutes(1), "docker", "image", "inspect", image).exitCode() == 0;
+    }
+
+    void ensureJre() throws Exception {
+        ensureDebianJava(JRE, "openjdk-17-jre-headless");
+    }
+
+    void ensureJdk() throws Exception {
+        ensureDebianJava(JDK, "openjdk-17-jdk-headless");
+    }
+
+    /** Debian bookworm with apt (as the temurin images have), a JDK or JRE, and {@code useradd}. */
+    private void ensureDebianJava(String image, String javaPackage) throws Exception {
+        if (exists(image)) {
+            return;
+        }
+        String javaHome = "/usr/lib/jvm/java-17-openjdk-" + docker.run(Duration.ofMinutes(1), "dpkg", "--print-architecture").strip();
+        String script = "set -o pipefail; mmdebstrap --variant=apt --include=ca-certificates,passwd," + javaPackage
+                + " --dpkgopt='path-exclude=/usr/share/doc/*'"
+                + " --dpkgopt='path-exclude=/usr/share/locale/*' bookworm - "
+                + "| docker import --change 'ENV JAVA_HOME=" + javaHome + "'"
+                + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
+                + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian " + javaPackage + "\"'"
+                + " - " + image;
+        docker.run(Duration.ofMinutes(10), "bash", "-c", script);
+    }
+
+    /** The project's broker in an image that reads the {@code apache/kafka} image's environment. */
+    void ensureKafka() throws Exception {
+        if (exists(KAFKA)) {
+            return;
+        }
+        ensureJre();
+        Path context = work.resolve("kafka-standin");
+        if (Files.exists(context)) {
+            ServiceConfig.deleteTree(context);
+        }
+        Path source = ServiceConfig.root().resolve("deploy-check/src/test/docker/kafka-standin");
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path f : files.toList()) {
+                Path to = context.resolve(source.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Path libs = Files.createDirectories(context.resolve("libs"));
+        Path classes = Files.createDirectories(context.resolve("classes"));
+        for (String entry : BrokerProcess.classpath().split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (Files.isDirectory(p)) {
+                copyTree(p, classes);
+            } else {
+                Files.copy(p, libs.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        docker.run(Duration.ofMinutes(10), "docker", "build", "--build-arg", "JRE_IMAGE=" + JRE, "-t", KAFKA, context.toString());
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
