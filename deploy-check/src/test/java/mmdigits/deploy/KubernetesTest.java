@@ -1,9 +1,12 @@
 package mmdigits.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -23,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -36,7 +40,13 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
+import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.api.kafka.model.user.KafkaUser;
 import mmdigits.common.Topics;
 
 /**
@@ -47,12 +57,22 @@ import mmdigits.common.Topics;
  */
 class KubernetesTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    static final Map<String, Class<?>> TYPED = Map.of("Deployment", Deployment.class, "Service", Service.class, "ConfigMap",
-            ConfigMap.class, "PersistentVolumeClaim", PersistentVolumeClaim.class, "Job", Job.class, "HorizontalPodAutoscaler",
-            HorizontalPodAutoscaler.class, "PodDisruptionBudget", PodDisruptionBudget.class);
+    static final Map<String, Class<?>> TYPED = Map.ofEntries(Map.entry("Deployment", Deployment.class), Map.entry("Service", Service.class),
+            Map.entry("ConfigMap", ConfigMap.class), Map.entry("PersistentVolumeClaim", PersistentVolumeClaim.class), Map.entry("Job", Job.class),
+            Map.entry("HorizontalPodAutoscaler", HorizontalPodAutoscaler.class), Map.entry("PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("NetworkPolicy", NetworkPolicy.class),
+            // Strimzi's own model of its resources: unknown (misspelt) fields land in additionalProperties there too
+            Map.entry("Kafka", Kafka.class), Map.entry("KafkaNodePool", KafkaNodePool.class), Map.entry("KafkaTopic", KafkaTopic.class),
+            Map.entry("KafkaUser", KafkaUser.class));
+
+    /** The kubectl {@code ./digits deps} pins in tools/kubectl/bin (Debian's is too old for these kustomizations), else the PATH's. */
+    static String kubectl() {
+        Path pinned = ServiceConfig.root().resolve("tools/kubectl/bin/kubectl");
+        return Files.isExecutable(pinned) ? pinned.toString() : "kubectl";
+    }
 
     static List<JsonNode> render(String overlay) throws Exception {
-        Process p = new ProcessBuilder("kubectl", "kustomize", "deploy/overlays/" + overlay).directory(ServiceConfig.root().toFile())
+        Process p = new ProcessBuilder(kubectl(), "kustomize", "deploy/overlays/" + overlay).directory(ServiceConfig.root().toFile())
                 .redirectErrorStream(false).start();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes());
@@ -69,7 +89,7 @@ class KubernetesTest {
         return docs;
     }
 
-    /** Fails on any field the typed model did not know (fabric8 keeps them in additionalProperties). */
+    /** Fails on any field the typed model did not know (fabric8 and Strimzi keep them in additionalProperties). */
     static void assertNoUnknownFields(Object o, String path, Map<Object, Boolean> seen) throws IllegalAccessException {
         if (o == null || seen.containsKey(o)) {
             return;
@@ -87,7 +107,7 @@ class KubernetesTest {
             }
             return;
         }
-        if (!o.getClass().getName().startsWith("io.fabric8.")) {
+        if (o instanceof Enum<?> || !o.getClass().getName().startsWith("io.fabric8.") && !o.getClass().getName().startsWith("io.strimzi.")) {
             return;
         }
         seen.put(o, true);
@@ -116,18 +136,16 @@ class KubernetesTest {
         Map<String, JsonNode> users = new HashMap<>();
         for (JsonNode d : docs) {
             String kind = d.get("kind").asText();
-            Class<?> cls = TYPED.get(kind);
-            if (cls != null) {
-                Object o = YAML.treeToValue(d, cls);
-                assertNoUnknownFields(o, kind + "/" + d.at("/metadata/name").asText(), new IdentityHashMap<>());
-                typed.computeIfAbsent(kind, k -> new ArrayList<>()).add(o);
-            } else if (kind.equals("KafkaTopic")) {
+            assertThat(TYPED).as("a kind this check knows").containsKey(kind);
+            Object o = parseTyped(d);
+            typed.computeIfAbsent(kind, k -> new ArrayList<>()).add(o);
+            if (kind.startsWith("Kafka")) {
+                assertThat(d.get("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
+            }
+            if (kind.equals("KafkaTopic")) {
                 topics.add(d);
             } else if (kind.equals("KafkaUser")) {
                 users.put(d.at("/metadata/name").asText(), d);
-            } else {
-                assertThat(kind).as("a kind this check knows").isIn("Kafka", "KafkaNodePool");
-                assertThat(d.get("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
             }
         }
         Map<String, ServiceConfig> services = ServiceConfig.all();
@@ -195,7 +213,11 @@ class KubernetesTest {
             assertThat(t.at("/spec/partitions").asInt()).as(spec.name()).isEqualTo(spec.partitions());
             Map<String, String> cfg = new HashMap<>();
             t.at("/spec/config").fields().forEachRemaining(e -> cfg.put(e.getKey(), e.getValue().asText()));
-            assertThat(cfg).as(spec.name()).isEqualTo(spec.configs());
+            Map<String, String> expected = new HashMap<>(spec.configs());
+            if (overlay.equals("production")) {
+                expected.put("min.insync.replicas", "2");
+            }
+            assertThat(cfg).as(spec.name()).isEqualTo(expected);
             assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("digits");
         }
         JsonNode kafka = docs.stream().filter(d -> d.get("kind").asText().equals("Kafka")).findFirst().orElseThrow();
@@ -214,6 +236,115 @@ class KubernetesTest {
                 .isEqualTo(kafka.at("/metadata/name").asText() + "-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt());
         JsonNode pool = docs.stream().filter(d -> d.get("kind").asText().equals("KafkaNodePool")).findFirst().orElseThrow();
         assertThat(pool.at("/spec/roles").toString()).contains("controller").contains("broker");
+        checkNetworkPolicies(typed.get("NetworkPolicy").stream().map(NetworkPolicy.class::cast).toList(), deployments, job, services);
+        if (overlay.equals("production")) {
+            checkProduction(kafka, pool, topics, deployments, typed);
+        }
+        Deployment trainer = deployments.stream().filter(d -> d.getMetadata().getName().equals("trainer-service")).findFirst().orElseThrow();
+        checkGpu(trainer.getSpec().getTemplate().getSpec(), overlay.equals("gpu"));
+    }
+
+    /** A document of a known kind in its typed model, every field known to it. */
+    static Object parseTyped(JsonNode d) throws Exception {
+        String kind = d.get("kind").asText();
+        Object o = YAML.treeToValue(d, TYPED.get(kind));
+        assertNoUnknownFields(o, kind + "/" + d.at("/metadata/name").asText(), new IdentityHashMap<>());
+        return o;
+    }
+
+    /** A misspelt field anywhere in a Strimzi resource fails the check as it does for the core kinds. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Kafka:/spec/kafka:listner", "KafkaNodePool:/spec:replica", "KafkaTopic:/spec:partition",
+            "KafkaUser:/spec/authorization:acl", "Kafka:/spec/entityOperator:userOperater", "Deployment:/spec:replica"})
+    void aMisspeltFieldFails(String where) throws Exception {
+        String[] w = where.split(":");
+        JsonNode doc = render("production").stream().filter(d -> d.get("kind").asText().equals(w[0])).findFirst().orElseThrow().deepCopy();
+        parseTyped(doc);
+        ((ObjectNode) doc.at(w[1])).put(w[2], 1);
+        assertThatThrownBy(() -> parseTyped(doc)).hasMessageContaining("unknown fields").hasMessageContaining(w[2]);
+    }
+
+    /**
+     * Every pod of ours is isolated both ways: reached only on the HTTP port it serves (the Job on none), reaching only
+     * the Strimzi brokers on their TLS port and the cluster DNS (the Job also HTTPS, for the demo data's MNIST).
+     */
+    static void checkNetworkPolicies(List<NetworkPolicy> policies, List<Deployment> deployments, Job job, Map<String, ServiceConfig> services) {
+        Map<String, Map<String, String>> pods = new HashMap<>();
+        deployments.forEach(d -> pods.put(d.getMetadata().getName(), d.getSpec().getTemplate().getMetadata().getLabels()));
+        pods.put("ingest-dataset", job.getSpec().getTemplate().getMetadata().getLabels());
+        for (Map.Entry<String, Map<String, String>> pod : pods.entrySet()) {
+            List<NetworkPolicy> selecting = policies.stream()
+                    .filter(p -> pod.getValue().entrySet().containsAll(p.getSpec().getPodSelector().getMatchLabels().entrySet())).toList();
+            assertThat(selecting).as("the NetworkPolicy of %s", pod.getKey()).hasSize(1);
+            NetworkPolicy p = selecting.get(0);
+            assertThat(p.getSpec().getPolicyTypes()).as(pod.getKey()).containsExactlyInAnyOrder("Ingress", "Egress");
+            ServiceConfig sc = services.get(pod.getKey());
+            List<Integer> ingressPorts = p.getSpec().getIngress().stream().flatMap(r -> r.getPorts().stream())
+                    .map(port -> port.getPort().getIntVal()).toList();
+            assertThat(ingressPorts).as("%s is reached on", pod.getKey()).isEqualTo(sc == null ? List.of() : List.of(sc.port()));
+            for (NetworkPolicyEgressRule rule : p.getSpec().getEgress()) {
+                List<Integer> ports = rule.getPorts().stream().map(port -> port.getPort().getIntVal()).toList();
+                if (rule.getTo().isEmpty()) {
+                    assertThat(pod.getKey()).as("egress anywhere (%s)", ports).isEqualTo("ingest-dataset");
+                    assertThat(ports).containsExactly(443);
+                } else if (ports.contains(53)) {
+                    assertThat(rule.getTo()).allSatisfy(peer -> assertThat(peer.getPodSelector().getMatchLabels())
+                            .containsEntry("k8s-app", "kube-dns"));
+                } else {
+                    assertThat(ports).as("%s reaches Kafka on", pod.getKey()).containsExactly(9093);
+                    assertThat(rule.getTo()).allSatisfy(peer -> assertThat(peer.getPodSelector().getMatchLabels())
+                            .containsEntry("strimzi.io/cluster", "digits").containsEntry("strimzi.io/kind", "Kafka"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Production: three Kafka nodes; every topic, the consumer offsets and the transaction log on three replicas with
+     * min.insync.replicas 2; requests and limits on every container (Kafka's too); a disruption budget per service.
+     */
+    static void checkProduction(JsonNode kafka, JsonNode pool, List<JsonNode> topics, List<Deployment> deployments,
+            Map<String, List<Object>> typed) {
+        assertThat(pool.at("/spec/replicas").asInt()).isEqualTo(3);
+        JsonNode config = kafka.at("/spec/kafka/config");
+        assertThat(config.get("offsets.topic.replication.factor").asInt()).isEqualTo(3);
+        assertThat(config.get("transaction.state.log.replication.factor").asInt()).isEqualTo(3);
+        assertThat(config.get("transaction.state.log.min.isr").asInt()).isEqualTo(2);
+        assertThat(config.get("default.replication.factor").asInt()).isEqualTo(3);
+        assertThat(config.get("min.insync.replicas").asInt()).isEqualTo(2);
+        assertThat(config.get("unclean.leader.election.enable").asBoolean()).isFalse();
+        assertThat(topics).allSatisfy(t -> {
+            assertThat(t.at("/spec/replicas").asInt()).as(t.at("/spec/topicName").asText()).isEqualTo(3);
+            assertThat(t.at("/spec/config/min.insync.replicas").asText()).as(t.at("/spec/topicName").asText()).isEqualTo("2");
+        });
+        for (String r : List.of("/spec/resources/requests/memory", "/spec/resources/limits/memory", "/spec/resources/requests/cpu")) {
+            assertThat(pool.at(r).isMissingNode()).as("KafkaNodePool %s", r).isFalse();
+        }
+        for (Deployment d : deployments) {
+            Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertThat(c.getResources().getRequests()).as(d.getMetadata().getName()).containsKeys("cpu", "memory");
+            assertThat(c.getResources().getLimits()).as(d.getMetadata().getName()).containsKeys("cpu", "memory");
+            assertThat(typed.get("PodDisruptionBudget")).as("a PodDisruptionBudget of %s", d.getMetadata().getName())
+                    .anySatisfy(o -> assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                            .containsAllEntriesOf(((PodDisruptionBudget) o).getSpec().getSelector().getMatchLabels()));
+        }
+    }
+
+    /** The GPU overlay asks for a GPU and goes where one is (the GPU pool's node label and taint); the others do not. */
+    static void checkGpu(PodSpec trainer, boolean gpu) {
+        Container c = trainer.getContainers().get(0);
+        Map<String, ?> limits = c.getResources() == null || c.getResources().getLimits() == null ? Map.of() : c.getResources().getLimits();
+        if (!gpu) {
+            assertThat(limits).doesNotContainKey("nvidia.com/gpu");
+            return;
+        }
+        assertThat(limits.get("nvidia.com/gpu")).hasToString("1");
+        assertThat(c.getResources().getRequests().get("nvidia.com/gpu")).hasToString("1");
+        assertThat(trainer.getNodeSelector()).containsEntry("nvidia.com/gpu.present", "true");
+        assertThat(trainer.getTolerations()).anySatisfy(t -> {
+            assertThat(t.getKey()).isEqualTo("nvidia.com/gpu");
+            assertThat(t.getEffect()).isEqualTo("NoSchedule");
+        });
     }
 
     /** What each KafkaUser may do: topic -> operations (and that nothing else is allowed). */
