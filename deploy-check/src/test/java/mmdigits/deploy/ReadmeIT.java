@@ -81,10 +81,13 @@ class ReadmeIT {
             // the full-size run is the quick look's code path with the default sizes (60,000/10,000);
             // its wall time and accuracy are measured by hand and reported in the closing notes
             Pattern.compile("\\./digits run"), List.of("README.md", "./digits run --train 2000 --test 500 --epochs 1 --keep"),
+            // docker compose runs for real in ComposeIT (with docker-compose 1.29, on the small demo set)
             Pattern.compile("docker compose --env-file secrets/compose.env up --build"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "\"/usr/bin/docker-compose\", \"config\""),
+                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java", "compose(PROJECT, Duration.ofMinutes(5), \"up\", \"-d\")"),
             Pattern.compile("DIGITS_DATA=\\S+ docker compose --env-file secrets/compose.env up --build"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "DIGITS_DATA"),
+                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java", ".with(\"DIGITS_DATA\", data.toString())"),
+            Pattern.compile("docker compose --env-file secrets/compose.env down -v"), List.of(
+                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java", "compose(PROJECT, Duration.ofMinutes(3), \"down\", \"-v\")"),
             Pattern.compile("docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.gpu.yml up --build"), List.of(
                     "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "\"docker-compose.yml\", \"docker-compose.gpu.yml\""),
             // what it makes is what every other README block uses (TOKEN=$(./digits token)); compose reads secrets/compose.env
@@ -93,7 +96,7 @@ class ReadmeIT {
             Pattern.compile("kubectl create secret generic mmdigits-keys .*"), List.of(
                     "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "\"mmdigits-keys\""),
             Pattern.compile("kubectl apply -k deploy/overlays/(local|production|gpu)"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "\"kubectl\", \"kustomize\", \"deploy/overlays/\""));
+                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "kubectl(), \"kustomize\", \"deploy/overlays/\""));
 
     static Path root;
     static Path work;
