@@ -33,7 +33,8 @@ FROM ${APP_BUILD} AS app
 FROM ${JRE_IMAGE} AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends curl fontconfig fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin digits \
+    && groupadd --system --gid 10001 digits \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin digits \
     && mkdir -p /app /data/input /out && chown -R digits /data /out
 # HOME in /tmp: DJL unpacks its natives and npm keeps its cache below HOME (writable also with a read-only root filesystem)
 ENV HOME=/tmp \

@@ -37,8 +37,8 @@ import mmdigits.localkafka.BrokerProcess;
  * {@code docker compose up} for real, as the README's "Run with Docker" shows it: the images built from this
  * checkout (with the jars this build packaged: {@code DIGITS_APP_BUILD=prebuilt}; {@code -Dcompose.build=source}
  * builds them with Maven inside the image instead), the stack started on a small demo set (2,000/500, three epochs,
- * through {@code DIGITS_DATA}) and used as a user would: health, the report and {@code predictions.csv} from the
- * volume {@code out}, predictions over HTTP (JSON, PNG + WAV, KServe v2) on the published port, samples streamed
+ * through {@code DIGITS_DATA}) and used as a user would: health, the web page in headless Chromium, the report and
+ * {@code predictions.csv} from the volume {@code out}, predictions over HTTP (JSON, PNG + WAV, KServe v2) on the published port, samples streamed
  * with kcat to the published Kafka port (SASL/SCRAM as user mmdigits-client) and their predictions read back; the
  * inference container crashes (its process killed) and the restart policy brings it back; {@code down -v} leaves
  * nothing. A second run puts the stack on an {@code internal: true} network (no route out) and drives it from a
@@ -134,7 +134,9 @@ class ComposeIT {
     void containersRunAsNonRootWithNoCallsHome() throws Exception {
         for (String service : SERVICES) {
             String c = container(PROJECT, service);
-            assertThat(docker.run(Duration.ofMinutes(1), "docker", "exec", c, "id", "-u").strip()).as(service).isEqualTo("10001");
+            // user and group 10001: the group reads the release signing key (./digits token gives it group 10001)
+            assertThat(docker.run(Duration.ofMinutes(1), "docker", "exec", c, "sh", "-c", "echo $(id -u) $(id -g)").strip()).as(service)
+                    .isEqualTo("10001 10001");
             String env = docker.run(Duration.ofMinutes(1), "docker", "exec", c, "sh", "-c",
                     "echo \"$ORT_DISABLE_TELEMETRY|$OPT_OUT_TRACKING|$JAVA_OPTS\"");
             assertThat(env.strip()).as(service).startsWith("1|true|").contains("-Dai.djl.offline=true");
@@ -145,6 +147,22 @@ class ComposeIT {
 
     @Test
     @Order(3)
+    void webPageWorksInABrowser() throws Exception {
+        // the page on the published port in headless Chromium: draw, record, predict (tools/browser, as WebPageIT does)
+        Path screenshot = work.resolve("web-page.png");
+        Files.deleteIfExists(screenshot);
+        String out = docker.run(Duration.ofMinutes(3), "bash", "-c", "cd " + root.resolve("tools/browser") + " && node check-inference-page.mjs"
+                + " http://127.0.0.1:" + PORTS.get("INFERENCE") + "/ " + screenshot);
+        JsonNode r = JSON.readTree(out.strip().lines().reduce((a, b) -> b).orElse("{}"));
+        assertThat(r.get("problems")).as(out).isEmpty();
+        assertThat(r.get("status").asText()).contains(version);
+        assertThat(r.get("both").get("modalities").asText()).startsWith("used: image + audio");
+        assertThat(r.get("both").get("digit").asText()).matches("[0-9]");
+        assertThat(screenshot).isNotEmptyFile();
+    }
+
+    @Test
+    @Order(4)
     void reportAndPredictionsCsvInTheOutVolume() throws Exception {
         JsonNode report = awaitReport(Duration.ofMinutes(8));
         assertThat(report.get("samples").asInt()).isEqualTo(TEST);
@@ -177,7 +195,7 @@ class ComposeIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void predictionsOverHttpOnThePublishedPort() throws Exception {
         Path scratch = Files.createDirectories(work.resolve("scratch"));
         docker.run(Duration.ofMinutes(2), "bash", "-c", "cd " + scratch + " && " + root.resolve("digits") + " sample " + data
@@ -218,14 +236,14 @@ class ComposeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void samplesStreamedWithKcatAreScored() throws Exception {
         List<String> ids = streamWithKcat("kcat", 0, 1, 2);
         assertThat(awaitPredictionKeys(ids, Duration.ofMinutes(2))).containsOnlyKeys(ids).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void inferenceComesBackAfterACrashAndScoringResumes() throws Exception {
         String inference = container(PROJECT, "inference-service");
         // a crash as the engine sees one (the process killed, as the kernel's OOM killer would): `docker kill` would
@@ -249,14 +267,14 @@ class ComposeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void downLeavesNothing() throws Exception {
         compose(PROJECT, Duration.ofMinutes(3), "down", "-v");
         assertNothingLeft(PROJECT);
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void trainsAndServesWithNoRouteOutside() throws Exception {
         compose(OFFLINE_PROJECT, Duration.ofMinutes(5), "up", "-d");
         for (String service : concat("kafka", SERVICES)) {
@@ -305,9 +323,16 @@ class ComposeIT {
                     "--env-file", Files.exists(secrets.resolve("compose.env")) ? secrets.resolve("compose.env").toString() : "/dev/null",
                     "down", "-v", "--remove-orphans");
         }
-        for (String id : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter",
-                "label=com.docker.compose.project=" + project))) {
+        // what compose could not take down (no env file left from an interrupted run): by the project's label
+        String label = "label=com.docker.compose.project=" + project;
+        for (String id : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter", label))) {
             docker.attempt(Duration.ofMinutes(1), "docker", "rm", "-f", "-v", id);
+        }
+        for (String volume : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "volume", "ls", "-q", "--filter", label))) {
+            docker.attempt(Duration.ofMinutes(1), "docker", "volume", "rm", "-f", volume);
+        }
+        for (String network : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "network", "ls", "-q", "--filter", label))) {
+            docker.attempt(Duration.ofMinutes(1), "docker", "network", "rm", network);
         }
     }
 

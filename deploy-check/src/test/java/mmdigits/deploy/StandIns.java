@@ -69,17 +69,7 @@ final class StandIns {
         if (Files.exists(context)) {
             ServiceConfig.deleteTree(context);
         }
-        Path source = ServiceConfig.root().resolve("deploy-check/src/test/docker/kafka-standin");
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path f : files.toList()) {
-                Path to = context.resolve(source.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
+        copyTree(ServiceConfig.root().resolve("deploy-check/src/test/docker/kafka-standin"), context);
         Path libs = Files.createDirectories(context.resolve("libs"));
         Path classes = Files.createDirectories(context.resolve("classes"));
         for (String entry : BrokerProcess.classpath().split(File.pathSeparator)) {
@@ -93,6 +83,7 @@ final class StandIns {
         docker.run(Duration.ofMinutes(10), "docker", "build", "--build-arg", "JRE_IMAGE=" + JRE, "-t", KAFKA, context.toString());
     }
 
+    /** Copies a tree, file modes included (the scripts stay executable). */
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path f : files.toList()) {
@@ -100,7 +91,7 @@ final class StandIns {
                 if (Files.isDirectory(f)) {
                     Files.createDirectories(target);
                 } else {
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
         }
