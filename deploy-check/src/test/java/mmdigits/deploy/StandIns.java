@@ -50,13 +50,29 @@ final class StandIns {
         }
         String javaHome = "/usr/lib/jvm/java-17-openjdk-" + docker.run(Duration.ofMinutes(1), "dpkg", "--print-architecture").strip();
         String script = "set -o pipefail; mmdebstrap --variant=apt --include=ca-certificates,passwd," + javaPackage
-                + " --dpkgopt='path-exclude=/usr/share/doc/*'"
+                + " --dpkgopt='path-exclude=/usr/share/doc/*'" + machineTrustAnchors()
                 + " --dpkgopt='path-exclude=/usr/share/locale/*' bookworm - "
                 + "| docker import --change 'ENV JAVA_HOME=" + javaHome + "'"
                 + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
                 + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian " + javaPackage + "\"'"
                 + " - " + image;
         docker.run(Duration.ofMinutes(10), "bash", "-c", script);
+    }
+
+    /**
+     * The trust anchors this machine adds to Debian's ({@code /usr/local/share/ca-certificates}, e.g. the CA of an
+     * HTTPS-inspecting egress proxy), as an image built on its network needs them: without them the Maven build
+     * inside the image ({@code APP_BUILD=source}) cannot reach Maven Central here. Empty when there are none.
+     */
+    private static String machineTrustAnchors() throws IOException {
+        Path local = Path.of("/usr/local/share/ca-certificates");
+        try (Stream<Path> certs = Files.isDirectory(local) ? Files.list(local) : Stream.empty()) {
+            if (certs.noneMatch(c -> c.toString().endsWith(".crt"))) {
+                return "";
+            }
+        }
+        return " --customize-hook='mkdir -p \"$1" + local + "\" && cp " + local + "/*.crt \"$1" + local + "/\""
+                + " && chroot \"$1\" update-ca-certificates --fresh > /dev/null'";
     }
 
     /** The project's broker in an image that reads the {@code apache/kafka} image's environment. */
