@@ -51,10 +51,6 @@ final class Docker {
         return this;
     }
 
-    Map<String, String> env() {
-        return env;
-    }
-
     /** Runs a command; fails the test unless it exits with 0. Returns its output. */
     String run(Duration timeout, String... command) throws Exception {
         Result r = attempt(timeout, command);

@@ -111,9 +111,10 @@ public final class LocalKafka {
         Files.createDirectories(dir);
         Map<String, String> config = config(dir, host, port, controllerPort);
         config.putAll(overrides);
-        Path propsFile = write(config, dir.resolve("server.properties"));
+        Properties props = properties(config);
+        Path propsFile = write(props, dir.resolve("server.properties"));
         format(dir.resolve("data"), propsFile, clusterId(dir));
-        serve(propsFile, host + ":" + port + " dir=" + dir.toAbsolutePath());
+        serve(props, host + ":" + port + " dir=" + dir.toAbsolutePath());
     }
 
     /** The broker configured by the {@code KAFKA_*} environment, storage formatted on first start with {@code CLUSTER_ID}. */
@@ -125,25 +126,26 @@ public final class LocalKafka {
         }
         Path logDir = Path.of(logDirs.split(",")[0].trim());
         Files.createDirectories(logDir);
-        Path propsFile = write(config, Files.createTempFile("server", ".properties"));
-        format(logDir, propsFile, KafkaEnv.clusterId(env));
-        serve(propsFile, config.getOrDefault("advertised.listeners", config.get("listeners")));
+        Properties props = properties(config);
+        format(logDir, write(props, Files.createTempFile("server", ".properties")), KafkaEnv.clusterId(env));
+        serve(props, config.getOrDefault("advertised.listeners", config.get("listeners")));
     }
 
-    private static Path write(Map<String, String> config, Path propsFile) throws IOException {
+    private static Properties properties(Map<String, String> config) {
         Properties props = new Properties();
         props.putAll(config);
+        return props;
+    }
+
+    /** The configuration as a file, for the storage tool (and to read after a run). */
+    private static Path write(Properties props, Path propsFile) throws IOException {
         try (Writer w = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
             props.store(w, "written by mmdigits.localkafka.LocalKafka on every start");
         }
         return propsFile;
     }
 
-    private static void serve(Path propsFile, String bootstrap) throws Exception {
-        Properties props = new Properties();
-        try (var in = Files.newBufferedReader(propsFile, StandardCharsets.UTF_8)) {
-            props.load(in);
-        }
+    private static void serve(Properties props, String bootstrap) throws Exception {
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
