@@ -2,6 +2,7 @@ package mmdigits.trainer.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
-import io.quarkus.test.InjectMock;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import io.smallrye.reactive.messaging.memory.InMemorySource;
@@ -43,14 +44,17 @@ class EventListenerTest {
     @Connector("smallrye-in-memory")
     InMemoryConnector connector;
 
-    @InjectMock
     TrainingService service;
 
-    @InjectMock
     TrainerLogs logs;
 
+    /** Fresh Mockito mocks in place of both beans for each test (what quarkus-junit-mockito's @InjectMock does). */
     @BeforeEach
-    void logsAreRead() throws InterruptedException {
+    void mocksAndLogsAreRead() throws InterruptedException {
+        service = mock(TrainingService.class);
+        logs = mock(TrainerLogs.class);
+        QuarkusMock.installMockForType(service, TrainingService.class);
+        QuarkusMock.installMockForType(logs, TrainerLogs.class);
         when(logs.awaitCaughtUp(any(Duration.class))).thenReturn(true);
     }
 
