@@ -68,8 +68,8 @@ ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
 FROM runtime AS inference-service
 COPY --from=app /dist/inference-service/ /app/
 USER 10001
-ENV QUARKUS_HTTP_PORT=8080
-EXPOSE 8080
+ENV QUARKUS_HTTP_PORT=8080 QUARKUS_GRPC_SERVER_PORT=8084
+EXPOSE 8080 8084
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/quarkus-run.jar"]
 
 FROM runtime AS viz-service

@@ -1,6 +1,7 @@
 package mmdigits.localkafka;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -18,12 +19,20 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleManager {
     /** Where the tests' keys are: {@code target/test-keys} of the module under test. */
     public static final Path KEYS = Path.of("target/test-keys").toAbsolutePath();
+    /** The property naming a free port for a service's gRPC server in tests. */
+    public static final String GRPC_PORT = "mmdigits.test.grpc-port";
 
     @Override
     public Map<String, String> start() {
         String bootstrap = SharedBroker.bootstrapServers();
         Map<String, String> config = new HashMap<>(Keys.config(testKeys()));
         config.put("kafka.bootstrap.servers", bootstrap);
+        // a free port for a second server of the service under test (inference-service's gRPC: its test-port)
+        try {
+            config.put(GRPC_PORT, Integer.toString(BrokerProcess.freePort()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return config;
     }
 

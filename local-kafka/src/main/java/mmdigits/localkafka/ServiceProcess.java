@@ -23,11 +23,13 @@ public final class ServiceProcess extends ChildProcess {
 
     private final String service;
     private final int port;
+    private final int grpcPort;
 
-    private ServiceProcess(String service, Process process, int port, Path log) {
+    private ServiceProcess(String service, Process process, int port, int grpcPort, Path log) {
         super(process, log);
         this.service = service;
         this.port = port;
+        this.grpcPort = grpcPort;
     }
 
     /** Starts without waiting for it to answer. */
@@ -42,10 +44,14 @@ public final class ServiceProcess extends ChildProcess {
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        // a gRPC server (inference-service) gets a free port of its own, so that several instances can run side by side
+        int grpcPort = env.containsKey("QUARKUS_GRPC_SERVER_PORT") ? Integer.parseInt(env.get("QUARKUS_GRPC_SERVER_PORT")) : BrokerProcess.freePort();
+        pb.environment().put("QUARKUS_GRPC_SERVER_PORT", Integer.toString(grpcPort));
+        pb.environment().put("QUARKUS_GRPC_SERVER_HOST", "127.0.0.1");
         pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
         pb.environment().put("OPT_OUT_TRACKING", "true");
         pb.environment().putIfAbsent("DNNL_MAX_CPU_ISA", "AVX2");
-        return new ServiceProcess(service, pb.start(), port, log);
+        return new ServiceProcess(service, pb.start(), port, grpcPort, log);
     }
 
     /** Starts and waits (90 s at most) until {@code healthPath} answers 200. */
@@ -54,6 +60,11 @@ public final class ServiceProcess extends ChildProcess {
         ServiceProcess s = launch(root, service, port, env, log);
         s.awaitHealthy(healthPath, Duration.ofSeconds(90));
         return s;
+    }
+
+    /** The port of its gRPC server (inference-service's Open Inference Protocol), when it has one. */
+    public int grpcPort() {
+        return grpcPort;
     }
 
     /** Waits until {@code path} answers 200; fails when the process exits or the time is up. */

@@ -1,6 +1,7 @@
 package mmdigits.inference.kserve;
 
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -13,6 +14,8 @@ import mmdigits.inference.Instance;
 public final class KServe {
     public static final String PLATFORM = "onnxruntime_onnx";
     public static final String FP32 = "FP32";
+    /** The protocol extensions this server implements (server metadata). */
+    public static final List<String> EXTENSIONS = List.of("binary_tensor_data");
 
     private KServe() {
     }
@@ -40,14 +43,20 @@ public final class KServe {
             List<TensorMetadata> outputs) {
     }
 
-    public record OutputTensor(String name, List<Long> shape, String datatype, float[] data) {
+    /** An output tensor: its values in {@code data}, or (binary extension) {@code parameters.binary_data_size} bytes after the JSON. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OutputTensor(String name, List<Long> shape, String datatype, Map<String, Object> parameters, float[] data) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record InferResponse(String model_name, String model_version, String id, List<OutputTensor> outputs) {
     }
 
+    /** An output asked for, and whether its values go in the binary part of the answer. */
+    public record OutputRequest(String name, boolean binary) {
+    }
+
     /** A parsed infer request: its id, one instance per row, the outputs asked for. */
-    public record InferRequest(String id, List<Instance> instances, List<String> outputs) {
+    public record InferRequest(String id, List<Instance> instances, List<OutputRequest> outputs) {
     }
 }

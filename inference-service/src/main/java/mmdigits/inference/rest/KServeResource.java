@@ -1,13 +1,16 @@
 package mmdigits.inference.rest;
 
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -18,17 +21,17 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.smallrye.common.annotation.Blocking;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.kserve.InferRequestParser;
 import mmdigits.inference.kserve.KServe;
 import mmdigits.inference.kserve.KServeException;
-import mmdigits.inference.model.BusyException;
+import mmdigits.inference.kserve.ServedModels;
 import mmdigits.inference.model.LoadedModel;
-import mmdigits.inference.model.ModelRegistry;
-import mmdigits.inference.model.NoModelException;
 import mmdigits.inference.model.Scores;
-import mmdigits.inference.model.UnknownModelException;
 
 /**
  * KServe v2 / Open Inference Protocol (REST): health, model metadata and {@code infer} for every
@@ -42,20 +45,22 @@ import mmdigits.inference.model.UnknownModelException;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "kserve-v2", description = "KServe v2 / Open Inference Protocol")
 public class KServeResource {
-    private final ModelRegistry registry;
+    private final ServedModels models;
     private final Predictions predictions;
     private final InferRequestParser parser;
+    private final ObjectMapper mapper;
 
-    public KServeResource(ModelRegistry registry, Predictions predictions, InferRequestParser parser) {
-        this.registry = registry;
+    public KServeResource(ServedModels models, Predictions predictions, InferRequestParser parser, ObjectMapper mapper) {
+        this.models = models;
         this.predictions = predictions;
         this.parser = parser;
+        this.mapper = mapper;
     }
 
     @GET
     @Operation(summary = "Server metadata")
     public KServe.ServerMetadata server() {
-        return new KServe.ServerMetadata("mmdigits-inference", "0.1.0", List.of());
+        return new KServe.ServerMetadata(ServedModels.SERVER_NAME, ServedModels.SERVER_VERSION, KServe.EXTENSIONS);
     }
 
     @GET
@@ -69,7 +74,7 @@ public class KServeResource {
     @Path("/health/ready")
     @Operation(summary = "Server ready: a model is loaded (200 = true, 400 = false)")
     public Response ready() {
-        boolean ready = registry.served() != null;
+        boolean ready = models.serverReady();
         return Response.status(ready ? 200 : 400).entity(new KServe.Readiness(ready)).build();
     }
 
@@ -84,28 +89,21 @@ public class KServeResource {
     @Path("/models/{name}/versions/{version}")
     @Operation(summary = "Model metadata of a version (only a loaded version is served)")
     public KServe.ModelMetadata metadata(@PathParam("name") String name, @PathParam("version") String version) {
-        LoadedModel m = model(name, version);
-        List<String> versions = name.equals(registry.alias()) ? List.of(m.version())
-                : registry.loaded().stream().filter(l -> l.name().equals(name)).map(LoadedModel::version).toList();
-        return new KServe.ModelMetadata(name, versions, KServe.PLATFORM,
-                List.of(tensor(LoadedModel.IMAGE, Dimensions.IMAGE), tensor(LoadedModel.AUDIO, Dimensions.AUDIO)),
-                List.of(tensor(LoadedModel.PROBABILITIES, Dimensions.CLASSES), tensor(LoadedModel.EMBEDDING, m.embeddingDim())));
-    }
-
-    private static KServe.TensorMetadata tensor(String name, long width) {
-        return new KServe.TensorMetadata(name, KServe.FP32, List.of(-1L, width));
+        return models.metadata(name, version);
     }
 
     @GET
     @Path("/models/{name}/ready")
     @Operation(summary = "Model ready (200 = true, 400 = false)")
     public Response modelReady(@PathParam("name") String name) {
-        boolean isAlias = name.equals(registry.alias());
-        boolean ready = isAlias ? registry.served() != null : registry.loaded().stream().anyMatch(m -> m.name().equals(name));
-        if (!ready && !isAlias) {
-            throw new KServeException(404, "unknown model '" + name + "'; this server serves '" + registry.alias()
-                    + "' (the alias) and the names " + registry.loaded().stream().map(LoadedModel::name).distinct().sorted().toList());
-        }
+        return modelReady(name, null);
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}/ready")
+    @Operation(summary = "Model version ready (200 = true, 400 = false; 404 for a version this server does not know)")
+    public Response modelReady(@PathParam("name") String name, @PathParam("version") String version) {
+        boolean ready = models.modelReady(name, version);
         return Response.status(ready ? 200 : 400).entity(new KServe.ModelReadiness(name, ready)).build();
     }
 
@@ -115,9 +113,13 @@ public class KServeResource {
     @Blocking
     @Operation(summary = "Inference request",
             description = "{\"inputs\":[{\"name\":\"image\",\"shape\":[N,784],\"datatype\":\"FP32\",\"data\":[...]},"
-                    + "{\"name\":\"audio\",\"shape\":[N,507],\"datatype\":\"FP32\",\"data\":[...]}]}; data flat or nested, row-major.")
-    public CompletionStage<KServe.InferResponse> infer(@PathParam("name") String name, InputStream body) {
-        return infer(name, null, body);
+                    + "{\"name\":\"audio\",\"shape\":[N,507],\"datatype\":\"FP32\",\"data\":[...]}]}; data flat or nested, row-major; "
+                    + "image also as UINT8. Binary tensor data extension: a JSON header of Inference-Header-Content-Length bytes, then "
+                    + "each input with parameters.binary_data_size as raw little-endian values; outputs with parameters.binary_data "
+                    + "(or the request's parameters.binary_data_output) come back the same way.")
+    public CompletionStage<Response> infer(@PathParam("name") String name, @HeaderParam(InferRequestParser.HEADER_LENGTH) String headerLength,
+            InputStream body) {
+        return infer(name, null, headerLength, body);
     }
 
     @POST
@@ -125,52 +127,64 @@ public class KServeResource {
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @Operation(summary = "Inference request for a version (only a loaded version is served)")
-    public CompletionStage<KServe.InferResponse> infer(@PathParam("name") String name, @PathParam("version") String version, InputStream body) {
-        model(name, version);
-        KServe.InferRequest request = parser.parse(body);
-        String served = name.equals(registry.alias()) ? null : name;
+    public CompletionStage<Response> infer(@PathParam("name") String name, @PathParam("version") String version,
+            @HeaderParam(InferRequestParser.HEADER_LENGTH) String headerLength, InputStream body) {
+        models.model(name, version);
+        KServe.InferRequest request = parser.parse(body, headerLength(headerLength));
+        String served = name.equals(models.alias()) ? null : name;
         return predictions.score(served, version, request.instances(), "kserve")
-                .thenApply(scores -> new KServe.InferResponse(name, scores.modelVersion(), request.id(), outputs(scores, request.outputs())))
+                .thenApply(scores -> answer(name, request, scores))
                 .exceptionally(failure -> {
-                    throw kserveError(failure);
+                    throw ServedModels.error(failure);
                 });
     }
 
-    /** A scoring failure as the protocol's error: 503 without a model or when busy, 404 for an unknown one, else 500. */
-    private static KServeException kserveError(Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (t instanceof NoModelException) {
-            return new KServeException(503, t.getMessage());
+    private static long headerLength(String value) {
+        if (value == null) {
+            return -1;
         }
-        if (t instanceof UnknownModelException) {
-            return new KServeException(404, t.getMessage());
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new KServeException(400, InferRequestParser.HEADER_LENGTH + ": '" + value + "' is not a byte count");
         }
-        if (t instanceof BusyException busy) {
-            return new KServeException(503, busy.getMessage(), busy.retryAfterSeconds());
-        }
-        return new KServeException(500, "inference failed: " + t.getMessage());
     }
 
-    private static List<KServe.OutputTensor> outputs(Scores s, List<String> requested) {
-        List<KServe.OutputTensor> out = new ArrayList<>(2);
-        for (String name : requested) {
-            if (name.equals(LoadedModel.PROBABILITIES)) {
-                out.add(new KServe.OutputTensor(name, List.of((long) s.n(), (long) Dimensions.CLASSES), KServe.FP32, s.probabilities()));
+    /** The answer: JSON, or — when an output is binary — the JSON header and the outputs' raw values after it. */
+    private Response answer(String name, KServe.InferRequest request, Scores scores) {
+        List<KServe.OutputTensor> tensors = new ArrayList<>(2);
+        List<float[]> binary = new ArrayList<>(2);
+        for (KServe.OutputRequest o : request.outputs()) {
+            boolean probabilities = o.name().equals(LoadedModel.PROBABILITIES);
+            float[] values = probabilities ? scores.probabilities() : scores.embedding();
+            List<Long> shape = List.of((long) scores.n(), (long) (probabilities ? Dimensions.CLASSES : scores.dim()));
+            if (o.binary()) {
+                binary.add(values);
+                tensors.add(new KServe.OutputTensor(o.name(), shape, KServe.FP32, Map.of("binary_data_size", (long) values.length * Float.BYTES), null));
             } else {
-                out.add(new KServe.OutputTensor(name, List.of((long) s.n(), (long) s.dim()), KServe.FP32, s.embedding()));
+                tensors.add(new KServe.OutputTensor(o.name(), shape, KServe.FP32, null, values));
             }
         }
-        return out;
+        KServe.InferResponse json = new KServe.InferResponse(name, scores.modelVersion(), request.id(), tensors);
+        if (binary.isEmpty()) {
+            return Response.ok(json, MediaType.APPLICATION_JSON_TYPE).build();
+        }
+        byte[] header = header(json);
+        ByteBuffer body = ByteBuffer.allocate(header.length + binary.stream().mapToInt(v -> v.length * Float.BYTES).sum())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        body.put(header);
+        for (float[] values : binary) {
+            body.asFloatBuffer().put(values);
+            body.position(body.position() + values.length * Float.BYTES);
+        }
+        return Response.ok(body.array(), MediaType.APPLICATION_OCTET_STREAM_TYPE).header(InferRequestParser.HEADER_LENGTH, header.length).build();
     }
 
-    /** The model a route names (the alias, a name's newest loaded version, or a version); 404 or 503 when there is none. */
-    private LoadedModel model(String name, String version) {
+    private byte[] header(KServe.InferResponse json) {
         try {
-            return registry.acquireAndRelease(name, version);
-        } catch (NoModelException e) {
-            throw new KServeException(503, e.getMessage());
-        } catch (UnknownModelException e) {
-            throw new KServeException(404, e.getMessage());
+            return mapper.writeValueAsBytes(json);
+        } catch (JsonProcessingException e) {
+            throw new KServeException(500, "could not write the answer: " + e.getOriginalMessage());
         }
     }
 }
