@@ -35,6 +35,17 @@ public interface VizConfig {
 
     Kmeans kmeans();
 
+    Metrics metrics();
+
+    /** Silhouette and trustworthiness cost N² distances: past sampleSize points, a seeded sample of query points (against all). */
+    interface Metrics {
+        @WithDefault("2000")
+        int sampleSize();
+
+        @WithDefault("42")
+        long seed();
+    }
+
     interface Tsne {
         @WithDefault("30")
         double perplexity();
@@ -63,6 +74,14 @@ public interface VizConfig {
         /** Exact gradients below this many points, Barnes-Hut from there. */
         @WithDefault("1000")
         int exactBelow();
+
+        /** FFT-accelerated interpolation (FIt-SNE) for the repulsion from this many points on. */
+        @WithDefault("5000")
+        int fftFrom();
+
+        /** Nearest neighbours of the input affinities: exact (vantage-point tree) below this many points, approximate from there. */
+        @WithDefault("20000")
+        int approximateNeighboursFrom();
     }
 
     interface Kmeans {

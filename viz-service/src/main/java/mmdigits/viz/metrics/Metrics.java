@@ -1,6 +1,7 @@
 package mmdigits.viz.metrics;
 
 import java.util.Arrays;
+import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
@@ -129,14 +130,22 @@ public final class Metrics {
         return Math.sqrt(s);
     }
 
-    /** Mean silhouette coefficient (Euclidean); points alone in their cluster count 0. */
+    /** Mean silhouette coefficient (Euclidean) over all points; points alone in their cluster count 0. */
     public static double silhouette(double[][] x, int[] clusters) {
+        return silhouette(x, clusters, all(x.length));
+    }
+
+    /**
+     * Mean silhouette coefficient of the query points (each against all points, as scikit-learn's
+     * {@code silhouette_samples}); with a seeded sample of queries it estimates the mean over all.
+     */
+    public static double silhouette(double[][] x, int[] clusters, int[] queries) {
         int k = Arrays.stream(clusters).max().orElse(0) + 1;
         int[] sizes = new int[k];
         for (int c : clusters) {
             sizes[c]++;
         }
-        return IntStream.range(0, x.length).parallel().mapToDouble(i -> {
+        return Arrays.stream(queries).parallel().mapToDouble(i -> {
             double[] sums = new double[k];
             for (int j = 0; j < x.length; j++) {
                 if (j != i) {
@@ -155,7 +164,30 @@ public final class Metrics {
                 }
             }
             return Double.isInfinite(b) ? 0 : (b - a) / Math.max(a, b);
-        }).sum() / x.length;
+        }).sum() / queries.length;
+    }
+
+    /** 0, 1, ..., n − 1. */
+    public static int[] all(int n) {
+        return IntStream.range(0, n).toArray();
+    }
+
+    /** All n points when n <= size, else a seeded sample of size of them without repeats (sorted). */
+    public static int[] sample(int n, int size, long seed) {
+        if (n <= size) {
+            return all(n);
+        }
+        int[] idx = all(n);
+        Random r = new Random(seed);
+        for (int i = 0; i < size; i++) { // a partial Fisher-Yates shuffle
+            int j = i + r.nextInt(n - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] chosen = Arrays.copyOf(idx, size);
+        Arrays.sort(chosen);
+        return chosen;
     }
 
     /** Indices of the k nearest neighbours of row i (itself excluded), nearest first, ties by index. */
@@ -189,8 +221,16 @@ public final class Metrics {
      * nearest of i in y} max(0, r(i,j) − k), r = rank of j among the neighbours of i in x (1 = nearest).
      */
     public static double trustworthiness(double[][] x, double[][] y, int k) {
+        return trustworthiness(x, y, k, all(x.length));
+    }
+
+    /**
+     * Trustworthiness from the penalties of the query points only (each ranked against all points), scaled to n
+     * points: with all points the exact value, with a seeded sample an estimate of it.
+     */
+    public static double trustworthiness(double[][] x, double[][] y, int k, int[] queries) {
         int n = x.length;
-        double penalty = IntStream.range(0, n).parallel().mapToDouble(i -> {
+        double penalty = Arrays.stream(queries).parallel().mapToDouble(i -> {
             int[] low = lowNeighbours(y, i, k);
             double[] d = new double[n];
             for (int j = 0; j < n; j++) {
@@ -208,7 +248,7 @@ public final class Metrics {
                 s += Math.max(0, rank - k);
             }
             return s;
-        }).sum();
+        }).sum() * n / queries.length;
         return 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
     }
 

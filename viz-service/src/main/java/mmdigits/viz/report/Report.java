@@ -19,7 +19,8 @@ public record Report(String modelVersion, String dataset, int samples, int embed
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Measures(Double accuracy, long[][] confusion, List<Double> perClassAccuracy, String clustersVs, double adjustedRandIndex,
-            double normalizedMutualInformation, double purity, double silhouette, double tsneTrustworthinessK10, double tsneKlDivergence) {
+            double normalizedMutualInformation, double purity, double silhouette, double tsneTrustworthinessK10, double tsneKlDivergence,
+            Integer metricsSample) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -95,7 +95,7 @@ public final class ReportBuilder {
             List<Plots.Miss> misses = misclassified(table, dataset);
             plots(table, clusters.value(), map.value(), clusterByLabel, measures.value(), snap, misses, tmp);
             Report report = new Report(version, dataset, table.n(), table.x()[0].length, table.labelled(), measures.value(), clusterByLabel,
-                    misses.stream().map(Plots.Miss::rowId).toList(), training(snap), tsneSettings(table.n(), map.value().exact()),
+                    misses.stream().map(Plots.Miss::rowId).toList(), training(snap), tsneSettings(table.n(), map.value()),
                     kmeansSettings(), new Report.Seconds(map.seconds(), clusters.seconds(), measures.seconds(), (System.nanoTime() - t0) / 1e9),
                     System.currentTimeMillis());
             writeFiles(report, table, map.value(), clusters.value(), !snap.training().isEmpty(), !misses.isEmpty(), tmp);
@@ -150,7 +150,7 @@ public final class ReportBuilder {
         long start = System.nanoTime();
         VizConfig.Tsne tc = config.tsne();
         TsneConfig tsneConfig = new TsneConfig(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
-                tc.learningRate(), tc.theta(), tc.seed(), tc.exactBelow());
+                tc.learningRate(), tc.theta(), tc.seed(), tc.exactBelow(), tc.fftFrom(), tc.approximateNeighboursFrom());
         Tsne.Result map = Tsne.run(t.x(), tsneConfig, p -> {
             Log.infof("report %s: t-SNE iteration %d/%d, KL divergence %.4f", version, p.iteration(), p.iterations(), p.kl());
             stage.accept("t-SNE iteration " + p.iteration() + "/" + p.iterations());
@@ -158,8 +158,10 @@ public final class ReportBuilder {
         return new Timed<>(map, (System.nanoTime() - start) / 1e9);
     }
 
-    private static Timed<Report.Measures> measure(Table t, int[] clusters, Tsne.Result map) {
+    /** Silhouette and trustworthiness from all points up to viz.metrics.sample-size, past it from a seeded sample of query points. */
+    private Timed<Report.Measures> measure(Table t, int[] clusters, Tsne.Result map) {
         long start = System.nanoTime();
+        int[] queries = Metrics.sample(t.n(), config.metrics().sampleSize(), config.metrics().seed());
         Double accuracy = null;
         long[][] confusion = null;
         List<Double> perClass = null;
@@ -171,8 +173,9 @@ public final class ReportBuilder {
         int[] reference = t.reference();
         Report.Measures m = new Report.Measures(accuracy, confusion, perClass, t.labelled() ? "true labels" : "predicted labels",
                 Metrics.adjustedRandIndex(reference, clusters), Metrics.normalizedMutualInformation(reference, clusters),
-                Metrics.purity(clusters, reference), Metrics.silhouette(t.x(), clusters),
-                Metrics.trustworthiness(t.x(), map.embedding(), Math.min(10, (t.n() - 1) / 3)), map.kl());
+                Metrics.purity(clusters, reference), Metrics.silhouette(t.x(), clusters, queries),
+                Metrics.trustworthiness(t.x(), map.embedding(), Math.min(10, (t.n() - 1) / 3), queries), map.kl(),
+                queries.length < t.n() ? queries.length : null);
         return new Timed<>(m, (System.nanoTime() - start) / 1e9);
     }
 
@@ -244,10 +247,11 @@ public final class ReportBuilder {
                 .map(p -> new Report.TrainingPoint(p.getEpoch(), p.getLoss(), p.getTrainAccuracy(), p.getValidationAccuracy())).toList();
     }
 
-    private Report.TsneSettings tsneSettings(int n, boolean exact) {
+    private Report.TsneSettings tsneSettings(int n, Tsne.Result map) {
         VizConfig.Tsne tc = config.tsne();
         return new Report.TsneSettings(tc.perplexity(), tc.earlyExaggeration(), tc.exaggerationIterations(), tc.iterations(),
-                tc.learningRate() > 0 ? tc.learningRate() : Math.max(200, n / 12.0), tc.theta(), tc.seed(), exact ? "exact" : "barnes-hut");
+                tc.learningRate() > 0 ? tc.learningRate() : Math.max(200, n / 12.0), tc.theta(), tc.seed(),
+                map.gradient().label() + (map.approximateNeighbours() ? ", approximate neighbours" : ""));
     }
 
     private Report.KmeansSettings kmeansSettings() {

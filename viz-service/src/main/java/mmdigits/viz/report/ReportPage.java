@@ -50,8 +50,9 @@ public record ReportPage(Report report, String description, List<Row> summary, L
         rows.add(new Row("adjusted Rand index (clusters vs " + m.clustersVs() + ")", num(m.adjustedRandIndex())));
         rows.add(new Row("normalised mutual information", num(m.normalizedMutualInformation())));
         rows.add(new Row("purity", num(m.purity())));
-        rows.add(new Row("silhouette (K-means clusters, embedding space)", num(m.silhouette())));
-        rows.add(new Row("t-SNE trustworthiness (k = 10)", num(m.tsneTrustworthinessK10())));
+        String sampled = m.metricsSample() == null ? "" : String.format(Locale.ROOT, "; a seeded sample of %,d query points", m.metricsSample());
+        rows.add(new Row("silhouette (K-means clusters, embedding space" + sampled + ")", num(m.silhouette())));
+        rows.add(new Row("t-SNE trustworthiness (k = 10" + sampled + ")", num(m.tsneTrustworthinessK10())));
         rows.add(new Row("t-SNE KL divergence", num(m.tsneKlDivergence())));
         rows.add(new Row("seconds: t-SNE / K-means / metrics", String.format(Locale.ROOT, "%.1f / %.1f / %.1f", r.seconds().tsne(),
                 r.seconds().kmeans(), r.seconds().metrics())));

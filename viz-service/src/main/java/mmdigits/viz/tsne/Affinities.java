@@ -1,10 +1,6 @@
 package mmdigits.viz.tsne;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -50,57 +46,94 @@ final class Affinities {
     }
 
     static Affinities sparse(double[][] x, double perplexity, long seed) {
+        return sparse(x, perplexity, seed, false);
+    }
+
+    /** From the 3·perplexity nearest neighbours of each point, exact or (random-projection forest) approximate. */
+    static Affinities sparse(double[][] x, double perplexity, long seed, boolean approximate) {
         int n = x.length;
         int k = Math.min(n - 1, (int) (3 * perplexity + 1));
-        VpTree tree = new VpTree(x, seed);
-        int[][] nbr = new int[n][k];
+        Neighbours nn = approximate ? Neighbours.approximate(x, k, seed) : Neighbours.exact(x, k, seed);
         double[][] cond = new double[n][];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double[] dist = new double[k];
-            tree.search(i, k, nbr[i], dist);
-            double[] d2 = new double[k];
-            for (int j = 0; j < k; j++) {
-                d2[j] = dist[j] * dist[j];
-            }
-            cond[i] = conditional(d2, perplexity);
-        });
-        // symmetrise: p_ij = p(j|i) + p(i|j), then normalise
-        List<Map<Integer, Double>> sym = new ArrayList<>(n);
+        IntStream.range(0, n).parallel().forEach(i -> cond[i] = conditional(nn.squared[i], perplexity));
+        return symmetrised(nn.index, cond);
+    }
+
+    /**
+     * p_ij = (p(j|i) + p(i|j)) / Σ, as CSR rows sorted by column: every edge i→j is written to row i and row j,
+     * each row sorted and its duplicates summed — in primitive arrays, rows in parallel.
+     */
+    static Affinities symmetrised(int[][] nbr, double[][] cond) {
+        int n = nbr.length;
+        int[] start = new int[n + 1];
         for (int i = 0; i < n; i++) {
-            sym.add(new HashMap<>());
+            start[i + 1] += nbr[i].length;
+            for (int j : nbr[i]) {
+                start[j + 1]++;
+            }
         }
         for (int i = 0; i < n; i++) {
-            for (int e = 0; e < k; e++) {
+            start[i + 1] += start[i];
+        }
+        int[] fill = Arrays.copyOf(start, n);
+        int[] cols = new int[start[n]];
+        double[] vals = new double[start[n]];
+        for (int i = 0; i < n; i++) {
+            for (int e = 0; e < nbr[i].length; e++) {
                 int j = nbr[i][e];
-                double v = cond[i][e];
-                sym.get(i).merge(j, v, Double::sum);
-                sym.get(j).merge(i, v, Double::sum);
+                cols[fill[i]] = j;
+                vals[fill[i]++] = cond[i][e];
+                cols[fill[j]] = i;
+                vals[fill[j]++] = cond[i][e];
             }
         }
-        double sum = 0;
-        int nnz = 0;
-        for (Map<Integer, Double> m : sym) {
-            nnz += m.size();
-            for (double v : m.values()) {
-                sum += v;
-            }
-        }
+        int[] kept = new int[n];
+        IntStream.range(0, n).parallel().forEach(i -> kept[i] = mergeRow(cols, vals, start[i], start[i + 1]));
         Affinities a = new Affinities();
         a.rows = new int[n + 1];
-        a.cols = new int[nnz];
-        a.values = new double[nnz];
-        int at = 0;
         for (int i = 0; i < n; i++) {
-            a.rows[i] = at;
-            int[] keys = sym.get(i).keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
-            for (int j : keys) {
-                a.cols[at] = j;
-                a.values[at] = sym.get(i).get(j) / sum;
-                at++;
+            a.rows[i + 1] = a.rows[i] + kept[i];
+        }
+        a.cols = new int[a.rows[n]];
+        a.values = new double[a.rows[n]];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(cols, start[i], a.cols, a.rows[i], kept[i]);
+            System.arraycopy(vals, start[i], a.values, a.rows[i], kept[i]);
+            for (int e = start[i]; e < start[i] + kept[i]; e++) {
+                sum += vals[e];
             }
         }
-        a.rows[n] = at;
+        for (int e = 0; e < a.values.length; e++) {
+            a.values[e] /= sum;
+        }
         return a;
+    }
+
+    /** Sorts entries [from, to) by column (insertion sort: rows are short), sums equal columns; the count kept at from. */
+    private static int mergeRow(int[] cols, double[] vals, int from, int to) {
+        for (int e = from + 1; e < to; e++) {
+            int c = cols[e];
+            double v = vals[e];
+            int f = e - 1;
+            while (f >= from && cols[f] > c) {
+                cols[f + 1] = cols[f];
+                vals[f + 1] = vals[f];
+                f--;
+            }
+            cols[f + 1] = c;
+            vals[f + 1] = v;
+        }
+        int out = from;
+        for (int e = from; e < to; e++) {
+            if (out > from && cols[out - 1] == cols[e]) {
+                vals[out - 1] += vals[e];
+            } else {
+                cols[out] = cols[e];
+                vals[out++] = vals[e];
+            }
+        }
+        return out - from;
     }
 
     static double squared(double[] a, double[] b) {

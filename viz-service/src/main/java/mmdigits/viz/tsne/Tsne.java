@@ -13,15 +13,35 @@ import org.apache.commons.math3.linear.MatrixUtils;
  * approximation, van der Maaten 2014), with the optimiser of scikit-learn: momentum 0.5 during early
  * exaggeration then 0.8, adaptive gains (min 0.01), PCA initialisation scaled to std 1e-4.
  * Exact gradients for small N; for larger N the input affinities use the 3·perplexity nearest
- * neighbours (vantage-point tree) and the repulsion a quadtree with angle θ. Both use all cores.
+ * neighbours (vantage-point tree; a random-projection forest from {@code approximateNeighboursFrom}) and the
+ * repulsion a quadtree with angle θ, or from {@code fftFrom} points FFT-accelerated interpolation (FIt-SNE,
+ * Linderman et al. 2019). All use all cores.
  */
 public final class Tsne {
     /** One progress report: iteration (1-based) and the KL divergence of the current embedding. */
     public record Progress(int iteration, int iterations, double kl) {
     }
 
-    /** The result: N×2 coordinates and the final KL divergence. */
-    public record Result(double[][] embedding, double kl, boolean exact) {
+    /** How the gradient is computed: all pairs, Barnes-Hut quadtree, or FFT-accelerated interpolation. */
+    public enum Gradient {
+        EXACT("exact"), BARNES_HUT("barnes-hut"), FFT("fft-interpolation");
+
+        private final String label;
+
+        Gradient(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** The result: N×2 coordinates, the final KL divergence, the gradient used and whether the neighbours were approximate. */
+    public record Result(double[][] embedding, double kl, Gradient gradient, boolean approximateNeighbours) {
+        public boolean exact() {
+            return gradient == Gradient.EXACT;
+        }
     }
 
     private Tsne() {
@@ -33,8 +53,10 @@ public final class Tsne {
             throw new IllegalArgumentException("t-SNE needs at least 4 points, got " + n);
         }
         double perplexity = Math.min(config.perplexity(), (n - 1) / 3.0);
-        boolean exact = n < config.exactBelow();
-        Affinities p = exact ? Affinities.dense(x, perplexity) : Affinities.sparse(x, perplexity, config.seed());
+        Gradient method = config.gradient(n);
+        boolean exact = method == Gradient.EXACT;
+        boolean approximate = !exact && n >= config.approximateNeighboursFrom();
+        Affinities p = exact ? Affinities.dense(x, perplexity) : Affinities.sparse(x, perplexity, config.seed(), approximate);
         double[] y = pcaInit(x);
         double eta = config.learningRate(n);
         double[] update = new double[2 * n];
@@ -46,10 +68,10 @@ public final class Tsne {
             boolean early = it < config.exaggerationIterations();
             double exaggeration = early ? config.earlyExaggeration() : 1.0;
             double momentum = early ? 0.5 : 0.8;
-            if (exact) {
-                exactGradient(p.dense, y, exaggeration, grad);
-            } else {
-                bhGradient(p, y, exaggeration, config.theta(), grad);
+            switch (method) {
+                case EXACT -> exactGradient(p.dense, y, exaggeration, grad);
+                case BARNES_HUT -> bhGradient(p, y, exaggeration, config.theta(), grad);
+                case FFT -> fftGradient(p, y, exaggeration, grad);
             }
             for (int i = 0; i < 2 * n; i++) {
                 boolean sameSign = update[i] * grad[i] < 0; // moving against the gradient: keep going faster
@@ -59,7 +81,8 @@ public final class Tsne {
                 y[i] += update[i];
             }
             if ((it + 1) % 50 == 0 || it + 1 == config.iterations()) {
-                kl = exact ? exactKl(p.dense, y) : sparseKl(p, y);
+                kl = exact ? exactKl(p.dense, y) : sparseKl(p, y, method == Gradient.FFT ? FftRepulsion.repulsion(y, new double[y.length])
+                        : barnesHutZ(y, n));
                 if (progress != null) {
                     progress.accept(new Progress(it + 1, config.iterations(), kl));
                 }
@@ -70,7 +93,7 @@ public final class Tsne {
             out[i][0] = y[2 * i];
             out[i][1] = y[2 * i + 1];
         }
-        return new Result(out, kl, exact);
+        return new Result(out, kl, method, approximate);
     }
 
     /** The first two principal components, scaled so that the first has standard deviation 1e-4. */
@@ -232,6 +255,32 @@ public final class Tsne {
             negY[i] = neg[1];
         });
         double z = Arrays.stream(zParts).sum();
+        attraction(p, y, exaggeration, grad);
+        for (int i = 0; i < n; i++) {
+            grad[2 * i] = 4 * (grad[2 * i] - negX[i] / z);
+            grad[2 * i + 1] = 4 * (grad[2 * i + 1] - negY[i] / z);
+        }
+    }
+
+    /** Z = Σ_{i≠j} 1/(1+|y_i−y_j|²) from a Barnes-Hut pass (θ 0.5). */
+    static double barnesHutZ(double[] y, int n) {
+        QuadTree tree = QuadTree.build(y, n);
+        return IntStream.range(0, n).parallel().mapToDouble(i -> tree.repulsion(y, i, 0.5, new double[2])).sum();
+    }
+
+    /** FFT gradient: exact attraction over the sparse P, repulsion and Z by FFT-accelerated interpolation. */
+    static void fftGradient(Affinities p, double[] y, double exaggeration, double[] grad) {
+        double[] rep = new double[y.length];
+        double z = FftRepulsion.repulsion(y, rep);
+        attraction(p, y, exaggeration, grad);
+        for (int i = 0; i < grad.length; i++) {
+            grad[i] = 4 * (grad[i] - rep[i] / z);
+        }
+    }
+
+    /** Σ_j exaggeration·p_ij·w_ij·(y_i − y_j) over the sparse P, into out (flattened N×2). */
+    private static void attraction(Affinities p, double[] y, double exaggeration, double[] out) {
+        int n = p.rows.length - 1;
         IntStream.range(0, n).parallel().forEach(i -> {
             double ax = 0;
             double ay = 0;
@@ -243,16 +292,14 @@ public final class Tsne {
                 ax += m * dx;
                 ay += m * dy;
             }
-            grad[2 * i] = 4 * (ax - negX[i] / z);
-            grad[2 * i + 1] = 4 * (ay - negY[i] / z);
+            out[2 * i] = ax;
+            out[2 * i + 1] = ay;
         });
     }
 
-    /** KL over the sparse P, with Z from a Barnes-Hut pass. */
-    static double sparseKl(Affinities p, double[] y) {
+    /** KL over the sparse P, with Z = Σ_{i≠j} w_ij as given (an approximation's). */
+    static double sparseKl(Affinities p, double[] y, double z) {
         int n = p.rows.length - 1;
-        QuadTree tree = QuadTree.build(y, n);
-        double z = IntStream.range(0, n).parallel().mapToDouble(i -> tree.repulsion(y, i, 0.5, new double[2])).sum();
         double kl = 0;
         for (int i = 0; i < n; i++) {
             for (int e = p.rows[i]; e < p.rows[i + 1]; e++) {

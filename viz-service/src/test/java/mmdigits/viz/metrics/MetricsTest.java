@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.InputStream;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
@@ -62,5 +63,32 @@ class MetricsTest {
         assertThat(Metrics.silhouette(x, clusters)).isCloseTo(f.get("silhouette").asDouble(), within(1e-12));
         assertThat(Metrics.trustworthiness(x, y, 5)).isCloseTo(f.get("trustworthiness5").asDouble(), within(1e-12));
         assertThat(Metrics.trustworthiness(x, y, 10)).isCloseTo(f.get("trustworthiness10").asDouble(), within(1e-12));
+    }
+
+    /** Past the sample size, silhouette and trustworthiness from 1,000 seeded query points are within 0.01 of the exact values. */
+    @Test
+    void sampledMetricsEstimateTheExactOnes() {
+        Random r = new Random(5);
+        int n = 4000;
+        double[][] x = new double[n][6];
+        double[][] y = new double[n][2];
+        int[] clusters = new int[n];
+        for (int i = 0; i < n; i++) {
+            clusters[i] = i % 4;
+            for (int j = 0; j < 6; j++) {
+                x[i][j] = (j == clusters[i] ? 4 : 0) + r.nextGaussian();
+            }
+            y[i][0] = x[i][0] + x[i][2] + 0.5 * r.nextGaussian();
+            y[i][1] = x[i][1] + x[i][3] + 0.5 * r.nextGaussian();
+        }
+        int[] sample = Metrics.sample(n, 1000, 42);
+        assertThat(sample).hasSize(1000).doesNotHaveDuplicates().isSorted();
+        assertThat(Metrics.sample(n, 1000, 42)).containsExactly(sample);
+        assertThat(Metrics.sample(500, 1000, 42)).containsExactly(Metrics.all(500));
+        assertThat(Metrics.silhouette(x, clusters, sample)).isCloseTo(Metrics.silhouette(x, clusters), within(0.01));
+        double exact = Metrics.trustworthiness(x, y, 10);
+        assertThat(exact).isBetween(0.6, 0.99); // a map neither perfect nor random, so that the test can fail
+        assertThat(Metrics.trustworthiness(x, y, 10, sample)).isCloseTo(exact, within(0.01));
+        assertThat(Metrics.trustworthiness(x, y, 10, Metrics.all(n))).isEqualTo(exact);
     }
 }

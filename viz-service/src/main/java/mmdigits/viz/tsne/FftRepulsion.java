@@ -1,0 +1,333 @@
+package mmdigits.viz.tsne;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+import org.jtransforms.fft.DoubleFFT_2D;
+
+/**
+ * The repulsive forces of t-SNE by FFT-accelerated interpolation (Linderman, Rachh, Hoskins, Steinerberger
+ * and Kluger, "Fast interpolation-based t-SNE for improved visualization of single-cell RNA-seq data",
+ * Nature Methods 2019): the embedding's bounding square is cut into boxes with {@value #NODES}×{@value #NODES}
+ * equispaced interpolation nodes each; every point spreads its charges onto the nodes of its box with
+ * Lagrange weights; the kernels are applied between all nodes at once as convolutions (FFTs by JTransforms);
+ * the potentials are interpolated back to the points. With w(d) = 1/(1+|d|²) the kernel w gives Σ_j w_ij, hence
+ * Z = Σ_{i≠j} w_ij, and the vector kernel w(d)²·d (as one complex kernel: x real, y imaginary) gives the
+ * repulsion Σ_j w_ij² (y_i − y_j) directly — unlike FIt-SNE's charges 1, x, y, x²+y² under w², whose sums
+ * cancel to far fewer digits once the map spreads over tens of units. O(N + G log G) for G grid nodes.
+ */
+final class FftRepulsion {
+    /** Interpolation nodes per box and dimension (FIt-SNE's default). */
+    static final int NODES = 3;
+    /** At least this many boxes per dimension; more as the embedding spreads (one per unit of length). */
+    static final int MIN_BOXES = 50;
+    /** At most this many: past it boxes get wider than a unit and the interpolation coarser. */
+    static final int MAX_BOXES = 200;
+
+    private static final ConcurrentHashMap<Integer, DoubleFFT_2D> PLANS = new ConcurrentHashMap<>();
+    /** Kernel transforms by grid and spacing, the 4 most recent. */
+    private static final Map<String, double[][]> KERNELS = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, double[][]> eldest) {
+            return size() > 4;
+        }
+    };
+    private static final double[] NODE_AT = new double[NODES];
+
+    static {
+        for (int k = 0; k < NODES; k++) {
+            NODE_AT[k] = (k + 0.5) / NODES;
+        }
+    }
+
+    private FftRepulsion() {
+    }
+
+    /**
+     * Fills {@code rep} (flattened N×2) with Σ_j w_ij² (y_i − y_j) and returns Z = Σ_{i≠j} w_ij, for the
+     * embedding {@code y} (flattened N×2).
+     */
+    static double repulsion(double[] y, double[] rep) {
+        int n = y.length / 2;
+        double minX = Double.POSITIVE_INFINITY;
+        double minY = Double.POSITIVE_INFINITY;
+        double maxX = Double.NEGATIVE_INFINITY;
+        double maxY = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            minX = Math.min(minX, y[2 * i]);
+            maxX = Math.max(maxX, y[2 * i]);
+            minY = Math.min(minY, y[2 * i + 1]);
+            maxY = Math.max(maxY, y[2 * i + 1]);
+        }
+        double spread = Math.max(Math.max(maxX - minX, maxY - minY), 1e-9);
+        double boxWidth = boxWidth(spread);
+        int boxes = boxes(spread, boxWidth);
+        int grid = boxes * NODES;
+        Weights w = weights(y, n, minX, minY, boxWidth);
+        int m = 2 * grid; // zero-padded: a circular convolution of length 2·grid is the linear one on the grid
+        double h = boxWidth / NODES;
+        double[] charges = spread(w, n, m);
+        plan(m).complexForward(charges);
+        double[][] kernels = kernels(grid, h);
+        // the two kernels' potentials in parallel: w (real) and w²·d (x real, y imaginary)
+        double[][] potentials = new double[2][];
+        IntStream.range(0, 2).parallel().forEach(c -> potentials[c] = convolve(charges, kernels[c], m));
+        double[] phi = new double[3 * n];
+        double[][] near = nearKernels(h);
+        IntStream.range(0, n).parallel().forEach(i -> {
+            interpolate(potentials, w, i, m, phi);
+            withoutSelf(near, w, i, phi);
+        });
+        double z = 0;
+        for (int i = 0; i < n; i++) {
+            z += phi[3 * i];
+            rep[2 * i] = phi[3 * i + 1];
+            rep[2 * i + 1] = phi[3 * i + 2];
+        }
+        return z;
+    }
+
+    /** The kernels (w, w²·d_x, w²·d_y) at the node offsets within one box, (dx, dy) in [−(NODES−1), NODES−1]². */
+    private static double[][] nearKernels(double h) {
+        int span = 2 * NODES - 1;
+        double[][] k = new double[3][span * span];
+        for (int a = 0; a < span; a++) {
+            double da = (a - NODES + 1) * h;
+            for (int b = 0; b < span; b++) {
+                double db = (b - NODES + 1) * h;
+                double q = 1 / (1 + da * da + db * db);
+                k[0][a * span + b] = q;
+                k[1][a * span + b] = q * q * da;
+                k[2][a * span + b] = q * q * db;
+            }
+        }
+        return k;
+    }
+
+    /**
+     * Takes out the point's interaction with itself as the interpolation computed it (spread to the nodes of its box,
+     * the kernel between them, interpolated back) — an error of the order of the kernel's curvature times the node
+     * spacing, per point — so that the sums are over j ≠ i only.
+     */
+    private static void withoutSelf(double[][] near, Weights w, int i, double[] phi) {
+        int span = 2 * NODES - 1;
+        int wx = 2 * i * NODES;
+        int wy = (2 * i + 1) * NODES;
+        double[] self = new double[3];
+        for (int a = 0; a < NODES; a++) {
+            for (int b = 0; b < NODES; b++) {
+                double la = w.weight[wx + a] * w.weight[wy + b];
+                for (int c = 0; c < NODES; c++) {
+                    for (int d = 0; d < NODES; d++) {
+                        double f = la * w.weight[wx + c] * w.weight[wy + d];
+                        int at = (a - c + NODES - 1) * span + (b - d + NODES - 1);
+                        self[0] += f * near[0][at];
+                        self[1] += f * near[1][at];
+                        self[2] += f * near[2][at];
+                    }
+                }
+            }
+        }
+        phi[3 * i] -= self[0];
+        phi[3 * i + 1] -= self[1];
+        phi[3 * i + 2] -= self[2];
+    }
+
+    /**
+     * The width of a box: 1 once the map spans MIN_BOXES units, below that spread / MIN_BOXES rounded up to a power of
+     * 1.05 — so that the node spacing, hence the kernels' transforms, repeat from one iteration to the next (cached).
+     */
+    static double boxWidth(double spread) {
+        if (spread >= MIN_BOXES) {
+            return Math.max(1, spread / MAX_BOXES * (1 + 1e-9));
+        }
+        return Math.pow(1.05, Math.ceil(Math.log(spread / MIN_BOXES) / Math.log(1.05) + 1e-12)) * (1 + 1e-9);
+    }
+
+    /** Boxes per dimension to cover the spread, at least MIN_BOXES, of a size FFTs like (2^a·3^b·5^c). */
+    static int boxes(double spread, double boxWidth) {
+        int b = Math.max(MIN_BOXES, (int) Math.floor(spread / boxWidth) + 1);
+        while (!smooth(b)) {
+            b++;
+        }
+        return b;
+    }
+
+    /** The two kernels' transforms for a grid and spacing: the last few are kept, as the spacing repeats. */
+    private static double[][] kernels(int grid, double h) {
+        String key = grid + "/" + Double.doubleToLongBits(h);
+        synchronized (KERNELS) {
+            double[][] k = KERNELS.get(key);
+            if (k != null) {
+                return k;
+            }
+        }
+        double[][] k = new double[2][];
+        IntStream.range(0, 2).parallel().forEach(c -> k[c] = kernelTransform(grid, h, c == 1));
+        synchronized (KERNELS) {
+            KERNELS.put(key, k);
+        }
+        return k;
+    }
+
+    private static boolean smooth(int v) {
+        for (int f : new int[] {2, 3, 5}) {
+            while (v % f == 0) {
+                v /= f;
+            }
+        }
+        return v == 1;
+    }
+
+    /** Each point's first grid node (x and y) and its Lagrange weights on the NODES nodes of its box, per dimension. */
+    private record Weights(int[] node, double[] weight) {
+    }
+
+    private static Weights weights(double[] y, int n, double minX, double minY, double boxWidth) {
+        int[] node = new int[2 * n];
+        double[] weight = new double[2 * n * NODES];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            for (int d = 0; d < 2; d++) {
+                double u = (y[2 * i + d] - (d == 0 ? minX : minY)) / boxWidth;
+                int box = (int) u;
+                node[2 * i + d] = box * NODES;
+                lagrange(u - box, weight, (2 * i + d) * NODES);
+            }
+        });
+        return new Weights(node, weight);
+    }
+
+    /** The Lagrange basis polynomials of the nodes at (k + 0.5)/NODES, evaluated at u in [0, 1]. */
+    static void lagrange(double u, double[] out, int at) {
+        for (int k = 0; k < NODES; k++) {
+            double l = 1;
+            for (int j = 0; j < NODES; j++) {
+                if (j != k) {
+                    l *= (u - NODE_AT[j]) / (NODE_AT[k] - NODE_AT[j]);
+                }
+            }
+            out[at + k] = l;
+        }
+    }
+
+    /** The unit charges of the points on the grid nodes, as an m×m complex array (imaginary parts 0). */
+    private static double[] spread(Weights w, int n, int m) {
+        double[] a = new double[m * 2 * m];
+        for (int i = 0; i < n; i++) {
+            int gx = w.node[2 * i];
+            int gy = w.node[2 * i + 1];
+            int wx = 2 * i * NODES;
+            int wy = (2 * i + 1) * NODES;
+            for (int k = 0; k < NODES; k++) {
+                double lx = w.weight[wx + k];
+                int row = (gx + k) * 2 * m;
+                for (int l = 0; l < NODES; l++) {
+                    a[row + 2 * (gy + l)] += lx * w.weight[wy + l];
+                }
+            }
+        }
+        return a;
+    }
+
+    /**
+     * The FFT of a kernel between grid nodes spaced h apart, as an m×m complex array (m = 2·grid): w(d) = 1/(1+|d|²),
+     * or ({@code force}) w(d)²·d as d_x + i·d_y parts, d the offset of the output node from the input node.
+     */
+    private static double[] kernelTransform(int grid, double h, boolean force) {
+        int m = 2 * grid;
+        double[] k = new double[m * 2 * m];
+        for (int a = 0; a < m; a++) {
+            if (a == grid) {
+                continue;
+            }
+            double da = (a < grid ? a : a - m) * h;
+            for (int b = 0; b < m; b++) {
+                if (b == grid) {
+                    continue;
+                }
+                double db = (b < grid ? b : b - m) * h;
+                double q = 1 / (1 + da * da + db * db);
+                int at = a * 2 * m + 2 * b;
+                if (force) {
+                    k[at] = q * q * da;
+                    k[at + 1] = q * q * db;
+                } else {
+                    k[at] = q;
+                }
+            }
+        }
+        plan(m).complexForward(k);
+        return k;
+    }
+
+    private static DoubleFFT_2D plan(int m) {
+        return PLANS.computeIfAbsent(m, s -> new DoubleFFT_2D(s, s));
+    }
+
+    /** The circular convolution of the charges (given transformed) with a kernel (given transformed): a new array. */
+    private static double[] convolve(double[] chargesHat, double[] kernelHat, int m) {
+        double[] a = new double[chargesHat.length];
+        for (int i = 0; i < a.length; i += 2) {
+            a[i] = chargesHat[i] * kernelHat[i] - chargesHat[i + 1] * kernelHat[i + 1];
+            a[i + 1] = chargesHat[i] * kernelHat[i + 1] + chargesHat[i + 1] * kernelHat[i];
+        }
+        plan(m).complexInverse(a, true);
+        return a;
+    }
+
+    /** Σ_j w_ij and the two components of Σ_j w_ij²(y_i − y_j) at point i, from the potentials on the nodes of its box. */
+    private static void interpolate(double[][] potentials, Weights w, int i, int m, double[] phi) {
+        int gx = w.node[2 * i];
+        int gy = w.node[2 * i + 1];
+        int wx = 2 * i * NODES;
+        int wy = (2 * i + 1) * NODES;
+        double z = 0;
+        double fx = 0;
+        double fy = 0;
+        double[] a = potentials[0];
+        double[] b = potentials[1];
+        for (int k = 0; k < NODES; k++) {
+            double lx = w.weight[wx + k];
+            int row = (gx + k) * 2 * m;
+            for (int l = 0; l < NODES; l++) {
+                double f = lx * w.weight[wy + l];
+                int at = row + 2 * (gy + l);
+                z += f * a[at];
+                fx += f * b[at];
+                fy += f * b[at + 1];
+            }
+        }
+        phi[3 * i] = z;
+        phi[3 * i + 1] = fx;
+        phi[3 * i + 2] = fy;
+    }
+
+    /** Exact Σ_j w_ij² (y_i − y_j) and Z, for tests and small N: O(N²). */
+    static double exactRepulsion(double[] y, double[] rep) {
+        int n = y.length / 2;
+        Arrays.fill(rep, 0);
+        double[] zParts = new double[n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            double z = 0;
+            double rx = 0;
+            double ry = 0;
+            for (int j = 0; j < n; j++) {
+                if (j != i) {
+                    double dx = y[2 * i] - y[2 * j];
+                    double dy = y[2 * i + 1] - y[2 * j + 1];
+                    double q = 1 / (1 + dx * dx + dy * dy);
+                    z += q;
+                    rx += q * q * dx;
+                    ry += q * q * dy;
+                }
+            }
+            zParts[i] = z;
+            rep[2 * i] = rx;
+            rep[2 * i + 1] = ry;
+        });
+        return Arrays.stream(zParts).sum();
+    }
+}
