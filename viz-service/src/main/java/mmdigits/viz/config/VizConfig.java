@@ -75,8 +75,11 @@ public interface VizConfig {
         @WithDefault("1000")
         int exactBelow();
 
-        /** FFT-accelerated interpolation (FIt-SNE) for the repulsion from this many points on. */
-        @WithDefault("5000")
+        /**
+         * FFT-accelerated interpolation (FIt-SNE) for the repulsion from this many points on; its grid costs the same for
+         * any N, so below this Barnes-Hut is faster here (10,000 points: 26 s Barnes-Hut, 35-45 s FFT, measured).
+         */
+        @WithDefault("20000")
         int fftFrom();
 
         /** Nearest neighbours of the input affinities: exact (vantage-point tree) below this many points, approximate from there. */

@@ -152,19 +152,72 @@ public final class Metrics {
                     sums[clusters[j]] += distance(x[i], x[j]);
                 }
             }
-            int own = clusters[i];
-            if (sizes[own] <= 1) {
-                return 0;
-            }
-            double a = sums[own] / (sizes[own] - 1);
-            double b = Double.POSITIVE_INFINITY;
-            for (int c = 0; c < k; c++) {
-                if (c != own && sizes[c] > 0) {
-                    b = Math.min(b, sums[c] / sizes[c]);
+            return silhouetteOf(clusters[i], sums, sizes);
+        }).sum() / queries.length;
+    }
+
+    /** Silhouette of the clusters in x and trustworthiness (k) of the map y, estimated from the same query points. */
+    public record MapQuality(double silhouette, double trustworthiness) {
+    }
+
+    /**
+     * {@link #silhouette(double[][], int[], int[])} and {@link #trustworthiness(double[][], double[][], int, int[])} in one
+     * pass: each query's distances to all points are computed once and serve both (the cost of both is those N distances).
+     */
+    public static MapQuality mapQuality(double[][] x, int[] clusters, double[][] y, int k, int[] queries) {
+        int n = x.length;
+        int kc = Arrays.stream(clusters).max().orElse(0) + 1;
+        int[] sizes = new int[kc];
+        for (int c : clusters) {
+            sizes[c]++;
+        }
+        double[] sil = new double[queries.length];
+        double[] pen = new double[queries.length];
+        IntStream.range(0, queries.length).parallel().forEach(q -> {
+            int i = queries[q];
+            double[] d = new double[n];
+            double[] sums = new double[kc];
+            for (int j = 0; j < n; j++) {
+                d[j] = distance(x[i], x[j]);
+                if (j != i) {
+                    sums[clusters[j]] += d[j];
                 }
             }
-            return Double.isInfinite(b) ? 0 : (b - a) / Math.max(a, b);
-        }).sum() / queries.length;
+            sil[q] = silhouetteOf(clusters[i], sums, sizes);
+            pen[q] = penalty(d, neighbours(y, i, k), i, k);
+        });
+        double penalty = Arrays.stream(pen).sum() * n / queries.length;
+        return new MapQuality(Arrays.stream(sil).sum() / queries.length, 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty);
+    }
+
+    /** (b − a) / max(a, b) of a point in cluster own, from its summed distances to each cluster; 0 alone in its cluster. */
+    private static double silhouetteOf(int own, double[] sums, int[] sizes) {
+        if (sizes[own] <= 1) {
+            return 0;
+        }
+        double a = sums[own] / (sizes[own] - 1);
+        double b = Double.POSITIVE_INFINITY;
+        for (int c = 0; c < sizes.length; c++) {
+            if (c != own && sizes[c] > 0) {
+                b = Math.min(b, sums[c] / sizes[c]);
+            }
+        }
+        return Double.isInfinite(b) ? 0 : (b - a) / Math.max(a, b);
+    }
+
+    /** Σ max(0, r(i,j) − k) over the map neighbours j of i, r the rank of j by the input distances d from i (1 = nearest). */
+    private static double penalty(double[] d, int[] low, int i, int k) {
+        double s = 0;
+        for (int j : low) {
+            int rank = 0;
+            for (int m = 0; m < d.length; m++) {
+                if (m != i && (d[m] < d[j] || (d[m] == d[j] && m < j))) {
+                    rank++;
+                }
+            }
+            s += Math.max(0, rank + 1 - k);
+        }
+        return s;
     }
 
     /** 0, 1, ..., n − 1. */
@@ -231,23 +284,11 @@ public final class Metrics {
     public static double trustworthiness(double[][] x, double[][] y, int k, int[] queries) {
         int n = x.length;
         double penalty = Arrays.stream(queries).parallel().mapToDouble(i -> {
-            int[] low = lowNeighbours(y, i, k);
             double[] d = new double[n];
             for (int j = 0; j < n; j++) {
                 d[j] = distance(x[i], x[j]);
             }
-            double s = 0;
-            for (int j : low) {
-                int rank = 0;
-                for (int m = 0; m < n; m++) {
-                    if (m != i && (d[m] < d[j] || (d[m] == d[j] && m < j))) {
-                        rank++;
-                    }
-                }
-                rank++; // 1-based
-                s += Math.max(0, rank - k);
-            }
-            return s;
+            return penalty(d, lowNeighbours(y, i, k), i, k);
         }).sum() * n / queries.length;
         return 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
     }

@@ -171,10 +171,10 @@ public final class ReportBuilder {
             perClass = perClass(confusion);
         }
         int[] reference = t.reference();
+        Metrics.MapQuality quality = Metrics.mapQuality(t.x(), clusters, map.embedding(), Math.min(10, (t.n() - 1) / 3), queries);
         Report.Measures m = new Report.Measures(accuracy, confusion, perClass, t.labelled() ? "true labels" : "predicted labels",
                 Metrics.adjustedRandIndex(reference, clusters), Metrics.normalizedMutualInformation(reference, clusters),
-                Metrics.purity(clusters, reference), Metrics.silhouette(t.x(), clusters, queries),
-                Metrics.trustworthiness(t.x(), map.embedding(), Math.min(10, (t.n() - 1) / 3), queries), map.kl(),
+                Metrics.purity(clusters, reference), quality.silhouette(), quality.trustworthiness(), map.kl(),
                 queries.length < t.n() ? queries.length : null);
         return new Timed<>(m, (System.nanoTime() - start) / 1e9);
     }

@@ -159,23 +159,28 @@ final class Neighbours {
                 idx[c] = j;
                 dist[c] = d;
             } else if (d < dist[0]) {
-                int c = 0;
-                while (true) {
-                    int l = 2 * c + 1;
-                    if (l >= k) {
-                        break;
-                    }
-                    int m = l + 1 < k && dist[l + 1] > dist[l] ? l + 1 : l;
-                    if (dist[m] <= d) {
-                        break;
-                    }
-                    idx[c] = idx[m];
-                    dist[c] = dist[m];
-                    c = m;
-                }
-                idx[c] = j;
-                dist[c] = d;
+                siftDown(k, j, d);
             }
+        }
+
+        /** Puts (j, d) at the root of the heap of the first heapSize entries and moves it down to its place. */
+        private void siftDown(int heapSize, int j, double d) {
+            int c = 0;
+            while (true) {
+                int l = 2 * c + 1;
+                if (l >= heapSize) {
+                    break;
+                }
+                int m = l + 1 < heapSize && dist[l + 1] > dist[l] ? l + 1 : l;
+                if (dist[m] <= d) {
+                    break;
+                }
+                idx[c] = idx[m];
+                dist[c] = dist[m];
+                c = m;
+            }
+            idx[c] = j;
+            dist[c] = d;
         }
 
         /** Nearest first (the heap emptied from its largest); when fewer than k were offered, the nearest fills the rest. */
@@ -185,24 +190,7 @@ final class Neighbours {
                 int last = --size;
                 outIdx[last] = idx[0];
                 outDist[last] = dist[0];
-                int j = idx[last];
-                double d = dist[last];
-                int c = 0;
-                while (true) {
-                    int l = 2 * c + 1;
-                    if (l >= size) {
-                        break;
-                    }
-                    int m = l + 1 < size && dist[l + 1] > dist[l] ? l + 1 : l;
-                    if (dist[m] <= d) {
-                        break;
-                    }
-                    idx[c] = idx[m];
-                    dist[c] = dist[m];
-                    c = m;
-                }
-                idx[c] = j;
-                dist[c] = d;
+                siftDown(size, idx[last], dist[last]);
             }
             for (int i = filled; i < outIdx.length; i++) {
                 outIdx[i] = outIdx[0];

@@ -38,7 +38,7 @@ public final class Tsne {
     }
 
     /** The result: N×2 coordinates, the final KL divergence, the gradient used and whether the neighbours were approximate. */
-    public record Result(double[][] embedding, double kl, Gradient gradient, boolean approximateNeighbours) {
+    public record Result(double[][] embedding, double kl, Gradient gradient, boolean approximateNeighbours, double affinitySeconds) {
         public boolean exact() {
             return gradient == Gradient.EXACT;
         }
@@ -56,7 +56,9 @@ public final class Tsne {
         Gradient method = config.gradient(n);
         boolean exact = method == Gradient.EXACT;
         boolean approximate = !exact && n >= config.approximateNeighboursFrom();
+        long start = System.nanoTime();
         Affinities p = exact ? Affinities.dense(x, perplexity) : Affinities.sparse(x, perplexity, config.seed(), approximate);
+        double affinitySeconds = (System.nanoTime() - start) / 1e9;
         double[] y = pcaInit(x);
         double eta = config.learningRate(n);
         double[] update = new double[2 * n];
@@ -93,7 +95,7 @@ public final class Tsne {
             out[i][0] = y[2 * i];
             out[i][1] = y[2 * i + 1];
         }
-        return new Result(out, kl, method, approximate);
+        return new Result(out, kl, method, approximate, affinitySeconds);
     }
 
     /** The first two principal components, scaled so that the first has standard deviation 1e-4. */

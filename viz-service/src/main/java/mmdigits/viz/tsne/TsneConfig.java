@@ -12,7 +12,7 @@ public record TsneConfig(double perplexity, double earlyExaggeration, int exagge
         double theta, long seed, int exactBelow, int fftFrom, int approximateNeighboursFrom) {
 
     public static TsneConfig defaults() {
-        return new TsneConfig(30, 12, 250, 1000, 0, 0.5, 42, 1000, 5000, 20000);
+        return new TsneConfig(30, 12, 250, 1000, 0, 0.5, 42, 1000, 20000, 20000);
     }
 
     public TsneConfig withIterations(int exaggeration, int total) {

@@ -90,5 +90,8 @@ class MetricsTest {
         assertThat(exact).isBetween(0.6, 0.99); // a map neither perfect nor random, so that the test can fail
         assertThat(Metrics.trustworthiness(x, y, 10, sample)).isCloseTo(exact, within(0.01));
         assertThat(Metrics.trustworthiness(x, y, 10, Metrics.all(n))).isEqualTo(exact);
+        Metrics.MapQuality both = Metrics.mapQuality(x, clusters, y, 10, sample);
+        assertThat(both.silhouette()).isCloseTo(Metrics.silhouette(x, clusters, sample), within(1e-12));
+        assertThat(both.trustworthiness()).isCloseTo(Metrics.trustworthiness(x, y, 10, sample), within(1e-12));
     }
 }
