@@ -6,7 +6,7 @@ import numpy as np
 import sklearn
 from sklearn.manifold import TSNE, trustworthiness
 
-work = sys.argv[1] if len(sys.argv) > 1 else "out/bench/tsne"
+work = sys.argv[1] if len(sys.argv) > 1 else "out/bench/tsne-10000"
 x = np.load(f"{work}/embeddings.npy").astype(np.float64)
 java_map = np.load(f"{work}/tsne-java.npy").astype(np.float64)
 java = json.load(open(f"{work}/java.json"))
@@ -21,3 +21,6 @@ print(f"scikit-learn {sklearn.__version__}: TSNE {sk_seconds:.2f} s, trustworthi
 print(f"java (this project): t-SNE {java['tsne_seconds']:.2f} s, trustworthiness {t_java:.4f} by scikit-learn "
       f"({java['trustworthiness']:.4f} by our Metrics)")
 print(f"ratio java / scikit-learn seconds: {java['tsne_seconds'] / sk_seconds:.2f}; K-means (Java, k=10, 5 restarts) {java['kmeans_seconds']:.2f} s")
+json.dump({"n": n, "sklearn_version": sklearn.__version__, "sklearn_seconds": sk_seconds, "sklearn_trustworthiness": t_sk,
+           "java_trustworthiness": t_java, "ratio_seconds": java["tsne_seconds"] / sk_seconds},
+          open(f"{work}/sklearn.json", "w"), indent=2)

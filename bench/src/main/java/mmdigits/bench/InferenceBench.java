@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,9 @@ import org.apache.kafka.common.TopicPartition;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -51,6 +55,8 @@ import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
+import mmdigits.inference.grpc.oip.ModelInferRequest;
 import mmdigits.common.security.Pem;
 import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.common.seed.SeedSplit;
@@ -190,6 +196,24 @@ public final class InferenceBench {
             }
             Load batched = load(base + "/api/predictions", batches, 4, seconds);
             r.put("http_batch64_samples_per_s", batched.rate() * 64);
+            // the Open Inference Protocol, batches of 64: JSON, the binary tensor extension, gRPC with raw contents
+            List<Body> kserveJson = new ArrayList<>();
+            List<Body> kserveBinary = new ArrayList<>();
+            List<ModelInferRequest> grpc = new ArrayList<>();
+            for (int b = 0; b < 8; b++) {
+                List<Sample> batch = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    batch.add(samples.get((b * 64 + i) % samples.size()));
+                }
+                kserveJson.add(Body.json(kserveJson(batch)));
+                kserveBinary.add(kserveBinary(batch));
+                grpc.add(grpcRequest(batch));
+            }
+            String infer = base + "/v2/models/digits/infer";
+            load(infer, kserveBinary, 2, 1, true);
+            r.put("http_kserve_json_batch64_samples_per_s", load(infer, kserveJson, 4, seconds, true).rate() * 64);
+            r.put("http_kserve_binary_batch64_samples_per_s", load(infer, kserveBinary, 4, seconds, true).rate() * 64);
+            r.put("grpc_batch64_samples_per_s", grpcLoad(service.grpcPort(), grpc, 4, seconds) * 64);
         } finally {
             if (service != null) {
                 service.close();
@@ -204,6 +228,10 @@ public final class InferenceBench {
         ratio("HTTP single, concurrency 32 ÷ echo", r.get("http_predict_c32_per_s"), r.get("http_echo_c32_per_s"));
         ratio("HTTP concurrency 32 ÷ raw batch 1", r.get("http_predict_c32_per_s"), r.get("raw_batch1_samples_per_s"));
         ratio("HTTP batch 64 ÷ raw batch 64", r.get("http_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
+        ratio("KServe JSON batch 64 ÷ raw batch 64", r.get("http_kserve_json_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
+        ratio("KServe binary batch 64 ÷ raw batch 64", r.get("http_kserve_binary_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
+        ratio("gRPC batch 64 ÷ raw batch 64", r.get("grpc_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
+        ratio("HTTP c=1 p99 ÷ echo p99", r.get("http_predict_c1_p99_ms"), r.get("http_echo_c1_p99_ms"));
         ratio("stream scoring ÷ pass-through", r.get("stream_samples_per_s"), r.get("passthrough_samples_per_s"));
         Files.writeString(work.resolve("results.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsString(r));
@@ -224,6 +252,87 @@ public final class InferenceBench {
             sb.append(i > 0 ? "," : "").append(s.getAudio(i));
         }
         return sb.append("]}").toString();
+    }
+
+    static String kserveJson(List<Sample> batch) {
+        StringBuilder img = new StringBuilder();
+        StringBuilder aud = new StringBuilder();
+        for (Sample s : batch) {
+            s.getImageList().forEach(v -> img.append(img.isEmpty() ? "" : ",").append(v));
+            s.getAudioList().forEach(v -> aud.append(aud.isEmpty() ? "" : ",").append(v));
+        }
+        return "{\"inputs\":[{\"name\":\"image\",\"shape\":[" + batch.size() + ",784],\"datatype\":\"FP32\",\"data\":[" + img
+                + "]},{\"name\":\"audio\",\"shape\":[" + batch.size() + ",507],\"datatype\":\"FP32\",\"data\":[" + aud + "]}],"
+                + "\"outputs\":[{\"name\":\"probabilities\"}]}"; // the same output as the binary and gRPC figures
+    }
+
+    /** Little-endian FP32 values of a batch's images and audio, one after the other. */
+    static ByteBuffer[] raw(List<Sample> batch) {
+        ByteBuffer img = ByteBuffer.allocate(batch.size() * Dimensions.IMAGE * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer aud = ByteBuffer.allocate(batch.size() * Dimensions.AUDIO * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (Sample s : batch) {
+            s.getImageList().forEach(img::putFloat);
+            s.getAudioList().forEach(aud::putFloat);
+        }
+        return new ByteBuffer[] {img.flip(), aud.flip()};
+    }
+
+    /** The binary tensor data extension: a JSON header, then the raw inputs; probabilities asked back in binary. */
+    static Body kserveBinary(List<Sample> batch) {
+        ByteBuffer[] raw = raw(batch);
+        byte[] header = ("{\"inputs\":[{\"name\":\"image\",\"shape\":[" + batch.size() + ",784],\"datatype\":\"FP32\",\"parameters\":"
+                + "{\"binary_data_size\":" + raw[0].remaining() + "}},{\"name\":\"audio\",\"shape\":[" + batch.size()
+                + ",507],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":" + raw[1].remaining() + "}}],"
+                + "\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"binary_data\":true}}]}").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(header.length + raw[0].remaining() + raw[1].remaining());
+        body.put(header).put(raw[0]).put(raw[1]);
+        return new Body(body.array(), "application/octet-stream", header.length);
+    }
+
+    static ModelInferRequest grpcRequest(List<Sample> batch) {
+        ByteBuffer[] raw = raw(batch);
+        return ModelInferRequest.newBuilder().setModelName("digits")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32").addShape(batch.size()).addShape(784))
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("audio").setDatatype("FP32").addShape(batch.size()).addShape(507))
+                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("probabilities"))
+                .addRawInputContents(ByteString.copyFrom(raw[0])).addRawInputContents(ByteString.copyFrom(raw[1])).build();
+    }
+
+    /** Calls per second of ModelInfer from {@code concurrency} blocking clients on one channel. */
+    static double grpcLoad(int port, List<ModelInferRequest> requests, int concurrency, int seconds) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().maxInboundMessageSize(16 << 20).build();
+        try {
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            for (int i = 0; i < 20; i++) { // warm-up
+                stub.modelInfer(requests.get(i % requests.size()));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong count = new AtomicLong();
+            List<Future<?>> futures = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int c = 0; c < concurrency; c++) {
+                int offset = c;
+                futures.add(pool.submit(() -> {
+                    int i = offset;
+                    while (!stop.get()) {
+                        stub.modelInfer(requests.get(i++ % requests.size()));
+                        count.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(seconds * 1000L);
+            stop.set(true);
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            pool.shutdown();
+            return count.get() / elapsed;
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     static double raw(OrtEnvironment env, OrtSession session, List<Sample> samples, int batch, int seconds) throws Exception {
@@ -276,8 +385,19 @@ public final class InferenceBench {
         }
     }
 
-    /** {@code concurrency} clients each sending one request after the other for the given time. */
+    /** A request body and its headers (content type; the binary extension's header length, or -1). */
+    record Body(byte[] bytes, String contentType, int headerLength) {
+        static Body json(String s) {
+            return new Body(s.getBytes(StandardCharsets.UTF_8), "application/json", -1);
+        }
+    }
+
     static Load load(String url, List<String> bodies, int concurrency, int seconds) throws Exception {
+        return load(url, bodies.stream().map(Body::json).toList(), concurrency, seconds, true);
+    }
+
+    /** {@code concurrency} clients each sending one request after the other for the given time. */
+    static Load load(String url, List<Body> bodies, int concurrency, int seconds, boolean check) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(2)).build();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         AtomicBoolean stop = new AtomicBoolean();
@@ -290,12 +410,16 @@ public final class InferenceBench {
                 List<Long> lat = new ArrayList<>();
                 int i = offset;
                 while (!stop.get()) {
-                    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i++ % bodies.size()))).build();
+                    Body body = bodies.get(i++ % bodies.size());
+                    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", body.contentType())
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
+                    if (body.headerLength() >= 0) {
+                        rb.header("Inference-Header-Content-Length", Integer.toString(body.headerLength()));
+                    }
                     long t0 = System.nanoTime();
-                    HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
-                    if (res.statusCode() != 200) {
-                        throw new IllegalStateException(url + " answered " + res.statusCode() + ": " + res.body());
+                    HttpResponse<byte[]> res = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    if (check && res.statusCode() != 200) {
+                        throw new IllegalStateException(url + " answered " + res.statusCode() + ": " + new String(res.body(), StandardCharsets.UTF_8));
                     }
                     lat.add(System.nanoTime() - t0);
                     count.incrementAndGet();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.Admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.TopicAdmin;
@@ -83,6 +86,8 @@ public final class IngestBench {
                 TopicAdmin.ensureTopics(admin, List.of(new Topics.Spec("bench.perf", 4, Map.of())), Duration.ofSeconds(30));
             }
             System.out.println("broker " + bootstrap + " (pid " + broker.pid() + ")");
+            Map<String, Double> results = new LinkedHashMap<>();
+            results.put("rows", (double) trainRows);
             for (String compression : List.of("none", "lz4")) {
                 double[][] ingest = ingest(root, bootstrap, data, compression, trainRows);
                 double[] perf = perfTest(bootstrap, trainRows, sampleBytes, compression);
@@ -96,7 +101,11 @@ public final class IngestBench {
                         perf[0], perf[1]);
                 System.out.printf("RATIO ingest / producer-perf-test (records/s), compression %s: cold %.2f, warm %.2f%n",
                         compression, ingest[0][0] / perf[0], ingest[1][0] / perf[0]);
+                results.put(compression + "_ingest_cold_per_s", ingest[0][0]);
+                results.put(compression + "_ingest_warm_per_s", ingest[1][0]);
+                results.put(compression + "_perf_test_per_s", perf[0]);
             }
+            Files.writeString(work.resolve("results.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(results));
         }
     }
 

@@ -81,7 +81,7 @@ class ComposeIT {
         data = work.resolve("data");
         secrets = work.resolve("secrets");
         docker = new Docker(work.resolve("logs-" + System.currentTimeMillis()));
-        for (String p : List.of("INFERENCE", "INGEST", "TRAINER", "VIZ", "KAFKA")) {
+        for (String p : List.of("INFERENCE", "GRPC", "INGEST", "TRAINER", "VIZ", "KAFKA")) {
             PORTS.put(p, BrokerProcess.freePort());
             docker.with("DIGITS_" + p + "_PORT", Integer.toString(PORTS.get(p)));
         }

@@ -130,7 +130,7 @@ class ReadmeIT {
         out = work.resolve("out");
         Files.createSymbolicLink(scratch.resolve("digits"), root.resolve("digits"));
         Files.createSymbolicLink(scratch.resolve("bench"), root.resolve("bench"));
-        for (String p : List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "VIZ")) {
+        for (String p : List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "GRPC", "VIZ")) {
             PORTS.put(p, freePort());
         }
         commands = Readme.commands(root.resolve("README.md"));
@@ -521,12 +521,25 @@ class ReadmeIT {
         String data = " --data " + root.resolve("data/demo-2000-500");
         String model = " --model " + out.resolve("model.onnx");
         Map<Readme.Command, String> small = new HashMap<>();
+        Path report = scratch.resolve("performance.md");
         for (Readme.Command c : cmds) {
             String p = c.plain();
             small.put(c, p.startsWith("bench/ingest.sh") ? data + " --rows 2000"
-                    : p.startsWith("bench/inference.sh") ? model + data + " --seconds 1" : model + data + " --n 500");
+                    : p.startsWith("bench/inference.sh") ? model + data + " --seconds 1"
+                    : p.startsWith("bench/training.sh") ? model + data + " --rows 500"
+                    : p.startsWith("./digits bench") ? model + data + " --seconds 1 --rows 500 --tsne 500 --tsne-large 0 --report " + report
+                    : model + data + " --n 500");
         }
-        List<Ran> r = run(cmds, small, Duration.ofMinutes(10));
+        List<Ran> r = run(cmds, small, Duration.ofMinutes(15));
+        // the one command: every bench, then the report of their figures next to the goals
+        assertThat(readmeLine(r, "./digits bench")).contains("bench 4/4: tsne-500 done", report + " written");
+        assertThat(Files.readString(report)).contains("# Performance", "Machine: ", "| gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64 | ")
+                .containsPattern("\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.6 \\| (yes|no) \\|")
+                .containsPattern("\\| t-SNE 500 × 128: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
+                .contains("FIt-SNE");
+        assertThat(readmeLine(r, "bench/training.sh")).containsPattern("training: [0-9]+ samples/s -> [0-9.]+ s per epoch of 60,000");
+        assertThat(readmeLine(r, "bench/inference.sh")).containsPattern("ratio KServe binary batch 64 \\S+ raw batch 64 +[0-9.]+")
+                .containsPattern("ratio gRPC batch 64 \\S+ raw batch 64 +[0-9.]+");
         assertThat(readmeLine(r, "bench/ingest.sh")).containsPattern("RATIO ingest / producer-perf-test \\(records/s\\), compression lz4: cold [0-9.]+, warm [0-9.]+");
         assertThat(readmeLine(r, "bench/inference.sh")).containsPattern("ratio HTTP single, concurrency 1 \\S+ echo +[0-9.]+")
                 .containsPattern("ratio stream scoring \\S+ pass-through +[0-9.]+");

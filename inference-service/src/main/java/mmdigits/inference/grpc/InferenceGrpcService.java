@@ -11,7 +11,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
 import mmdigits.common.sample.Dimensions;
@@ -95,8 +94,11 @@ public class InferenceGrpcService implements GRPCInferenceService {
         return ModelMetadataResponse.TensorMetadata.newBuilder().setName(t.name()).setDatatype(t.datatype()).addAllShape(t.shape()).build();
     }
 
+    /**
+     * Runs on the gRPC event loop: the checks and the copy of the values are short, the scoring is asynchronous (the
+     * micro-batcher's worker completes the answer).
+     */
     @Override
-    @Blocking
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
         try {
             String name = request.getModelName();

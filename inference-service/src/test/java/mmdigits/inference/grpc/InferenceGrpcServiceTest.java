@@ -1,13 +1,11 @@
 package mmdigits.inference.grpc;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.concurrent.TimeUnit;
 
@@ -19,8 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 
 import io.grpc.ManagedChannel;
@@ -31,6 +27,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import mmdigits.common.proto.Sample;
+import mmdigits.inference.KServeJson;
 import mmdigits.inference.KafkaFixtures;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
@@ -54,8 +51,6 @@ import mmdigits.localkafka.KafkaBrokerTestResource;
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 @Order(3)
 class InferenceGrpcServiceTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -111,24 +106,6 @@ class InferenceGrpcServiceTest {
         });
     }
 
-    /** The probabilities and embedding the REST JSON route answers for two samples. */
-    float[][] rest(float[] img, float[] aud) throws Exception {
-        String request = """
-                {"inputs": [{"name": "image", "shape": [2, 784], "datatype": "FP32", "data": %s},
-                            {"name": "audio", "shape": [2, 507], "datatype": "FP32", "data": %s}]}"""
-                .formatted(JSON.writeValueAsString(img), JSON.writeValueAsString(aud));
-        JsonNode r = JSON.readTree(given().contentType("application/json").body(request).post("/v2/models/digits/infer").then().statusCode(200)
-                .extract().asString());
-        return new float[][] {JSON.convertValue(r.get("outputs").get(0).get("data"), float[].class),
-                JSON.convertValue(r.get("outputs").get(1).get("data"), float[].class)};
-    }
-
-    static float[] concat(float[] a, float[] b) {
-        float[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
-    }
-
     static ModelInferRequest.InferInputTensor.Builder input(String name, String datatype, long rows, long width) {
         return ModelInferRequest.InferInputTensor.newBuilder().setName(name).setDatatype(datatype).addShape(rows).addShape(width);
     }
@@ -165,9 +142,9 @@ class InferenceGrpcServiceTest {
     void modelInferAnswersWhatRestAnswers() throws Exception {
         Sample a = KafkaFixtures.sample("grpc", 1, true);
         Sample b = KafkaFixtures.sample("grpc", 2, true);
-        float[] img = concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
-        float[] aud = concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
-        float[][] json = rest(img, aud);
+        float[] img = KServeJson.concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
+        float[] aud = KServeJson.concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
+        float[][] json = KServeJson.answer(img, aud);
 
         // values in contents: answered in contents
         ModelInferResponse r = oip.modelInfer(ModelInferRequest.newBuilder().setModelName("digits").setId("g-1")
@@ -204,7 +181,7 @@ class InferenceGrpcServiceTest {
             bytes[i] = (byte) v;
             uints.addUintContents(v);
         }
-        float[][] wholeJson = rest(whole, aud);
+        float[][] wholeJson = KServeJson.answer(whole, aud);
         r = oip.modelInfer(ModelInferRequest.newBuilder().setModelName("digits").addInputs(input("image", "UINT8", 2, 784))
                 .addInputs(input("audio", "FP32", 2, 507)).addRawInputContents(ByteString.copyFrom(bytes)).addRawInputContents(le(aud)).build());
         assertThat(floats(r.getRawOutputContents(0))).containsExactly(wholeJson[0], within(1e-6f));

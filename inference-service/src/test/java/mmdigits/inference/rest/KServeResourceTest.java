@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import mmdigits.common.proto.Sample;
+import mmdigits.inference.KServeJson;
 import mmdigits.inference.KafkaFixtures;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
@@ -208,30 +209,13 @@ class KServeResourceTest {
         return img;
     }
 
-    /** The probabilities and embedding of a JSON infer of an image [2,784] and audio [2,507]. */
-    float[][] jsonAnswer(float[] img, float[] aud) throws Exception {
-        String request = """
-                {"inputs": [{"name": "image", "shape": [2, 784], "datatype": "FP32", "data": %s},
-                            {"name": "audio", "shape": [2, 507], "datatype": "FP32", "data": %s}]}""".formatted(floats(img), floats(aud));
-        JsonNode r = JSON.readTree(given().contentType("application/json").body(request).post("/v2/models/digits/infer").then().statusCode(200)
-                .extract().asString());
-        return new float[][] {JSON.convertValue(r.get("outputs").get(0).get("data"), float[].class),
-                JSON.convertValue(r.get("outputs").get(1).get("data"), float[].class)};
-    }
-
-    static float[] concat(float[] a, float[] b) {
-        float[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
-    }
-
     @Test
     void binaryTensorDataAnswersWhatJsonAnswers() throws Exception {
         Sample a = KafkaFixtures.sample("kserve", 4, true);
         Sample b = KafkaFixtures.sample("kserve", 5, true);
-        float[] img = concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
-        float[] aud = concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
-        float[][] json = jsonAnswer(img, aud);
+        float[] img = KServeJson.concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
+        float[] aud = KServeJson.concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
+        float[][] json = KServeJson.answer(img, aud);
         String header = """
                 {"id": "bin-1", "inputs": [
                   {"name": "image", "shape": [2, 784], "datatype": "FP32", "parameters": {"binary_data_size": %d}},
@@ -283,9 +267,9 @@ class KServeResourceTest {
     void uint8ImagesAreTheSameFloats() throws Exception {
         Sample a = KafkaFixtures.sample("kserve", 6, true);
         Sample b = KafkaFixtures.sample("kserve", 7, true);
-        float[] img = concat(wholeImage(a), wholeImage(b));
-        float[] aud = concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
-        float[][] json = jsonAnswer(img, aud);
+        float[] img = KServeJson.concat(wholeImage(a), wholeImage(b));
+        float[] aud = KServeJson.concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
+        float[][] json = KServeJson.answer(img, aud);
         StringBuilder ints = new StringBuilder();
         byte[] bytes = new byte[img.length];
         for (int i = 0; i < img.length; i++) {
