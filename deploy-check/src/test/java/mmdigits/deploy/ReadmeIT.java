@@ -464,11 +464,20 @@ class ReadmeIT {
         }
         assertThat(probabilities).isNotNull();
         assertThat(floats(probabilities)).containsExactly(expected, Offset.offset(1e-5f));
-        assertThat(r.get(6).json().get("version").asText()).isEqualTo(version);
-        JsonNode models = r.get(7).json();
+        // the image alone as UINT8: one row of 10 probabilities from the same version
+        JsonNode uint8 = r.get(6).json();
+        assertThat(uint8.get("model_version").asText()).isEqualTo(version);
+        assertThat(uint8.get("outputs").get(0).get("shape")).extracting(JsonNode::asInt).containsExactly(1, 10);
+        float sum = 0;
+        for (float p : floats(uint8.get("outputs").get(0).get("data"))) {
+            sum += p;
+        }
+        assertThat(sum).isCloseTo(1f, Offset.offset(1e-4f));
+        assertThat(r.get(7).json().get("version").asText()).isEqualTo(version);
+        JsonNode models = r.get(8).json();
         assertThat(models.get("loaded")).anySatisfy(m -> assertThat(m.get("version").asText()).isEqualTo(version));
         assertThat(models.get("registered")).isNotEmpty();
-        JsonNode scoring = r.get(8).json();
+        JsonNode scoring = r.get(9).json();
         assertThat(scoring.get("dataset").asText()).isEqualTo("uploaded");
         assertThat(scoring.get("version").asText()).isEqualTo(version);
         assertThat(scoring.get("samples").asInt()).isEqualTo(500);
