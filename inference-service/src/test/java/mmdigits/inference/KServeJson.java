@@ -7,6 +7,8 @@ import java.util.Arrays;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import mmdigits.common.proto.Sample;
+
 /** The REST JSON answer of the Open Inference Protocol, the reference the binary and gRPC tests compare against. */
 public final class KServeJson {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,6 +26,16 @@ public final class KServeJson {
                 .extract().asString());
         return new float[][] {JSON.convertValue(r.get("outputs").get(0).get("data"), float[].class),
                 JSON.convertValue(r.get("outputs").get(1).get("data"), float[].class)};
+    }
+
+    /** The images of two samples as one [2,784] tensor's values. */
+    public static float[] images(Sample a, Sample b) {
+        return concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
+    }
+
+    /** The audio of two samples as one [2,507] tensor's values. */
+    public static float[] audio(Sample a, Sample b) {
+        return concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
     }
 
     /** Two rows' values one after the other. */

@@ -142,8 +142,8 @@ class InferenceGrpcServiceTest {
     void modelInferAnswersWhatRestAnswers() throws Exception {
         Sample a = KafkaFixtures.sample("grpc", 1, true);
         Sample b = KafkaFixtures.sample("grpc", 2, true);
-        float[] img = KServeJson.concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
-        float[] aud = KServeJson.concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
+        float[] img = KServeJson.images(a, b);
+        float[] aud = KServeJson.audio(a, b);
         float[][] json = KServeJson.answer(img, aud);
 
         // values in contents: answered in contents

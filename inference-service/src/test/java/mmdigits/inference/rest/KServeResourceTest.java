@@ -213,8 +213,8 @@ class KServeResourceTest {
     void binaryTensorDataAnswersWhatJsonAnswers() throws Exception {
         Sample a = KafkaFixtures.sample("kserve", 4, true);
         Sample b = KafkaFixtures.sample("kserve", 5, true);
-        float[] img = KServeJson.concat(KafkaFixtures.image(a), KafkaFixtures.image(b));
-        float[] aud = KServeJson.concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
+        float[] img = KServeJson.images(a, b);
+        float[] aud = KServeJson.audio(a, b);
         float[][] json = KServeJson.answer(img, aud);
         String header = """
                 {"id": "bin-1", "inputs": [
@@ -268,7 +268,7 @@ class KServeResourceTest {
         Sample a = KafkaFixtures.sample("kserve", 6, true);
         Sample b = KafkaFixtures.sample("kserve", 7, true);
         float[] img = KServeJson.concat(wholeImage(a), wholeImage(b));
-        float[] aud = KServeJson.concat(KafkaFixtures.audio(a), KafkaFixtures.audio(b));
+        float[] aud = KServeJson.audio(a, b);
         float[][] json = KServeJson.answer(img, aud);
         StringBuilder ints = new StringBuilder();
         byte[] bytes = new byte[img.length];
