@@ -1,5 +1,12 @@
 package mmdigits.bench;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,26 +31,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
-
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.Producers;
@@ -55,14 +42,23 @@ import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
-import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
-import mmdigits.inference.grpc.oip.ModelInferRequest;
 import mmdigits.common.security.Pem;
 import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.common.seed.SeedSplit;
+import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
+import mmdigits.inference.grpc.oip.ModelInferRequest;
 import mmdigits.localkafka.BrokerProcess;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Inference throughput, side by side in one run on one local broker: raw ONNX Runtime (batch 1 and
@@ -89,13 +85,13 @@ public final class InferenceBench {
         int seconds = in.number();
         byte[] onnx = Files.readAllBytes(model);
         List<Sample> samples = new ArrayList<>();
-        try (SeedSplit test = SeedSplit.open(data, Split.TEST, n -> { })) {
+        try (SeedSplit test = SeedSplit.open(data, Split.TEST, n -> {})) {
             for (long i = 0; i < test.rows(); i++) {
                 samples.add(test.sample("bench", i));
             }
         }
         float[] blank = new float[Dimensions.AUDIO];
-        try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, n -> { })) {
+        try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, n -> {})) {
             long n = Math.min(train.rows(), 10_000);
             for (long i = 0; i < n; i++) {
                 Sample s = train.sample("bench", i);
@@ -104,8 +100,9 @@ public final class InferenceBench {
                 }
             }
         }
-        System.out.printf("model %s (%,d bytes), %,d test samples from %s, %d s per measurement%n", model, onnx.length, samples.size(), data,
-                seconds);
+        System.out.printf(
+                "model %s (%,d bytes), %,d test samples from %s, %d s per measurement%n",
+                model, onnx.length, samples.size(), data, seconds);
         Map<String, Double> r = new LinkedHashMap<>();
 
         // --- raw ONNX Runtime, the service's session settings ---
@@ -126,29 +123,50 @@ public final class InferenceBench {
         BrokerProcess broker = BrokerProcess.start(kafkaDir);
         ServiceProcess[] started = new ServiceProcess[1];
         // Ctrl-C or kill: stop the children too (finally blocks do not run then)
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (started[0] != null) {
-                started[0].close();
-            }
-            broker.close();
-        }));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    if (started[0] != null) {
+                                        started[0].close();
+                                    }
+                                    broker.close();
+                                }));
         ServiceProcess service = null;
         try {
             String bootstrap = broker.bootstrapServers();
             TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(60));
-            try (KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "bench-load", Map.of(
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES, ProducerConfig.LINGER_MS_CONFIG, 5,
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
+            try (KafkaProducer<String, byte[]> p =
+                    Producers.idempotent(
+                            bootstrap,
+                            "bench-load",
+                            Map.of(
+                                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                                    Topics.MAX_MESSAGE_BYTES,
+                                    ProducerConfig.LINGER_MS_CONFIG,
+                                    5,
+                                    ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                                    "lz4"))) {
                 for (Sample s : samples) {
                     p.send(new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray()));
                 }
-                ModelRelease.Builder release = ModelRelease.newBuilder().setName("digits").setVersion("bench").setCreatedMs(System.currentTimeMillis())
-                        .setDataset("bench").setOnnx(ByteString.copyFrom(onnx));
+                ModelRelease.Builder release =
+                        ModelRelease.newBuilder()
+                                .setName("digits")
+                                .setVersion("bench")
+                                .setCreatedMs(System.currentTimeMillis())
+                                .setDataset("bench")
+                                .setOnnx(ByteString.copyFrom(onnx));
                 for (float v : blank) {
                     release.addBlankAudio(v);
                 }
-                p.send(ReleaseSignatures.record(release.setReleaseSequence(1).build(), Pem.privateKey(keys.resolve(Keys.RELEASE_SIGNING),
-                        ReleaseSignatures.ALGORITHM))).get();
+                p.send(
+                                ReleaseSignatures.record(
+                                        release.setReleaseSequence(1).build(),
+                                        Pem.privateKey(
+                                                keys.resolve(Keys.RELEASE_SIGNING),
+                                                ReleaseSignatures.ALGORITHM)))
+                        .get();
             }
 
             // --- the stream: the service scores the backlog as soon as the model is loaded ---
@@ -156,7 +174,14 @@ public final class InferenceBench {
             Map<String, String> serviceEnv = new HashMap<>(Keys.env(keys));
             serviceEnv.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
             serviceEnv.put("INFERENCE_HTTP_ECHO_ENABLED", "true");
-            service = ServiceProcess.start(root, "inference-service", port, serviceEnv, work.resolve("inference-service.log"), "/q/health/ready");
+            service =
+                    ServiceProcess.start(
+                            root,
+                            "inference-service",
+                            port,
+                            serviceEnv,
+                            work.resolve("inference-service.log"),
+                            "/q/health/ready");
             started[0] = service;
             double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
             double passThrough = passThrough(bootstrap, samples.size());
@@ -174,7 +199,8 @@ public final class InferenceBench {
             for (int b = 0; b < 8; b++) {
                 StringBuilder sb = new StringBuilder("{\"instances\":[");
                 for (int i = 0; i < 64; i++) {
-                    sb.append(i > 0 ? "," : "").append(json(samples.get((b * 64 + i) % samples.size())));
+                    sb.append(i > 0 ? "," : "")
+                            .append(json(samples.get((b * 64 + i) % samples.size())));
                 }
                 batches.add(sb.append("]}").toString());
             }
@@ -183,7 +209,9 @@ public final class InferenceBench {
             for (int c : new int[] {1, 32}) {
                 // ABBA order, so that warm-up and drift hit both endpoints alike
                 Load echo = load(base + "/api/echo", single, c, seconds);
-                Load pred = load(base + "/api/predictions", single, c, seconds).plus(load(base + "/api/predictions", single, c, seconds));
+                Load pred =
+                        load(base + "/api/predictions", single, c, seconds)
+                                .plus(load(base + "/api/predictions", single, c, seconds));
                 echo = echo.plus(load(base + "/api/echo", single, c, seconds));
                 r.put("http_echo_c" + c + "_per_s", echo.rate());
                 r.put("http_predict_c" + c + "_per_s", pred.rate());
@@ -196,7 +224,8 @@ public final class InferenceBench {
             }
             Load batched = load(base + "/api/predictions", batches, 4, seconds);
             r.put("http_batch64_samples_per_s", batched.rate() * 64);
-            // the Open Inference Protocol, batches of 64: JSON, the binary tensor extension, gRPC with raw contents
+            // the Open Inference Protocol, batches of 64: JSON, the binary tensor extension, gRPC
+            // with raw contents
             List<Body> kserveJson = new ArrayList<>();
             List<Body> kserveBinary = new ArrayList<>();
             List<ModelInferRequest> grpc = new ArrayList<>();
@@ -211,9 +240,15 @@ public final class InferenceBench {
             }
             String infer = base + "/v2/models/digits/infer";
             load(infer, kserveBinary, 2, 1, true);
-            r.put("http_kserve_json_batch64_samples_per_s", load(infer, kserveJson, 4, seconds, true).rate() * 64);
-            r.put("http_kserve_binary_batch64_samples_per_s", load(infer, kserveBinary, 4, seconds, true).rate() * 64);
-            r.put("grpc_batch64_samples_per_s", grpcLoad(service.grpcPort(), grpc, 4, seconds) * 64);
+            r.put(
+                    "http_kserve_json_batch64_samples_per_s",
+                    load(infer, kserveJson, 4, seconds, true).rate() * 64);
+            r.put(
+                    "http_kserve_binary_batch64_samples_per_s",
+                    load(infer, kserveBinary, 4, seconds, true).rate() * 64);
+            r.put(
+                    "grpc_batch64_samples_per_s",
+                    grpcLoad(service.grpcPort(), grpc, 4, seconds) * 64);
         } finally {
             if (service != null) {
                 service.close();
@@ -224,17 +259,45 @@ public final class InferenceBench {
         System.out.println();
         r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-32s %12.2f%n", k, v));
         System.out.println();
-        ratio("HTTP single, concurrency 1 ÷ echo", r.get("http_predict_c1_per_s"), r.get("http_echo_c1_per_s"));
-        ratio("HTTP single, concurrency 32 ÷ echo", r.get("http_predict_c32_per_s"), r.get("http_echo_c32_per_s"));
-        ratio("HTTP concurrency 32 ÷ raw batch 1", r.get("http_predict_c32_per_s"), r.get("raw_batch1_samples_per_s"));
-        ratio("HTTP batch 64 ÷ raw batch 64", r.get("http_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
-        ratio("KServe JSON batch 64 ÷ raw batch 64", r.get("http_kserve_json_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
-        ratio("KServe binary batch 64 ÷ raw batch 64", r.get("http_kserve_binary_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
-        ratio("gRPC batch 64 ÷ raw batch 64", r.get("grpc_batch64_samples_per_s"), r.get("raw_batch64_samples_per_s"));
-        ratio("HTTP c=1 p99 ÷ echo p99", r.get("http_predict_c1_p99_ms"), r.get("http_echo_c1_p99_ms"));
-        ratio("stream scoring ÷ pass-through", r.get("stream_samples_per_s"), r.get("passthrough_samples_per_s"));
-        Files.writeString(work.resolve("results.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(r));
+        ratio(
+                "HTTP single, concurrency 1 ÷ echo",
+                r.get("http_predict_c1_per_s"),
+                r.get("http_echo_c1_per_s"));
+        ratio(
+                "HTTP single, concurrency 32 ÷ echo",
+                r.get("http_predict_c32_per_s"),
+                r.get("http_echo_c32_per_s"));
+        ratio(
+                "HTTP concurrency 32 ÷ raw batch 1",
+                r.get("http_predict_c32_per_s"),
+                r.get("raw_batch1_samples_per_s"));
+        ratio(
+                "HTTP batch 64 ÷ raw batch 64",
+                r.get("http_batch64_samples_per_s"),
+                r.get("raw_batch64_samples_per_s"));
+        ratio(
+                "KServe JSON batch 64 ÷ raw batch 64",
+                r.get("http_kserve_json_batch64_samples_per_s"),
+                r.get("raw_batch64_samples_per_s"));
+        ratio(
+                "KServe binary batch 64 ÷ raw batch 64",
+                r.get("http_kserve_binary_batch64_samples_per_s"),
+                r.get("raw_batch64_samples_per_s"));
+        ratio(
+                "gRPC batch 64 ÷ raw batch 64",
+                r.get("grpc_batch64_samples_per_s"),
+                r.get("raw_batch64_samples_per_s"));
+        ratio(
+                "HTTP c=1 p99 ÷ echo p99",
+                r.get("http_predict_c1_p99_ms"),
+                r.get("http_echo_c1_p99_ms"));
+        ratio(
+                "stream scoring ÷ pass-through",
+                r.get("stream_samples_per_s"),
+                r.get("passthrough_samples_per_s"));
+        Files.writeString(
+                work.resolve("results.json"),
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
         System.out.println("results: " + work.resolve("results.json"));
     }
 
@@ -261,15 +324,27 @@ public final class InferenceBench {
             s.getImageList().forEach(v -> img.append(img.isEmpty() ? "" : ",").append(v));
             s.getAudioList().forEach(v -> aud.append(aud.isEmpty() ? "" : ",").append(v));
         }
-        return "{\"inputs\":[{\"name\":\"image\",\"shape\":[" + batch.size() + ",784],\"datatype\":\"FP32\",\"data\":[" + img
-                + "]},{\"name\":\"audio\",\"shape\":[" + batch.size() + ",507],\"datatype\":\"FP32\",\"data\":[" + aud + "]}],"
-                + "\"outputs\":[{\"name\":\"probabilities\"}]}"; // the same output as the binary and gRPC figures
+        return "{\"inputs\":[{\"name\":\"image\",\"shape\":["
+                + batch.size()
+                + ",784],\"datatype\":\"FP32\",\"data\":["
+                + img
+                + "]},{\"name\":\"audio\",\"shape\":["
+                + batch.size()
+                + ",507],\"datatype\":\"FP32\",\"data\":["
+                + aud
+                + "]}],"
+                + "\"outputs\":[{\"name\":\"probabilities\"}]}"; // the same output as the binary
+        // and gRPC figures
     }
 
     /** Little-endian FP32 values of a batch's images and audio, one after the other. */
     static ByteBuffer[] raw(List<Sample> batch) {
-        ByteBuffer img = ByteBuffer.allocate(batch.size() * Dimensions.IMAGE * 4).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer aud = ByteBuffer.allocate(batch.size() * Dimensions.AUDIO * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer img =
+                ByteBuffer.allocate(batch.size() * Dimensions.IMAGE * 4)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer aud =
+                ByteBuffer.allocate(batch.size() * Dimensions.AUDIO * 4)
+                        .order(ByteOrder.LITTLE_ENDIAN);
         for (Sample s : batch) {
             s.getImageList().forEach(img::putFloat);
             s.getAudioList().forEach(aud::putFloat);
@@ -277,32 +352,66 @@ public final class InferenceBench {
         return new ByteBuffer[] {img.flip(), aud.flip()};
     }
 
-    /** The binary tensor data extension: a JSON header, then the raw inputs; probabilities asked back in binary. */
+    /**
+     * The binary tensor data extension: a JSON header, then the raw inputs; probabilities asked
+     * back in binary.
+     */
     static Body kserveBinary(List<Sample> batch) {
         ByteBuffer[] raw = raw(batch);
-        byte[] header = ("{\"inputs\":[{\"name\":\"image\",\"shape\":[" + batch.size() + ",784],\"datatype\":\"FP32\",\"parameters\":"
-                + "{\"binary_data_size\":" + raw[0].remaining() + "}},{\"name\":\"audio\",\"shape\":[" + batch.size()
-                + ",507],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":" + raw[1].remaining() + "}}],"
-                + "\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"binary_data\":true}}]}").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer body = ByteBuffer.allocate(header.length + raw[0].remaining() + raw[1].remaining());
+        byte[] header =
+                ("{\"inputs\":[{\"name\":\"image\",\"shape\":["
+                                + batch.size()
+                                + ",784],\"datatype\":\"FP32\",\"parameters\":"
+                                + "{\"binary_data_size\":"
+                                + raw[0].remaining()
+                                + "}},{\"name\":\"audio\",\"shape\":["
+                                + batch.size()
+                                + ",507],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
+                                + raw[1].remaining()
+                                + "}}],"
+                                + "\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"binary_data\":true}}]}")
+                        .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body =
+                ByteBuffer.allocate(header.length + raw[0].remaining() + raw[1].remaining());
         body.put(header).put(raw[0]).put(raw[1]);
         return new Body(body.array(), "application/octet-stream", header.length);
     }
 
     static ModelInferRequest grpcRequest(List<Sample> batch) {
         ByteBuffer[] raw = raw(batch);
-        return ModelInferRequest.newBuilder().setModelName("digits")
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32").addShape(batch.size()).addShape(784))
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("audio").setDatatype("FP32").addShape(batch.size()).addShape(507))
-                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("probabilities"))
-                .addRawInputContents(ByteString.copyFrom(raw[0])).addRawInputContents(ByteString.copyFrom(raw[1])).build();
+        return ModelInferRequest.newBuilder()
+                .setModelName("digits")
+                .addInputs(
+                        ModelInferRequest.InferInputTensor.newBuilder()
+                                .setName("image")
+                                .setDatatype("FP32")
+                                .addShape(batch.size())
+                                .addShape(784))
+                .addInputs(
+                        ModelInferRequest.InferInputTensor.newBuilder()
+                                .setName("audio")
+                                .setDatatype("FP32")
+                                .addShape(batch.size())
+                                .addShape(507))
+                .addOutputs(
+                        ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                                .setName("probabilities"))
+                .addRawInputContents(ByteString.copyFrom(raw[0]))
+                .addRawInputContents(ByteString.copyFrom(raw[1]))
+                .build();
     }
 
     /** Calls per second of ModelInfer from {@code concurrency} blocking clients on one channel. */
-    static double grpcLoad(int port, List<ModelInferRequest> requests, int concurrency, int seconds) throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().maxInboundMessageSize(16 << 20).build();
+    static double grpcLoad(int port, List<ModelInferRequest> requests, int concurrency, int seconds)
+            throws Exception {
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", port)
+                        .usePlaintext()
+                        .maxInboundMessageSize(16 << 20)
+                        .build();
         try {
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel);
             for (int i = 0; i < 20; i++) { // warm-up
                 stub.modelInfer(requests.get(i % requests.size()));
             }
@@ -313,14 +422,16 @@ public final class InferenceBench {
             long start = System.nanoTime();
             for (int c = 0; c < concurrency; c++) {
                 int offset = c;
-                futures.add(pool.submit(() -> {
-                    int i = offset;
-                    while (!stop.get()) {
-                        stub.modelInfer(requests.get(i++ % requests.size()));
-                        count.incrementAndGet();
-                    }
-                    return null;
-                }));
+                futures.add(
+                        pool.submit(
+                                () -> {
+                                    int i = offset;
+                                    while (!stop.get()) {
+                                        stub.modelInfer(requests.get(i++ % requests.size()));
+                                        count.incrementAndGet();
+                                    }
+                                    return null;
+                                }));
             }
             Thread.sleep(seconds * 1000L);
             stop.set(true);
@@ -335,7 +446,9 @@ public final class InferenceBench {
         }
     }
 
-    static double raw(OrtEnvironment env, OrtSession session, List<Sample> samples, int batch, int seconds) throws Exception {
+    static double raw(
+            OrtEnvironment env, OrtSession session, List<Sample> samples, int batch, int seconds)
+            throws Exception {
         float[] image = new float[batch * Dimensions.IMAGE];
         float[] audio = new float[batch * Dimensions.AUDIO];
         for (int i = 0; i < batch; i++) {
@@ -351,8 +464,12 @@ public final class InferenceBench {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         long start = System.nanoTime();
         while (System.nanoTime() < end || calls < 10) {
-            try (OnnxTensor a = OnnxTensor.createTensor(env, direct(image), new long[] {batch, Dimensions.IMAGE});
-                    OnnxTensor b = OnnxTensor.createTensor(env, direct(audio), new long[] {batch, Dimensions.AUDIO});
+            try (OnnxTensor a =
+                            OnnxTensor.createTensor(
+                                    env, direct(image), new long[] {batch, Dimensions.IMAGE});
+                    OnnxTensor b =
+                            OnnxTensor.createTensor(
+                                    env, direct(audio), new long[] {batch, Dimensions.AUDIO});
                     OrtSession.Result res = session.run(Map.of("image", a, "audio", b))) {
                 ((OnnxTensor) res.get("probabilities").get()).getFloatBuffer();
             }
@@ -373,32 +490,44 @@ public final class InferenceBench {
         }
 
         Load plus(Load o) {
-            long[] all = Arrays.copyOf(latenciesNanos, latenciesNanos.length + o.latenciesNanos.length);
-            System.arraycopy(o.latenciesNanos, 0, all, latenciesNanos.length, o.latenciesNanos.length);
+            long[] all =
+                    Arrays.copyOf(latenciesNanos, latenciesNanos.length + o.latenciesNanos.length);
+            System.arraycopy(
+                    o.latenciesNanos, 0, all, latenciesNanos.length, o.latenciesNanos.length);
             return new Load(requests + o.requests, seconds + o.seconds, all);
         }
 
         double percentile(double p) {
             long[] l = latenciesNanos.clone();
             Arrays.sort(l);
-            return l.length == 0 ? Double.NaN : l[(int) Math.min(l.length - 1, Math.ceil(p / 100.0 * l.length) - 1)] / 1e6;
+            return l.length == 0
+                    ? Double.NaN
+                    : l[(int) Math.min(l.length - 1, Math.ceil(p / 100.0 * l.length) - 1)] / 1e6;
         }
     }
 
-    /** A request body and its headers (content type; the binary extension's header length, or -1). */
+    /**
+     * A request body and its headers (content type; the binary extension's header length, or -1).
+     */
     record Body(byte[] bytes, String contentType, int headerLength) {
         static Body json(String s) {
             return new Body(s.getBytes(StandardCharsets.UTF_8), "application/json", -1);
         }
     }
 
-    static Load load(String url, List<String> bodies, int concurrency, int seconds) throws Exception {
+    static Load load(String url, List<String> bodies, int concurrency, int seconds)
+            throws Exception {
         return load(url, bodies.stream().map(Body::json).toList(), concurrency, seconds, true);
     }
 
     /** {@code concurrency} clients each sending one request after the other for the given time. */
-    static Load load(String url, List<Body> bodies, int concurrency, int seconds, boolean check) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(2)).build();
+    static Load load(String url, List<Body> bodies, int concurrency, int seconds, boolean check)
+            throws Exception {
+        HttpClient http =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .executor(Executors.newFixedThreadPool(2))
+                        .build();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong count = new AtomicLong();
@@ -406,26 +535,44 @@ public final class InferenceBench {
         long start = System.nanoTime();
         for (int c = 0; c < concurrency; c++) {
             final int offset = c;
-            futures.add(pool.submit(() -> {
-                List<Long> lat = new ArrayList<>();
-                int i = offset;
-                while (!stop.get()) {
-                    Body body = bodies.get(i++ % bodies.size());
-                    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", body.contentType())
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
-                    if (body.headerLength() >= 0) {
-                        rb.header("Inference-Header-Content-Length", Integer.toString(body.headerLength()));
-                    }
-                    long t0 = System.nanoTime();
-                    HttpResponse<byte[]> res = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
-                    if (check && res.statusCode() != 200) {
-                        throw new IllegalStateException(url + " answered " + res.statusCode() + ": " + new String(res.body(), StandardCharsets.UTF_8));
-                    }
-                    lat.add(System.nanoTime() - t0);
-                    count.incrementAndGet();
-                }
-                return lat;
-            }));
+            futures.add(
+                    pool.submit(
+                            () -> {
+                                List<Long> lat = new ArrayList<>();
+                                int i = offset;
+                                while (!stop.get()) {
+                                    Body body = bodies.get(i++ % bodies.size());
+                                    HttpRequest.Builder rb =
+                                            HttpRequest.newBuilder(URI.create(url))
+                                                    .header("Content-Type", body.contentType())
+                                                    .POST(
+                                                            HttpRequest.BodyPublishers.ofByteArray(
+                                                                    body.bytes()));
+                                    if (body.headerLength() >= 0) {
+                                        rb.header(
+                                                "Inference-Header-Content-Length",
+                                                Integer.toString(body.headerLength()));
+                                    }
+                                    long t0 = System.nanoTime();
+                                    HttpResponse<byte[]> res =
+                                            http.send(
+                                                    rb.build(),
+                                                    HttpResponse.BodyHandlers.ofByteArray());
+                                    if (check && res.statusCode() != 200) {
+                                        throw new IllegalStateException(
+                                                url
+                                                        + " answered "
+                                                        + res.statusCode()
+                                                        + ": "
+                                                        + new String(
+                                                                res.body(),
+                                                                StandardCharsets.UTF_8));
+                                    }
+                                    lat.add(System.nanoTime() - t0);
+                                    count.incrementAndGet();
+                                }
+                                return lat;
+                            }));
         }
         Thread.sleep(seconds * 1000L);
         stop.set(true);
@@ -441,7 +588,10 @@ public final class InferenceBench {
     /** Records per second on a topic, first to last record timestamp, once n records are there. */
     static double streamRate(String bootstrap, String topic, int n) throws Exception {
         try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-watch-" + topic)) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> parts =
+                    c.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long first = Long.MAX_VALUE;
@@ -456,7 +606,8 @@ public final class InferenceBench {
                 }
             }
             if (seen < n) {
-                throw new IllegalStateException("only " + seen + " of " + n + " records on " + topic);
+                throw new IllegalStateException(
+                        "only " + seen + " of " + n + " records on " + topic);
             }
             System.out.printf("%s: %,d records in %.2f s%n", topic, seen, (last - first) / 1000.0);
             return seen / Math.max(0.001, (last - first) / 1000.0);
@@ -464,20 +615,35 @@ public final class InferenceBench {
     }
 
     static KafkaConsumer<String, byte[]> consumer(String bootstrap, String group) {
-        return Consumers.readCommitted(bootstrap, group, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 256,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024));
+        return Consumers.readCommitted(
+                bootstrap,
+                group,
+                Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        group,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        256,
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        8 * 1024 * 1024));
     }
 
     /**
-     * The scorer's loop without the model: read_committed consumer, decode and validate each Sample,
-     * produce a prediction and an embedding of the same sizes (zeros), wait for acks, commit.
+     * The scorer's loop without the model: read_committed consumer, decode and validate each
+     * Sample, produce a prediction and an embedding of the same sizes (zeros), wait for acks,
+     * commit.
      */
     static double passThrough(String bootstrap, int n) throws Exception {
         String predictions = "bench.passthrough.predictions";
         String embeddings = "bench.passthrough.embeddings";
-        try (var admin = TopicAdmin.admin(bootstrap)) { // the same partitions as the real output topics
-            TopicAdmin.ensureTopics(admin, List.of(new Topics.Spec(predictions, 4, Map.of()), new Topics.Spec(embeddings, 4, Map.of())),
+        try (var admin =
+                TopicAdmin.admin(bootstrap)) { // the same partitions as the real output topics
+            TopicAdmin.ensureTopics(
+                    admin,
+                    List.of(
+                            new Topics.Spec(predictions, 4, Map.of()),
+                            new Topics.Spec(embeddings, 4, Map.of())),
                     Duration.ofSeconds(30));
         }
         SampleDeserializer decoder = new SampleDeserializer();
@@ -486,8 +652,17 @@ public final class InferenceBench {
         int done = 0;
         long start = 0;
         try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-passthrough");
-                KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "bench-passthrough", Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
-                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
+                KafkaProducer<String, byte[]> p =
+                        Producers.idempotent(
+                                bootstrap,
+                                "bench-passthrough",
+                                Map.of(
+                                        ProducerConfig.LINGER_MS_CONFIG,
+                                        5,
+                                        ProducerConfig.BATCH_SIZE_CONFIG,
+                                        256 * 1024,
+                                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                                        "lz4"))) {
             c.subscribe(List.of(Topics.SAMPLES_TEST));
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (done < n && System.nanoTime() < deadline) {
@@ -501,18 +676,32 @@ public final class InferenceBench {
                 List<Future<?>> sends = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> r : records) {
                     Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
-                    Prediction.Builder pb = Prediction.newBuilder().setSampleId(s.getId()).setDataset(s.getDataset()).setRowId(s.getRowId())
-                            .setModelVersion("bench");
+                    Prediction.Builder pb =
+                            Prediction.newBuilder()
+                                    .setSampleId(s.getId())
+                                    .setDataset(s.getDataset())
+                                    .setRowId(s.getRowId())
+                                    .setModelVersion("bench");
                     for (float v : probs) {
                         pb.addProbabilities(v);
                     }
-                    Embedding.Builder eb = Embedding.newBuilder().setSampleId(s.getId()).setDataset(s.getDataset()).setRowId(s.getRowId())
-                            .setModelVersion("bench");
+                    Embedding.Builder eb =
+                            Embedding.newBuilder()
+                                    .setSampleId(s.getId())
+                                    .setDataset(s.getDataset())
+                                    .setRowId(s.getRowId())
+                                    .setModelVersion("bench");
                     for (float v : vector) {
                         eb.addVector(v);
                     }
-                    sends.add(p.send(new ProducerRecord<>(predictions, s.getId(), pb.build().toByteArray())));
-                    sends.add(p.send(new ProducerRecord<>(embeddings, s.getId(), eb.build().toByteArray())));
+                    sends.add(
+                            p.send(
+                                    new ProducerRecord<>(
+                                            predictions, s.getId(), pb.build().toByteArray())));
+                    sends.add(
+                            p.send(
+                                    new ProducerRecord<>(
+                                            embeddings, s.getId(), eb.build().toByteArray())));
                 }
                 p.flush();
                 for (Future<?> f : sends) {

@@ -1,5 +1,8 @@
 package mmdigits.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,13 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
-
 /**
- * docs/performance.md from the results the benches of one {@code ./digits bench} wrote under out/bench: the
- * machine, the command, every figure and ratio next to its goal, and the published anchors beside them.
+ * docs/performance.md from the results the benches of one {@code ./digits bench} wrote under
+ * out/bench: the machine, the command, every figure and ratio next to its goal, and the published
+ * anchors beside them.
  *
  * <pre>
  * java -cp ... mmdigits.bench.PerformanceReport "COMMAND" [out/bench] [docs/performance.md] [T-SNE N] [LARGE T-SNE N]
@@ -23,8 +23,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 public final class PerformanceReport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private PerformanceReport() {
-    }
+    private PerformanceReport() {}
 
     public static void main(String[] args) throws IOException {
         String command = args.length > 0 ? args[0] : "./digits bench";
@@ -41,9 +40,11 @@ public final class PerformanceReport {
         return Files.exists(file) ? JSON.readTree(file.toFile()) : MissingNode.getInstance();
     }
 
-    /** One row: what, the figure as measured, the goal, whether it is met ("–" when there is no goal or no figure). */
-    record Row(String what, String figure, String goal, String met) {
-    }
+    /**
+     * One row: what, the figure as measured, the goal, whether it is met ("–" when there is no goal
+     * or no figure).
+     */
+    record Row(String what, String figure, String goal, String met) {}
 
     static String markdown(String command, Path bench, int small, int large) throws IOException {
         JsonNode inf = read(bench.resolve("inference/results.json"));
@@ -56,50 +57,155 @@ public final class PerformanceReport {
         String l = String.format(Locale.ROOT, "%,d", large);
         List<Row> rows = new ArrayList<>();
         double raw64 = inf.path("raw_batch64_samples_per_s").asDouble(Double.NaN);
-        rows.add(atLeast("HTTP JSON batches of 64 (`/api/predictions`) ÷ raw ONNX Runtime batch 64", inf.path("http_batch64_samples_per_s")
-                .asDouble(Double.NaN) / raw64, 0.3));
-        rows.add(atLeast("KServe v2 JSON batches of 64 ÷ raw batch 64", inf.path("http_kserve_json_batch64_samples_per_s").asDouble(Double.NaN)
-                / raw64, 0.3));
-        rows.add(atLeast("KServe v2 binary tensor data, batches of 64 ÷ raw batch 64", inf.path("http_kserve_binary_batch64_samples_per_s")
-                .asDouble(Double.NaN) / raw64, 0.6));
-        rows.add(atLeast("gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64", inf.path("grpc_batch64_samples_per_s")
-                .asDouble(Double.NaN) / raw64, 0.6));
-        rows.add(atLeast("HTTP single sample, concurrency 1 ÷ echo", ratio(inf, "http_predict_c1_per_s", "http_echo_c1_per_s"), 0.9));
-        rows.add(atLeast("HTTP single sample, concurrency 32 ÷ echo", ratio(inf, "http_predict_c32_per_s", "http_echo_c32_per_s"), 0.9));
-        rows.add(atMost("HTTP p99 at concurrency 1 ÷ echo's p99", ratio(inf, "http_predict_c1_p99_ms", "http_echo_c1_p99_ms"), 1.1,
-                String.format(Locale.ROOT, " (%.2f / %.2f ms)", inf.path("http_predict_c1_p99_ms").asDouble(Double.NaN),
-                        inf.path("http_echo_c1_p99_ms").asDouble(Double.NaN))));
-        rows.add(atLeast("stream scoring (exactly-once transactions) ÷ consume+produce pass-through", ratio(inf, "stream_samples_per_s",
-                "passthrough_samples_per_s"), 0.8));
-        rows.add(atMost("t-SNE " + s + " × 128: seconds ÷ scikit-learn's", sk10.path("ratio_seconds").asDouble(Double.NaN), 0.35,
-                String.format(Locale.ROOT, " (%.1f / %.1f s, %s)", t10.path("tsne_seconds").asDouble(Double.NaN),
-                        sk10.path("sklearn_seconds").asDouble(Double.NaN), t10.path("gradient").asText("?"))));
-        double dt = sk10.path("java_trustworthiness").asDouble(Double.NaN) - sk10.path("sklearn_trustworthiness").asDouble(Double.NaN);
-        rows.add(new Row("t-SNE " + s + ": trustworthiness (k = 10, by scikit-learn) ours − scikit-learn's", String.format(Locale.ROOT,
-                "%+.4f (%.4f vs %.4f)", dt, sk10.path("java_trustworthiness").asDouble(Double.NaN), sk10.path("sklearn_trustworthiness")
-                        .asDouble(Double.NaN)), "within ±0.005 (or better)", Double.isNaN(dt) ? "–" : dt >= -0.005 ? "yes" : "no"));
-        rows.add(atMost("t-SNE " + l + " (70,000 is MNIST's size), seconds", t70.path("tsne_seconds").asDouble(Double.NaN), 90, String.format(Locale.ROOT,
-                " (input affinities %.1f s; %s%s)", t70.path("affinity_seconds").asDouble(Double.NaN), t70.path("gradient").asText("?"),
-                t70.path("approximate_neighbours").asBoolean() ? ", approximate neighbours" : "")));
-        rows.add(atMost("report metrics (silhouette + trustworthiness) at " + s + " points, seconds", t10.path("metrics_seconds")
-                .asDouble(Double.NaN), 5, String.format(Locale.ROOT, " (%,d query points; exact trustworthiness alone %.1f s)",
-                        t10.path("metrics_sample").asInt(), t10.path("exact_trustworthiness_seconds").asDouble(Double.NaN))));
-        rows.add(atMost("report metrics at " + l + " points, seconds", t70.path("metrics_seconds").asDouble(Double.NaN), 30, String.format(
-                Locale.ROOT, " (%,d query points)", t70.path("metrics_sample").asInt())));
-        rows.add(new Row("ingest of " + ingest.path("rows").asInt() + " rows ÷ kafka-producer-perf-test (warm, lz4)", fmt(ratio(ingest,
-                "lz4_ingest_warm_per_s", "lz4_perf_test_per_s")), "–", "–"));
-        rows.add(new Row("training: samples/s (one epoch of " + training.path("rows").asInt() + " rows) → seconds per epoch of 60,000",
-                String.format(Locale.ROOT, "%.0f → %.0f s", training.path("samples_per_s").asDouble(Double.NaN), training.path(
-                        "epoch_60k_seconds").asDouble(Double.NaN)), "–", "–"));
+        rows.add(
+                atLeast(
+                        "HTTP JSON batches of 64 (`/api/predictions`) ÷ raw ONNX Runtime batch 64",
+                        inf.path("http_batch64_samples_per_s").asDouble(Double.NaN) / raw64,
+                        0.3));
+        rows.add(
+                atLeast(
+                        "KServe v2 JSON batches of 64 ÷ raw batch 64",
+                        inf.path("http_kserve_json_batch64_samples_per_s").asDouble(Double.NaN)
+                                / raw64,
+                        0.3));
+        rows.add(
+                atLeast(
+                        "KServe v2 binary tensor data, batches of 64 ÷ raw batch 64",
+                        inf.path("http_kserve_binary_batch64_samples_per_s").asDouble(Double.NaN)
+                                / raw64,
+                        0.6));
+        rows.add(
+                atLeast(
+                        "gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64",
+                        inf.path("grpc_batch64_samples_per_s").asDouble(Double.NaN) / raw64,
+                        0.6));
+        rows.add(
+                atLeast(
+                        "HTTP single sample, concurrency 1 ÷ echo",
+                        ratio(inf, "http_predict_c1_per_s", "http_echo_c1_per_s"),
+                        0.9));
+        rows.add(
+                atLeast(
+                        "HTTP single sample, concurrency 32 ÷ echo",
+                        ratio(inf, "http_predict_c32_per_s", "http_echo_c32_per_s"),
+                        0.9));
+        rows.add(
+                atMost(
+                        "HTTP p99 at concurrency 1 ÷ echo's p99",
+                        ratio(inf, "http_predict_c1_p99_ms", "http_echo_c1_p99_ms"),
+                        1.1,
+                        String.format(
+                                Locale.ROOT,
+                                " (%.2f / %.2f ms)",
+                                inf.path("http_predict_c1_p99_ms").asDouble(Double.NaN),
+                                inf.path("http_echo_c1_p99_ms").asDouble(Double.NaN))));
+        rows.add(
+                atLeast(
+                        "stream scoring (exactly-once transactions) ÷ consume+produce pass-through",
+                        ratio(inf, "stream_samples_per_s", "passthrough_samples_per_s"),
+                        0.8));
+        rows.add(
+                atMost(
+                        "t-SNE " + s + " × 128: seconds ÷ scikit-learn's",
+                        sk10.path("ratio_seconds").asDouble(Double.NaN),
+                        0.35,
+                        String.format(
+                                Locale.ROOT,
+                                " (%.1f / %.1f s, %s)",
+                                t10.path("tsne_seconds").asDouble(Double.NaN),
+                                sk10.path("sklearn_seconds").asDouble(Double.NaN),
+                                t10.path("gradient").asText("?"))));
+        double dt =
+                sk10.path("java_trustworthiness").asDouble(Double.NaN)
+                        - sk10.path("sklearn_trustworthiness").asDouble(Double.NaN);
+        rows.add(
+                new Row(
+                        "t-SNE "
+                                + s
+                                + ": trustworthiness (k = 10, by scikit-learn) ours − scikit-learn's",
+                        String.format(
+                                Locale.ROOT,
+                                "%+.4f (%.4f vs %.4f)",
+                                dt,
+                                sk10.path("java_trustworthiness").asDouble(Double.NaN),
+                                sk10.path("sklearn_trustworthiness").asDouble(Double.NaN)),
+                        "within ±0.005 (or better)",
+                        Double.isNaN(dt) ? "–" : dt >= -0.005 ? "yes" : "no"));
+        rows.add(
+                atMost(
+                        "t-SNE " + l + " (70,000 is MNIST's size), seconds",
+                        t70.path("tsne_seconds").asDouble(Double.NaN),
+                        90,
+                        String.format(
+                                Locale.ROOT,
+                                " (input affinities %.1f s; %s%s)",
+                                t70.path("affinity_seconds").asDouble(Double.NaN),
+                                t70.path("gradient").asText("?"),
+                                t70.path("approximate_neighbours").asBoolean()
+                                        ? ", approximate neighbours"
+                                        : "")));
+        rows.add(
+                atMost(
+                        "report metrics (silhouette + trustworthiness) at "
+                                + s
+                                + " points, seconds",
+                        t10.path("metrics_seconds").asDouble(Double.NaN),
+                        5,
+                        String.format(
+                                Locale.ROOT,
+                                " (%,d query points; exact trustworthiness alone %.1f s)",
+                                t10.path("metrics_sample").asInt(),
+                                t10.path("exact_trustworthiness_seconds").asDouble(Double.NaN))));
+        rows.add(
+                atMost(
+                        "report metrics at " + l + " points, seconds",
+                        t70.path("metrics_seconds").asDouble(Double.NaN),
+                        30,
+                        String.format(
+                                Locale.ROOT,
+                                " (%,d query points)",
+                                t70.path("metrics_sample").asInt())));
+        rows.add(
+                new Row(
+                        "ingest of "
+                                + ingest.path("rows").asInt()
+                                + " rows ÷ kafka-producer-perf-test (warm, lz4)",
+                        fmt(ratio(ingest, "lz4_ingest_warm_per_s", "lz4_perf_test_per_s")),
+                        "–",
+                        "–"));
+        rows.add(
+                new Row(
+                        "training: samples/s (one epoch of "
+                                + training.path("rows").asInt()
+                                + " rows) → seconds per epoch of 60,000",
+                        String.format(
+                                Locale.ROOT,
+                                "%.0f → %.0f s",
+                                training.path("samples_per_s").asDouble(Double.NaN),
+                                training.path("epoch_60k_seconds").asDouble(Double.NaN)),
+                        "–",
+                        "–"));
 
         StringBuilder md = new StringBuilder();
         md.append("# Performance\n\n");
-        md.append("Written by `").append(command).append("` on ").append(LocalDate.now()).append(" (every figure from that one run; ")
-                .append("ratios are measured side by side, so they hold on a noisy machine better than the absolute numbers).\n\n");
+        md.append("Written by `")
+                .append(command)
+                .append("` on ")
+                .append(LocalDate.now())
+                .append(" (every figure from that one run; ")
+                .append(
+                        "ratios are measured side by side, so they hold on a noisy machine better than the absolute numbers).\n\n");
         md.append("Machine: ").append(machine()).append("\n\n");
         md.append("| figure | measured | goal | met |\n|---|---|---|---|\n");
         for (Row r : rows) {
-            md.append("| ").append(r.what()).append(" | ").append(r.figure()).append(" | ").append(r.goal()).append(" | ").append(r.met())
+            md.append("| ")
+                    .append(r.what())
+                    .append(" | ")
+                    .append(r.figure())
+                    .append(" | ")
+                    .append(r.goal())
+                    .append(" | ")
+                    .append(r.met())
                     .append(" |\n");
         }
         md.append("\n## Absolute figures\n\n");
@@ -107,15 +213,27 @@ public final class PerformanceReport {
         md.append("| inference (`bench/inference.sh`) | ").append(flat(inf)).append(" |\n");
         md.append("| ingest (`bench/ingest.sh`) | ").append(flat(ingest)).append(" |\n");
         md.append("| training (`bench/training.sh`) | ").append(flat(training)).append(" |\n");
-        md.append("| t-SNE " + s + " (`bench/tsne.sh --n " + small + "`) | ").append(flat(t10)).append("; scikit-learn: ").append(flat(sk10)).append(" |\n");
-        md.append("| t-SNE " + l + " (`bench/tsne.sh --n " + large + "`) | ").append(flat(t70)).append(" |\n");
+        md.append("| t-SNE " + s + " (`bench/tsne.sh --n " + small + "`) | ")
+                .append(flat(t10))
+                .append("; scikit-learn: ")
+                .append(flat(sk10))
+                .append(" |\n");
+        md.append("| t-SNE " + l + " (`bench/tsne.sh --n " + large + "`) | ")
+                .append(flat(t70))
+                .append(" |\n");
         md.append("\n## Anchors\n\n");
-        md.append("- Triton Inference Server and KServe serve the Open Inference Protocol over HTTP and gRPC, with the binary tensor data ")
-                .append("extension for large inputs — the reason for the binary and gRPC rows above.\n");
-        md.append("- FIt-SNE (FFT-accelerated interpolation, Linderman et al., Nature Methods 2019) embeds the 70,000 MNIST points in ")
-                .append("2 min 43 s on 4 threads; openTSNE in about 6 min; Barnes-Hut implementations in about 14 min.\n");
-        md.append("- scikit-learn's `TSNE` (Barnes-Hut, `n_jobs=2`) is run on the same 10,000 embeddings in the same run.\n");
-        md.append("\nHow each figure is made: `bench/*.sh` (each prints its own ratios); `./digits bench --help` lists the sizes.\n");
+        md.append(
+                        "- Triton Inference Server and KServe serve the Open Inference Protocol over HTTP and gRPC, with the binary tensor data ")
+                .append(
+                        "extension for large inputs — the reason for the binary and gRPC rows above.\n");
+        md.append(
+                        "- FIt-SNE (FFT-accelerated interpolation, Linderman et al., Nature Methods 2019) embeds the 70,000 MNIST points in ")
+                .append(
+                        "2 min 43 s on 4 threads; openTSNE in about 6 min; Barnes-Hut implementations in about 14 min.\n");
+        md.append(
+                "- scikit-learn's `TSNE` (Barnes-Hut, `n_jobs=2`) is run on the same 10,000 embeddings in the same run.\n");
+        md.append(
+                "\nHow each figure is made: `bench/*.sh` (each prints its own ratios); `./digits bench --help` lists the sizes.\n");
         return md.toString();
     }
 
@@ -132,7 +250,11 @@ public final class PerformanceReport {
     }
 
     private static Row atMost(String what, double v, double goal, String detail) {
-        return new Row(what, fmt(v) + (Double.isNaN(v) ? "" : detail), "≤ " + goal, Double.isNaN(v) ? "–" : v <= goal ? "yes" : "no");
+        return new Row(
+                what,
+                fmt(v) + (Double.isNaN(v) ? "" : detail),
+                "≤ " + goal,
+                Double.isNaN(v) ? "–" : v <= goal ? "yes" : "no");
     }
 
     private static String flat(JsonNode n) {
@@ -140,8 +262,18 @@ public final class PerformanceReport {
             return "not run";
         }
         List<String> parts = new ArrayList<>();
-        n.fields().forEachRemaining(e -> parts.add(e.getKey() + " " + (e.getValue().isNumber() ? String.format(Locale.ROOT, "%.4g",
-                e.getValue().asDouble()) : e.getValue().asText())));
+        n.fields()
+                .forEachRemaining(
+                        e ->
+                                parts.add(
+                                        e.getKey()
+                                                + " "
+                                                + (e.getValue().isNumber()
+                                                        ? String.format(
+                                                                Locale.ROOT,
+                                                                "%.4g",
+                                                                e.getValue().asDouble())
+                                                        : e.getValue().asText())));
         return String.join(", ", parts);
     }
 
@@ -150,11 +282,21 @@ public final class PerformanceReport {
         String cpu = "?";
         Path info = Path.of("/proc/cpuinfo");
         if (Files.exists(info)) {
-            cpu = Files.readAllLines(info).stream().filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1)
-                    .trim()).orElse("?");
+            cpu =
+                    Files.readAllLines(info).stream()
+                            .filter(l -> l.startsWith("model name"))
+                            .findFirst()
+                            .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                            .orElse("?");
         }
-        return String.format(Locale.ROOT, "%d cores (%s), %.1f GiB for the JVM's heap at most, Java %s, %s %s",
-                Runtime.getRuntime().availableProcessors(), cpu, Runtime.getRuntime().maxMemory() / 1073741824.0,
-                System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.arch"));
+        return String.format(
+                Locale.ROOT,
+                "%d cores (%s), %.1f GiB for the JVM's heap at most, Java %s, %s %s",
+                Runtime.getRuntime().availableProcessors(),
+                cpu,
+                Runtime.getRuntime().maxMemory() / 1073741824.0,
+                System.getProperty("java.version"),
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"));
     }
 }

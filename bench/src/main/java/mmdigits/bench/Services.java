@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** What the benchmarks share: their inputs and how they end. */
 final class Services {
-    private Services() {
-    }
+    private Services() {}
 
     /**
      * The inputs of the benchmarks that score a model: {@code --model} (default out/model.onnx),
@@ -34,10 +33,12 @@ final class Services {
                 }
             }
             if (!Files.exists(model)) {
-                throw new IllegalArgumentException(model + " is missing: run ./digits run first (it writes out/model.onnx)");
+                throw new IllegalArgumentException(
+                        model + " is missing: run ./digits run first (it writes out/model.onnx)");
             }
             if (!Files.exists(data.resolve("x_test_wr.npy"))) {
-                throw new IllegalArgumentException(data + " has no test split: run ./digits demo-data first");
+                throw new IllegalArgumentException(
+                        data + " has no test split: run ./digits demo-data first");
             }
             return new ModelInputs(model, data, number);
         }
@@ -49,8 +50,8 @@ final class Services {
     }
 
     /**
-     * Runs a benchmark and exits the JVM: 0 when it finished, 1 with the stack trace when it failed (a
-     * failure must not leave the JVM waiting for client threads that nothing will stop).
+     * Runs a benchmark and exits the JVM: 0 when it finished, 1 with the stack trace when it failed
+     * (a failure must not leave the JVM waiting for client threads that nothing will stop).
      */
     static void runAndExit(Body body) {
         try {

@@ -1,5 +1,8 @@
 package mmdigits.bench;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -9,10 +12,6 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
@@ -26,8 +25,8 @@ import mmdigits.viz.tsne.TsneConfig;
 
 /**
  * t-SNE of the real embeddings of the test split (out/model.onnx on data/demo) with the viz
- * service's implementation; writes them for bench/tsne_sklearn.py, which runs scikit-learn's TSNE on
- * the same points and computes both trustworthiness values with scikit-learn.
+ * service's implementation; writes them for bench/tsne_sklearn.py, which runs scikit-learn's TSNE
+ * on the same points and computes both trustworthiness values with scikit-learn.
  */
 public final class TsneBench {
     public static void main(String[] args) {
@@ -44,28 +43,43 @@ public final class TsneBench {
         float[][] emb;
         int[] labels;
         // the test split first, then the training split (70,000 = MNIST's size)
-        try (SeedSplit test = SeedSplit.open(data, Split.TEST, x -> { });
-                SeedSplit train = SeedSplit.open(data, Split.TRAIN, x -> { });
+        try (SeedSplit test = SeedSplit.open(data, Split.TEST, x -> {});
+                SeedSplit train = SeedSplit.open(data, Split.TRAIN, x -> {});
                 OrtEnvironment env = OrtEnvironment.getEnvironment();
-                OrtSession session = env.createSession(Files.readAllBytes(model), new OrtSession.SessionOptions())) {
+                OrtSession session =
+                        env.createSession(
+                                Files.readAllBytes(model), new OrtSession.SessionOptions())) {
             n = (int) Math.min(n, test.rows() + train.rows());
             emb = new float[n][];
             labels = new int[n];
             for (int from = 0; from < n; from += 256) {
                 int b = Math.min(256, n - from);
-                FloatBuffer img = ByteBuffer.allocateDirect(b * Dimensions.IMAGE * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-                FloatBuffer aud = ByteBuffer.allocateDirect(b * Dimensions.AUDIO * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                FloatBuffer img =
+                        ByteBuffer.allocateDirect(b * Dimensions.IMAGE * 4)
+                                .order(ByteOrder.nativeOrder())
+                                .asFloatBuffer();
+                FloatBuffer aud =
+                        ByteBuffer.allocateDirect(b * Dimensions.AUDIO * 4)
+                                .order(ByteOrder.nativeOrder())
+                                .asFloatBuffer();
                 for (int i = 0; i < b; i++) {
                     long row = from + i;
-                    Sample s = row < test.rows() ? test.sample("bench", row) : train.sample("bench", row - test.rows());
+                    Sample s =
+                            row < test.rows()
+                                    ? test.sample("bench", row)
+                                    : train.sample("bench", row - test.rows());
                     s.getImageList().forEach(img::put);
                     s.getAudioList().forEach(aud::put);
                     labels[from + i] = s.hasLabel() ? s.getLabel() : -1;
                 }
                 img.rewind();
                 aud.rewind();
-                try (OnnxTensor a = OnnxTensor.createTensor(env, img, new long[] {b, Dimensions.IMAGE});
-                        OnnxTensor c = OnnxTensor.createTensor(env, aud, new long[] {b, Dimensions.AUDIO});
+                try (OnnxTensor a =
+                                OnnxTensor.createTensor(
+                                        env, img, new long[] {b, Dimensions.IMAGE});
+                        OnnxTensor c =
+                                OnnxTensor.createTensor(
+                                        env, aud, new long[] {b, Dimensions.AUDIO});
                         OrtSession.Result r = session.run(Map.of("image", a, "audio", c))) {
                     float[][] e = (float[][]) r.get("embedding").get().getValue();
                     System.arraycopy(e, 0, emb, from, b);
@@ -74,7 +88,8 @@ public final class TsneBench {
         }
         int dim = emb[0].length;
         double[][] x = new double[n][dim];
-        try (NpyWriter w = NpyWriter.create(work.resolve("embeddings.npy"), NpyDType.FLOAT32, n, dim)) {
+        try (NpyWriter w =
+                NpyWriter.create(work.resolve("embeddings.npy"), NpyDType.FLOAT32, n, dim)) {
             for (int i = 0; i < n; i++) {
                 w.writeRow(emb[i]);
                 for (int j = 0; j < dim; j++) {
@@ -82,23 +97,36 @@ public final class TsneBench {
                 }
             }
         }
-        Files.writeString(work.resolve("labels.txt"), Arrays.stream(labels).mapToObj(Integer::toString)
-                .collect(Collectors.joining("\n")) + "\n");
+        Files.writeString(
+                work.resolve("labels.txt"),
+                Arrays.stream(labels).mapToObj(Integer::toString).collect(Collectors.joining("\n"))
+                        + "\n");
         System.out.printf("%,d embeddings of width %d from %s%n", n, dim, model);
 
         long t0 = System.nanoTime();
         int[] clusters = Clustering.kmeans(x, 10, 5, 300, 42);
         double kmeansSeconds = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
-        Tsne.Result r = Tsne.run(x, TsneConfig.defaults(), p -> System.out.printf(Locale.ROOT, "  t-SNE iteration %4d/%d KL %.4f%n",
-                p.iteration(), p.iterations(), p.kl()));
+        Tsne.Result r =
+                Tsne.run(
+                        x,
+                        TsneConfig.defaults(),
+                        p ->
+                                System.out.printf(
+                                        Locale.ROOT,
+                                        "  t-SNE iteration %4d/%d KL %.4f%n",
+                                        p.iteration(),
+                                        p.iterations(),
+                                        p.kl()));
         double tsneSeconds = (System.nanoTime() - t1) / 1e9;
-        try (NpyWriter w = NpyWriter.create(work.resolve("tsne-java.npy"), NpyDType.FLOAT32, n, 2)) {
+        try (NpyWriter w =
+                NpyWriter.create(work.resolve("tsne-java.npy"), NpyDType.FLOAT32, n, 2)) {
             for (double[] p : r.embedding()) {
                 w.writeRow(new float[] {(float) p[0], (float) p[1]});
             }
         }
-        // the report's metrics: sampled past 2,000 points (the viz service's default); exact trustworthiness only up to 10,000
+        // the report's metrics: sampled past 2,000 points (the viz service's default); exact
+        // trustworthiness only up to 10,000
         int[] queries = Metrics.sample(n, 2000, 42);
         long t2 = System.nanoTime();
         Metrics.MapQuality quality = Metrics.mapQuality(x, clusters, r.embedding(), 10, queries);
@@ -112,18 +140,50 @@ public final class TsneBench {
             trust = Metrics.trustworthiness(x, r.embedding(), 10);
             trustSeconds = (System.nanoTime() - t3) / 1e9;
         }
-        System.out.printf(Locale.ROOT, "java: K-means (k=10, 5 restarts) %.2f s, ARI vs labels %.4f%n", kmeansSeconds,
+        System.out.printf(
+                Locale.ROOT,
+                "java: K-means (k=10, 5 restarts) %.2f s, ARI vs labels %.4f%n",
+                kmeansSeconds,
                 Metrics.adjustedRandIndex(labels, clusters));
-        System.out.printf(Locale.ROOT, "java: t-SNE %.2f s (%s%s, 1000 iterations; input affinities %.2f s), KL %.4f%n", tsneSeconds,
-                r.gradient().label(), r.approximateNeighbours() ? ", approximate neighbours" : "", r.affinitySeconds(), r.kl());
-        System.out.printf(Locale.ROOT, "java: report metrics from %,d query points %.2f s (trustworthiness %.4f, silhouette %.4f); "
-                + "exact trustworthiness %.4f (%.1f s)%n", queries.length, metricsSeconds, trustSampled, silhouette, trust, trustSeconds);
-        Files.writeString(work.resolve("java.json"), String.format(Locale.ROOT,
-                "{\"n\": %d, \"tsne_seconds\": %.3f, \"affinity_seconds\": %.3f, \"gradient\": \"%s\", \"approximate_neighbours\": %s, "
-                        + "\"kmeans_seconds\": %.3f, \"trustworthiness\": %s, \"exact_trustworthiness_seconds\": %s, "
-                        + "\"sampled_trustworthiness\": %.6f, \"silhouette\": %.6f, \"metrics_sample\": %d, \"metrics_seconds\": %.3f, "
-                        + "\"kl\": %.6f}%n", n, tsneSeconds, r.affinitySeconds(), r.gradient().label(), r.approximateNeighbours(),
-                kmeansSeconds, json(trust), json(trustSeconds), trustSampled, silhouette, queries.length, metricsSeconds, r.kl()));
+        System.out.printf(
+                Locale.ROOT,
+                "java: t-SNE %.2f s (%s%s, 1000 iterations; input affinities %.2f s), KL %.4f%n",
+                tsneSeconds,
+                r.gradient().label(),
+                r.approximateNeighbours() ? ", approximate neighbours" : "",
+                r.affinitySeconds(),
+                r.kl());
+        System.out.printf(
+                Locale.ROOT,
+                "java: report metrics from %,d query points %.2f s (trustworthiness %.4f, silhouette %.4f); "
+                        + "exact trustworthiness %.4f (%.1f s)%n",
+                queries.length,
+                metricsSeconds,
+                trustSampled,
+                silhouette,
+                trust,
+                trustSeconds);
+        Files.writeString(
+                work.resolve("java.json"),
+                String.format(
+                        Locale.ROOT,
+                        "{\"n\": %d, \"tsne_seconds\": %.3f, \"affinity_seconds\": %.3f, \"gradient\": \"%s\", \"approximate_neighbours\": %s, "
+                                + "\"kmeans_seconds\": %.3f, \"trustworthiness\": %s, \"exact_trustworthiness_seconds\": %s, "
+                                + "\"sampled_trustworthiness\": %.6f, \"silhouette\": %.6f, \"metrics_sample\": %d, \"metrics_seconds\": %.3f, "
+                                + "\"kl\": %.6f}%n",
+                        n,
+                        tsneSeconds,
+                        r.affinitySeconds(),
+                        r.gradient().label(),
+                        r.approximateNeighbours(),
+                        kmeansSeconds,
+                        json(trust),
+                        json(trustSeconds),
+                        trustSampled,
+                        silhouette,
+                        queries.length,
+                        metricsSeconds,
+                        r.kl()));
     }
 
     private static String json(double v) {

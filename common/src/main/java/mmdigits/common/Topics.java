@@ -15,6 +15,7 @@ public final class Topics {
     public static final String PREDICTIONS = "digits.predictions";
     public static final String EMBEDDINGS = "digits.embeddings";
     public static final String EVENTS = "digits.events";
+
     /** Records that could not be decoded or validated, with the reason in headers. */
     public static final String DEAD_LETTER = "digits.dead-letter";
 
@@ -22,33 +23,42 @@ public final class Topics {
     public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     /** A topic to create, with its partitions and configs. */
-    public record Spec(String name, int partitions, Map<String, String> configs) {
-    }
+    public record Spec(String name, int partitions, Map<String, String> configs) {}
 
     /**
-     * Kept for ever: the services rebuild their state from these topics (the trainer reads published
-     * splits, inference the events and splits to score, viz the embeddings and events), and a split's
-     * offset ranges must stay readable. Not compacted: a sample id may have several records (one per
-     * publication, one prediction per model version).
+     * Kept for ever: the services rebuild their state from these topics (the trainer reads
+     * published splits, inference the events and splits to score, viz the embeddings and events),
+     * and a split's offset ranges must stay readable. Not compacted: a sample id may have several
+     * records (one per publication, one prediction per model version).
      */
-    private static final Map<String, String> KEEP_FOR_EVER = Map.of("retention.ms", "-1", "retention.bytes", "-1");
+    private static final Map<String, String> KEEP_FOR_EVER =
+            Map.of("retention.ms", "-1", "retention.bytes", "-1");
 
-    public static final List<Spec> ALL = List.of(
-            new Spec(SAMPLES_TRAIN, 4, with(KEEP_FOR_EVER, "compression.type", "producer")),
-            new Spec(SAMPLES_TEST, 4, with(KEEP_FOR_EVER, "compression.type", "producer")),
-            // compacted by identity (key "<name>/<version>"): the trainer removes old versions with tombstones
-            new Spec(MODELS, 1, Map.of(
-                    "cleanup.policy", "compact",
-                    "max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES))),
-            new Spec(PREDICTIONS, 4, KEEP_FOR_EVER),
-            new Spec(EMBEDDINGS, 4, KEEP_FOR_EVER),
-            // one partition: a total order of publications, runs, promotions and scoring requests
-            new Spec(EVENTS, 1, KEEP_FOR_EVER),
-            new Spec(DEAD_LETTER, 1, Map.of()));
+    public static final List<Spec> ALL =
+            List.of(
+                    new Spec(SAMPLES_TRAIN, 4, with(KEEP_FOR_EVER, "compression.type", "producer")),
+                    new Spec(SAMPLES_TEST, 4, with(KEEP_FOR_EVER, "compression.type", "producer")),
+                    // compacted by identity (key "<name>/<version>"): the trainer removes old
+                    // versions with tombstones
+                    new Spec(
+                            MODELS,
+                            1,
+                            Map.of(
+                                    "cleanup.policy",
+                                    "compact",
+                                    "max.message.bytes",
+                                    Integer.toString(MAX_MESSAGE_BYTES))),
+                    new Spec(PREDICTIONS, 4, KEEP_FOR_EVER),
+                    new Spec(EMBEDDINGS, 4, KEEP_FOR_EVER),
+                    // one partition: a total order of publications, runs, promotions and scoring
+                    // requests
+                    new Spec(EVENTS, 1, KEEP_FOR_EVER),
+                    new Spec(DEAD_LETTER, 1, Map.of()));
 
     /**
-     * Committed consumer offsets (with the scoring progress in their metadata) must outlive a pause of
-     * the services: brokers of this project keep them a year ({@code offsets.retention.minutes}).
+     * Committed consumer offsets (with the scoring progress in their metadata) must outlive a pause
+     * of the services: brokers of this project keep them a year ({@code
+     * offsets.retention.minutes}).
      */
     public static final String OFFSETS_RETENTION_MINUTES = "525600";
 
@@ -58,6 +68,5 @@ public final class Topics {
         return Map.copyOf(m);
     }
 
-    private Topics() {
-    }
+    private Topics() {}
 }

@@ -1,7 +1,6 @@
 package mmdigits.demodata;
 
 import java.util.SplittableRandom;
-
 import mmdigits.common.audio.AudioFrontEnd;
 import mmdigits.common.audio.Mfcc;
 import mmdigits.common.audio.Resampler;
@@ -11,7 +10,8 @@ import mmdigits.common.audio.Resampler;
  * together), gain, fit to one second centred on the speech, time shift, and additive white, pink or
  * brown noise at a signal-to-noise ratio drawn from [snrMin, snrMax] dB.
  */
-record Augmenter(double snrMinDb, double snrMaxDb, double speedSpread, double gainDb, int maxShift) {
+record Augmenter(
+        double snrMinDb, double snrMaxDb, double speedSpread, double gainDb, int maxShift) {
 
     float[] mfcc(float[] clip, SplittableRandom r) {
         double speed = 1 + speedSpread * (2 * r.nextDouble() - 1);

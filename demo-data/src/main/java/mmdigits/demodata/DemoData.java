@@ -1,5 +1,7 @@
 package mmdigits.demodata;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicLong;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 import mmdigits.common.sample.Dimensions;
 import mmdigits.common.seed.LabelsCsv;
 import mmdigits.common.seed.NpyDType;
@@ -29,7 +27,8 @@ import mmdigits.common.seed.SeedFiles;
 /**
  * Writes a demo dataset in the original file formats: real MNIST digits, each paired with a spoken
  * recording of the same digit by a synthetic speaker (espeak-ng or flite), augmented, through the
- * project's audio front end. Test speakers never occur in train. Same seed and versions, same bytes.
+ * project's audio front end. Test speakers never occur in train. Same seed and versions, same
+ * bytes.
  *
  * <pre>
  * DemoData [--out data/demo] [--train 60000] [--test 10000] [--seed 42] [--snr 5:20] [--takes 1]
@@ -40,18 +39,42 @@ public final class DemoData {
     static final String VERSION = "1";
 
     /** The generator's settings. */
-    public record Options(Path out, int train, int test, long seed, double snrMin, double snrMax, int takes,
-            double testSpeakerFraction, Path cache, int threads) {
+    public record Options(
+            Path out,
+            int train,
+            int test,
+            long seed,
+            double snrMin,
+            double snrMax,
+            int takes,
+            double testSpeakerFraction,
+            Path cache,
+            int threads) {
 
         public static Options defaults() {
-            return new Options(Path.of("data/demo"), 60_000, 10_000, 42, -5, 10, 1, 0.2,
-                    Path.of(System.getProperty("user.home"), ".cache", "mmdigits"), Runtime.getRuntime().availableProcessors());
+            return new Options(
+                    Path.of("data/demo"),
+                    60_000,
+                    10_000,
+                    42,
+                    -5,
+                    10,
+                    1,
+                    0.2,
+                    Path.of(System.getProperty("user.home"), ".cache", "mmdigits"),
+                    Runtime.getRuntime().availableProcessors());
         }
     }
 
     /** What was written. */
-    public record Result(Path dir, int train, int test, int trainSpeakers, int testSpeakers, long clips, double seconds) {
-    }
+    public record Result(
+            Path dir,
+            int train,
+            int test,
+            int trainSpeakers,
+            int testSpeakers,
+            long clips,
+            double seconds) {}
 
     private final Options options;
     private final Map<String, FutureTask<float[][]>> clips = new ConcurrentHashMap<>();
@@ -70,8 +93,15 @@ public final class DemoData {
                 return;
             }
             Result r = new DemoData(o).generate();
-            System.out.printf("demo data in %s: %,d train + %,d test samples, %d train / %d test speakers, %,d clips, %.0f s%n",
-                    r.dir(), r.train(), r.test(), r.trainSpeakers(), r.testSpeakers(), r.clips(), r.seconds());
+            System.out.printf(
+                    "demo data in %s: %,d train + %,d test samples, %d train / %d test speakers, %,d clips, %.0f s%n",
+                    r.dir(),
+                    r.train(),
+                    r.test(),
+                    r.trainSpeakers(),
+                    r.testSpeakers(),
+                    r.clips(),
+                    r.seconds());
         } catch (Tools.MissingToolException | IllegalArgumentException e) {
             System.err.println("demo-data: " + e.getMessage());
             System.exit(2);
@@ -81,8 +111,9 @@ public final class DemoData {
         }
     }
 
-    static final String USAGE = "usage: DemoData [--out data/demo] [--train 60000] [--test 10000] [--seed 42]"
-            + " [--snr -5:10] [--takes 1] [--test-speakers 0.2] [--cache DIR] [--threads N]";
+    static final String USAGE =
+            "usage: DemoData [--out data/demo] [--train 60000] [--test 10000] [--seed 42]"
+                    + " [--snr -5:10] [--takes 1] [--test-speakers 0.2] [--cache DIR] [--threads N]";
 
     /** The options, or null for --help. */
     static Options parse(String[] args) {
@@ -122,7 +153,8 @@ public final class DemoData {
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
         }
-        return new Options(out, train, test, seed, snrMin, snrMax, takes, testSpeakers, cache, threads);
+        return new Options(
+                out, train, test, seed, snrMin, snrMax, takes, testSpeakers, cache, threads);
     }
 
     private static String need(String[] args, int i) {
@@ -136,7 +168,8 @@ public final class DemoData {
         long t0 = System.nanoTime();
         Options o = options;
         if (o.train() < 1 || o.train() > 60_000 || o.test() < 1 || o.test() > 10_000) {
-            throw new IllegalArgumentException("--train must be 1-60000 and --test 1-10000 (MNIST's sizes)");
+            throw new IllegalArgumentException(
+                    "--train must be 1-60000 and --test 1-10000 (MNIST's sizes)");
         }
         if (o.snrMin() > o.snrMax()) {
             throw new IllegalArgumentException("--snr MIN:MAX with MIN <= MAX");
@@ -144,7 +177,8 @@ public final class DemoData {
         Tools.require("espeak-ng");
         Tools.require("flite");
         Mnist.Data mnist = Mnist.load(Mnist.fetch(o.cache()));
-        Speakers.Split speakers = Speakers.split(Speakers.available(), o.testSpeakerFraction(), o.seed());
+        Speakers.Split speakers =
+                Speakers.split(Speakers.available(), o.testSpeakerFraction(), o.seed());
         Files.createDirectories(o.out());
         tmp = Files.createTempDirectory("mmdigits-tts-");
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.threads()));
@@ -161,11 +195,19 @@ public final class DemoData {
             Files.deleteIfExists(tmp);
         }
         writeManifest(speakers);
-        return new Result(o.out(), o.train(), o.test(), speakers.train().size(), speakers.test().size(), rendered.get(),
+        return new Result(
+                o.out(),
+                o.train(),
+                o.test(),
+                speakers.train().size(),
+                speakers.test().size(),
+                rendered.get(),
                 (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Which MNIST rows a split uses: all in order, or a seeded random subset in ascending order. */
+    /**
+     * Which MNIST rows a split uses: all in order, or a seeded random subset in ascending order.
+     */
     static int[] pick(int available, int wanted, long seed) {
         int[] all = new int[available];
         Arrays.setAll(all, i -> i);
@@ -184,15 +226,31 @@ public final class DemoData {
         return chosen;
     }
 
-    private void writeSplit(String split, Mnist.Set set, int n, List<Speaker> speakers, int splitCode, ExecutorService pool)
+    private void writeSplit(
+            String split,
+            Mnist.Set set,
+            int n,
+            List<Speaker> speakers,
+            int splitCode,
+            ExecutorService pool)
             throws IOException, InterruptedException, ExecutionException {
         int[] rows = pick(set.count(), n, options.seed() * 1_000_003L + splitCode);
         Augmenter augmenter = new Augmenter(options.snrMin(), options.snrMax(), 0.12, 6, 1600);
         ProgressBar bar = new ProgressBar(split, n, rendered::get);
         int[] labels = new int[n];
         Path out = options.out();
-        try (NpyWriter images = NpyWriter.create(out.resolve("x_" + split + "_wr.npy"), NpyDType.UINT8, n, Dimensions.IMAGE);
-                NpyWriter audio = NpyWriter.create(out.resolve("x_" + split + "_sp.npy"), NpyDType.FLOAT32, n, Dimensions.AUDIO)) {
+        try (NpyWriter images =
+                        NpyWriter.create(
+                                out.resolve("x_" + split + "_wr.npy"),
+                                NpyDType.UINT8,
+                                n,
+                                Dimensions.IMAGE);
+                NpyWriter audio =
+                        NpyWriter.create(
+                                out.resolve("x_" + split + "_sp.npy"),
+                                NpyDType.FLOAT32,
+                                n,
+                                Dimensions.AUDIO)) {
             int chunk = 1024;
             float[] img = new float[Dimensions.IMAGE];
             for (int start = 0; start < n; start += chunk) {
@@ -202,12 +260,16 @@ public final class DemoData {
                     int row = i;
                     int label = set.label(rows[i]);
                     labels[i] = label;
-                    mfccs.add(pool.submit(() -> {
-                        SplittableRandom r = new SplittableRandom(mix(options.seed(), splitCode, row));
-                        Speaker speaker = speakers.get(r.nextInt(speakers.size()));
-                        int take = r.nextInt(options.takes());
-                        return augmenter.mfcc(clip(speaker, label, take), r);
-                    }));
+                    mfccs.add(
+                            pool.submit(
+                                    () -> {
+                                        SplittableRandom r =
+                                                new SplittableRandom(
+                                                        mix(options.seed(), splitCode, row));
+                                        Speaker speaker = speakers.get(r.nextInt(speakers.size()));
+                                        int take = r.nextInt(options.takes());
+                                        return augmenter.mfcc(clip(speaker, label, take), r);
+                                    }));
                 }
                 for (int i = start; i < end; i++) {
                     set.image(rows[i], img);
@@ -220,18 +282,37 @@ public final class DemoData {
         LabelsCsv.write(out.resolve("y_" + split + ".csv"), LabelsCsv.sequentialIds(n), labels);
     }
 
-    /** The rendering of (speaker, digit, take); all ten digits of a (speaker, take) are made at once. */
-    float[] clip(Speaker speaker, int digit, int take) throws InterruptedException, ExecutionException {
+    /**
+     * The rendering of (speaker, digit, take); all ten digits of a (speaker, take) are made at
+     * once.
+     */
+    float[] clip(Speaker speaker, int digit, int take)
+            throws InterruptedException, ExecutionException {
         String key = speaker.id() + "|" + take;
-        FutureTask<float[][]> task = clips.computeIfAbsent(key, k -> new FutureTask<>(() -> {
-            SplittableRandom r = new SplittableRandom(mix(options.seed(), speaker.id().hashCode(), take));
-            boolean espeak = speaker.engine().equals(Speaker.ESPEAK);
-            int rate = espeak ? 120 + r.nextInt(81) : 85 + r.nextInt(41);
-            int pitch = 20 + r.nextInt(61);
-            float[][] x = Tts.renderDigits(speaker, rate, pitch, tmp);
-            rendered.addAndGet(x.length);
-            return x;
-        }));
+        FutureTask<float[][]> task =
+                clips.computeIfAbsent(
+                        key,
+                        k ->
+                                new FutureTask<>(
+                                        () -> {
+                                            SplittableRandom r =
+                                                    new SplittableRandom(
+                                                            mix(
+                                                                    options.seed(),
+                                                                    speaker.id().hashCode(),
+                                                                    take));
+                                            boolean espeak =
+                                                    speaker.engine().equals(Speaker.ESPEAK);
+                                            int rate =
+                                                    espeak
+                                                            ? 120 + r.nextInt(81)
+                                                            : 85 + r.nextInt(41);
+                                            int pitch = 20 + r.nextInt(61);
+                                            float[][] x =
+                                                    Tts.renderDigits(speaker, rate, pitch, tmp);
+                                            rendered.addAndGet(x.length);
+                                            return x;
+                                        }));
         task.run(); // no-op when another thread ran it already
         return task.get()[digit];
     }
@@ -248,46 +329,109 @@ public final class DemoData {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("generator", "mmdigits demo-data " + VERSION);
         m.put("seed", o.seed());
-        m.put("files", List.of(SeedFiles.TRAIN_IMAGES, SeedFiles.TRAIN_AUDIO, SeedFiles.TRAIN_LABELS, SeedFiles.TEST_IMAGES,
-                SeedFiles.TEST_AUDIO, SeedFiles.TEST_LABELS));
+        m.put(
+                "files",
+                List.of(
+                        SeedFiles.TRAIN_IMAGES,
+                        SeedFiles.TRAIN_AUDIO,
+                        SeedFiles.TRAIN_LABELS,
+                        SeedFiles.TEST_IMAGES,
+                        SeedFiles.TEST_AUDIO,
+                        SeedFiles.TEST_LABELS));
         m.put("counts", Map.of("train", o.train(), "test", o.test()));
-        m.put("images", Map.of("source", "npm " + Mnist.PACKAGE + " (MNIST IDX files)", "train_from", "MNIST train",
-                "test_from", "MNIST test", "dtype", "uint8", "shape", "(N, 784), 0-255, white digit on black"));
+        m.put(
+                "images",
+                Map.of(
+                        "source",
+                        "npm " + Mnist.PACKAGE + " (MNIST IDX files)",
+                        "train_from",
+                        "MNIST train",
+                        "test_from",
+                        "MNIST test",
+                        "dtype",
+                        "uint8",
+                        "shape",
+                        "(N, 784), 0-255, white digit on black"));
         Map<String, Object> audio = new LinkedHashMap<>();
         audio.put("words", List.of(Tts.WORDS));
-        audio.put("engines", Map.of("espeak-ng", version("espeak-ng", "--version"), "flite", version("flite", "--version")));
+        audio.put(
+                "engines",
+                Map.of(
+                        "espeak-ng",
+                        version("espeak-ng", "--version"),
+                        "flite",
+                        version("flite", "--version")));
         audio.put("speakers_train", speakers.train().size());
         audio.put("speakers_test", speakers.test().size());
         audio.put("speaker_sets_disjoint", true);
         audio.put("takes_per_speaker_and_digit", o.takes());
-        audio.put("augmentation", Map.of("speed", "x[0.88, 1.12] (tempo and pitch)", "gain_db", "[-6, 6]",
-                "time_shift_s", "[-0.1, 0.1]", "noise", "white, pink or brown", "snr_db", List.of(o.snrMin(), o.snrMax())));
-        audio.put("front_end", "mono 16 kHz, 1 s centred on the speech, MFCC 39 frames x 13 (see common/.../Mfcc.java)");
+        audio.put(
+                "augmentation",
+                Map.of(
+                        "speed",
+                        "x[0.88, 1.12] (tempo and pitch)",
+                        "gain_db",
+                        "[-6, 6]",
+                        "time_shift_s",
+                        "[-0.1, 0.1]",
+                        "noise",
+                        "white, pink or brown",
+                        "snr_db",
+                        List.of(o.snrMin(), o.snrMax())));
+        audio.put(
+                "front_end",
+                "mono 16 kHz, 1 s centred on the speech, MFCC 39 frames x 13 (see common/.../Mfcc.java)");
         audio.put("dtype", "float32");
         audio.put("shape", "(N, 507), frame-major");
         m.put("audio", audio);
-        m.put("speakers", Map.of("train", speakers.train().stream().map(Speaker::id).toList(),
-                "test", speakers.test().stream().map(Speaker::id).toList()));
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+        m.put(
+                "speakers",
+                Map.of(
+                        "train",
+                        speakers.train().stream().map(Speaker::id).toList(),
+                        "test",
+                        speakers.test().stream().map(Speaker::id).toList()));
+        ObjectMapper json =
+                new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
         Files.writeString(o.out().resolve("manifest.json"), json.writeValueAsString(m) + "\n");
-        Files.writeString(o.out().resolve("README.md"), """
+        Files.writeString(
+                o.out().resolve("README.md"),
+                """
                 # multimodal-digits demo data
 
                 Real handwritten digits (MNIST, from the npm package %s) paired by label with spoken digits
                 rendered by espeak-ng and flite, augmented (speed, gain, time shift, noise at %.0f-%.0f dB SNR) and turned
                 into 39x13 MFCC by the project's audio front end. %,d train / %,d test samples; %d train and %d test
                 speakers, disjoint. Seed %d. Details: manifest.json. Regenerate: ./digits demo-data --train %d --test %d --seed %d
-                """.formatted(Mnist.PACKAGE, o.snrMin(), o.snrMax(), o.train(), o.test(), speakers.train().size(),
-                speakers.test().size(), o.seed(), o.train(), o.test(), o.seed()));
+                """
+                        .formatted(
+                                Mnist.PACKAGE,
+                                o.snrMin(),
+                                o.snrMax(),
+                                o.train(),
+                                o.test(),
+                                speakers.train().size(),
+                                speakers.test().size(),
+                                o.seed(),
+                                o.train(),
+                                o.test(),
+                                o.seed()));
     }
 
-    /** The line of a program's version output that names the version (flite exits 1 after printing it). */
+    /**
+     * The line of a program's version output that names the version (flite exits 1 after printing
+     * it).
+     */
     static String version(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
         p.waitFor();
-        return lines.stream().filter(l -> l.contains("1.") || l.contains("version")).findFirst()
-                .orElse(lines.isEmpty() ? "" : lines.get(0)).trim();
+        return lines.stream()
+                .filter(l -> l.contains("1.") || l.contains("version"))
+                .findFirst()
+                .orElse(lines.isEmpty() ? "" : lines.get(0))
+                .trim();
     }
 }

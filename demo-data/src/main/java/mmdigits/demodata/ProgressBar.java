@@ -32,9 +32,19 @@ final class ProgressBar {
         int width = 30;
         int filled = (int) (width * done / Math.max(1, total));
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
-        String line = String.format("%-6s [%s] %3d%%  %,d/%,d samples  %,d clips rendered  %,.0f samples/s  %s %d:%02d",
-                title, bar, 100 * done / Math.max(1, total), done, total, clips.getAsLong(), rate,
-                finished ? "took" : "ETA", (finished ? Math.round(s) : eta) / 60, (finished ? Math.round(s) : eta) % 60);
+        String line =
+                String.format(
+                        "%-6s [%s] %3d%%  %,d/%,d samples  %,d clips rendered  %,.0f samples/s  %s %d:%02d",
+                        title,
+                        bar,
+                        100 * done / Math.max(1, total),
+                        done,
+                        total,
+                        clips.getAsLong(),
+                        rate,
+                        finished ? "took" : "ETA",
+                        (finished ? Math.round(s) : eta) / 60,
+                        (finished ? Math.round(s) : eta) % 60);
         if (terminal) {
             out.print("\r" + line + (finished ? "\n" : ""));
         } else {

@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import javax.imageio.ImageIO;
-
 import mmdigits.common.audio.Mfcc;
 import mmdigits.common.audio.Wav;
 import mmdigits.common.proto.Sample;
@@ -22,26 +20,25 @@ import mmdigits.common.seed.SeedSplit;
 
 /**
  * Rows of a seed directory as the documented JSON form of {@code Sample} (one line each), for
- * streaming samples by hand and for the HTTP examples; optionally the first row's image as a PNG and
- * its digit spoken by espeak-ng as a WAV (the files hold MFCC, not sound, so this is a new recording
- * of the same digit).
+ * streaming samples by hand and for the HTTP examples; optionally the first row's image as a PNG
+ * and its digit spoken by espeak-ng as a WAV (the files hold MFCC, not sound, so this is a new
+ * recording of the same digit).
  *
  * <pre>
  * ./digits sample DIR ROW [ROW ...] [--split test|train] [--dataset NAME] [--png FILE] [--wav FILE]
  * </pre>
  */
 public final class SampleExport {
-    static final String USAGE = "usage: ./digits sample DIR ROW [ROW ...] [--split test|train] [--dataset NAME]"
-            + " [--png FILE] [--wav FILE]\n"
-            + "  prints rows (0-based positions in the files) as JSON samples, one per line;\n"
-            + "  --png writes the first row's image, --wav its digit spoken by espeak-ng (needs the label)";
+    static final String USAGE =
+            "usage: ./digits sample DIR ROW [ROW ...] [--split test|train] [--dataset NAME]"
+                    + " [--png FILE] [--wav FILE]\n"
+                    + "  prints rows (0-based positions in the files) as JSON samples, one per line;\n"
+                    + "  --png writes the first row's image, --wav its digit spoken by espeak-ng (needs the label)";
 
     /** The parsed command line. */
-    record Options(Path dir, List<Long> rows, Split split, String dataset, Path png, Path wav) {
-    }
+    record Options(Path dir, List<Long> rows, Split split, String dataset, Path png, Path wav) {}
 
-    private SampleExport() {
-    }
+    private SampleExport() {}
 
     public static void main(String[] args) {
         try {
@@ -81,8 +78,10 @@ public final class SampleExport {
                 case "--dataset" -> {
                     dataset = value(args, ++i, a);
                     if (!SampleIds.isValidDataset(dataset)) {
-                        throw new IllegalArgumentException("--dataset: '" + dataset
-                                + "' is not a dataset name (letters, digits, '.', '_', '-'; at most 100)");
+                        throw new IllegalArgumentException(
+                                "--dataset: '"
+                                        + dataset
+                                        + "' is not a dataset name (letters, digits, '.', '_', '-'; at most 100)");
                     }
                 }
                 case "--png" -> png = Path.of(value(args, ++i, a));
@@ -96,7 +95,8 @@ public final class SampleExport {
                         try {
                             rows.add(Long.parseLong(a));
                         } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException("ROW: '" + a + "' is not a row number");
+                            throw new IllegalArgumentException(
+                                    "ROW: '" + a + "' is not a row number");
                         }
                     }
                 }
@@ -106,7 +106,9 @@ public final class SampleExport {
             throw new IllegalArgumentException("a directory and at least one row are required");
         }
         if (dataset == null) {
-            dataset = SampleIds.datasetFromName(dir.toAbsolutePath().normalize().getFileName().toString());
+            dataset =
+                    SampleIds.datasetFromName(
+                            dir.toAbsolutePath().normalize().getFileName().toString());
         }
         return new Options(dir, List.copyOf(rows), split, dataset, png, wav);
     }
@@ -119,14 +121,23 @@ public final class SampleExport {
     }
 
     /** Writes the JSON lines to {@code out} and the optional files; returns the samples. */
-    static List<Sample> export(Options o, PrintStream out) throws SeedFileException, IOException, InterruptedException {
+    static List<Sample> export(Options o, PrintStream out)
+            throws SeedFileException, IOException, InterruptedException {
         List<Sample> samples = new ArrayList<>();
         try (SeedSplit split = SeedSplit.open(o.dir(), o.split(), null)) {
             for (long row : o.rows()) {
                 if (row < 0 || row >= split.rows()) {
-                    throw new SeedFileException(SeedFiles.images(o.split()), "row " + row + " is out of range (the "
-                            + SampleIds.splitName(o.split()) + " split has " + split.rows() + " rows: 0 to "
-                            + (split.rows() - 1) + ")");
+                    throw new SeedFileException(
+                            SeedFiles.images(o.split()),
+                            "row "
+                                    + row
+                                    + " is out of range (the "
+                                    + SampleIds.splitName(o.split())
+                                    + " split has "
+                                    + split.rows()
+                                    + " rows: 0 to "
+                                    + (split.rows() - 1)
+                                    + ")");
                 }
                 samples.add(split.sample(o.dataset(), row));
             }
@@ -141,13 +152,23 @@ public final class SampleExport {
         }
         if (o.wav() != null) {
             if (!first.hasLabel()) {
-                throw new SeedFileException(SeedFiles.labels(o.split()),
-                        "--wav needs the label of row " + o.rows().get(0) + ", and the " + SampleIds.splitName(o.split())
+                throw new SeedFileException(
+                        SeedFiles.labels(o.split()),
+                        "--wav needs the label of row "
+                                + o.rows().get(0)
+                                + ", and the "
+                                + SampleIds.splitName(o.split())
                                 + " split has no labels");
             }
             Path tmp = Files.createTempDirectory("mmdigits-sample");
             try {
-                float[] speech = Tts.render(new Speaker(Speaker.ESPEAK, "en-us", "", 0), first.getLabel(), 150, 50, tmp);
+                float[] speech =
+                        Tts.render(
+                                new Speaker(Speaker.ESPEAK, "en-us", "", 0),
+                                first.getLabel(),
+                                150,
+                                50,
+                                tmp);
                 Files.createDirectories(o.wav().toAbsolutePath().getParent());
                 Files.write(o.wav(), Wav.encodePcm16(speech, Mfcc.SAMPLE_RATE));
             } finally {
@@ -157,7 +178,10 @@ public final class SampleExport {
         return samples;
     }
 
-    /** The 28×28 image, scaled so that the row's largest value is white (values as in MNIST stay as they are). */
+    /**
+     * The 28×28 image, scaled so that the row's largest value is white (values as in MNIST stay as
+     * they are).
+     */
     static BufferedImage image(Sample s) {
         float max = 0;
         for (int i = 0; i < s.getImageCount(); i++) {

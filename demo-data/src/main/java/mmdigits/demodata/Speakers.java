@@ -9,17 +9,18 @@ import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-/** Enumerates the speakers the installed TTS engines offer and splits them into disjoint train/test sets. */
+/**
+ * Enumerates the speakers the installed TTS engines offer and splits them into disjoint train/test
+ * sets.
+ */
 public final class Speakers {
     /** flite target pitches per voice (0 = the voice's own). */
     static final int[] FLITE_F0 = {0, 85, 115, 150, 190, 230};
 
     /** Disjoint speaker sets. */
-    public record Split(List<Speaker> train, List<Speaker> test) {
-    }
+    public record Split(List<Speaker> train, List<Speaker> test) {}
 
-    private Speakers() {
-    }
+    private Speakers() {}
 
     public static List<Speaker> available() throws IOException, InterruptedException {
         Tools.require("espeak-ng");
@@ -28,7 +29,8 @@ public final class Speakers {
         TreeSet<String> voices = new TreeSet<>();
         for (String line : run("espeak-ng", "--voices=en")) {
             String[] f = line.trim().split("\\s+");
-            // Pty Language Age/Gender VoiceName File [Other]: the eSpeak NG voices proper (not mbrola, which needs data)
+            // Pty Language Age/Gender VoiceName File [Other]: the eSpeak NG voices proper (not
+            // mbrola, which needs data)
             if (f.length >= 5 && f[4].startsWith("gmw/") && f[1].startsWith("en")) {
                 voices.add(f[1]);
             }
@@ -48,7 +50,12 @@ public final class Speakers {
         }
         for (String line : run("flite", "-lv")) {
             if (line.startsWith("Voices available:")) {
-                TreeSet<String> fv = new TreeSet<>(List.of(line.substring("Voices available:".length()).trim().split("\\s+")));
+                TreeSet<String> fv =
+                        new TreeSet<>(
+                                List.of(
+                                        line.substring("Voices available:".length())
+                                                .trim()
+                                                .split("\\s+")));
                 for (String v : fv) {
                     if (v.isBlank() || v.endsWith("_time")) {
                         continue; // limited-domain voices (awb_time speaks only times of day)
@@ -60,7 +67,8 @@ public final class Speakers {
             }
         }
         if (all.size() < 10) {
-            throw new IOException("only " + all.size() + " TTS speakers found: is espeak-ng-data installed?");
+            throw new IOException(
+                    "only " + all.size() + " TTS speakers found: is espeak-ng-data installed?");
         }
         return all;
     }
@@ -73,8 +81,12 @@ public final class Speakers {
         List<Speaker> train = new ArrayList<>();
         List<Speaker> test = new ArrayList<>();
         for (String engine : List.of(Speaker.ESPEAK, Speaker.FLITE)) {
-            List<Speaker> e = new ArrayList<>(all.stream().filter(s -> s.engine().equals(engine)).sorted(
-                    Comparator.comparing(Speaker::id)).toList());
+            List<Speaker> e =
+                    new ArrayList<>(
+                            all.stream()
+                                    .filter(s -> s.engine().equals(engine))
+                                    .sorted(Comparator.comparing(Speaker::id))
+                                    .toList());
             Collections.shuffle(e, new Random(seed * 31 + engine.hashCode()));
             int nTest = Math.max(1, (int) Math.round(e.size() * testFraction));
             test.addAll(e.subList(0, nTest));

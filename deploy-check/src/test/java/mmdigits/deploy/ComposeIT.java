@@ -2,6 +2,8 @@ package mmdigits.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -18,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
+import mmdigits.common.Topics;
+import mmdigits.localkafka.BrokerProcess;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,36 +30,37 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import mmdigits.common.Topics;
-import mmdigits.localkafka.BrokerProcess;
-
 /**
- * {@code docker compose up} for real, as the README's "Run with Docker" shows it: the images built from this
- * checkout (with the jars this build packaged: {@code DIGITS_APP_BUILD=prebuilt}; {@code -Dcompose.build=source}
- * builds them with Maven inside the image instead), the stack started on a small demo set (2,000/500, three epochs,
- * through {@code DIGITS_DATA}) and used as a user would: health, the web page in headless Chromium, the report and
- * {@code predictions.csv} from the volume {@code out}, predictions over HTTP (JSON, PNG + WAV, KServe v2) on the published port, samples streamed
- * with kcat to the published Kafka port (SASL/SCRAM as user mmdigits-client) and their predictions read back; the
- * inference container crashes (its process killed) and the restart policy brings it back; {@code down -v} leaves
- * nothing. A second run puts the stack on an {@code internal: true} network (no route out) and drives it from a
- * helper container there. The three public base images are local stand-ins ({@link StandIns}); nothing else
- * differs from a user's run. Needs a Docker engine, docker-compose, mmdebstrap and kcat ({@code bash .ci/run}
- * installs them and starts dockerd).
+ * {@code docker compose up} for real, as the README's "Run with Docker" shows it: the images built
+ * from this checkout (with the jars this build packaged: {@code DIGITS_APP_BUILD=prebuilt}; {@code
+ * -Dcompose.build=source} builds them with Maven inside the image instead), the stack started on a
+ * small demo set (2,000/500, three epochs, through {@code DIGITS_DATA}) and used as a user would:
+ * health, the web page in headless Chromium, the report and {@code predictions.csv} from the volume
+ * {@code out}, predictions over HTTP (JSON, PNG + WAV, KServe v2) on the published port, samples
+ * streamed with kcat to the published Kafka port (SASL/SCRAM as user mmdigits-client) and their
+ * predictions read back; the inference container crashes (its process killed) and the restart
+ * policy brings it back; {@code down -v} leaves nothing. A second run puts the stack on an {@code
+ * internal: true} network (no route out) and drives it from a helper container there. The three
+ * public base images are local stand-ins ({@link StandIns}); nothing else differs from a user's
+ * run. Needs a Docker engine, docker-compose, mmdebstrap and kcat ({@code bash .ci/run} installs
+ * them and starts dockerd).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeIT {
     static final String PROJECT = "mmdigits-it";
     static final String OFFLINE_PROJECT = "mmdigits-it-offline";
-    static final List<String> SERVICES = List.of("trainer-service", "ingest-service", "inference-service", "viz-service");
+    static final List<String> SERVICES =
+            List.of("trainer-service", "ingest-service", "inference-service", "viz-service");
     static final int TRAIN = 2000;
     static final int TEST = 500;
     static final int EPOCHS = 3;
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
     static final Map<String, Integer> PORTS = new LinkedHashMap<>();
 
     static Path root;
@@ -68,7 +72,9 @@ class ComposeIT {
 
     @BeforeAll
     static void upWithTheDemoSet() throws Exception {
-        assertThat(Docker.engineRuns()).as("no Docker engine answers `docker info`: bash .ci/run starts one (dockerd as root)")
+        assertThat(Docker.engineRuns())
+                .as(
+                        "no Docker engine answers `docker info`: bash .ci/run starts one (dockerd as root)")
                 .isTrue();
         root = ServiceConfig.root();
         work = root.resolve("deploy-check/target/compose-it");
@@ -86,9 +92,13 @@ class ComposeIT {
             docker.with("DIGITS_" + p + "_PORT", Integer.toString(PORTS.get(p)));
         }
         boolean fromSource = "source".equals(System.getProperty("compose.build"));
-        docker.with("DIGITS_SECRETS_DIR", secrets.toString()).with("DIGITS_SECRETS", secrets.toString())
-                .with("DIGITS_DATA", data.toString()).with("DIGITS_EPOCHS", Integer.toString(EPOCHS))
-                .with("DIGITS_JDK_IMAGE", StandIns.JDK).with("DIGITS_JRE_IMAGE", StandIns.JRE).with("DIGITS_KAFKA_IMAGE", StandIns.KAFKA)
+        docker.with("DIGITS_SECRETS_DIR", secrets.toString())
+                .with("DIGITS_SECRETS", secrets.toString())
+                .with("DIGITS_DATA", data.toString())
+                .with("DIGITS_EPOCHS", Integer.toString(EPOCHS))
+                .with("DIGITS_JDK_IMAGE", StandIns.JDK)
+                .with("DIGITS_JRE_IMAGE", StandIns.JRE)
+                .with("DIGITS_KAFKA_IMAGE", StandIns.KAFKA)
                 .with("DIGITS_APP_BUILD", fromSource ? "source" : "prebuilt");
         // a run that was interrupted leaves its containers: gone before anything starts
         down(PROJECT);
@@ -100,10 +110,20 @@ class ComposeIT {
         if (fromSource) {
             standIns.ensureJdk();
         }
-        // the user's two steps before compose: the keys (./digits token) and the data (here the small demo set)
-        docker.run(Duration.ofMinutes(2), "bash", "-c", root.resolve("digits") + " token > /dev/null");
-        docker.run(Duration.ofMinutes(10), root.resolve("digits").toString(), "demo-data", "--out", data.toString(),
-                "--train", Integer.toString(TRAIN), "--test", Integer.toString(TEST));
+        // the user's two steps before compose: the keys (./digits token) and the data (here the
+        // small demo set)
+        docker.run(
+                Duration.ofMinutes(2), "bash", "-c", root.resolve("digits") + " token > /dev/null");
+        docker.run(
+                Duration.ofMinutes(10),
+                root.resolve("digits").toString(),
+                "demo-data",
+                "--out",
+                data.toString(),
+                "--train",
+                Integer.toString(TRAIN),
+                "--test",
+                Integer.toString(TEST));
         compose(PROJECT, Duration.ofMinutes(fromSource ? 30 : 10), "build");
         compose(PROJECT, Duration.ofMinutes(5), "up", "-d");
     }
@@ -122,8 +142,14 @@ class ComposeIT {
         for (String service : concat("kafka", SERVICES)) {
             awaitHealthy(PROJECT, service, Duration.ofMinutes(8));
         }
-        String users = docker.run(Duration.ofMinutes(1), "docker", "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}",
-                container(PROJECT, "kafka-users"));
+        String users =
+                docker.run(
+                        Duration.ofMinutes(1),
+                        "docker",
+                        "inspect",
+                        "-f",
+                        "{{.State.Status}} {{.State.ExitCode}}",
+                        container(PROJECT, "kafka-users"));
         assertThat(users.strip()).isEqualTo("exited 0");
         version = awaitServedModel(Duration.ofMinutes(8));
         assertThat(version).isNotBlank();
@@ -134,25 +160,65 @@ class ComposeIT {
     void containersRunAsNonRootWithNoCallsHome() throws Exception {
         for (String service : SERVICES) {
             String c = container(PROJECT, service);
-            // user and group 10001: the group reads the release signing key (./digits token gives it group 10001)
-            assertThat(docker.run(Duration.ofMinutes(1), "docker", "exec", c, "sh", "-c", "echo $(id -u) $(id -g)").strip()).as(service)
+            // user and group 10001: the group reads the release signing key (./digits token gives
+            // it group 10001)
+            assertThat(
+                            docker.run(
+                                            Duration.ofMinutes(1),
+                                            "docker",
+                                            "exec",
+                                            c,
+                                            "sh",
+                                            "-c",
+                                            "echo $(id -u) $(id -g)")
+                                    .strip())
+                    .as(service)
                     .isEqualTo("10001 10001");
-            String env = docker.run(Duration.ofMinutes(1), "docker", "exec", c, "sh", "-c",
-                    "echo \"$ORT_DISABLE_TELEMETRY|$OPT_OUT_TRACKING|$JAVA_OPTS\"");
-            assertThat(env.strip()).as(service).startsWith("1|true|").contains("-Dai.djl.offline=true");
+            String env =
+                    docker.run(
+                            Duration.ofMinutes(1),
+                            "docker",
+                            "exec",
+                            c,
+                            "sh",
+                            "-c",
+                            "echo \"$ORT_DISABLE_TELEMETRY|$OPT_OUT_TRACKING|$JAVA_OPTS\"");
+            assertThat(env.strip())
+                    .as(service)
+                    .startsWith("1|true|")
+                    .contains("-Dai.djl.offline=true");
         }
-        assertThat(docker.run(Duration.ofMinutes(1), "docker", "exec", container(PROJECT, "kafka"), "id", "-u").strip())
+        assertThat(
+                        docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "exec",
+                                        container(PROJECT, "kafka"),
+                                        "id",
+                                        "-u")
+                                .strip())
                 .isEqualTo("1000");
     }
 
     @Test
     @Order(3)
     void webPageWorksInABrowser() throws Exception {
-        // the page on the published port in headless Chromium: draw, record, predict (tools/browser, as WebPageIT does)
+        // the page on the published port in headless Chromium: draw, record, predict
+        // (tools/browser, as WebPageIT does)
         Path screenshot = work.resolve("web-page.png");
         Files.deleteIfExists(screenshot);
-        String out = docker.run(Duration.ofMinutes(3), "bash", "-c", "cd " + root.resolve("tools/browser") + " && node check-inference-page.mjs"
-                + " http://127.0.0.1:" + PORTS.get("INFERENCE") + "/ " + screenshot);
+        String out =
+                docker.run(
+                        Duration.ofMinutes(3),
+                        "bash",
+                        "-c",
+                        "cd "
+                                + root.resolve("tools/browser")
+                                + " && node check-inference-page.mjs"
+                                + " http://127.0.0.1:"
+                                + PORTS.get("INFERENCE")
+                                + "/ "
+                                + screenshot);
         JsonNode r = JSON.readTree(out.strip().lines().reduce((a, b) -> b).orElse("{}"));
         assertThat(r.get("problems")).as(out).isEmpty();
         assertThat(r.get("status").asText()).contains(version);
@@ -167,10 +233,27 @@ class ComposeIT {
         JsonNode report = awaitReport(Duration.ofMinutes(8));
         assertThat(report.get("samples").asInt()).isEqualTo(TEST);
         String viz = container(PROJECT, "viz-service");
-        List<String> csvFiles = Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "exec", viz, "find", "/out/reports",
-                "-name", "predictions.csv"));
+        List<String> csvFiles =
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "exec",
+                                viz,
+                                "find",
+                                "/out/reports",
+                                "-name",
+                                "predictions.csv"));
         assertThat(csvFiles).hasSize(1);
-        List<String> rows = Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "exec", viz, "cat", csvFiles.get(0)));
+        List<String> rows =
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "exec",
+                                viz,
+                                "cat",
+                                csvFiles.get(0)));
         assertThat(rows).hasSize(TEST + 1);
         assertThat(rows.get(0)).isEqualTo("row_id,label");
         List<String> truth = Files.readAllLines(data.resolve("y_test.csv"));
@@ -182,9 +265,12 @@ class ComposeIT {
             correct += truth.get(i).split(",")[1].equals(r[1]) ? 1 : 0;
         }
         double accuracy = correct / (double) TEST;
-        System.out.printf("[compose-it] predictions.csv: %d rows, accuracy %.4f after %d epochs of %d%n", TEST, accuracy, EPOCHS, TRAIN);
+        System.out.printf(
+                "[compose-it] predictions.csv: %d rows, accuracy %.4f after %d epochs of %d%n",
+                TEST, accuracy, EPOCHS, TRAIN);
         assertThat(accuracy).isGreaterThan(0.6);
-        assertThat(report.at("/metrics/accuracy").asDouble()).isCloseTo(accuracy, Offset.offset(1e-9));
+        assertThat(report.at("/metrics/accuracy").asDouble())
+                .isCloseTo(accuracy, Offset.offset(1e-9));
         // the pages: the report through viz's published port, the web page through inference's
         Answer page = get("VIZ", "/reports/latest");
         assertThat(page.status()).isEqualTo(200);
@@ -198,72 +284,166 @@ class ComposeIT {
     @Order(5)
     void predictionsOverHttpOnThePublishedPort() throws Exception {
         Path scratch = Files.createDirectories(work.resolve("scratch"));
-        docker.run(Duration.ofMinutes(2), "bash", "-c", "cd " + scratch + " && " + root.resolve("digits") + " sample " + data
-                + " 0 --png digit.png --wav digit.wav > sample.json");
+        docker.run(
+                Duration.ofMinutes(2),
+                "bash",
+                "-c",
+                "cd "
+                        + scratch
+                        + " && "
+                        + root.resolve("digits")
+                        + " sample "
+                        + data
+                        + " 0 --png digit.png --wav digit.wav > sample.json");
         JsonNode sample = JSON.readTree(scratch.resolve("sample.json").toFile());
-        // the released model file from the volume out, scored by ONNX Runtime here: what the container must answer
+        // the released model file from the volume out, scored by ONNX Runtime here: what the
+        // container must answer
         Path model = work.resolve("model.onnx");
-        docker.run(Duration.ofMinutes(1), "docker", "cp", container(PROJECT, "trainer-service") + ":/out/artifacts/" + version
-                + "/model.onnx", model.toString());
-        float[] expected = ReadmeIT.score(model, ReadmeIT.floats(sample.get("image")), ReadmeIT.floats(sample.get("audio")));
+        docker.run(
+                Duration.ofMinutes(1),
+                "docker",
+                "cp",
+                container(PROJECT, "trainer-service")
+                        + ":/out/artifacts/"
+                        + version
+                        + "/model.onnx",
+                model.toString());
+        float[] expected =
+                ReadmeIT.score(
+                        model,
+                        ReadmeIT.floats(sample.get("image")),
+                        ReadmeIT.floats(sample.get("audio")));
 
-        String body = JSON.writeValueAsString(Map.of("image", sample.get("image"), "audio", sample.get("audio")));
-        JsonNode single = JSON.readTree(post("/api/predictions", "application/json", body.getBytes(StandardCharsets.UTF_8)));
+        String body =
+                JSON.writeValueAsString(
+                        Map.of("image", sample.get("image"), "audio", sample.get("audio")));
+        JsonNode single =
+                JSON.readTree(
+                        post(
+                                "/api/predictions",
+                                "application/json",
+                                body.getBytes(StandardCharsets.UTF_8)));
         assertThat(single.get("modelVersion").asText()).isEqualTo(version);
-        assertThat(ReadmeIT.floats(single.get("probabilities"))).containsExactly(expected, Offset.offset(1e-5f));
+        assertThat(ReadmeIT.floats(single.get("probabilities")))
+                .containsExactly(expected, Offset.offset(1e-5f));
 
-        String kserve = JSON.writeValueAsString(Map.of("inputs", List.of(
-                Map.of("name", "image", "shape", List.of(1, 784), "datatype", "FP32", "data", sample.get("image")),
-                Map.of("name", "audio", "shape", List.of(1, 507), "datatype", "FP32", "data", sample.get("audio")))));
-        JsonNode v2 = JSON.readTree(post("/v2/models/digits/infer", "application/json", kserve.getBytes(StandardCharsets.UTF_8)));
+        String kserve =
+                JSON.writeValueAsString(
+                        Map.of(
+                                "inputs",
+                                List.of(
+                                        Map.of(
+                                                "name",
+                                                "image",
+                                                "shape",
+                                                List.of(1, 784),
+                                                "datatype",
+                                                "FP32",
+                                                "data",
+                                                sample.get("image")),
+                                        Map.of(
+                                                "name",
+                                                "audio",
+                                                "shape",
+                                                List.of(1, 507),
+                                                "datatype",
+                                                "FP32",
+                                                "data",
+                                                sample.get("audio")))));
+        JsonNode v2 =
+                JSON.readTree(
+                        post(
+                                "/v2/models/digits/infer",
+                                "application/json",
+                                kserve.getBytes(StandardCharsets.UTF_8)));
         JsonNode probabilities = null;
         for (JsonNode o : v2.get("outputs")) {
-            probabilities = o.get("name").asText().equals("probabilities") ? o.get("data") : probabilities;
+            probabilities =
+                    o.get("name").asText().equals("probabilities") ? o.get("data") : probabilities;
         }
         assertThat(probabilities).isNotNull();
         assertThat(ReadmeIT.floats(probabilities)).containsExactly(expected, Offset.offset(1e-5f));
 
         String boundary = "mmdigits-" + UUID.randomUUID();
-        byte[] multipart = multipart(boundary, Map.of("image", scratch.resolve("digit.png"), "audio", scratch.resolve("digit.wav")));
-        JsonNode files = JSON.readTree(post("/api/predictions", "multipart/form-data; boundary=" + boundary, multipart));
-        assertThat(files.get("modalities")).extracting(JsonNode::asText).containsExactly("image", "audio");
+        byte[] multipart =
+                multipart(
+                        boundary,
+                        Map.of(
+                                "image",
+                                scratch.resolve("digit.png"),
+                                "audio",
+                                scratch.resolve("digit.wav")));
+        JsonNode files =
+                JSON.readTree(
+                        post(
+                                "/api/predictions",
+                                "multipart/form-data; boundary=" + boundary,
+                                multipart));
+        assertThat(files.get("modalities"))
+                .extracting(JsonNode::asText)
+                .containsExactly("image", "audio");
         float sum = 0;
         for (float p : ReadmeIT.floats(files.get("probabilities"))) {
             sum += p;
         }
         assertThat(sum).isCloseTo(1f, Offset.offset(1e-4f));
-        assertThat(files.get("label").asInt()).isEqualTo(ReadmeIT.argmax(ReadmeIT.floats(files.get("probabilities"))));
+        assertThat(files.get("label").asInt())
+                .isEqualTo(ReadmeIT.argmax(ReadmeIT.floats(files.get("probabilities"))));
     }
 
     @Test
     @Order(6)
     void samplesStreamedWithKcatAreScored() throws Exception {
         List<String> ids = streamWithKcat("kcat", 0, 1, 2);
-        assertThat(awaitPredictionKeys(ids, Duration.ofMinutes(2))).containsOnlyKeys(ids).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertThat(awaitPredictionKeys(ids, Duration.ofMinutes(2)))
+                .containsOnlyKeys(ids)
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
     }
 
     @Test
     @Order(7)
     void inferenceComesBackAfterACrashAndScoringResumes() throws Exception {
         String inference = container(PROJECT, "inference-service");
-        // a crash as the engine sees one (the process killed, as the kernel's OOM killer would): `docker kill` would
+        // a crash as the engine sees one (the process killed, as the kernel's OOM killer would):
+        // `docker kill` would
         // count as the user stopping it, which a restart policy honours
-        String pid = docker.run(Duration.ofMinutes(1), "docker", "inspect", "-f", "{{.State.Pid}}", inference).strip();
+        String pid =
+                docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "inspect",
+                                "-f",
+                                "{{.State.Pid}}",
+                                inference)
+                        .strip();
         docker.run(Duration.ofMinutes(1), "kill", "-9", pid);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         String state = "";
         while (!state.equals("running 1") && System.nanoTime() < deadline) {
             Thread.sleep(500);
-            state = docker.run(Duration.ofMinutes(1), "docker", "inspect", "-f", "{{.State.Status}} {{.RestartCount}}", inference).strip();
+            state =
+                    docker.run(
+                                    Duration.ofMinutes(1),
+                                    "docker",
+                                    "inspect",
+                                    "-f",
+                                    "{{.State.Status}} {{.RestartCount}}",
+                                    inference)
+                            .strip();
         }
-        assertThat(state).as("the inference container after its process was killed").isEqualTo("running 1");
+        assertThat(state)
+                .as("the inference container after its process was killed")
+                .isEqualTo("running 1");
         awaitHealthy(PROJECT, "inference-service", Duration.ofMinutes(3));
         assertThat(awaitServedModel(Duration.ofMinutes(3))).isEqualTo(version);
         List<String> ids = streamWithKcat("after-crash", 3, 4, 5);
-        assertThat(awaitPredictionKeys(ids, Duration.ofMinutes(2))).containsOnlyKeys(ids).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertThat(awaitPredictionKeys(ids, Duration.ofMinutes(2)))
+                .containsOnlyKeys(ids)
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
         // and what was scored before the crash was not scored again
         List<String> before = List.of("kcat/test/0", "kcat/test/1", "kcat/test/2");
-        assertThat(awaitPredictionKeys(before, Duration.ofMinutes(1))).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
+        assertThat(awaitPredictionKeys(before, Duration.ofMinutes(1)))
+                .allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
     }
 
     @Test
@@ -281,21 +461,54 @@ class ComposeIT {
             awaitHealthy(OFFLINE_PROJECT, service, Duration.ofMinutes(8));
         }
         String network = OFFLINE_PROJECT + "_default";
-        assertThat(docker.run(Duration.ofMinutes(1), "docker", "network", "inspect", "-f", "{{.Internal}}", network).strip()).isEqualTo("true");
-        // a helper container on that network (the inference image has curl): the model is trained and served ...
+        assertThat(
+                        docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "network",
+                                        "inspect",
+                                        "-f",
+                                        "{{.Internal}}",
+                                        network)
+                                .strip())
+                .isEqualTo("true");
+        // a helper container on that network (the inference image has curl): the model is trained
+        // and served ...
         Path scratch = work.resolve("scratch");
         JsonNode sample = JSON.readTree(scratch.resolve("sample.json").toFile());
-        Files.writeString(scratch.resolve("offline-request.json"), JSON.writeValueAsString(Map.of("image", sample.get("image"))));
-        String script = "set -e\n"
-                + "for i in $(seq 1 240); do curl -fs http://inference-service:8080/q/health/ready > /dev/null && break; sleep 2; done\n"
-                + "curl -fsS -H 'Content-Type: application/json' http://inference-service:8080/api/predictions -d @/w/offline-request.json\n"
-                + "echo\n"
-                // ... and nothing outside answers: no name resolves, no address is reachable
-                + "if getent hosts deb.debian.org; then echo 'RESOLVED deb.debian.org'; fi\n"
-                + "if curl -s -m 5 -o /dev/null http://1.1.1.1/; then echo 'REACHED 1.1.1.1'; else echo \"unreachable: curl exit $?\"; fi\n";
-        String out = docker.run(Duration.ofMinutes(10), "docker", "run", "--rm", "--network", network, "-v", scratch + ":/w:ro",
-                "--entrypoint", "sh", "mmdigits/inference-service:0.1.0", "-c", script);
-        JsonNode answer = JSON.readTree(out.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() -> new AssertionError(out)));
+        Files.writeString(
+                scratch.resolve("offline-request.json"),
+                JSON.writeValueAsString(Map.of("image", sample.get("image"))));
+        String script =
+                "set -e\n"
+                        + "for i in $(seq 1 240); do curl -fs http://inference-service:8080/q/health/ready > /dev/null && break; sleep 2; done\n"
+                        + "curl -fsS -H 'Content-Type: application/json' http://inference-service:8080/api/predictions -d @/w/offline-request.json\n"
+                        + "echo\n"
+                        // ... and nothing outside answers: no name resolves, no address is
+                        // reachable
+                        + "if getent hosts deb.debian.org; then echo 'RESOLVED deb.debian.org'; fi\n"
+                        + "if curl -s -m 5 -o /dev/null http://1.1.1.1/; then echo 'REACHED 1.1.1.1'; else echo \"unreachable: curl exit $?\"; fi\n";
+        String out =
+                docker.run(
+                        Duration.ofMinutes(10),
+                        "docker",
+                        "run",
+                        "--rm",
+                        "--network",
+                        network,
+                        "-v",
+                        scratch + ":/w:ro",
+                        "--entrypoint",
+                        "sh",
+                        "mmdigits/inference-service:0.1.0",
+                        "-c",
+                        script);
+        JsonNode answer =
+                JSON.readTree(
+                        out.lines()
+                                .filter(l -> l.startsWith("{"))
+                                .findFirst()
+                                .orElseThrow(() -> new AssertionError(out)));
         assertThat(answer.get("modelVersion").asText()).isNotBlank();
         assertThat(answer.get("label").asInt()).isBetween(0, 9);
         assertThat(out).contains("unreachable: curl exit").doesNotContain("RESOLVED", "REACHED");
@@ -303,49 +516,143 @@ class ComposeIT {
         assertNothingLeft(OFFLINE_PROJECT);
     }
 
-    // --- helpers -----------------------------------------------------------------------------------------------
+    // --- helpers
+    // -----------------------------------------------------------------------------------------------
 
     static String compose(String project, Duration timeout, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("docker-compose", "--env-file", secrets.resolve("compose.env").toString(),
-                "-p", project, "-f", root.resolve("docker-compose.yml").toString()));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                "docker-compose",
+                                "--env-file",
+                                secrets.resolve("compose.env").toString(),
+                                "-p",
+                                project,
+                                "-f",
+                                root.resolve("docker-compose.yml").toString()));
         if (project.equals(OFFLINE_PROJECT)) {
-            cmd.addAll(List.of("-f", root.resolve("deploy-check/src/test/docker/compose-offline.yml").toString()));
+            cmd.addAll(
+                    List.of(
+                            "-f",
+                            root.resolve("deploy-check/src/test/docker/compose-offline.yml")
+                                    .toString()));
         }
         cmd.addAll(List.of(args));
         return docker.run(timeout, cmd.toArray(String[]::new));
     }
 
     static void down(String project) throws Exception {
-        List<String> ids = Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter",
-                "label=com.docker.compose.project=" + project));
+        List<String> ids =
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "ps",
+                                "-aq",
+                                "--filter",
+                                "label=com.docker.compose.project=" + project));
         if (!ids.isEmpty() || Files.exists(secrets.resolve("compose.env"))) {
-            docker.attempt(Duration.ofMinutes(3), "docker-compose", "-p", project, "-f", root.resolve("docker-compose.yml").toString(),
-                    "--env-file", Files.exists(secrets.resolve("compose.env")) ? secrets.resolve("compose.env").toString() : "/dev/null",
-                    "down", "-v", "--remove-orphans");
+            docker.attempt(
+                    Duration.ofMinutes(3),
+                    "docker-compose",
+                    "-p",
+                    project,
+                    "-f",
+                    root.resolve("docker-compose.yml").toString(),
+                    "--env-file",
+                    Files.exists(secrets.resolve("compose.env"))
+                            ? secrets.resolve("compose.env").toString()
+                            : "/dev/null",
+                    "down",
+                    "-v",
+                    "--remove-orphans");
         }
-        // what compose could not take down (no env file left from an interrupted run): by the project's label
+        // what compose could not take down (no env file left from an interrupted run): by the
+        // project's label
         String label = "label=com.docker.compose.project=" + project;
-        for (String id : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter", label))) {
+        for (String id :
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter", label))) {
             docker.attempt(Duration.ofMinutes(1), "docker", "rm", "-f", "-v", id);
         }
-        for (String volume : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "volume", "ls", "-q", "--filter", label))) {
+        for (String volume :
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "volume",
+                                "ls",
+                                "-q",
+                                "--filter",
+                                label))) {
             docker.attempt(Duration.ofMinutes(1), "docker", "volume", "rm", "-f", volume);
         }
-        for (String network : Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "network", "ls", "-q", "--filter", label))) {
+        for (String network :
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "network",
+                                "ls",
+                                "-q",
+                                "--filter",
+                                label))) {
             docker.attempt(Duration.ofMinutes(1), "docker", "network", "rm", network);
         }
     }
 
     static void assertNothingLeft(String project) throws Exception {
         String label = "label=com.docker.compose.project=" + project;
-        assertThat(Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter", label))).as("containers").isEmpty();
-        assertThat(Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "volume", "ls", "-q", "--filter", label))).as("volumes").isEmpty();
-        assertThat(Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "network", "ls", "-q", "--filter", label))).as("networks").isEmpty();
+        assertThat(
+                        Docker.lines(
+                                docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "ps",
+                                        "-aq",
+                                        "--filter",
+                                        label)))
+                .as("containers")
+                .isEmpty();
+        assertThat(
+                        Docker.lines(
+                                docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "volume",
+                                        "ls",
+                                        "-q",
+                                        "--filter",
+                                        label)))
+                .as("volumes")
+                .isEmpty();
+        assertThat(
+                        Docker.lines(
+                                docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "network",
+                                        "ls",
+                                        "-q",
+                                        "--filter",
+                                        label)))
+                .as("networks")
+                .isEmpty();
     }
 
     static String container(String project, String service) throws Exception {
-        List<String> ids = Docker.lines(docker.run(Duration.ofMinutes(1), "docker", "ps", "-aq", "--filter",
-                "label=com.docker.compose.project=" + project, "--filter", "label=com.docker.compose.service=" + service));
+        List<String> ids =
+                Docker.lines(
+                        docker.run(
+                                Duration.ofMinutes(1),
+                                "docker",
+                                "ps",
+                                "-aq",
+                                "--filter",
+                                "label=com.docker.compose.project=" + project,
+                                "--filter",
+                                "label=com.docker.compose.service=" + service));
         assertThat(ids).as("the container of %s in %s", service, project).hasSize(1);
         return ids.get(0);
     }
@@ -355,14 +662,24 @@ class ComposeIT {
         long deadline = System.nanoTime() + timeout.toNanos();
         String health = "";
         while (System.nanoTime() < deadline) {
-            health = docker.run(Duration.ofMinutes(1), "docker", "inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", c).strip();
+            health =
+                    docker.run(
+                                    Duration.ofMinutes(1),
+                                    "docker",
+                                    "inspect",
+                                    "-f",
+                                    "{{.State.Status}} {{.State.Health.Status}}",
+                                    c)
+                            .strip();
             if (health.equals("running healthy")) {
                 return;
             }
             Thread.sleep(2000);
         }
-        String logs = docker.attempt(Duration.ofMinutes(1), "docker", "logs", "--tail", "60", c).output();
-        throw new AssertionError(service + " not healthy in " + timeout + " (" + health + "):\n" + logs);
+        String logs =
+                docker.attempt(Duration.ofMinutes(1), "docker", "logs", "--tail", "60", c).output();
+        throw new AssertionError(
+                service + " not healthy in " + timeout + " (" + health + "):\n" + logs);
     }
 
     static String awaitServedModel(Duration timeout) throws Exception {
@@ -374,7 +691,8 @@ class ComposeIT {
             }
             Thread.sleep(2000);
         }
-        throw new AssertionError("no model served in " + timeout + ": " + get("TRAINER", "/trainings").body());
+        throw new AssertionError(
+                "no model served in " + timeout + ": " + get("TRAINER", "/trainings").body());
     }
 
     static JsonNode awaitReport(Duration timeout) throws Exception {
@@ -385,9 +703,12 @@ class ComposeIT {
             last = r.body();
             if (r.status() == 200) {
                 for (JsonNode report : JSON.readTree(r.body()).path("reports")) {
-                    if (report.path("state").asText().equals("READY") && report.path("version").asText().equals(version)) {
+                    if (report.path("state").asText().equals("READY")
+                            && report.path("version").asText().equals(version)) {
                         String dataset = report.path("dataset").asText();
-                        return JSON.readTree(get("VIZ", "/reports/" + dataset + "/" + version + "/report.json").body());
+                        return JSON.readTree(
+                                get("VIZ", "/reports/" + dataset + "/" + version + "/report.json")
+                                        .body());
                     }
                 }
             }
@@ -396,25 +717,34 @@ class ComposeIT {
         throw new AssertionError("no report of " + version + " in " + timeout + ": " + last);
     }
 
-    /** An HTTP answer; status 0 when nothing answered (a container still starting), the error as the body. */
-    record Answer(int status, String body, String contentType) {
-    }
+    /**
+     * An HTTP answer; status 0 when nothing answered (a container still starting), the error as the
+     * body.
+     */
+    record Answer(int status, String body, String contentType) {}
 
     static Answer get(String service, String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path))
-                .timeout(Duration.ofSeconds(30)).build();
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .build();
         try {
             HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
+            return new Answer(
+                    r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
         } catch (IOException e) {
             return new Answer(0, e.toString(), "");
         }
     }
 
     static String post(String path, String contentType, byte[] body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get("INFERENCE") + path))
-                .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpRequest request =
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + PORTS.get("INFERENCE") + path))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", contentType)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build();
         HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("POST %s: %s", path, r.body()).isEqualTo(200);
         return r.body();
@@ -423,8 +753,15 @@ class ComposeIT {
     static byte[] multipart(String boundary, Map<String, Path> files) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Map.Entry<String, Path> f : files.entrySet()) {
-            out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"; filename=\""
-                    + f.getValue().getFileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.write(
+                    ("--"
+                                    + boundary
+                                    + "\r\nContent-Disposition: form-data; name=\""
+                                    + f.getKey()
+                                    + "\"; filename=\""
+                                    + f.getValue().getFileName()
+                                    + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
             out.write(Files.readAllBytes(f.getValue()));
             out.write("\r\n".getBytes(StandardCharsets.UTF_8));
         }
@@ -434,13 +771,23 @@ class ComposeIT {
 
     /** kcat's connection to the published Kafka port as the README's Security section writes it. */
     static String kcat() throws Exception {
-        String password = Files.readAllLines(secrets.resolve("compose.env")).stream().filter(l -> l.startsWith("DIGITS_KAFKA_PASSWORD_CLIENT="))
-                .findFirst().orElseThrow().substring("DIGITS_KAFKA_PASSWORD_CLIENT=".length());
-        return "kcat -b localhost:" + PORTS.get("KAFKA") + " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=PLAIN"
-                + " -X sasl.username=mmdigits-client -X sasl.password=" + password;
+        String password =
+                Files.readAllLines(secrets.resolve("compose.env")).stream()
+                        .filter(l -> l.startsWith("DIGITS_KAFKA_PASSWORD_CLIENT="))
+                        .findFirst()
+                        .orElseThrow()
+                        .substring("DIGITS_KAFKA_PASSWORD_CLIENT=".length());
+        return "kcat -b localhost:"
+                + PORTS.get("KAFKA")
+                + " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=PLAIN"
+                + " -X sasl.username=mmdigits-client -X sasl.password="
+                + password;
     }
 
-    /** Test rows of the demo set as the dataset {@code dataset}, streamed with kcat as the README shows; returns their keys. */
+    /**
+     * Test rows of the demo set as the dataset {@code dataset}, streamed with kcat as the README
+     * shows; returns their keys.
+     */
     static List<String> streamWithKcat(String dataset, int... rows) throws Exception {
         Path scratch = Files.createDirectories(work.resolve("scratch"));
         StringBuilder rowArgs = new StringBuilder();
@@ -449,20 +796,50 @@ class ComposeIT {
             rowArgs.append(' ').append(row);
             ids.add(dataset + "/test/" + row);
         }
-        docker.run(Duration.ofMinutes(2), "bash", "-c", "set -o pipefail; cd " + scratch + " && " + root.resolve("digits") + " sample " + data
-                + rowArgs + " --dataset " + dataset + " | jq -r '\"\\(.id)|\\(tojson)\"' > " + dataset + ".jsonl && " + kcat() + " -P -t "
-                + Topics.SAMPLES_TEST + " -H content-type=application/json -K '|' -l " + dataset + ".jsonl");
+        docker.run(
+                Duration.ofMinutes(2),
+                "bash",
+                "-c",
+                "set -o pipefail; cd "
+                        + scratch
+                        + " && "
+                        + root.resolve("digits")
+                        + " sample "
+                        + data
+                        + rowArgs
+                        + " --dataset "
+                        + dataset
+                        + " | jq -r '\"\\(.id)|\\(tojson)\"' > "
+                        + dataset
+                        + ".jsonl && "
+                        + kcat()
+                        + " -P -t "
+                        + Topics.SAMPLES_TEST
+                        + " -H content-type=application/json -K '|' -l "
+                        + dataset
+                        + ".jsonl");
         return ids;
     }
 
-    /** How often each of {@code keys} is on digits.predictions (read committed), once all are there or at the timeout. */
-    static Map<String, Integer> awaitPredictionKeys(List<String> keys, Duration timeout) throws Exception {
+    /**
+     * How often each of {@code keys} is on digits.predictions (read committed), once all are there
+     * or at the timeout.
+     */
+    static Map<String, Integer> awaitPredictionKeys(List<String> keys, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Integer> counts = new LinkedHashMap<>();
         while (System.nanoTime() < deadline) {
             counts.clear();
-            String out = docker.run(Duration.ofMinutes(1), "bash", "-c", kcat() + " -C -t " + Topics.PREDICTIONS
-                    + " -o beginning -e -q -X isolation.level=read_committed -f '%k\\n'");
+            String out =
+                    docker.run(
+                            Duration.ofMinutes(1),
+                            "bash",
+                            "-c",
+                            kcat()
+                                    + " -C -t "
+                                    + Topics.PREDICTIONS
+                                    + " -o beginning -e -q -X isolation.level=read_committed -f '%k\\n'");
             for (String key : Docker.lines(out)) {
                 if (keys.contains(key)) {
                     counts.merge(key, 1, Integer::sum);

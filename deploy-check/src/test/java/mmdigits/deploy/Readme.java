@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The shell commands of the README: every {@code ```bash} block, cut into commands as bash would
- * read them (a line ending in {@code \} or {@code |}, or an open quote, continues the command; lines
- * that are only a comment are skipped).
+ * read them (a line ending in {@code \} or {@code |}, or an open quote, continues the command;
+ * lines that are only a comment are skipped).
  */
 final class Readme {
 
@@ -26,8 +26,7 @@ final class Readme {
         }
     }
 
-    private Readme() {
-    }
+    private Readme() {}
 
     static List<Command> commands(Path readme) throws IOException {
         List<String> lines = Files.readAllLines(readme);
@@ -62,13 +61,17 @@ final class Readme {
             }
             current.append(line);
             String code = scan.code(line).stripTrailing();
-            if (!scan.inQuote() && !code.endsWith("\\") && !code.endsWith("|") && !code.endsWith("&&")) {
+            if (!scan.inQuote()
+                    && !code.endsWith("\\")
+                    && !code.endsWith("|")
+                    && !code.endsWith("&&")) {
                 out.add(new Command(block, start, current.toString()));
                 current = null;
             }
         }
         if (current != null || inBash) {
-            throw new IllegalStateException(readme + ": a bash block or command does not end (line " + start + ")");
+            throw new IllegalStateException(
+                    readme + ": a bash block or command does not end (line " + start + ")");
         }
         return out;
     }

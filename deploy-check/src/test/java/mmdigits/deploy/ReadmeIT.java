@@ -3,6 +3,11 @@ package mmdigits.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,7 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.Consumers;
+import mmdigits.common.kafka.Producers;
+import mmdigits.common.proto.Prediction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -43,31 +51,21 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import mmdigits.common.Topics;
-import mmdigits.common.kafka.Consumers;
-import mmdigits.common.kafka.Producers;
-import mmdigits.common.proto.Prediction;
-
 /**
- * Every shell command of the README, run as written, in the README's order, against a real pipeline:
- * the quick look ({@code ./digits run --train 2000 --test 500 --epochs 1 --keep}) starts the local
- * broker and the four services, then each {@code ```bash} block runs in one bash (so a variable set by
- * one command is there for the next) and each command's exit code and output are checked.
+ * Every shell command of the README, run as written, in the README's order, against a real
+ * pipeline: the quick look ({@code ./digits run --train 2000 --test 500 --epochs 1 --keep}) starts
+ * the local broker and the four services, then each {@code ```bash} block runs in one bash (so a
+ * variable set by one command is there for the next) and each command's exit code and output are
+ * checked.
  *
- * <p>What differs from a user's shell, and only this: the services listen on free ports, so
- * {@code localhost:8080} etc. in a command become those ports (the {@code DIGITS_*_PORT} variables tell
+ * <p>What differs from a user's shell, and only this: the services listen on free ports, so {@code
+ * localhost:8080} etc. in a command become those ports (the {@code DIGITS_*_PORT} variables tell
  * {@code ./digits} the same), the commands run in a scratch directory where {@code ./digits} and
  * {@code bench/} link to the clone and {@code data/demo} to the quick look's demo set, {@code curl}
- * fails on an HTTP error status ({@code --fail-with-body}), and the benchmarks get small sizes appended
- * to their arguments. The commands that cannot run here (docker compose, kubectl apply) or run
- * elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) are listed in {@link #ELSEWHERE} with the file
- * that covers them; the last test fails if a README command is in neither place.
+ * fails on an HTTP error status ({@code --fail-with-body}), and the benchmarks get small sizes
+ * appended to their arguments. The commands that cannot run here (docker compose, kubectl apply) or
+ * run elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) are listed in {@link #ELSEWHERE} with
+ * the file that covers them; the last test fails if a README command is in neither place.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReadmeIT {
@@ -75,28 +73,56 @@ class ReadmeIT {
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final Pattern LOCALHOST = Pattern.compile("localhost:(8080|8081|8082|8083|9092)\\b");
 
-    /** Commands not run here: a pattern of the command → the file that runs or checks it and a string it must contain. */
-    static final Map<Pattern, List<String>> ELSEWHERE = Map.of(
-            Pattern.compile("\\./mvnw -B verify"), List.of(".ci/run", "\n./mvnw -B verify\n"),
-            // the full-size run is the quick look's code path with the default sizes (60,000/10,000);
-            // its wall time and accuracy are measured by hand and reported in the closing notes
-            Pattern.compile("\\./digits run"), List.of("README.md", "./digits run --train 2000 --test 500 --epochs 1 --keep"),
-            // docker compose runs for real in ComposeIT (with docker-compose 1.29, on the small demo set)
-            Pattern.compile("docker compose --env-file secrets/compose.env up --build"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java", "compose(PROJECT, Duration.ofMinutes(5), \"up\", \"-d\")"),
-            Pattern.compile("DIGITS_DATA=\\S+ docker compose --env-file secrets/compose.env up --build"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java", ".with(\"DIGITS_DATA\", data.toString())"),
-            Pattern.compile("docker compose --env-file secrets/compose.env down -v"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java", "compose(PROJECT, Duration.ofMinutes(3), \"down\", \"-v\")"),
-            Pattern.compile("docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.gpu.yml up --build"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java", "\"docker-compose.yml\", \"docker-compose.gpu.yml\""),
-            // what it makes is what every other README block uses (TOKEN=$(./digits token)); compose reads secrets/compose.env
-            Pattern.compile("\\./digits token > /dev/null"), List.of("deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                    "DIGITS_KAFKA_PASSWORD_CLIENT"),
-            Pattern.compile("kubectl create secret generic mmdigits-keys .*"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "\"mmdigits-keys\""),
-            Pattern.compile("kubectl apply -k deploy/overlays/(local|production|gpu)"), List.of(
-                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java", "kubectl(), \"kustomize\", \"deploy/overlays/\""));
+    /**
+     * Commands not run here: a pattern of the command → the file that runs or checks it and a
+     * string it must contain.
+     */
+    static final Map<Pattern, List<String>> ELSEWHERE =
+            Map.of(
+                    Pattern.compile("\\./mvnw -B verify"),
+                            List.of(".ci/run", "\n./mvnw -B verify\n"),
+                    // the full-size run is the quick look's code path with the default sizes
+                    // (60,000/10,000);
+                    // its wall time and accuracy are measured by hand and reported in the closing
+                    // notes
+                    Pattern.compile("\\./digits run"),
+                            List.of(
+                                    "README.md",
+                                    "./digits run --train 2000 --test 500 --epochs 1 --keep"),
+                    // docker compose runs for real in ComposeIT (with docker-compose 1.29, on the
+                    // small demo set)
+                    Pattern.compile("docker compose --env-file secrets/compose.env up --build"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
+                                    "compose(PROJECT, Duration.ofMinutes(5), \"up\", \"-d\")"),
+                    Pattern.compile(
+                                    "DIGITS_DATA=\\S+ docker compose --env-file secrets/compose.env up --build"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
+                                    ".with(\"DIGITS_DATA\", data.toString())"),
+                    Pattern.compile("docker compose --env-file secrets/compose.env down -v"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
+                                    "compose(PROJECT, Duration.ofMinutes(3), \"down\", \"-v\")"),
+                    Pattern.compile(
+                                    "docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.gpu.yml up --build"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
+                                    "\"docker-compose.yml\", \"docker-compose.gpu.yml\""),
+                    // what it makes is what every other README block uses (TOKEN=$(./digits
+                    // token)); compose reads secrets/compose.env
+                    Pattern.compile("\\./digits token > /dev/null"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
+                                    "DIGITS_KAFKA_PASSWORD_CLIENT"),
+                    Pattern.compile("kubectl create secret generic mmdigits-keys .*"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java",
+                                    "\"mmdigits-keys\""),
+                    Pattern.compile("kubectl apply -k deploy/overlays/(local|production|gpu)"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java",
+                                    "kubectl(), \"kustomize\", \"deploy/overlays/\""));
 
     static Path root;
     static Path work;
@@ -130,7 +156,8 @@ class ReadmeIT {
         out = work.resolve("out");
         Files.createSymbolicLink(scratch.resolve("digits"), root.resolve("digits"));
         Files.createSymbolicLink(scratch.resolve("bench"), root.resolve("bench"));
-        for (String p : List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "GRPC", "VIZ")) {
+        for (String p :
+                List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "GRPC", "VIZ")) {
             PORTS.put(p, freePort());
         }
         commands = Readme.commands(root.resolve("README.md"));
@@ -142,12 +169,16 @@ class ReadmeIT {
         if (PORTS.isEmpty()) {
             return;
         }
-        Process p = process(List.of("./digits", "down")).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+                process(List.of("./digits", "down"))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
         p.waitFor(3, TimeUnit.MINUTES);
     }
 
     static ProcessBuilder process(List<String> command) {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(scratch.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.put("DIGITS_RUN_DIR", work.resolve("run").toString());
         env.put("DIGITS_OUT_DIR", out.toString());
@@ -156,31 +187,58 @@ class ReadmeIT {
     }
 
     static String withPorts(String text) {
-        Map<String, Integer> byDefault = Map.of("8080", PORTS.get("INFERENCE"), "8081", PORTS.get("INGEST"), "8082",
-                PORTS.get("TRAINER"), "8083", PORTS.get("VIZ"), "9092", PORTS.get("KAFKA"));
+        Map<String, Integer> byDefault =
+                Map.of(
+                        "8080",
+                        PORTS.get("INFERENCE"),
+                        "8081",
+                        PORTS.get("INGEST"),
+                        "8082",
+                        PORTS.get("TRAINER"),
+                        "8083",
+                        PORTS.get("VIZ"),
+                        "9092",
+                        PORTS.get("KAFKA"));
         return LOCALHOST.matcher(text).replaceAll(m -> "localhost:" + byDefault.get(m.group(1)));
     }
 
     /** The README block that contains a command starting with {@code first}. */
     static List<Readme.Command> block(String first) {
-        Readme.Command c = commands.stream().filter(x -> x.plain().startsWith(first)).findFirst()
-                .orElseThrow(() -> new AssertionError("README.md has no bash command starting with: " + first));
+        Readme.Command c =
+                commands.stream()
+                        .filter(x -> x.plain().startsWith(first))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new AssertionError(
+                                                "README.md has no bash command starting with: "
+                                                        + first));
         return commands.stream().filter(x -> x.block() == c.block()).toList();
     }
 
     /**
-     * Runs commands in one bash, each as written (ports swapped, {@code extra} appended where given),
-     * and returns each one's exit code and output (stdout and stderr).
+     * Runs commands in one bash, each as written (ports swapped, {@code extra} appended where
+     * given), and returns each one's exit code and output (stdout and stderr).
      */
-    static List<Ran> run(List<Readme.Command> cmds, Map<Readme.Command, String> extra, Duration timeout) throws Exception {
-        StringBuilder script = new StringBuilder("set -o pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n");
+    static List<Ran> run(
+            List<Readme.Command> cmds, Map<Readme.Command, String> extra, Duration timeout)
+            throws Exception {
+        StringBuilder script =
+                new StringBuilder(
+                        "set -o pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n");
         for (int i = 0; i < cmds.size(); i++) {
             String text = withPorts(cmds.get(i).text());
             if (extra.containsKey(cmds.get(i))) {
                 text = withPorts(cmds.get(i).plain()) + " " + extra.get(cmds.get(i));
             }
-            script.append("printf '\\n@@@ begin ").append(i).append("\\n'\n").append(text).append('\n')
-                    .append("printf '\\n@@@ end ").append(i).append(" %d\\n' $?\n");
+            script.append("printf '\\n@@@ begin ")
+                    .append(i)
+                    .append("\\n'\n")
+                    .append(text)
+                    .append('\n')
+                    .append("printf '\\n@@@ end ")
+                    .append(i)
+                    .append(" %d\\n' $?\n");
         }
         Path file = Files.writeString(work.resolve("block-" + cmds.get(0).line() + ".sh"), script);
         Path log = work.resolve("block-" + cmds.get(0).line() + ".log");
@@ -190,14 +248,28 @@ class ReadmeIT {
             p.destroyForcibly().waitFor();
         }
         String all = Files.readString(log);
-        assertThat(ended).as("README block at line %d did not end in %s:%n%s", cmds.get(0).line(), timeout, all).isTrue();
+        assertThat(ended)
+                .as(
+                        "README block at line %d did not end in %s:%n%s",
+                        cmds.get(0).line(), timeout, all)
+                .isTrue();
         List<Ran> results = new ArrayList<>();
         for (int i = 0; i < cmds.size(); i++) {
             int b = all.indexOf("\n@@@ begin " + i + "\n");
             Matcher e = Pattern.compile("\n@@@ end " + i + " (\\d+)\n").matcher(all);
-            assertThat(b >= 0 && e.find(b)).as("README line %d did not finish:%n%s", cmds.get(i).line(), all).isTrue();
-            Ran r = new Ran(cmds.get(i), Integer.parseInt(e.group(1)), all.substring(b + ("\n@@@ begin " + i + "\n").length(), e.start()));
-            assertThat(r.exitCode()).as("README line %d: %s%n%s", cmds.get(i).line(), cmds.get(i).plain(), r.output()).isZero();
+            assertThat(b >= 0 && e.find(b))
+                    .as("README line %d did not finish:%n%s", cmds.get(i).line(), all)
+                    .isTrue();
+            Ran r =
+                    new Ran(
+                            cmds.get(i),
+                            Integer.parseInt(e.group(1)),
+                            all.substring(b + ("\n@@@ begin " + i + "\n").length(), e.start()));
+            assertThat(r.exitCode())
+                    .as(
+                            "README line %d: %s%n%s",
+                            cmds.get(i).line(), cmds.get(i).plain(), r.output())
+                    .isZero();
             RAN.add(cmds.get(i));
             results.add(r);
         }
@@ -209,8 +281,12 @@ class ReadmeIT {
     }
 
     static JsonNode get(String service, String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORTS.get(service) + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                HTTP.send(
+                        HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + PORTS.get(service) + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET %s %s: %s", service, path, r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
@@ -235,12 +311,23 @@ class ReadmeIT {
                 String runState = r.path("state").asText();
                 if (!Set.of("RELEASED", "FAILED", "CANCELLED").contains(runState)) {
                     active.add(r.path("id").asText() + " " + runState);
-                } else if (runState.equals("RELEASED") && !ready.contains(r.path("dataset").asText() + "/" + r.path("modelVersion").asText())) {
-                    unreported.add(r.path("dataset").asText() + "/" + r.path("modelVersion").asText());
+                } else if (runState.equals("RELEASED")
+                        && !ready.contains(
+                                r.path("dataset").asText()
+                                        + "/"
+                                        + r.path("modelVersion").asText())) {
+                    unreported.add(
+                            r.path("dataset").asText() + "/" + r.path("modelVersion").asText());
                 }
             }
             String served = get("INFERENCE", "/api/model").path("version").asText();
-            state = "runs active " + active + ", released without a report " + unreported + ", served " + served;
+            state =
+                    "runs active "
+                            + active
+                            + ", released without a report "
+                            + unreported
+                            + ", served "
+                            + served;
             if (active.isEmpty() && unreported.isEmpty() && !served.isEmpty()) {
                 return served;
             }
@@ -250,14 +337,18 @@ class ReadmeIT {
     }
 
     static String readmeLine(List<Ran> results, String start) {
-        return results.stream().filter(r -> r.command().plain().startsWith(start)).findFirst()
-                .orElseThrow(() -> new AssertionError("no result for " + start)).output();
+        return results.stream()
+                .filter(r -> r.command().plain().startsWith(start))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no result for " + start))
+                .output();
     }
 
     @Test
     @Order(1)
     void quickLook() throws Exception {
-        List<Readme.Command> quick = block("./digits run --train 2000 --test 500 --epochs 1 --keep");
+        List<Readme.Command> quick =
+                block("./digits run --train 2000 --test 500 --epochs 1 --keep");
         assertThat(quick).hasSize(1);
         String log = run(quick, Map.of(), Duration.ofMinutes(20)).get(0).output();
 
@@ -275,36 +366,49 @@ class ReadmeIT {
             correct += truth.get(i).split(",")[1].equals(r[1]) ? 1 : 0;
         }
         double accuracy = correct / 500.0;
-        Matcher printed = Pattern.compile("test accuracy\\s+([0-9.]+)\\s+\\(500 test samples").matcher(log);
+        Matcher printed =
+                Pattern.compile("test accuracy\\s+([0-9.]+)\\s+\\(500 test samples").matcher(log);
         assertThat(printed.find()).as(log).isTrue();
         assertThat(Double.parseDouble(printed.group(1))).isCloseTo(accuracy, within(0.00005));
         JsonNode report = JSON.readTree(out.resolve("report/report.json").toFile());
         assertThat(report.at("/metrics/accuracy").asDouble()).isCloseTo(accuracy, within(1e-12));
         assertThat(report.get("samples").asInt()).isEqualTo(500);
-        assertThat(Files.readString(out.resolve("report/index.html"))).contains("<h1>Model " + report.get("model_version").asText());
+        assertThat(Files.readString(out.resolve("report/index.html")))
+                .contains("<h1>Model " + report.get("model_version").asText());
         assertThat(out.resolve("report/tsne-labels.png")).isNotEmptyFile();
         assertOnnxContract(out.resolve("model.onnx"));
         // --keep: the services stay up and their addresses are printed
-        assertThat(log).contains("http://127.0.0.1:" + PORTS.get("INFERENCE") + "/", "./digits down").doesNotContain("stopped kafka");
+        assertThat(log)
+                .contains("http://127.0.0.1:" + PORTS.get("INFERENCE") + "/", "./digits down")
+                .doesNotContain("stopped kafka");
         // progress lines read from the APIs: every epoch bar is drawn, no value missing
-        assertThat(log.lines().filter(l -> l.contains("epoch 1/1 ["))).allMatch(l -> l.matches("\\s*epoch 1/1 \\[#*-*\\] \\d+%"));
+        assertThat(log.lines().filter(l -> l.contains("epoch 1/1 [")))
+                .allMatch(l -> l.matches("\\s*epoch 1/1 \\[#*-*\\] \\d+%"));
         assertThat(log).contains("epoch 1/1: loss ").doesNotContain("null");
-        assertThat(get("INFERENCE", "/api/model").path("version").asText()).isEqualTo(report.get("model_version").asText());
+        assertThat(get("INFERENCE", "/api/model").path("version").asText())
+                .isEqualTo(report.get("model_version").asText());
         // from here on, data/demo in the README's commands is this demo set
         Files.createDirectories(scratch.resolve("data"));
         Files.createSymbolicLink(scratch.resolve("data/demo"), root.resolve("data/demo-2000-500"));
     }
 
-    /** ONNX Runtime loads the model and it answers the contract: probabilities summing to 1, a 128-wide embedding. */
+    /**
+     * ONNX Runtime loads the model and it answers the contract: probabilities summing to 1, a
+     * 128-wide embedding.
+     */
     static float[] assertOnnxContract(Path model) throws Exception {
         return score(model, new float[784], new float[507]);
     }
 
     static float[] score(Path model, float[] image, float[] audio) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession s = env.createSession(Files.readAllBytes(model), new OrtSession.SessionOptions());
-                OnnxTensor i = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), new long[] {1, 784});
-                OnnxTensor a = OnnxTensor.createTensor(env, FloatBuffer.wrap(audio), new long[] {1, 507});
+        try (OrtSession s =
+                        env.createSession(
+                                Files.readAllBytes(model), new OrtSession.SessionOptions());
+                OnnxTensor i =
+                        OnnxTensor.createTensor(env, FloatBuffer.wrap(image), new long[] {1, 784});
+                OnnxTensor a =
+                        OnnxTensor.createTensor(env, FloatBuffer.wrap(audio), new long[] {1, 507});
                 OrtSession.Result r = s.run(Map.of("image", i, "audio", a))) {
             float[] probs = ((float[][]) r.get("probabilities").get().getValue())[0];
             double sum = 0;
@@ -325,10 +429,14 @@ class ReadmeIT {
         assertThat(manifest.toString()).contains("6000", "1000");
         assertThat(Files.readAllLines(scratch.resolve("data/small/y_train.csv"))).hasSize(6001);
         assertThat(Files.readAllLines(scratch.resolve("data/small/y_test.csv"))).hasSize(1001);
-        assertThat(Files.size(scratch.resolve("data/small/x_test_sp.npy"))).isGreaterThan(1000L * 507 * 4);
-        // the audio-only baseline: a small MLP on the MFCC, on held-out speakers, far above chance (0.1)
-        Matcher m = Pattern.compile("MLP 507-256-10: train accuracy [0-9.]+, test accuracy \\(held-out speakers\\) ([0-9.]+)")
-                .matcher(readmeLine(r, "python3 bench/audio_difficulty.py"));
+        assertThat(Files.size(scratch.resolve("data/small/x_test_sp.npy")))
+                .isGreaterThan(1000L * 507 * 4);
+        // the audio-only baseline: a small MLP on the MFCC, on held-out speakers, far above chance
+        // (0.1)
+        Matcher m =
+                Pattern.compile(
+                                "MLP 507-256-10: train accuracy [0-9.]+, test accuracy \\(held-out speakers\\) ([0-9.]+)")
+                        .matcher(readmeLine(r, "python3 bench/audio_difficulty.py"));
         assertThat(m.find()).as(readmeLine(r, "python3 bench/audio_difficulty.py")).isTrue();
         assertThat(Double.parseDouble(m.group(1))).isGreaterThan(0.4);
     }
@@ -336,13 +444,27 @@ class ReadmeIT {
     @Test
     @Order(3)
     void runningPiecesByHand() throws Exception {
-        List<Readme.Command> cmds = block("./digits up").stream()
-                .filter(c -> !c.plain().equals("./digits down") && !c.plain().equals("./digits broker")).toList();
+        List<Readme.Command> cmds =
+                block("./digits up").stream()
+                        .filter(
+                                c ->
+                                        !c.plain().equals("./digits down")
+                                                && !c.plain().equals("./digits broker"))
+                        .toList();
         List<Ran> r = run(cmds);
-        assertThat(readmeLine(r, "./digits up")).contains("broker already running", "viz-service already running");
-        assertThat(readmeLine(r, "./digits ingest data/demo")).contains("publishing", "as dataset 'demo'", "published dataset 'demo'",
-                "train 2000 samples", "test 500 samples");
-        assertThat(readmeLine(r, "./digits status").lines().filter(l -> l.endsWith(")") && l.contains(": running (pid ")))
+        assertThat(readmeLine(r, "./digits up"))
+                .contains("broker already running", "viz-service already running");
+        assertThat(readmeLine(r, "./digits ingest data/demo"))
+                .contains(
+                        "publishing",
+                        "as dataset 'demo'",
+                        "published dataset 'demo'",
+                        "train 2000 samples",
+                        "test 500 samples");
+        assertThat(
+                        readmeLine(r, "./digits status")
+                                .lines()
+                                .filter(l -> l.endsWith(")") && l.contains(": running (pid ")))
                 .hasSize(5);
     }
 
@@ -353,21 +475,31 @@ class ReadmeIT {
         List<String> lines = Files.readAllLines(scratch.resolve("samples.jsonl"));
         assertThat(lines).hasSize(3);
         for (int i = 0; i < 3; i++) {
-            assertThat(lines.get(i)).startsWith("mine/test/" + i + "|{\"id\":\"mine/test/" + i + "\"");
+            assertThat(lines.get(i))
+                    .startsWith("mine/test/" + i + "|{\"id\":\"mine/test/" + i + "\"");
         }
         // the inference service scored what kcat sent
         Map<String, Prediction> scored = predictions(k -> k.startsWith("mine/test/"), 3);
-        assertThat(scored.keySet()).containsExactlyInAnyOrder("mine/test/0", "mine/test/1", "mine/test/2");
+        assertThat(scored.keySet())
+                .containsExactlyInAnyOrder("mine/test/0", "mine/test/1", "mine/test/2");
         scored.values().forEach(p -> assertThat(p.getLabel()).isBetween(0, 9));
     }
 
-    /** Reads digits.predictions from the beginning until {@code n} distinct keys match (60 s at most). */
+    /**
+     * Reads digits.predictions from the beginning until {@code n} distinct keys match (60 s at
+     * most).
+     */
     static Map<String, Prediction> predictions(Predicate<String> keys, int n) throws Exception {
         Map<String, Prediction> found = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted("127.0.0.1:" + PORTS.get("KAFKA"), "readme-predictions",
-                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
-            consumer.assign(consumer.partitionsFor(Topics.PREDICTIONS).stream().map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList());
+        try (KafkaConsumer<String, byte[]> consumer =
+                Consumers.readCommitted(
+                        "127.0.0.1:" + PORTS.get("KAFKA"),
+                        "readme-predictions",
+                        Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+            consumer.assign(
+                    consumer.partitionsFor(Topics.PREDICTIONS).stream()
+                            .map(p -> new TopicPartition(p.topic(), p.partition()))
+                            .toList());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (found.size() < n && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
@@ -384,14 +516,21 @@ class ReadmeIT {
     @Order(5)
     void ingestApi() throws Exception {
         // the block starts with TOKEN=$(./digits token): every call that publishes carries it
-        List<Ran> r = run(block("curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d \"{\\\"directory\\\""));
+        List<Ran> r =
+                run(
+                        block(
+                                "curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d \"{\\\"directory\\\""));
         assertThat(r.get(0).command().plain()).isEqualTo("TOKEN=$(./digits token)");
         JsonNode directory = r.get(1).json();
         assertThat(directory.get("dataset").asText()).isEqualTo("demo");
-        assertThat(directory.get("splits")).extracting(s -> s.get("count").asLong()).containsExactly(2000L, 500L);
+        assertThat(directory.get("splits"))
+                .extracting(s -> s.get("count").asLong())
+                .containsExactly(2000L, 500L);
         JsonNode upload = r.get(2).json();
         assertThat(upload.get("dataset").asText()).isEqualTo("uploaded");
-        assertThat(upload.get("splits")).extracting(s -> s.get("count").asLong()).containsExactly(2000L, 500L);
+        assertThat(upload.get("splits"))
+                .extracting(s -> s.get("count").asLong())
+                .containsExactly(2000L, 500L);
         JsonNode sample = JSON.readTree(scratch.resolve("sample.json").toFile());
         assertThat(sample.get("id").asText()).isEqualTo("live/test/5");
         assertThat(sample.get("image")).hasSize(784);
@@ -411,18 +550,22 @@ class ReadmeIT {
         assertThat(single.get("modelName").asText()).isEqualTo("demo");
         assertThat(single.get("epochs").asInt()).isEqualTo(5);
         String id = single.get("id").asText();
-        assertThat(r.get(3).json()).anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id))
+        assertThat(r.get(3).json())
+                .anySatisfy(run -> assertThat(run.get("id").asText()).isEqualTo(id))
                 .allSatisfy(run -> assertThat(run.get("dataset").asText()).isEqualTo("demo"));
         JsonNode registry = r.get(4).json();
         assertThat(registry.at("/alias/alias").asText()).isEqualTo("digits");
-        assertThat(registry.get("versions")).isNotEmpty().anySatisfy(v -> assertThat(v.get("promoted").asBoolean()).isTrue());
+        assertThat(registry.get("versions"))
+                .isNotEmpty()
+                .anySatisfy(v -> assertThat(v.get("promoted").asBoolean()).isTrue());
         assertOnnxContract(scratch.resolve("model.onnx"));
         JsonNode promoted = r.get(6).json();
         assertThat(promoted.get("alias").asText()).isEqualTo("digits");
         assertThat(promoted.get("name").asText()).isEqualTo("demo");
         JsonNode rolledBack = r.get(7).json();
         assertThat(rolledBack.get("name").asText() + "/" + rolledBack.get("version").asText())
-                .isNotEqualTo(promoted.get("name").asText() + "/" + promoted.get("version").asText());
+                .isNotEqualTo(
+                        promoted.get("name").asText() + "/" + promoted.get("version").asText());
         awaitQuiet();
         JsonNode run = get("TRAINER", "/trainings/" + id);
         assertThat(run.get("state").asText()).isEqualTo("RELEASED");
@@ -441,19 +584,30 @@ class ReadmeIT {
         float[] expected = score(out.resolve("artifacts/" + version + "/model.onnx"), image, audio);
         JsonNode single = r.get(1).json();
         assertThat(single.get("modelVersion").asText()).isEqualTo(version);
-        assertThat(single.get("modalities")).extracting(JsonNode::asText).containsExactly("image", "audio");
-        assertThat(floats(single.get("probabilities"))).containsExactly(expected, Offset.offset(1e-5f));
+        assertThat(single.get("modalities"))
+                .extracting(JsonNode::asText)
+                .containsExactly("image", "audio");
+        assertThat(floats(single.get("probabilities")))
+                .containsExactly(expected, Offset.offset(1e-5f));
         assertThat(single.get("label").asInt()).isEqualTo(argmax(expected));
         JsonNode batch = r.get(2).json().get("predictions");
         assertThat(batch).hasSize(2);
-        assertThat(batch.get(0).get("modalities")).extracting(JsonNode::asText).containsExactly("image");
-        assertThat(batch.get(1).get("modalities")).extracting(JsonNode::asText).containsExactly("audio");
+        assertThat(batch.get(0).get("modalities"))
+                .extracting(JsonNode::asText)
+                .containsExactly("image");
+        assertThat(batch.get(1).get("modalities"))
+                .extracting(JsonNode::asText)
+                .containsExactly("audio");
         assertThat(batch.get(0).get("embedding")).hasSize(128);
         JsonNode files = r.get(3).json();
-        assertThat(files.get("modalities")).extracting(JsonNode::asText).containsExactly("image", "audio");
+        assertThat(files.get("modalities"))
+                .extracting(JsonNode::asText)
+                .containsExactly("image", "audio");
         assertThat(files.get("label").asInt()).isBetween(0, 9);
         JsonNode metadata = r.get(4).json();
-        assertThat(metadata.get("inputs")).extracting(i -> i.get("name").asText()).containsExactly("image", "audio");
+        assertThat(metadata.get("inputs"))
+                .extracting(i -> i.get("name").asText())
+                .containsExactly("image", "audio");
         JsonNode kserve = r.get(5).json();
         assertThat(kserve.get("model_version").asText()).isEqualTo(version);
         JsonNode probabilities = null;
@@ -467,7 +621,9 @@ class ReadmeIT {
         // the image alone as UINT8: one row of 10 probabilities from the same version
         JsonNode uint8 = r.get(6).json();
         assertThat(uint8.get("model_version").asText()).isEqualTo(version);
-        assertThat(uint8.get("outputs").get(0).get("shape")).extracting(JsonNode::asInt).containsExactly(1, 10);
+        assertThat(uint8.get("outputs").get(0).get("shape"))
+                .extracting(JsonNode::asInt)
+                .containsExactly(1, 10);
         float sum = 0;
         for (float p : floats(uint8.get("outputs").get(0).get("data"))) {
             sum += p;
@@ -475,7 +631,8 @@ class ReadmeIT {
         assertThat(sum).isCloseTo(1f, Offset.offset(1e-4f));
         assertThat(r.get(7).json().get("version").asText()).isEqualTo(version);
         JsonNode models = r.get(8).json();
-        assertThat(models.get("loaded")).anySatisfy(m -> assertThat(m.get("version").asText()).isEqualTo(version));
+        assertThat(models.get("loaded"))
+                .anySatisfy(m -> assertThat(m.get("version").asText()).isEqualTo(version));
         assertThat(models.get("registered")).isNotEmpty();
         JsonNode scoring = r.get(9).json();
         assertThat(scoring.get("dataset").asText()).isEqualTo("uploaded");
@@ -504,10 +661,12 @@ class ReadmeIT {
     void vizApi() throws Exception {
         String version = awaitQuiet();
         List<Ran> r = run(block("curl -s localhost:8083/reports"));
-        assertThat(r.get(0).json().get("reports")).anySatisfy(rep -> {
-            assertThat(rep.get("version").asText()).isEqualTo(version);
-            assertThat(rep.get("state").asText()).isEqualTo("READY");
-        });
+        assertThat(r.get(0).json().get("reports"))
+                .anySatisfy(
+                        rep -> {
+                            assertThat(rep.get("version").asText()).isEqualTo(version);
+                            assertThat(rep.get("state").asText()).isEqualTo("READY");
+                        });
         assertThat(r.get(1).output()).contains("<h1>Model ");
         JsonNode own = r.get(4).json().get("reports");
         assertThat(own).hasSize(1);
@@ -533,58 +692,112 @@ class ReadmeIT {
         Path report = scratch.resolve("performance.md");
         for (Readme.Command c : cmds) {
             String p = c.plain();
-            small.put(c, p.startsWith("bench/ingest.sh") ? data + " --rows 2000"
-                    : p.startsWith("bench/inference.sh") ? model + data + " --seconds 1"
-                    : p.startsWith("bench/training.sh") ? model + data + " --rows 500"
-                    : p.startsWith("./digits bench") ? model + data + " --seconds 1 --rows 500 --tsne 500 --tsne-large 0 --report " + report
-                    : model + data + " --n 500");
+            small.put(
+                    c,
+                    p.startsWith("bench/ingest.sh")
+                            ? data + " --rows 2000"
+                            : p.startsWith("bench/inference.sh")
+                                    ? model + data + " --seconds 1"
+                                    : p.startsWith("bench/training.sh")
+                                            ? model + data + " --rows 500"
+                                            : p.startsWith("./digits bench")
+                                                    ? model
+                                                            + data
+                                                            + " --seconds 1 --rows 500 --tsne 500 --tsne-large 0 --report "
+                                                            + report
+                                                    : model + data + " --n 500");
         }
         List<Ran> r = run(cmds, small, Duration.ofMinutes(15));
         // the one command: every bench, then the report of their figures next to the goals
-        assertThat(readmeLine(r, "./digits bench")).contains("bench 4/4: tsne-500 done", report + " written");
-        assertThat(Files.readString(report)).contains("# Performance", "Machine: ", "| gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64 | ")
-                .containsPattern("\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.6 \\| (yes|no) \\|")
-                .containsPattern("\\| t-SNE 500 × 128: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
+        assertThat(readmeLine(r, "./digits bench"))
+                .contains("bench 4/4: tsne-500 done", report + " written");
+        assertThat(Files.readString(report))
+                .contains(
+                        "# Performance",
+                        "Machine: ",
+                        "| gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64 | ")
+                .containsPattern(
+                        "\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.6 \\| (yes|no) \\|")
+                .containsPattern(
+                        "\\| t-SNE 500 × 128: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
                 .contains("FIt-SNE");
-        assertThat(readmeLine(r, "bench/training.sh")).containsPattern("training: [0-9]+ samples/s -> [0-9.]+ s per epoch of 60,000");
-        assertThat(readmeLine(r, "bench/inference.sh")).containsPattern("ratio KServe binary batch 64 \\S+ raw batch 64 +[0-9.]+")
+        assertThat(readmeLine(r, "bench/training.sh"))
+                .containsPattern("training: [0-9]+ samples/s -> [0-9.]+ s per epoch of 60,000");
+        assertThat(readmeLine(r, "bench/inference.sh"))
+                .containsPattern("ratio KServe binary batch 64 \\S+ raw batch 64 +[0-9.]+")
                 .containsPattern("ratio gRPC batch 64 \\S+ raw batch 64 +[0-9.]+");
-        assertThat(readmeLine(r, "bench/ingest.sh")).containsPattern("RATIO ingest / producer-perf-test \\(records/s\\), compression lz4: cold [0-9.]+, warm [0-9.]+");
-        assertThat(readmeLine(r, "bench/inference.sh")).containsPattern("ratio HTTP single, concurrency 1 \\S+ echo +[0-9.]+")
+        assertThat(readmeLine(r, "bench/ingest.sh"))
+                .containsPattern(
+                        "RATIO ingest / producer-perf-test \\(records/s\\), compression lz4: cold [0-9.]+, warm [0-9.]+");
+        assertThat(readmeLine(r, "bench/inference.sh"))
+                .containsPattern("ratio HTTP single, concurrency 1 \\S+ echo +[0-9.]+")
                 .containsPattern("ratio stream scoring \\S+ pass-through +[0-9.]+");
-        assertThat(readmeLine(r, "bench/tsne.sh")).containsPattern("ratio java / scikit-learn seconds: [0-9.]+");
+        assertThat(readmeLine(r, "bench/tsne.sh"))
+                .containsPattern("ratio java / scikit-learn seconds: [0-9.]+");
     }
 
     @Test
     @Order(10)
     void downAndTheForegroundBroker() throws Exception {
         List<Readme.Command> pieces = block("./digits up");
-        Readme.Command down = pieces.stream().filter(c -> c.plain().equals("./digits down")).findFirst().orElseThrow();
-        Readme.Command status = pieces.stream().filter(c -> c.plain().equals("./digits status")).findFirst().orElseThrow();
+        Readme.Command down =
+                pieces.stream()
+                        .filter(c -> c.plain().equals("./digits down"))
+                        .findFirst()
+                        .orElseThrow();
+        Readme.Command status =
+                pieces.stream()
+                        .filter(c -> c.plain().equals("./digits status"))
+                        .findFirst()
+                        .orElseThrow();
         List<Ran> r = run(List.of(down, status));
-        assertThat(r.get(0).output()).contains("stopped viz-service", "stopped inference-service", "stopped trainer-service",
-                "stopped ingest-service", "stopped kafka");
+        assertThat(r.get(0).output())
+                .contains(
+                        "stopped viz-service",
+                        "stopped inference-service",
+                        "stopped trainer-service",
+                        "stopped ingest-service",
+                        "stopped kafka");
         assertThat(r.get(1).output().lines().filter(l -> l.endsWith(": stopped"))).hasSize(5);
 
         // ./digits broker: in the foreground; Ctrl-C stops it cleanly, a restart keeps its data
-        Readme.Command broker = pieces.stream().filter(c -> c.plain().equals("./digits broker")).findFirst().orElseThrow();
+        Readme.Command broker =
+                pieces.stream()
+                        .filter(c -> c.plain().equals("./digits broker"))
+                        .findFirst()
+                        .orElseThrow();
         String bootstrap = "127.0.0.1:" + PORTS.get("KAFKA");
         try (Foreground first = Foreground.start(broker)) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-                    KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "readme-kept", Map.of())) {
-                admin.createTopics(List.of(new NewTopic("readme.kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-                p.send(new ProducerRecord<>("readme.kept", "k", "still here".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            try (Admin admin =
+                            Admin.create(
+                                    Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+                    KafkaProducer<String, byte[]> p =
+                            Producers.idempotent(bootstrap, "readme-kept", Map.of())) {
+                admin.createTopics(List.of(new NewTopic("readme.kept", 1, (short) 1)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                p.send(
+                                new ProducerRecord<>(
+                                        "readme.kept",
+                                        "k",
+                                        "still here".getBytes(StandardCharsets.UTF_8)))
+                        .get(30, TimeUnit.SECONDS);
             }
             first.interrupt();
         }
         try (Foreground second = Foreground.start(broker)) {
             List<String> values = new ArrayList<>();
-            try (KafkaConsumer<String, byte[]> consumer = Consumers.readCommitted(bootstrap, "readme-kept",
-                    Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+            try (KafkaConsumer<String, byte[]> consumer =
+                    Consumers.readCommitted(
+                            bootstrap,
+                            "readme-kept",
+                            Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
                 consumer.assign(List.of(new TopicPartition("readme.kept", 0)));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (values.isEmpty() && System.nanoTime() < deadline) {
-                    consumer.poll(Duration.ofMillis(500)).forEach(x -> values.add(new String(x.value(), StandardCharsets.UTF_8)));
+                    consumer.poll(Duration.ofMillis(500))
+                            .forEach(
+                                    x -> values.add(new String(x.value(), StandardCharsets.UTF_8)));
                 }
             }
             assertThat(values).containsExactly("still here");
@@ -604,13 +817,18 @@ class ReadmeIT {
 
         static Foreground start(Readme.Command command) throws Exception {
             Path log = work.resolve("broker-" + System.nanoTime() + ".log");
-            Process p = process(List.of("bash", "-c", "exec " + command.plain())).redirectOutput(log.toFile()).start();
+            Process p =
+                    process(List.of("bash", "-c", "exec " + command.plain()))
+                            .redirectOutput(log.toFile())
+                            .start();
             RAN.add(command);
             Foreground f = new Foreground(p, log);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!f.log().contains("LOCAL-KAFKA READY")) {
                 assertThat(p.isAlive()).as(f.log()).isTrue();
-                assertThat(System.nanoTime()).as("broker not ready in 120 s: %s", f.log()).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("broker not ready in 120 s: %s", f.log())
+                        .isLessThan(deadline);
                 Thread.sleep(200);
             }
             return f;
@@ -620,10 +838,15 @@ class ReadmeIT {
             return Files.readString(file, StandardCharsets.UTF_8);
         }
 
-        /** SIGINT, as Ctrl-C: the broker shuts down through its hook and exits with 130 (128 + SIGINT). */
+        /**
+         * SIGINT, as Ctrl-C: the broker shuts down through its hook and exits with 130 (128 +
+         * SIGINT).
+         */
         void interrupt() throws Exception {
             new ProcessBuilder("kill", "-INT", Long.toString(broker.pid())).start().waitFor();
-            assertThat(broker.waitFor(60, TimeUnit.SECONDS)).as("the broker did not stop on SIGINT").isTrue();
+            assertThat(broker.waitFor(60, TimeUnit.SECONDS))
+                    .as("the broker did not stop on SIGINT")
+                    .isTrue();
             assertThat(broker.exitValue()).as(log()).isEqualTo(130);
             assertThat(log()).contains("local-kafka: shutting down", "local-kafka: stopped");
         }
@@ -642,12 +865,17 @@ class ReadmeIT {
             if (RAN.contains(c)) {
                 continue;
             }
-            List<String> where = ELSEWHERE.entrySet().stream().filter(e -> e.getKey().matcher(c.plain()).matches())
-                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            List<String> where =
+                    ELSEWHERE.entrySet().stream()
+                            .filter(e -> e.getKey().matcher(c.plain()).matches())
+                            .map(Map.Entry::getValue)
+                            .findFirst()
+                            .orElse(null);
             if (where == null) {
                 missing.add("line " + c.line() + ": " + c.plain());
             } else {
-                assertThat(Files.readString(root.resolve(where.get(0)))).as("%s covers README line %d", where.get(0), c.line())
+                assertThat(Files.readString(root.resolve(where.get(0))))
+                        .as("%s covers README line %d", where.get(0), c.line())
                         .contains(where.get(1));
             }
         }

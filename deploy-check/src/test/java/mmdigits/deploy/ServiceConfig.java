@@ -13,14 +13,30 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** What a service's application.properties and @ConfigMapping say: its port and the keys it reads. */
+/**
+ * What a service's application.properties and @ConfigMapping say: its port and the keys it reads.
+ */
 record ServiceConfig(String name, int port, Set<String> keys) {
-    static final List<String> SERVICES = List.of("ingest-service", "trainer-service", "inference-service", "viz-service");
+    static final List<String> SERVICES =
+            List.of("ingest-service", "trainer-service", "inference-service", "viz-service");
+
     /** Environment variables that are not config keys of ours but are set on purpose everywhere. */
-    static final Set<String> PROCESS_ENV = Set.of("ORT_DISABLE_TELEMETRY", "OPT_OUT_TRACKING", "DNNL_MAX_CPU_ISA", "JAVA_OPTS",
-            "DEMO_TRAIN", "DEMO_TEST", "PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "HOME");
+    static final Set<String> PROCESS_ENV =
+            Set.of(
+                    "ORT_DISABLE_TELEMETRY",
+                    "OPT_OUT_TRACKING",
+                    "DNNL_MAX_CPU_ISA",
+                    "JAVA_OPTS",
+                    "DEMO_TRAIN",
+                    "DEMO_TEST",
+                    "PYTORCH_LIBRARY_PATH",
+                    "PYTORCH_VERSION",
+                    "PYTORCH_FLAVOR",
+                    "HOME");
+
     /** Quarkus keys every service understands. */
-    static final Set<String> QUARKUS = Set.of("quarkus.http.port", "quarkus.http.host", "quarkus.log.level");
+    static final Set<String> QUARKUS =
+            Set.of("quarkus.http.port", "quarkus.http.host", "quarkus.log.level");
 
     static Path root() {
         Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
@@ -28,7 +44,8 @@ record ServiceConfig(String name, int port, Set<String> keys) {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("no docker-compose.yml above " + System.getProperty("user.dir"));
+            throw new IllegalStateException(
+                    "no docker-compose.yml above " + System.getProperty("user.dir"));
         }
         return dir;
     }
@@ -41,13 +58,18 @@ record ServiceConfig(String name, int port, Set<String> keys) {
         return out;
     }
 
-    /** Keys: every property (also commented-out examples) plus the @ConfigMapping methods of the config interface. */
+    /**
+     * Keys: every property (also commented-out examples) plus the @ConfigMapping methods of the
+     * config interface.
+     */
     static ServiceConfig load(Path root, String service) throws IOException {
         Path props = root.resolve(service).resolve("src/main/resources/application.properties");
         Set<String> keys = new HashSet<>(QUARKUS);
         int port = -1;
         for (String line : Files.readAllLines(props)) {
-            Matcher m = Pattern.compile("^#?\\s*([a-z][a-zA-Z0-9.\"_-]*)\\s*=(.*)$").matcher(line.trim());
+            Matcher m =
+                    Pattern.compile("^#?\\s*([a-z][a-zA-Z0-9.\"_-]*)\\s*=(.*)$")
+                            .matcher(line.trim());
             if (m.matches() && !line.trim().startsWith("%")) {
                 keys.add(m.group(1));
                 if (m.group(1).equals("quarkus.http.port")) {
@@ -55,11 +77,13 @@ record ServiceConfig(String name, int port, Set<String> keys) {
                 }
             }
         }
-        // @ConfigMapping interfaces: prefix + kebab-case of each method, nested interfaces by their method name
+        // @ConfigMapping interfaces: prefix + kebab-case of each method, nested interfaces by their
+        // method name
         try (var files = Files.walk(root.resolve(service).resolve("src/main/java"))) {
             for (Path f : files.filter(p -> p.toString().endsWith("Config.java")).toList()) {
                 String src = Files.readString(f);
-                Matcher prefix = Pattern.compile("@ConfigMapping\\(prefix = \"([a-z.-]+)\"\\)").matcher(src);
+                Matcher prefix =
+                        Pattern.compile("@ConfigMapping\\(prefix = \"([a-z.-]+)\"\\)").matcher(src);
                 if (!prefix.find()) {
                     continue;
                 }
@@ -69,7 +93,10 @@ record ServiceConfig(String name, int port, Set<String> keys) {
         return new ServiceConfig(service, port, keys);
     }
 
-    /** Flattens methods of a mapping source: nested group methods (returning an interface type) become prefixes. */
+    /**
+     * Flattens methods of a mapping source: nested group methods (returning an interface type)
+     * become prefixes.
+     */
     static Set<String> mappingKeys(String src, String prefix) {
         Set<String> keys = new HashSet<>();
         Map<String, String> groups = new LinkedHashMap<>(); // method -> interface
@@ -85,7 +112,8 @@ record ServiceConfig(String name, int port, Set<String> keys) {
         while (iface.find()) {
             starts.put(iface.group(1), iface.end());
         }
-        Matcher method = Pattern.compile("\\n\\s+[A-Za-z<>.]+ ([a-z][A-Za-z]*)\\(\\);").matcher(src);
+        Matcher method =
+                Pattern.compile("\\n\\s+[A-Za-z<>.]+ ([a-z][A-Za-z]*)\\(\\);").matcher(src);
         while (method.find()) {
             String owner = null;
             int best = -1;
@@ -128,6 +156,7 @@ record ServiceConfig(String name, int port, Set<String> keys) {
     }
 
     boolean readsEnv(String variable) {
-        return PROCESS_ENV.contains(variable) || keys.stream().anyMatch(k -> env(k).equals(variable));
+        return PROCESS_ENV.contains(variable)
+                || keys.stream().anyMatch(k -> env(k).equals(variable));
     }
 }

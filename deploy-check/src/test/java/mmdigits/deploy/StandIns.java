@@ -7,16 +7,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.stream.Stream;
-
 import mmdigits.localkafka.BrokerProcess;
 
 /**
- * Local stand-ins for the three public images docker-compose.yml and the Dockerfile start from, which the test
- * machines cannot pull (Docker Hub is not reachable there): {@code eclipse-temurin:17-jdk} and {@code :17-jre} are
- * Debian bookworm root filesystems with {@code openjdk-17-jdk-headless} / {@code openjdk-17-jre-headless} made
- * by {@code mmdebstrap} from Debian's packages and loaded with {@code docker import}; {@code apache/kafka:4.1.1} is
- * the project's own KRaft broker on the JRE stand-in ({@code src/test/docker/kafka-standin}). Each is built only
- * when the engine does not have it yet. Nothing else differs from what a user runs.
+ * Local stand-ins for the three public images docker-compose.yml and the Dockerfile start from,
+ * which the test machines cannot pull (Docker Hub is not reachable there): {@code
+ * eclipse-temurin:17-jdk} and {@code :17-jre} are Debian bookworm root filesystems with {@code
+ * openjdk-17-jdk-headless} / {@code openjdk-17-jre-headless} made by {@code mmdebstrap} from
+ * Debian's packages and loaded with {@code docker import}; {@code apache/kafka:4.1.1} is the
+ * project's own KRaft broker on the JRE stand-in ({@code src/test/docker/kafka-standin}). Each is
+ * built only when the engine does not have it yet. Nothing else differs from what a user runs.
  */
 final class StandIns {
     static final String JDK = "mmdigits-standin/temurin:17-jdk";
@@ -32,7 +32,8 @@ final class StandIns {
     }
 
     boolean exists(String image) throws Exception {
-        return docker.attempt(Duration.ofMinutes(1), "docker", "image", "inspect", image).exitCode() == 0;
+        return docker.attempt(Duration.ofMinutes(1), "docker", "image", "inspect", image).exitCode()
+                == 0;
     }
 
     void ensureJre() throws Exception {
@@ -48,21 +49,32 @@ final class StandIns {
         if (exists(image)) {
             return;
         }
-        String javaHome = "/usr/lib/jvm/java-17-openjdk-" + docker.run(Duration.ofMinutes(1), "dpkg", "--print-architecture").strip();
-        String script = "set -o pipefail; mmdebstrap --variant=apt --include=ca-certificates,passwd," + javaPackage
-                + " --dpkgopt='path-exclude=/usr/share/doc/*'" + machineTrustAnchors()
-                + " --dpkgopt='path-exclude=/usr/share/locale/*' bookworm - "
-                + "| docker import --change 'ENV JAVA_HOME=" + javaHome + "'"
-                + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
-                + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian " + javaPackage + "\"'"
-                + " - " + image;
+        String javaHome =
+                "/usr/lib/jvm/java-17-openjdk-"
+                        + docker.run(Duration.ofMinutes(1), "dpkg", "--print-architecture").strip();
+        String script =
+                "set -o pipefail; mmdebstrap --variant=apt --include=ca-certificates,passwd,"
+                        + javaPackage
+                        + " --dpkgopt='path-exclude=/usr/share/doc/*'"
+                        + machineTrustAnchors()
+                        + " --dpkgopt='path-exclude=/usr/share/locale/*' bookworm - "
+                        + "| docker import --change 'ENV JAVA_HOME="
+                        + javaHome
+                        + "'"
+                        + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
+                        + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian "
+                        + javaPackage
+                        + "\"'"
+                        + " - "
+                        + image;
         docker.run(Duration.ofMinutes(10), "bash", "-c", script);
     }
 
     /**
-     * The trust anchors this machine adds to Debian's ({@code /usr/local/share/ca-certificates}, e.g. the CA of an
-     * HTTPS-inspecting egress proxy), as an image built on its network needs them: without them the Maven build
-     * inside the image ({@code APP_BUILD=source}) cannot reach Maven Central here. Empty when there are none.
+     * The trust anchors this machine adds to Debian's ({@code /usr/local/share/ca-certificates},
+     * e.g. the CA of an HTTPS-inspecting egress proxy), as an image built on its network needs
+     * them: without them the Maven build inside the image ({@code APP_BUILD=source}) cannot reach
+     * Maven Central here. Empty when there are none.
      */
     private static String machineTrustAnchors() throws IOException {
         Path local = Path.of("/usr/local/share/ca-certificates");
@@ -71,7 +83,13 @@ final class StandIns {
                 return "";
             }
         }
-        return " --customize-hook='mkdir -p \"$1" + local + "\" && cp " + local + "/*.crt \"$1" + local + "/\""
+        return " --customize-hook='mkdir -p \"$1"
+                + local
+                + "\" && cp "
+                + local
+                + "/*.crt \"$1"
+                + local
+                + "/\""
                 + " && chroot \"$1\" update-ca-certificates --fresh > /dev/null'";
     }
 
@@ -85,7 +103,9 @@ final class StandIns {
         if (Files.exists(context)) {
             ServiceConfig.deleteTree(context);
         }
-        copyTree(ServiceConfig.root().resolve("deploy-check/src/test/docker/kafka-standin"), context);
+        copyTree(
+                ServiceConfig.root().resolve("deploy-check/src/test/docker/kafka-standin"),
+                context);
         Path libs = Files.createDirectories(context.resolve("libs"));
         Path classes = Files.createDirectories(context.resolve("classes"));
         for (String entry : BrokerProcess.classpath().split(File.pathSeparator)) {
@@ -96,7 +116,15 @@ final class StandIns {
                 Files.copy(p, libs.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        docker.run(Duration.ofMinutes(10), "docker", "build", "--build-arg", "JRE_IMAGE=" + JRE, "-t", KAFKA, context.toString());
+        docker.run(
+                Duration.ofMinutes(10),
+                "docker",
+                "build",
+                "--build-arg",
+                "JRE_IMAGE=" + JRE,
+                "-t",
+                KAFKA,
+                context.toString());
     }
 
     /** Copies a tree, file modes included (the scripts stay executable). */
@@ -107,7 +135,11 @@ final class StandIns {
                 if (Files.isDirectory(f)) {
                     Files.createDirectories(target);
                 } else {
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                    Files.copy(
+                            f,
+                            target,
+                            StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
         }

@@ -1,5 +1,7 @@
 package mmdigits.faults;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,26 +16,34 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import mmdigits.localkafka.BrokerProcess;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
 
 /**
- * The local broker and the four services as real processes on free loopback ports, under
- * {@code target/faults/<name>}: started, SIGKILLed and started again on the same ports (a service's
+ * The local broker and the four services as real processes on free loopback ports, under {@code
+ * target/faults/<name>}: started, SIGKILLed and started again on the same ports (a service's
  * instance id is its host and port, so a restart is the same instance). Closing stops everything.
  */
 final class Cluster implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
-    // HTTP/1.1: the hostile-input test sends what HTTP/1.1 clients send (Expect: 100-continue, chunked bodies)
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-            .build();
-    private static final Map<String, String> HEALTH = Map.of("ingest-service", "/q/health/ready", "trainer-service", "/q/health/ready",
-            "inference-service", "/q/health/live", "viz-service", "/q/health/ready");
+    // HTTP/1.1: the hostile-input test sends what HTTP/1.1 clients send (Expect: 100-continue,
+    // chunked bodies)
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+    private static final Map<String, String> HEALTH =
+            Map.of(
+                    "ingest-service",
+                    "/q/health/ready",
+                    "trainer-service",
+                    "/q/health/ready",
+                    "inference-service",
+                    "/q/health/live",
+                    "viz-service",
+                    "/q/health/ready");
 
     final Path root;
     final Path work;
@@ -94,7 +104,14 @@ final class Cluster implements AutoCloseable {
         all.putIfAbsent("VIZ_OUTPUT_DIR", work.resolve("out/reports").toString());
         all.putIfAbsent("INGEST_DATASET_ROOT", work.toString());
         envs.put(service, all);
-        ServiceProcess p = ServiceProcess.start(root, service, port, all, work.resolve("logs/" + service + ".log"), HEALTH.get(service));
+        ServiceProcess p =
+                ServiceProcess.start(
+                        root,
+                        service,
+                        port,
+                        all,
+                        work.resolve("logs/" + service + ".log"),
+                        HEALTH.get(service));
         services.put(service, p);
         return p;
     }
@@ -105,7 +122,13 @@ final class Cluster implements AutoCloseable {
 
     /** Starts the process without waiting for it (to time how soon it works again). */
     ServiceProcess launch(String service) throws IOException {
-        ServiceProcess p = ServiceProcess.launch(root, service, ports.get(service), envs.get(service), work.resolve("logs/" + service + ".log"));
+        ServiceProcess p =
+                ServiceProcess.launch(
+                        root,
+                        service,
+                        ports.get(service),
+                        envs.get(service),
+                        work.resolve("logs/" + service + ".log"));
         services.put(service, p);
         return p;
     }
@@ -143,8 +166,12 @@ final class Cluster implements AutoCloseable {
 
     /** Posts JSON as a user holding every role ({@link #token()}). */
     Answer post(String service, String path, String json) throws Exception {
-        return send(service, HttpRequest.newBuilder(uri(service, path)).header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + token()).POST(HttpRequest.BodyPublishers.ofString(json)));
+        return send(
+                service,
+                HttpRequest.newBuilder(uri(service, path))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + token())
+                        .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     /** A token with every role, signed with the cluster's key. */
@@ -158,7 +185,10 @@ final class Cluster implements AutoCloseable {
     }
 
     Answer send(String service, HttpRequest.Builder request) throws Exception {
-        HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofMinutes(3)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                HTTP.send(
+                        request.timeout(Duration.ofMinutes(3)).build(),
+                        HttpResponse.BodyHandlers.ofString());
         return new Answer(r.statusCode(), r.body());
     }
 

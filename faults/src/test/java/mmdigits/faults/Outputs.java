@@ -1,5 +1,6 @@
 package mmdigits.faults;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.proto.Prediction;
+import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -16,22 +20,21 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-
-import mmdigits.common.Topics;
-import mmdigits.common.kafka.TopicAdmin;
-import mmdigits.common.proto.Prediction;
-import mmdigits.localkafka.TopicReader;
-
-/** What a fault left on the topics, as a plain {@code read_committed} (or read_uncommitted) client sees it. */
+/**
+ * What a fault left on the topics, as a plain {@code read_committed} (or read_uncommitted) client
+ * sees it.
+ */
 final class Outputs {
-    private Outputs() {
-    }
+    private Outputs() {}
 
-    /** Predictions of a model version per sample id (a count above 1 is a duplicate), for ids starting with {@code prefix}. */
+    /**
+     * Predictions of a model version per sample id (a count above 1 is a duplicate), for ids
+     * starting with {@code prefix}.
+     */
     static Map<String, Integer> predictions(String bootstrap, String version, String prefix) {
         Map<String, Integer> out = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")) {
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")) {
             if (r.key() != null && r.key().startsWith(prefix)) {
                 try {
                     if (Prediction.parseFrom(r.value()).getModelVersion().equals(version)) {
@@ -47,18 +50,29 @@ final class Outputs {
 
     /** Records of a topic whose key starts with {@code prefix}, at an isolation level. */
     static long count(String bootstrap, String topic, String prefix, String isolation) {
-        return TopicReader.readAll(bootstrap, topic, isolation).stream().filter(r -> r.key() != null && r.key().startsWith(prefix)).count();
+        return TopicReader.readAll(bootstrap, topic, isolation).stream()
+                .filter(r -> r.key() != null && r.key().startsWith(prefix))
+                .count();
     }
 
-    /** The sum of a topic's end offsets (uncommitted: records written, whether their transaction ends or not). */
+    /**
+     * The sum of a topic's end offsets (uncommitted: records written, whether their transaction
+     * ends or not).
+     */
     static long written(String bootstrap, String topic) throws Exception {
         try (Admin admin = TopicAdmin.admin(bootstrap)) {
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
             for (int p = 0; p < 4; p++) {
                 request.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
-            return admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(10, TimeUnit.SECONDS)
-                    .values().stream().mapToLong(i -> i.offset()).sum();
+            return admin
+                    .listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                    .all()
+                    .get(10, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .mapToLong(i -> i.offset())
+                    .sum();
         }
     }
 
@@ -71,7 +85,10 @@ final class Outputs {
 
     private static boolean started;
 
-    /** A line of the fault report: printed and written to target/faults/report.txt (one file per test run). */
+    /**
+     * A line of the fault report: printed and written to target/faults/report.txt (one file per
+     * test run).
+     */
     static synchronized void report(String line) throws IOException {
         System.out.println("FAULT " + line);
         Path file = Path.of("target/faults/report.txt");

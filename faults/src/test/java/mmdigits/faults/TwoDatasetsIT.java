@@ -13,18 +13,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
+import mmdigits.common.seed.SyntheticDataset;
+import mmdigits.localkafka.BrokerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import mmdigits.common.seed.SyntheticDataset;
-import mmdigits.localkafka.BrokerProcess;
-
 /**
  * What a user saw: a second dataset got the first dataset's results. Here, in one clone and one
- * broker: {@code ./digits run} (demo data), then {@code ./digits run --data OTHER --keep --out DIR},
- * then, with those services still running, {@code ./digits run --data THIRD}: each run's
+ * broker: {@code ./digits run} (demo data), then {@code ./digits run --data OTHER --keep --out
+ * DIR}, then, with those services still running, {@code ./digits run --data THIRD}: each run's
  * predictions.csv has exactly its own test rows, and the accuracy it prints is on its own labels.
  */
 class TwoDatasetsIT {
@@ -49,22 +47,34 @@ class TwoDatasetsIT {
         digits("down");
     }
 
-    /** Runs ./digits with the test's directories and ports; returns its output (stdout and stderr). */
+    /**
+     * Runs ./digits with the test's directories and ports; returns its output (stdout and stderr).
+     */
     static String digits(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(root.resolve("digits").toString()));
         cmd.addAll(List.of(args));
         Path log = work.resolve("digits-" + System.nanoTime() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd)
+                        .directory(work.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
         pb.environment().putAll(ENV);
         Process p = pb.start();
-        assertThat(p.waitFor(20, TimeUnit.MINUTES)).as("./digits %s did not end", String.join(" ", args)).isTrue();
+        assertThat(p.waitFor(20, TimeUnit.MINUTES))
+                .as("./digits %s did not end", String.join(" ", args))
+                .isTrue();
         String out = Files.readString(log);
         assertThat(p.exitValue()).as("./digits %s%n%s", String.join(" ", args), out).isZero();
         return out;
     }
 
-    /** The run's predictions.csv holds exactly the test rows of {@code data} and the printed accuracy is on its labels. */
-    static String assertOwnResults(String log, Path out, Path data, String dataset) throws Exception {
+    /**
+     * The run's predictions.csv holds exactly the test rows of {@code data} and the printed
+     * accuracy is on its labels.
+     */
+    static String assertOwnResults(String log, Path out, Path data, String dataset)
+            throws Exception {
         List<String> predictions = Files.readAllLines(out.resolve("predictions.csv"));
         List<String> truth = Files.readAllLines(data.resolve("y_test.csv"));
         assertThat(predictions.get(0)).isEqualTo("row_id,label");
@@ -77,31 +87,59 @@ class TwoDatasetsIT {
             correct += p[1].equals(t[1]) ? 1 : 0;
         }
         double accuracy = correct / (double) (truth.size() - 1);
-        Matcher printed = Pattern.compile("test accuracy\\s+([0-9.]+)\\s+\\((\\d+) test samples").matcher(log);
+        Matcher printed =
+                Pattern.compile("test accuracy\\s+([0-9.]+)\\s+\\((\\d+) test samples")
+                        .matcher(log);
         assertThat(printed.find()).as(log).isTrue();
         assertThat(Double.parseDouble(printed.group(1))).isCloseTo(accuracy, within(0.00005));
         assertThat(Integer.parseInt(printed.group(2))).isEqualTo(truth.size() - 1);
         assertThat(log).containsPattern("dataset\\s+" + Pattern.quote(dataset) + "\\n");
-        return String.format(Locale.ROOT, "%s: %d predictions, accuracy %.4f on its own labels", dataset, truth.size() - 1, accuracy);
+        return String.format(
+                Locale.ROOT,
+                "%s: %d predictions, accuracy %.4f on its own labels",
+                dataset,
+                truth.size() - 1,
+                accuracy);
     }
 
     @Test
     void eachRunEndsWithTheResultsOfTheDataItWasGiven() throws Exception {
         String first = digits("run", "--train", "1000", "--test", "200", "--epochs", "1");
-        String a = assertOwnResults(first, work.resolve("out"), root.resolve("data/demo-1000-200"), "demo-1000-200");
+        String a =
+                assertOwnResults(
+                        first,
+                        work.resolve("out"),
+                        root.resolve("data/demo-1000-200"),
+                        "demo-1000-200");
 
-        // the user's own files (the original formats; values of no meaning: which rows come back is what counts here)
+        // the user's own files (the original formats; values of no meaning: which rows come back is
+        // what counts here)
         Path other = SyntheticDataset.write(work.resolve("other"), 7, 800, 150, true);
         Path third = SyntheticDataset.write(work.resolve("third"), 8, 600, 120, true);
 
-        String second = digits("run", "--data", other.toString(), "--epochs", "1", "--keep", "--out", work.resolve("out-other").toString());
+        String second =
+                digits(
+                        "run",
+                        "--data",
+                        other.toString(),
+                        "--epochs",
+                        "1",
+                        "--keep",
+                        "--out",
+                        work.resolve("out-other").toString());
         String b = assertOwnResults(second, work.resolve("out-other"), other, "other");
 
         // the services from the second run are still up: a third dataset into them
         String running = digits("run", "--data", third.toString());
         assertThat(running).contains("already running");
         String c = assertOwnResults(running, work.resolve("out"), third, "third");
-        Outputs.report("two datasets in one broker (./digits run, then --data OTHER --keep --out, then --data THIRD into the running "
-                + "services): " + a + "; " + b + "; " + c);
+        Outputs.report(
+                "two datasets in one broker (./digits run, then --data OTHER --keep --out, then --data THIRD into the running "
+                        + "services): "
+                        + a
+                        + "; "
+                        + b
+                        + "; "
+                        + c);
     }
 }

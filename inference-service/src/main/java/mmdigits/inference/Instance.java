@@ -2,19 +2,21 @@ package mmdigits.inference;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import mmdigits.common.proto.Sample;
 import mmdigits.common.sample.Dimensions;
 
 /**
- * One sample to score: raw image (784 values) and/or raw audio (507 values), as in the seed files; a
- * missing modality is null and is fed to the model as its blank (image zeros, audio the train mean).
+ * One sample to score: raw image (784 values) and/or raw audio (507 values), as in the seed files;
+ * a missing modality is null and is fed to the model as its blank (image zeros, audio the train
+ * mean).
  */
 public record Instance(float[] image, float[] audio) {
 
     /** A sample's raw values; a modality the sample lacks is missing. */
     public static Instance of(Sample s) {
-        return new Instance(s.getImageCount() == 0 ? null : floats(s.getImageList()), s.getAudioCount() == 0 ? null : floats(s.getAudioList()));
+        return new Instance(
+                s.getImageCount() == 0 ? null : floats(s.getImageList()),
+                s.getAudioCount() == 0 ? null : floats(s.getAudioList()));
     }
 
     private static float[] floats(List<Float> values) {
@@ -46,13 +48,15 @@ public record Instance(float[] image, float[] audio) {
     }
 
     /**
-     * Checks lengths and values; {@code field} names the instance in messages (e.g. "instances[3]").
+     * Checks lengths and values; {@code field} names the instance in messages (e.g.
+     * "instances[3]").
      *
      * @throws InvalidInputException naming the field and the problem
      */
     public Instance validate(String field) {
         if (image == null && audio == null) {
-            throw new InvalidInputException(field, field + ": needs 'image' (784 numbers) and/or 'audio' (507 numbers)");
+            throw new InvalidInputException(
+                    field, field + ": needs 'image' (784 numbers) and/or 'audio' (507 numbers)");
         }
         check(image, Dimensions.IMAGE, prefix(field) + "image");
         check(audio, Dimensions.AUDIO, prefix(field) + "audio");
@@ -68,11 +72,14 @@ public record Instance(float[] image, float[] audio) {
             return;
         }
         if (values.length != expected) {
-            throw new InvalidInputException(field, field + ": expected " + expected + " numbers, got " + values.length);
+            throw new InvalidInputException(
+                    field, field + ": expected " + expected + " numbers, got " + values.length);
         }
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new InvalidInputException(field + "[" + i + "]", field + "[" + i + "]: " + values[i] + " is not a finite number");
+                throw new InvalidInputException(
+                        field + "[" + i + "]",
+                        field + "[" + i + "]: " + values[i] + " is not a finite number");
             }
         }
     }

@@ -11,12 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.Producers;
@@ -36,17 +30,24 @@ import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.TopicReader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Test samples, releases and topic reads against the real broker. */
 public final class KafkaFixtures {
-    private KafkaFixtures() {
-    }
+    private KafkaFixtures() {}
 
     /** Test sample {@code row} of a dataset: labelled (row % 10) when {@code labelled}. */
     public static Sample sample(String dataset, int row, boolean labelled) {
         float[][] v = ReferenceModel.sample(new Random(row * 31L + dataset.hashCode()));
-        Sample.Builder b = Sample.newBuilder().setId(SampleIds.of(dataset, Split.TEST, row)).setDataset(dataset).setSplit(Split.TEST)
-                .setRowId(row);
+        Sample.Builder b =
+                Sample.newBuilder()
+                        .setId(SampleIds.of(dataset, Split.TEST, row))
+                        .setDataset(dataset)
+                        .setSplit(Split.TEST)
+                        .setRowId(row);
         if (labelled) {
             b.setLabel(row % 10);
         }
@@ -76,10 +77,14 @@ public final class KafkaFixtures {
     }
 
     public static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return Producers.idempotent(bootstrap, "inference-fixtures", Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES));
+        return Producers.idempotent(
+                bootstrap,
+                "inference-fixtures",
+                Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES));
     }
 
-    public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records) throws Exception {
+    public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records)
+            throws Exception {
         try (KafkaProducer<String, byte[]> p = producer(bootstrap)) {
             for (ProducerRecord<String, byte[]> r : records) {
                 p.send(r).get();
@@ -93,57 +98,100 @@ public final class KafkaFixtures {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
-    /** A release as the trainer writes it: the next release sequence, signed with the test release key. */
+    /**
+     * A release as the trainer writes it: the next release sequence, signed with the test release
+     * key.
+     */
     public static ProducerRecord<String, byte[]> record(ModelRelease r) {
-        return ReleaseSignatures.record(r.toBuilder().setReleaseSequence(SEQUENCE.incrementAndGet()).build(), releaseKey());
+        return ReleaseSignatures.record(
+                r.toBuilder().setReleaseSequence(SEQUENCE.incrementAndGet()).build(), releaseKey());
     }
 
-    /** A release record with no signature (what anyone with write access to the topic could send). */
+    /**
+     * A release record with no signature (what anyone with write access to the topic could send).
+     */
     public static ProducerRecord<String, byte[]> unsigned(ModelRelease r) {
-        return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(r.getName(), r.getVersion()), r.toByteArray());
+        return new ProducerRecord<>(
+                Topics.MODELS, ModelKeys.of(r.getName(), r.getVersion()), r.toByteArray());
     }
 
     static PrivateKey releaseKey() {
         try {
-            return Pem.privateKey(KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_SIGNING), ReleaseSignatures.ALGORITHM);
+            return Pem.privateKey(
+                    KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_SIGNING),
+                    ReleaseSignatures.ALGORITHM);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
     public static ProducerRecord<String, byte[]> event(String key, Event.Builder e) {
-        return new ProducerRecord<>(Topics.EVENTS, key, e.setTimestampMs(System.currentTimeMillis()).build().toByteArray());
+        return new ProducerRecord<>(
+                Topics.EVENTS,
+                key,
+                e.setTimestampMs(System.currentTimeMillis()).build().toByteArray());
     }
 
     /** The alias points at a version (as the trainer's registry writes it). */
-    public static ProducerRecord<String, byte[]> promotion(String name, String version, boolean rollback) {
-        return event("digits", Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder().setAlias("digits").setName(name)
-                .setVersion(version).setRollback(rollback).setReason(rollback ? "rollback" : "test")));
+    public static ProducerRecord<String, byte[]> promotion(
+            String name, String version, boolean rollback) {
+        return event(
+                "digits",
+                Event.newBuilder()
+                        .setModelPromoted(
+                                ModelPromoted.newBuilder()
+                                        .setAlias("digits")
+                                        .setName(name)
+                                        .setVersion(version)
+                                        .setRollback(rollback)
+                                        .setReason(rollback ? "rollback" : "test")));
     }
 
     /** A version trained on a dataset was released (the trainer's TrainingResult). */
-    public static ProducerRecord<String, byte[]> released(String name, String version, String dataset) {
-        return event("run-" + version, Event.newBuilder().setTrainingResult(TrainingResult.newBuilder().setRunId("run-" + version)
-                .setDataset(dataset).setModelName(name).setModelVersion(version).setState("RELEASED")));
+    public static ProducerRecord<String, byte[]> released(
+            String name, String version, String dataset) {
+        return event(
+                "run-" + version,
+                Event.newBuilder()
+                        .setTrainingResult(
+                                TrainingResult.newBuilder()
+                                        .setRunId("run-" + version)
+                                        .setDataset(dataset)
+                                        .setModelName(name)
+                                        .setModelVersion(version)
+                                        .setState("RELEASED")));
     }
 
     public static ProducerRecord<String, byte[]> scoringRequested(String version, String dataset) {
-        return event(dataset, Event.newBuilder().setScoringRequested(ScoringRequested.newBuilder().setVersion(version).setDataset(dataset)));
+        return event(
+                dataset,
+                Event.newBuilder()
+                        .setScoringRequested(
+                                ScoringRequested.newBuilder()
+                                        .setVersion(version)
+                                        .setDataset(dataset)));
     }
 
-    /** Publishes a test split as the ingest service does (one transaction, publication headers, the event with the ranges). */
-    public static DatasetPublished publishSplit(String bootstrap, String dataset, List<Sample> samples) {
+    /**
+     * Publishes a test split as the ingest service does (one transaction, publication headers, the
+     * event with the ranges).
+     */
+    public static DatasetPublished publishSplit(
+            String bootstrap, String dataset, List<Sample> samples) {
         return Splits.publish(bootstrap, dataset, Split.TEST, samples);
     }
 
     public static ProducerRecord<String, byte[]> poison(String key, String value) {
-        return new ProducerRecord<>(Topics.SAMPLES_TEST, key, value.getBytes(StandardCharsets.UTF_8));
+        return new ProducerRecord<>(
+                Topics.SAMPLES_TEST, key, value.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Predictions of a model version by sample id (all of them, to count duplicates). */
-    public static Map<String, List<Prediction>> predictions(String bootstrap, String version) throws Exception {
+    public static Map<String, List<Prediction>> predictions(String bootstrap, String version)
+            throws Exception {
         Map<String, List<Prediction>> out = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")) {
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")) {
             Prediction p = Prediction.parseFrom(r.value());
             if (version == null || version.equals(p.getModelVersion())) {
                 out.computeIfAbsent(p.getSampleId(), k -> new ArrayList<>()).add(p);
@@ -153,7 +201,8 @@ public final class KafkaFixtures {
     }
 
     /** Waits until {@code n} distinct samples have a prediction of the version. */
-    public static Map<String, List<Prediction>> awaitPredictions(String bootstrap, String version, int n, Duration timeout) throws Exception {
+    public static Map<String, List<Prediction>> awaitPredictions(
+            String bootstrap, String version, int n, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, List<Prediction>> p = Map.of();
         while (System.nanoTime() < deadline) {
@@ -163,6 +212,14 @@ public final class KafkaFixtures {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("only " + p.size() + " of " + n + " samples scored by " + version + " within " + timeout);
+        throw new AssertionError(
+                "only "
+                        + p.size()
+                        + " of "
+                        + n
+                        + " samples scored by "
+                        + version
+                        + " within "
+                        + timeout);
     }
 }

@@ -1,18 +1,16 @@
 package mmdigits.inference;
 
-import java.util.List;
-import java.util.Random;
-
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-
+import java.util.List;
+import java.util.Random;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 
 /**
- * A small model with known weights, written as ONNX by hand (the contract's inputs and outputs), with
- * a plain-Java forward pass as the independent reference:
- * embedding = relu(image/255 · Wi + (audio - blank) · Wa + b1) [D], probabilities = softmax(embedding · W2 + b2).
+ * A small model with known weights, written as ONNX by hand (the contract's inputs and outputs),
+ * with a plain-Java forward pass as the independent reference: embedding = relu(image/255 · Wi +
+ * (audio - blank) · Wa + b1) [D], probabilities = softmax(embedding · W2 + b2).
  */
 public final class ReferenceModel {
     public static final int D = 8;
@@ -47,10 +45,18 @@ public final class ReferenceModel {
 
     /** The release: name "digits", the given version and creation time. */
     public ModelRelease release(String version, long createdMs) {
-        ModelRelease.Builder b = ModelRelease.newBuilder().setName("digits").setVersion(version).setCreatedMs(createdMs)
-                .setDataset("fixture").setRunId("run-" + version).setEmbeddingDim(D).setOnnx(ByteString.copyFrom(onnx()))
-                .putMetrics("validation_accuracy", 0.5).putMetrics("validation_accuracy_image_only", 0.4)
-                .putMetrics("validation_accuracy_audio_only", 0.3);
+        ModelRelease.Builder b =
+                ModelRelease.newBuilder()
+                        .setName("digits")
+                        .setVersion(version)
+                        .setCreatedMs(createdMs)
+                        .setDataset("fixture")
+                        .setRunId("run-" + version)
+                        .setEmbeddingDim(D)
+                        .setOnnx(ByteString.copyFrom(onnx()))
+                        .putMetrics("validation_accuracy", 0.5)
+                        .putMetrics("validation_accuracy_image_only", 0.4)
+                        .putMetrics("validation_accuracy_audio_only", 0.3);
         for (float v : blank) {
             b.addBlankAudio(v);
         }
@@ -123,17 +129,29 @@ public final class ReferenceModel {
         node(g, "MatMul", "z0", "embedding", "w2");
         node(g, "Add", "z", "z0", "b2");
         node(g, "Softmax", "probabilities", "z");
-        return OnnxMl.ModelProto.newBuilder().setIrVersion(8).setProducerName("mmdigits-test")
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(g).build().toByteArray();
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("mmdigits-test")
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+                .setGraph(g)
+                .build()
+                .toByteArray();
     }
 
     private static void node(OnnxMl.GraphProto.Builder g, String op, String out, String... in) {
-        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(List.of(in)).addOutput(out));
+        g.addNode(
+                OnnxMl.NodeProto.newBuilder()
+                        .setOpType(op)
+                        .setName(out)
+                        .addAllInput(List.of(in))
+                        .addOutput(out));
     }
 
     private static void init(OnnxMl.GraphProto.Builder g, String name, float[] v, long... dims) {
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
-                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber());
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber());
         for (long d : dims) {
             t.addDims(d);
         }
@@ -144,11 +162,29 @@ public final class ReferenceModel {
     }
 
     private static OnnxMl.ValueInfoProto io(String name, long width) {
-        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder().setTensorType(
-                OnnxMl.TypeProto.Tensor.newBuilder().setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                        .setShape(OnnxMl.TensorShapeProto.newBuilder()
-                                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
-                                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width))))).build();
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(
+                        OnnxMl.TypeProto.newBuilder()
+                                .setTensorType(
+                                        OnnxMl.TypeProto.Tensor.newBuilder()
+                                                .setElemType(
+                                                        OnnxMl.TensorProto.DataType.FLOAT
+                                                                .getNumber())
+                                                .setShape(
+                                                        OnnxMl.TensorShapeProto.newBuilder()
+                                                                .addDim(
+                                                                        OnnxMl.TensorShapeProto
+                                                                                .Dimension
+                                                                                .newBuilder()
+                                                                                .setDimParam("N"))
+                                                                .addDim(
+                                                                        OnnxMl.TensorShapeProto
+                                                                                .Dimension
+                                                                                .newBuilder()
+                                                                                .setDimValue(
+                                                                                        width)))))
+                .build();
     }
 
     /** A random sample with MNIST-like image values (0-255) and MFCC-like audio values. */

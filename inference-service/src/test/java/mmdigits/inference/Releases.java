@@ -5,16 +5,20 @@ import static io.restassured.RestAssured.given;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import mmdigits.common.proto.ModelRelease;
 
 /** The releases the tests publish, by version, with their reference models. */
 public final class Releases {
-    public static final Map<String, ReferenceModel> MODELS = Map.of(
-            "v1", new ReferenceModel(1), "v2", new ReferenceModel(2), "v3", new ReferenceModel(3));
+    public static final Map<String, ReferenceModel> MODELS =
+            Map.of(
+                    "v1",
+                    new ReferenceModel(1),
+                    "v2",
+                    new ReferenceModel(2),
+                    "v3",
+                    new ReferenceModel(3));
 
-    private Releases() {
-    }
+    private Releases() {}
 
     public static ModelRelease release(String version) {
         return MODELS.get(version).release(version, 1000L * Integer.parseInt(version.substring(1)));
@@ -29,7 +33,8 @@ public final class Releases {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             var status = given().get("/api/model").then().statusCode(200).extract().jsonPath();
-            if (status.getBoolean("loaded") && status.getString("version").compareTo(atLeast) >= 0) {
+            if (status.getBoolean("loaded")
+                    && status.getString("version").compareTo(atLeast) >= 0) {
                 return status.getString("version");
             }
             Thread.sleep(100);

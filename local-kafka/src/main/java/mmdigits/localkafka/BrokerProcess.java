@@ -21,16 +21,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Starts {@link LocalKafka} in a child JVM on free loopback ports and stops it by its process id
- * (SIGKILL leaves its data directory: start it again on the same {@link #ports}).
- * Uses only the JDK, so that tests can start a broker without Kafka's server classes on their own
- * classpath.
+ * (SIGKILL leaves its data directory: start it again on the same {@link #ports}). Uses only the
+ * JDK, so that tests can start a broker without Kafka's server classes on their own classpath.
  */
 public final class BrokerProcess extends ChildProcess {
     private final String bootstrapServers;
     private final Path dir;
     private final int[] ports;
 
-    private BrokerProcess(Process process, String bootstrapServers, Path dir, Path log, int[] ports) {
+    private BrokerProcess(
+            Process process, String bootstrapServers, Path dir, Path log, int[] ports) {
         super(process, log);
         this.bootstrapServers = bootstrapServers;
         this.dir = dir;
@@ -38,7 +38,8 @@ public final class BrokerProcess extends ChildProcess {
     }
 
     /** Starts a broker with its data in {@code dir} on free ports; waits until it serves. */
-    public static BrokerProcess start(Path dir) throws IOException, InterruptedException, TimeoutException {
+    public static BrokerProcess start(Path dir)
+            throws IOException, InterruptedException, TimeoutException {
         return start(dir, freePort(), freePort());
     }
 
@@ -47,22 +48,41 @@ public final class BrokerProcess extends ChildProcess {
         Files.createDirectories(dir);
         Path log = dir.resolve("broker-" + System.currentTimeMillis() + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", classpath(), LocalKafka.class.getName(),
-                "--dir", dir.toString(), "--port", Integer.toString(port), "--controller-port", Integer.toString(controllerPort)));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                java,
+                                "-Xmx512m",
+                                "-XX:+UseSerialGC",
+                                "-XX:TieredStopAtLevel=1",
+                                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                                "-cp",
+                                classpath(),
+                                LocalKafka.class.getName(),
+                                "--dir",
+                                dir.toString(),
+                                "--port",
+                                Integer.toString(port),
+                                "--controller-port",
+                                Integer.toString(controllerPort)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Process process = pb.start();
         CompletableFuture<String> ready = new CompletableFuture<>();
-        Thread pump = new Thread(() -> pump(process.getInputStream(), log, ready), "local-kafka-output");
+        Thread pump =
+                new Thread(() -> pump(process.getInputStream(), log, ready), "local-kafka-output");
         pump.setDaemon(true);
         pump.start();
         try {
             String bootstrap = ready.get(90, TimeUnit.SECONDS);
-            return new BrokerProcess(process, bootstrap, dir, log, new int[] {port, controllerPort});
+            return new BrokerProcess(
+                    process, bootstrap, dir, log, new int[] {port, controllerPort});
         } catch (ExecutionException e) {
             process.destroyForcibly();
-            throw new IOException("local Kafka broker did not start: " + e.getCause().getMessage() + "; see " + log);
+            throw new IOException(
+                    "local Kafka broker did not start: "
+                            + e.getCause().getMessage()
+                            + "; see "
+                            + log);
         } catch (TimeoutException e) {
             process.destroyForcibly();
             throw new TimeoutException("local Kafka broker not ready after 90 s; see " + log);
@@ -70,7 +90,8 @@ public final class BrokerProcess extends ChildProcess {
     }
 
     private static void pump(InputStream in, Path log, CompletableFuture<String> ready) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
                 var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             String line;
             while ((line = r.readLine()) != null) {
@@ -93,13 +114,21 @@ public final class BrokerProcess extends ChildProcess {
     public static String classpath() throws IOException {
         String own;
         try {
-            own = Path.of(LocalKafka.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            own =
+                    Path.of(
+                                    LocalKafka.class
+                                            .getProtectionDomain()
+                                            .getCodeSource()
+                                            .getLocation()
+                                            .toURI())
+                            .toString();
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }
         try (InputStream in = BrokerProcess.class.getResourceAsStream("broker-classpath.txt")) {
             if (in == null) {
-                throw new IOException("broker-classpath.txt is missing from the local-kafka module: build it with ./mvnw");
+                throw new IOException(
+                        "broker-classpath.txt is missing from the local-kafka module: build it with ./mvnw");
             }
             String deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
             return own + File.pathSeparator + deps;
@@ -121,7 +150,10 @@ public final class BrokerProcess extends ChildProcess {
         return dir;
     }
 
-    /** The ports this broker listens on: {@code [port, controllerPort]}, to start it again on the same ones. */
+    /**
+     * The ports this broker listens on: {@code [port, controllerPort]}, to start it again on the
+     * same ones.
+     */
     public int[] ports() {
         return ports.clone();
     }

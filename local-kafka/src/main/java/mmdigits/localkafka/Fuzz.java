@@ -10,19 +10,56 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Seeded fuzz cases for tests of hostile input: mutants of valid request bodies or record values (ranges
- * deleted, duplicated or truncated, hostile tokens inserted, characters replaced) and random bytes. The
- * same seed gives the same cases, so a failure names a case that can be replayed. Uses only the JDK.
+ * Seeded fuzz cases for tests of hostile input: mutants of valid request bodies or record values
+ * (ranges deleted, duplicated or truncated, hostile tokens inserted, characters replaced) and
+ * random bytes. The same seed gives the same cases, so a failure names a case that can be replayed.
+ * Uses only the JDK.
  */
 public final class Fuzz {
-    /** What a hostile client types: wrong types, huge and non-finite numbers, structure, control characters. */
-    private static final String[] TOKENS = {"null", "-1", "0", "1e309", "-1e309", "NaN", "9223372036854775808", "123456789012345678901234567890",
-        "\"x\"", "\"\"", "true", "[", "]", "{", "}", ",", ":", "\"image\":", "\"audio\":", "\"samples\":", "\"inputs\":", "\"data\":",
-        "\"shape\":", "[[[[[[[[[[[[[[[[[[[[[[[[", "]]]]]]]]]]]]", "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{", "\u0000", "\\u0000",
-        "\"\\ud800\"", "\t", "\uFEFF", "0.", ".5", "+1", "0x10", "1_000"};
+    /**
+     * What a hostile client types: wrong types, huge and non-finite numbers, structure, control
+     * characters.
+     */
+    private static final String[] TOKENS = {
+        "null",
+        "-1",
+        "0",
+        "1e309",
+        "-1e309",
+        "NaN",
+        "9223372036854775808",
+        "123456789012345678901234567890",
+        "\"x\"",
+        "\"\"",
+        "true",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        "\"image\":",
+        "\"audio\":",
+        "\"samples\":",
+        "\"inputs\":",
+        "\"data\":",
+        "\"shape\":",
+        "[[[[[[[[[[[[[[[[[[[[[[[[",
+        "]]]]]]]]]]]]",
+        "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{",
+        "\u0000",
+        "\\u0000",
+        "\"\\ud800\"",
+        "\t",
+        "\uFEFF",
+        "0.",
+        ".5",
+        "+1",
+        "0x10",
+        "1_000"
+    };
 
-    private Fuzz() {
-    }
+    private Fuzz() {}
 
     /** {@code n} mutants of the valid texts, each with 1 to 4 mutations. */
     public static List<String> mutants(long seed, List<String> valid, int n) {
@@ -56,11 +93,17 @@ public final class Fuzz {
         }
     }
 
-    /** {@code n} mutants of valid encodings, as bytes: bytes flipped, ranges deleted, duplicated or truncated. */
+    /**
+     * {@code n} mutants of valid encodings, as bytes: bytes flipped, ranges deleted, duplicated or
+     * truncated.
+     */
     public static List<byte[]> mutants(long seed, List<byte[]> valid, int n, boolean binary) {
         if (!binary) {
-            List<String> texts = valid.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList();
-            return mutants(seed, texts, n).stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+            List<String> texts =
+                    valid.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList();
+            return mutants(seed, texts, n).stream()
+                    .map(t -> t.getBytes(StandardCharsets.UTF_8))
+                    .toList();
         }
         Random r = new Random(seed);
         List<byte[]> out = new ArrayList<>(n);
@@ -77,7 +120,9 @@ public final class Fuzz {
                         System.arraycopy(b, at, longer, b.length, longer.length - b.length);
                         b = longer;
                     }
-                    default -> b[at] = (byte) (0x80 | r.nextInt(128)); // varint continuation: lengths that lie
+                    default ->
+                            b[at] = (byte) (0x80 | r.nextInt(128)); // varint continuation: lengths
+                        // that lie
                 }
             }
             out.add(b);
@@ -86,19 +131,30 @@ public final class Fuzz {
     }
 
     /** What a service answered to one case. */
-    public record Answer(int status, String body) {
-    }
+    public record Answer(int status, String body) {}
 
     /**
-     * Sends every case; each answer must be a 2xx or a 4xx (never a 5xx): the first that is not fails with the
-     * case, its index and the seed. Returns how many answers had each status.
+     * Sends every case; each answer must be a 2xx or a 4xx (never a 5xx): the first that is not
+     * fails with the case, its index and the seed. Returns how many answers had each status.
      */
-    public static Map<Integer, Integer> send(String what, long seed, List<String> cases, Function<String, Answer> request) {
+    public static Map<Integer, Integer> send(
+            String what, long seed, List<String> cases, Function<String, Answer> request) {
         Map<Integer, Integer> statuses = new TreeMap<>();
         for (int i = 0; i < cases.size(); i++) {
             Answer a = request.apply(cases.get(i));
             if (a.status() < 200 || a.status() > 499) {
-                throw new AssertionError(what + " case " + i + " (seed " + seed + "): " + cases.get(i) + "\n-> " + a.status() + " " + a.body());
+                throw new AssertionError(
+                        what
+                                + " case "
+                                + i
+                                + " (seed "
+                                + seed
+                                + "): "
+                                + cases.get(i)
+                                + "\n-> "
+                                + a.status()
+                                + " "
+                                + a.body());
             }
             statuses.merge(a.status(), 1, Integer::sum);
         }

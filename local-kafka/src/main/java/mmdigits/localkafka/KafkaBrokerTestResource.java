@@ -1,5 +1,6 @@
 package mmdigits.localkafka;
 
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -9,16 +10,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 /**
- * {@code @QuarkusTestResource(KafkaBrokerTestResource.class)}: a real local broker for the app under
- * test (one per test JVM), handed over as {@code kafka.bootstrap.servers}; and the test keys
+ * {@code @QuarkusTestResource(KafkaBrokerTestResource.class)}: a real local broker for the app
+ * under test (one per test JVM), handed over as {@code kafka.bootstrap.servers}; and the test keys
  * ({@link #KEYS}, made on first use): the JWT verify key and the release key pair.
  */
 public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleManager {
     /** Where the tests' keys are: {@code target/test-keys} of the module under test. */
     public static final Path KEYS = Path.of("target/test-keys").toAbsolutePath();
+
     /** The property naming a free port for a service's gRPC server in tests. */
     public static final String GRPC_PORT = "mmdigits.test.grpc-port";
 
@@ -27,7 +27,8 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
         String bootstrap = SharedBroker.bootstrapServers();
         Map<String, String> config = new HashMap<>(Keys.config(testKeys()));
         config.put("kafka.bootstrap.servers", bootstrap);
-        // a free port for a second server of the service under test (inference-service's gRPC: its test-port)
+        // a free port for a second server of the service under test (inference-service's gRPC: its
+        // test-port)
         try {
             config.put(GRPC_PORT, Integer.toString(BrokerProcess.freePort()));
         } catch (IOException e) {
@@ -41,7 +42,8 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
         try {
             return Keys.ensure(KEYS);
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot make the test keys in " + KEYS + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot make the test keys in " + KEYS + ": " + e.getMessage(), e);
         }
     }
 

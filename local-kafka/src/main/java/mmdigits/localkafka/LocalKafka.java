@@ -11,13 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
 
 /**
  * A real single-node Kafka broker (KRaft: broker and controller in one process), from the Maven
@@ -29,15 +27,15 @@ import kafka.tools.StorageTool;
  *      [--host 127.0.0.1] [--set key=value ...]
  * java -cp ... mmdigits.localkafka.LocalKafka --from-env
  * </pre>
+ *
  * With {@code --from-env} the whole configuration comes from the {@code KAFKA_*} environment as the
- * {@code apache/kafka} image reads it ({@link KafkaEnv}), the storage in {@code log.dirs} formatted with
- * {@code CLUSTER_ID}: the docker compose test's stand-in for that image.
+ * {@code apache/kafka} image reads it ({@link KafkaEnv}), the storage in {@code log.dirs} formatted
+ * with {@code CLUSTER_ID}: the docker compose test's stand-in for that image.
  */
 public final class LocalKafka {
     public static final String READY = "LOCAL-KAFKA READY bootstrap=";
 
-    private LocalKafka() {
-    }
+    private LocalKafka() {}
 
     /** The broker configuration for a single node on {@code host}. */
     public static Map<String, String> config(Path dir, String host, int port, int controllerPort) {
@@ -45,7 +43,16 @@ public final class LocalKafka {
         c.put("process.roles", "broker,controller");
         c.put("node.id", "1");
         c.put("controller.quorum.voters", "1@" + host + ":" + controllerPort);
-        c.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+        c.put(
+                "listeners",
+                "PLAINTEXT://"
+                        + host
+                        + ":"
+                        + port
+                        + ",CONTROLLER://"
+                        + host
+                        + ":"
+                        + controllerPort);
         c.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
         c.put("controller.listener.names", "CONTROLLER");
         c.put("inter.broker.listener.name", "PLAINTEXT");
@@ -68,8 +75,10 @@ public final class LocalKafka {
         c.put("replica.fetch.max.bytes", Integer.toString(64 * 1024 * 1024));
         c.put("group.initial.rebalance.delay.ms", "0");
         c.put("transaction.max.timeout.ms", "900000");
-        // committed offsets (the inference service's scoring progress is in their metadata) outlive a long pause of the
-        // services: a year instead of the default 7 days (the same value as Topics.OFFSETS_RETENTION_MINUTES)
+        // committed offsets (the inference service's scoring progress is in their metadata) outlive
+        // a long pause of the
+        // services: a year instead of the default 7 days (the same value as
+        // Topics.OFFSETS_RETENTION_MINUTES)
         c.put("offsets.retention.minutes", "525600");
         return c;
     }
@@ -117,7 +126,10 @@ public final class LocalKafka {
         serve(props, host + ":" + port + " dir=" + dir.toAbsolutePath());
     }
 
-    /** The broker configured by the {@code KAFKA_*} environment, storage formatted on first start with {@code CLUSTER_ID}. */
+    /**
+     * The broker configured by the {@code KAFKA_*} environment, storage formatted on first start
+     * with {@code CLUSTER_ID}.
+     */
     static void runFromEnvironment(Map<String, String> env) throws Exception {
         Map<String, String> config = KafkaEnv.properties(env);
         String logDirs = config.get("log.dirs");
@@ -127,7 +139,10 @@ public final class LocalKafka {
         Path logDir = Path.of(logDirs.split(",")[0].trim());
         Files.createDirectories(logDir);
         Properties props = properties(config);
-        format(logDir, write(props, Files.createTempFile("server", ".properties")), KafkaEnv.clusterId(env));
+        format(
+                logDir,
+                write(props, Files.createTempFile("server", ".properties")),
+                KafkaEnv.clusterId(env));
         serve(props, config.getOrDefault("advertised.listeners", config.get("listeners")));
     }
 
@@ -146,15 +161,20 @@ public final class LocalKafka {
     }
 
     private static void serve(Properties props, String bootstrap) throws Exception {
-        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        KafkaRaftServer server =
+                new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("local-kafka: shutting down");
-            server.shutdown();
-            server.awaitShutdown();
-            stopped.countDown();
-            System.out.println("local-kafka: stopped");
-        }, "local-kafka-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    System.out.println("local-kafka: shutting down");
+                                    server.shutdown();
+                                    server.awaitShutdown();
+                                    stopped.countDown();
+                                    System.out.println("local-kafka: stopped");
+                                },
+                                "local-kafka-shutdown"));
         server.startup();
         System.out.println(READY + bootstrap);
         System.out.flush();
@@ -179,10 +199,18 @@ public final class LocalKafka {
             return;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", propsFile.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8));
+        int rc =
+                StorageTool.execute(
+                        new String[] {"format", "-t", clusterId, "-c", propsFile.toString()},
+                        new PrintStream(out, true, StandardCharsets.UTF_8));
         if (rc != 0) {
-            throw new IOException("formatting " + logDir + " failed (" + rc + "): " + out.toString(StandardCharsets.UTF_8));
+            throw new IOException(
+                    "formatting "
+                            + logDir
+                            + " failed ("
+                            + rc
+                            + "): "
+                            + out.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -197,8 +225,9 @@ public final class LocalKafka {
         if (error != null) {
             System.err.println("local-kafka: " + error);
         }
-        System.err.println("usage: LocalKafka [--dir run/kafka] [--host 127.0.0.1] [--port 9092] [--controller-port 9093]"
-                + " [--set key=value ...] | --from-env");
+        System.err.println(
+                "usage: LocalKafka [--dir run/kafka] [--host 127.0.0.1] [--port 9092] [--controller-port 9093]"
+                        + " [--set key=value ...] | --from-env");
         if (error != null) {
             System.exit(2);
         }

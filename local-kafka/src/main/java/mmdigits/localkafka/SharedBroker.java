@@ -11,8 +11,7 @@ import java.util.stream.Stream;
 public final class SharedBroker {
     private static BrokerProcess broker;
 
-    private SharedBroker() {
-    }
+    private SharedBroker() {}
 
     public static synchronized BrokerProcess get() {
         if (broker == null || !broker.isAlive()) {
@@ -24,10 +23,14 @@ public final class SharedBroker {
             }
             BrokerProcess started = BrokerProcess.startUnchecked(dir);
             broker = started;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                started.close();
-                deleteTree(dir);
-            }, "local-kafka-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(
+                            new Thread(
+                                    () -> {
+                                        started.close();
+                                        deleteTree(dir);
+                                    },
+                                    "local-kafka-stop"));
         }
         return broker;
     }

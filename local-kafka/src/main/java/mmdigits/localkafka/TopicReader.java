@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -13,22 +12,38 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** For tests and tools: a plain Kafka consumer that reads a whole topic to its current end, as any client would. */
+/**
+ * For tests and tools: a plain Kafka consumer that reads a whole topic to its current end, as any
+ * client would.
+ */
 public final class TopicReader {
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
-    /** Every record of {@code topic} up to its current end ({@code read_committed} or {@code read_uncommitted}). */
-    public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic, String isolation) {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+    /**
+     * Every record of {@code topic} up to its current end ({@code read_committed} or {@code
+     * read_uncommitted}).
+     */
+    public static List<ConsumerRecord<String, byte[]>> readAll(
+            String bootstrap, String topic, String isolation) {
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "test-reader-" + UUID.randomUUID(),
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                isolation,
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                                8 * 1024 * 1024),
+                        new StringDeserializer(),
+                        new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions =
+                    c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
@@ -36,7 +51,8 @@ public final class TopicReader {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (partitions.stream().anyMatch(p -> c.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end in 60 s");
+                    throw new IllegalStateException(
+                            "could not read " + topic + " to its end in 60 s");
                 }
                 c.poll(Duration.ofMillis(200)).forEach(out::add);
             }

@@ -4,9 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class TrainerSmokeTest {
@@ -18,8 +17,13 @@ class TrainerSmokeTest {
     @Test
     void theDomainMetricsAreListedFromTheStart() {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(metrics).contains("mmdigits_trainer_runs{state=\"QUEUED\"} 0.0", "mmdigits_trainer_runs{state=\"RELEASED\"} 0.0",
-                "mmdigits_trainer_epoch_seconds_count 0", "mmdigits_trainer_samples_per_second_count 0",
-                "mmdigits_trainer_releases_total{promoted=\"true\"} 0.0", "mmdigits_trainer_releases_total{promoted=\"false\"} 0.0");
+        assertThat(metrics)
+                .contains(
+                        "mmdigits_trainer_runs{state=\"QUEUED\"} 0.0",
+                        "mmdigits_trainer_runs{state=\"RELEASED\"} 0.0",
+                        "mmdigits_trainer_epoch_seconds_count 0",
+                        "mmdigits_trainer_samples_per_second_count 0",
+                        "mmdigits_trainer_releases_total{promoted=\"true\"} 0.0",
+                        "mmdigits_trainer_releases_total{promoted=\"false\"} 0.0");
     }
 }

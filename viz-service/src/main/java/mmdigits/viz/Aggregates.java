@@ -1,5 +1,7 @@
 package mmdigits.viz;
 
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -8,11 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.quarkus.logging.Log;
-
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.TopicLog;
@@ -28,23 +25,26 @@ import mmdigits.viz.config.VizConfig;
  * sample id (a re-delivered record replaces, never adds) — and what the events say about them: the
  * dataset each version was trained on, its training curve, each dataset's latest test split. Only
  * pairs that will be reported are kept (a version on its own dataset's test split, any version on a
- * dataset that has no train split, a requested pair), at most {@code viz.max-pending-pairs} at once;
- * a reported pair's embeddings are dropped. A version whose training is not known yet is kept until
- * it is.
+ * dataset that has no train split, a requested pair), at most {@code viz.max-pending-pairs} at
+ * once; a reported pair's embeddings are dropped. A version whose training is not known yet is kept
+ * until it is.
  */
 @ApplicationScoped
 public class Aggregates {
     /** A report's identity: a model version on a dataset's test split. */
-    public record Pair(String dataset, String version) {
-    }
+    public record Pair(String dataset, String version) {}
 
-    /** A consistent copy of one pair's embeddings and its version's training curve, for building a report. */
-    public record Snapshot(Pair pair, List<Embedding> embeddings, List<TrainingProgress> training) {
-    }
+    /**
+     * A consistent copy of one pair's embeddings and its version's training curve, for building a
+     * report.
+     */
+    public record Snapshot(
+            Pair pair, List<Embedding> embeddings, List<TrainingProgress> training) {}
 
-    /** A pair being collected: embeddings so far, how many its test split has (null while unknown). */
-    public record Pending(String dataset, String version, int embeddings, Long expected) {
-    }
+    /**
+     * A pair being collected: embeddings so far, how many its test split has (null while unknown).
+     */
+    public record Pending(String dataset, String version, int embeddings, Long expected) {}
 
     private static final int RUNS_KEPT = 200;
     private static final int VERSIONS_KEPT = 10_000;
@@ -85,7 +85,8 @@ public class Aggregates {
         }
         if (ev.hasTrainingProgress()) {
             TrainingProgress p = ev.getTrainingProgress();
-            List<TrainingProgress> list = progress.computeIfAbsent(p.getRunId(), r -> new ArrayList<>());
+            List<TrainingProgress> list =
+                    progress.computeIfAbsent(p.getRunId(), r -> new ArrayList<>());
             list.removeIf(q -> q.getEpoch() == p.getEpoch());
             list.add(p);
             list.sort(Comparator.comparingInt(TrainingProgress::getEpoch));
@@ -116,16 +117,17 @@ public class Aggregates {
     private void evictBeyondLimit() {
         while (stored.size() > Math.max(1, config.maxPendingPairs())) {
             Pair eldest = stored.keySet().iterator().next();
-            Log.warnf("more than %d reports pending: the embeddings of %s/%s are dropped (POST /reports builds it later from the topic)",
+            Log.warnf(
+                    "more than %d reports pending: the embeddings of %s/%s are dropped (POST /reports builds it later from the topic)",
                     config.maxPendingPairs(), eldest.dataset(), eldest.version());
             stored.remove(eldest);
         }
     }
 
     /**
-     * Whether a pair is reported by itself: TRUE for a version on the dataset it was trained on, or on
-     * a dataset without a train split, or a requested pair; FALSE for a version on another trained
-     * dataset; null while the version's training is not known.
+     * Whether a pair is reported by itself: TRUE for a version on the dataset it was trained on, or
+     * on a dataset without a train split, or a requested pair; FALSE for a version on another
+     * trained dataset; null while the version's training is not known.
      */
     Boolean wanted(Pair pair) {
         if (requested.contains(pair)) {
@@ -153,7 +155,9 @@ public class Aggregates {
         for (Map.Entry<Pair, Map<String, Embedding>> e : stored.entrySet()) {
             Pair p = e.getKey();
             Optional<Long> expected = expected(p.dataset());
-            if (Boolean.TRUE.equals(wanted(p)) && expected.isPresent() && e.getValue().size() >= expected.get()) {
+            if (Boolean.TRUE.equals(wanted(p))
+                    && expected.isPresent()
+                    && e.getValue().size() >= expected.get()) {
                 out.add(p);
             }
         }
@@ -164,7 +168,10 @@ public class Aggregates {
     public synchronized boolean complete(Pair pair) {
         Map<String, Embedding> m = stored.get(pair);
         Optional<Long> expected = expected(pair.dataset());
-        return m != null && Boolean.TRUE.equals(wanted(pair)) && expected.isPresent() && m.size() >= expected.get();
+        return m != null
+                && Boolean.TRUE.equals(wanted(pair))
+                && expected.isPresent()
+                && m.size() >= expected.get();
     }
 
     public synchronized Optional<Snapshot> snapshot(Pair pair) {
@@ -175,10 +182,16 @@ public class Aggregates {
         return Optional.of(snapshot(pair, List.copyOf(m.values())));
     }
 
-    /** A snapshot of embeddings read elsewhere (again from the topic) with this pair's training curve. */
+    /**
+     * A snapshot of embeddings read elsewhere (again from the topic) with this pair's training
+     * curve.
+     */
     public synchronized Snapshot snapshot(Pair pair, List<Embedding> embeddings) {
         String run = runOfVersion.get(pair.version());
-        return new Snapshot(pair, embeddings, run == null ? List.of() : List.copyOf(progress.getOrDefault(run, List.of())));
+        return new Snapshot(
+                pair,
+                embeddings,
+                run == null ? List.of() : List.copyOf(progress.getOrDefault(run, List.of())));
     }
 
     /** The pair has a report: its embeddings are dropped and later ones ignored. */
@@ -188,7 +201,9 @@ public class Aggregates {
         stored.remove(pair);
     }
 
-    /** The pair is to be reported once complete (on request), whatever its version was trained on. */
+    /**
+     * The pair is to be reported once complete (on request), whatever its version was trained on.
+     */
     public synchronized void request(Pair pair) {
         reported.remove(pair);
         requested.add(pair);
@@ -216,13 +231,21 @@ public class Aggregates {
 
     /** Whether a version was released (its training result seen) or has embeddings here. */
     public synchronized boolean knows(String version) {
-        return runOfVersion.containsKey(version) || stored.keySet().stream().anyMatch(p -> p.version().equals(version));
+        return runOfVersion.containsKey(version)
+                || stored.keySet().stream().anyMatch(p -> p.version().equals(version));
     }
 
     /** The pairs being collected. */
     public synchronized List<Pending> pending() {
         List<Pending> out = new ArrayList<>();
-        stored.forEach((p, m) -> out.add(new Pending(p.dataset(), p.version(), m.size(), expected(p.dataset()).orElse(null))));
+        stored.forEach(
+                (p, m) ->
+                        out.add(
+                                new Pending(
+                                        p.dataset(),
+                                        p.version(),
+                                        m.size(),
+                                        expected(p.dataset()).orElse(null))));
         return out;
     }
 

@@ -4,10 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.Producers;
 import mmdigits.common.proto.DatasetPublished;
@@ -18,23 +14,33 @@ import mmdigits.common.proto.Split;
 import mmdigits.common.proto.TrainingProgress;
 import mmdigits.common.proto.TrainingResult;
 import mmdigits.common.sample.SampleIds;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Embeddings of ten well-separated classes, with a known set of wrong predictions, and their events. */
+/**
+ * Embeddings of ten well-separated classes, with a known set of wrong predictions, and their
+ * events.
+ */
 public final class VizFixtures {
     public static final int DIM = 16;
 
-    private VizFixtures() {
-    }
+    private VizFixtures() {}
 
     /** Row r has true label r % 10; predicted wrong (label + 1) when r % 23 == 5. */
     public static int predicted(int row) {
         return row % 23 == 5 ? (row % 10 + 1) % 10 : row % 10;
     }
 
-    public static Embedding embedding(String dataset, String version, int row, boolean labelled, Random r) {
+    public static Embedding embedding(
+            String dataset, String version, int row, boolean labelled, Random r) {
         int label = row % 10;
-        Embedding.Builder b = Embedding.newBuilder().setSampleId(SampleIds.of(dataset, Split.TEST, row)).setDataset(dataset).setRowId(row)
-                .setPredictedLabel(predicted(row)).setModelVersion(version);
+        Embedding.Builder b =
+                Embedding.newBuilder()
+                        .setSampleId(SampleIds.of(dataset, Split.TEST, row))
+                        .setDataset(dataset)
+                        .setRowId(row)
+                        .setPredictedLabel(predicted(row))
+                        .setModelVersion(version);
         if (labelled) {
             b.setTrueLabel(label);
         }
@@ -45,8 +51,13 @@ public final class VizFixtures {
     }
 
     public static Sample sample(String dataset, int row) {
-        Sample.Builder b = Sample.newBuilder().setId(SampleIds.of(dataset, Split.TEST, row)).setDataset(dataset).setSplit(Split.TEST)
-                .setRowId(row).setLabel(row % 10);
+        Sample.Builder b =
+                Sample.newBuilder()
+                        .setId(SampleIds.of(dataset, Split.TEST, row))
+                        .setDataset(dataset)
+                        .setSplit(Split.TEST)
+                        .setRowId(row)
+                        .setLabel(row % 10);
         for (int i = 0; i < 784; i++) {
             b.addImage((i / 28 + i % 28 + row) % 7 == 0 ? 255 : 0);
         }
@@ -57,31 +68,67 @@ public final class VizFixtures {
     }
 
     public static Event published(String dataset, long count) {
-        return Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setDatasetPublished(DatasetPublished.newBuilder()
-                .setDataset(dataset).setSplit(Split.TEST).setCount(count).setLabeled(true).setFirstRowId(0).setLastRowId(count - 1)
-                .setSource("test")).build();
+        return Event.newBuilder()
+                .setTimestampMs(System.currentTimeMillis())
+                .setDatasetPublished(
+                        DatasetPublished.newBuilder()
+                                .setDataset(dataset)
+                                .setSplit(Split.TEST)
+                                .setCount(count)
+                                .setLabeled(true)
+                                .setFirstRowId(0)
+                                .setLastRowId(count - 1)
+                                .setSource("test"))
+                .build();
     }
 
     /** A train split was published (no ranges: the viz service only needs to know it exists). */
     public static Event publishedTrain(String dataset, long count) {
-        return Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setDatasetPublished(DatasetPublished.newBuilder()
-                .setDataset(dataset).setSplit(Split.TRAIN).setCount(count).setLabeled(true).setSource("test")).build();
+        return Event.newBuilder()
+                .setTimestampMs(System.currentTimeMillis())
+                .setDatasetPublished(
+                        DatasetPublished.newBuilder()
+                                .setDataset(dataset)
+                                .setSplit(Split.TRAIN)
+                                .setCount(count)
+                                .setLabeled(true)
+                                .setSource("test"))
+                .build();
     }
 
     /** The epochs of a run and its result: {@code version} trained on {@code dataset}. */
     public static List<Event> training(String run, String version, String dataset, int epochs) {
         List<Event> out = new ArrayList<>();
         for (int e = 1; e <= epochs; e++) {
-            out.add(Event.newBuilder().setTrainingProgress(TrainingProgress.newBuilder().setRunId(run).setEpoch(e).setEpochs(epochs)
-                    .setLoss(1.0 / e).setTrainAccuracy(1 - 0.5 / e).setValidationAccuracy(1 - 0.6 / e)).build());
+            out.add(
+                    Event.newBuilder()
+                            .setTrainingProgress(
+                                    TrainingProgress.newBuilder()
+                                            .setRunId(run)
+                                            .setEpoch(e)
+                                            .setEpochs(epochs)
+                                            .setLoss(1.0 / e)
+                                            .setTrainAccuracy(1 - 0.5 / e)
+                                            .setValidationAccuracy(1 - 0.6 / e))
+                            .build());
         }
-        out.add(Event.newBuilder().setTrainingResult(TrainingResult.newBuilder().setRunId(run).setModelVersion(version).setDataset(dataset)
-                .setModelName(dataset).setState("RELEASED")).build());
+        out.add(
+                Event.newBuilder()
+                        .setTrainingResult(
+                                TrainingResult.newBuilder()
+                                        .setRunId(run)
+                                        .setModelVersion(version)
+                                        .setDataset(dataset)
+                                        .setModelName(dataset)
+                                        .setState("RELEASED"))
+                        .build());
         return out;
     }
 
-    public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records) throws Exception {
-        try (KafkaProducer<String, byte[]> p = Producers.idempotent(bootstrap, "viz-fixtures", Map.of())) {
+    public static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records)
+            throws Exception {
+        try (KafkaProducer<String, byte[]> p =
+                Producers.idempotent(bootstrap, "viz-fixtures", Map.of())) {
             for (ProducerRecord<String, byte[]> r : records) {
                 p.send(r).get();
             }

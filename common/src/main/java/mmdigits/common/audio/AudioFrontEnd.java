@@ -7,11 +7,11 @@ package mmdigits.common.audio;
 public final class AudioFrontEnd {
     /** Frames of 10 ms for finding the speech. */
     private static final int ENERGY_FRAME = 160;
+
     /** A frame is speech when its energy is within this many dB of the loudest frame. */
     private static final double SPEECH_DB = 35;
 
-    private AudioFrontEnd() {
-    }
+    private AudioFrontEnd() {}
 
     /** Recordings longer than this are refused unless a caller sets its own limit. */
     public static final double MAX_SECONDS = 30;
@@ -20,10 +20,16 @@ public final class AudioFrontEnd {
         return fromWav(wav, source, MAX_SECONDS);
     }
 
-    /** The MFCC of a recording of at most {@code maxSeconds} (checked from the header, before decoding). */
-    public static float[] fromWav(byte[] wav, String source, double maxSeconds) throws InvalidAudioException {
+    /**
+     * The MFCC of a recording of at most {@code maxSeconds} (checked from the header, before
+     * decoding).
+     */
+    public static float[] fromWav(byte[] wav, String source, double maxSeconds)
+            throws InvalidAudioException {
         Wav.Audio audio = Wav.decode(wav, source, maxSeconds);
-        return Mfcc.compute(fitOneSecond(Resampler.resample(audio.samples(), audio.sampleRate(), Mfcc.SAMPLE_RATE)));
+        return Mfcc.compute(
+                fitOneSecond(
+                        Resampler.resample(audio.samples(), audio.sampleRate(), Mfcc.SAMPLE_RATE)));
     }
 
     /**
@@ -44,7 +50,10 @@ public final class AudioFrontEnd {
         return out;
     }
 
-    /** [first, last) sample of the frames within {@value #SPEECH_DB} dB of the loudest; all of x if silent. */
+    /**
+     * [first, last) sample of the frames within {@value #SPEECH_DB} dB of the loudest; all of x if
+     * silent.
+     */
     static int[] speechSpan(float[] x) {
         int frames = Math.max(1, (x.length + ENERGY_FRAME - 1) / ENERGY_FRAME);
         double[] energy = new double[frames];

@@ -1,17 +1,15 @@
 package mmdigits.common.audio;
 
 import java.util.Arrays;
-
+import mmdigits.common.sample.Dimensions;
 import org.jtransforms.fft.DoubleFFT_1D;
 
-import mmdigits.common.sample.Dimensions;
-
 /**
- * MFCC of exactly one second at 16 kHz, 39 frames × 13 coefficients, frame-major: pre-emphasis 0.97;
- * Hamming window of 800 samples (symmetric, as numpy.hamming); hop 400, frames at 0, 400, …, 15,200;
- * |FFT|² of size 1024 divided by 1024; 26 triangular mel filters over 0–8 kHz (HTK mel
- * 2595·log10(1+f/700), bin = floor(1025·f/16000)); natural log with floor 1e-10; orthonormal DCT-II,
- * coefficients 0–12. Thread-safe.
+ * MFCC of exactly one second at 16 kHz, 39 frames × 13 coefficients, frame-major: pre-emphasis
+ * 0.97; Hamming window of 800 samples (symmetric, as numpy.hamming); hop 400, frames at 0, 400, …,
+ * 15,200; |FFT|² of size 1024 divided by 1024; 26 triangular mel filters over 0–8 kHz (HTK mel
+ * 2595·log10(1+f/700), bin = floor(1025·f/16000)); natural log with floor 1e-10; orthonormal
+ * DCT-II, coefficients 0–12. Thread-safe.
  */
 public final class Mfcc {
     public static final int SAMPLE_RATE = 16_000;
@@ -25,7 +23,8 @@ public final class Mfcc {
     private static final double[] WINDOW = new double[FRAME];
     private static final double[][] FILTERBANK = new double[FILTERS][NFFT / 2 + 1];
     private static final double[][] DCT = new double[Dimensions.AUDIO_COEFFICIENTS][FILTERS];
-    private static final ThreadLocal<DoubleFFT_1D> FFT = ThreadLocal.withInitial(() -> new DoubleFFT_1D(NFFT));
+    private static final ThreadLocal<DoubleFFT_1D> FFT =
+            ThreadLocal.withInitial(() -> new DoubleFFT_1D(NFFT));
 
     static {
         for (int n = 0; n < FRAME; n++) {
@@ -54,13 +53,15 @@ public final class Mfcc {
         }
     }
 
-    private Mfcc() {
-    }
+    private Mfcc() {}
 
-    /** @param signal exactly 16,000 samples at 16 kHz */
+    /**
+     * @param signal exactly 16,000 samples at 16 kHz
+     */
     public static float[] compute(float[] signal) {
         if (signal.length != SAMPLES) {
-            throw new IllegalArgumentException("MFCC needs exactly " + SAMPLES + " samples, got " + signal.length);
+            throw new IllegalArgumentException(
+                    "MFCC needs exactly " + SAMPLES + " samples, got " + signal.length);
         }
         double[] emphasized = new double[SAMPLES];
         emphasized[0] = signal[0];

@@ -8,21 +8,28 @@ package mmdigits.common.audio;
 public final class Resampler {
     private static final int ZERO_CROSSINGS = 16;
     private static final int STEPS = 512;
-    /** kernel(u) for u = 0 .. ZERO_CROSSINGS in STEPS steps per zero crossing (u in units of the cut-off period). */
+
+    /**
+     * kernel(u) for u = 0 .. ZERO_CROSSINGS in STEPS steps per zero crossing (u in units of the
+     * cut-off period).
+     */
     private static final float[] KERNEL = new float[ZERO_CROSSINGS * STEPS + 2];
 
     static {
         for (int i = 0; i < KERNEL.length; i++) {
             double u = i / (double) STEPS;
             double sinc = u == 0 ? 1.0 : Math.sin(Math.PI * u) / (Math.PI * u);
-            double w = u >= ZERO_CROSSINGS ? 0
-                    : 0.42 + 0.5 * Math.cos(Math.PI * u / ZERO_CROSSINGS) + 0.08 * Math.cos(2 * Math.PI * u / ZERO_CROSSINGS);
+            double w =
+                    u >= ZERO_CROSSINGS
+                            ? 0
+                            : 0.42
+                                    + 0.5 * Math.cos(Math.PI * u / ZERO_CROSSINGS)
+                                    + 0.08 * Math.cos(2 * Math.PI * u / ZERO_CROSSINGS);
             KERNEL[i] = (float) (sinc * w);
         }
     }
 
-    private Resampler() {
-    }
+    private Resampler() {}
 
     public static float[] resample(float[] x, int fromRate, int toRate) {
         if (fromRate == toRate) {

@@ -3,12 +3,14 @@ package mmdigits.common.events;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.Split;
 
-/** The latest publication of each dataset split, from {@code digits.events} (a handler of its {@link TopicLog}). */
+/**
+ * The latest publication of each dataset split, from {@code digits.events} (a handler of its {@link
+ * TopicLog}).
+ */
 public final class Catalog implements TopicLog.Handler<Event> {
     private final Map<String, Publication> latest = new HashMap<>();
 

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.ModelRelease;
@@ -14,17 +13,35 @@ import mmdigits.common.proto.ModelRelease;
 /**
  * The registered model versions, from {@code digits.models} (a handler of its {@link TopicLog}):
  * what each release says about itself, without its ONNX bytes (a release is read again by its
- * offset when it is needed). A tombstone removes a version. The offset on the single-partition topic
- * is the release sequence: "newest" means the highest offset, whatever the clocks said.
+ * offset when it is needed). A tombstone removes a version. The offset on the single-partition
+ * topic is the release sequence: "newest" means the highest offset, whatever the clocks said.
  */
 public final class ModelIndex implements TopicLog.Handler<ModelRelease> {
     /** One registered version. */
-    public record Version(String name, String version, String dataset, String runId, long sequence, int partition, long createdMs,
-            int embeddingDim, long onnxBytes, Map<String, Double> metrics) {
+    public record Version(
+            String name,
+            String version,
+            String dataset,
+            String runId,
+            long sequence,
+            int partition,
+            long createdMs,
+            int embeddingDim,
+            long onnxBytes,
+            Map<String, Double> metrics) {
 
         static Version of(ModelRelease r, int partition, long offset) {
-            return new Version(r.getName(), r.getVersion(), r.getDataset(), r.getRunId(), offset, partition, r.getCreatedMs(),
-                    r.getEmbeddingDim(), r.getOnnx().size(), Map.copyOf(r.getMetricsMap()));
+            return new Version(
+                    r.getName(),
+                    r.getVersion(),
+                    r.getDataset(),
+                    r.getRunId(),
+                    offset,
+                    partition,
+                    r.getCreatedMs(),
+                    r.getEmbeddingDim(),
+                    r.getOnnx().size(),
+                    Map.copyOf(r.getMetricsMap()));
         }
     }
 
@@ -42,13 +59,20 @@ public final class ModelIndex implements TopicLog.Handler<ModelRelease> {
         if (r.getName().isEmpty() || r.getVersion().isEmpty()) {
             return;
         }
-        // the key is the identity; a release of an older format (key = name) is indexed by its fields
-        String key = ModelKeys.name(e.key()) == null ? ModelKeys.of(r.getName(), r.getVersion()) : e.key();
+        // the key is the identity; a release of an older format (key = name) is indexed by its
+        // fields
+        String key =
+                ModelKeys.name(e.key()) == null
+                        ? ModelKeys.of(r.getName(), r.getVersion())
+                        : e.key();
         byKey.remove(key);
         byKey.put(key, Version.of(r, e.partition(), e.offset()));
     }
 
-    /** The highest release sequence seen (of removed versions too): the next release takes a higher one. */
+    /**
+     * The highest release sequence seen (of removed versions too): the next release takes a higher
+     * one.
+     */
     public synchronized long newestSequence() {
         return newestSequence;
     }
@@ -88,6 +112,9 @@ public final class ModelIndex implements TopicLog.Handler<ModelRelease> {
     public synchronized List<String> names() {
         Map<String, Long> newest = new LinkedHashMap<>();
         all().forEach(v -> newest.put(v.name(), v.sequence()));
-        return newest.entrySet().stream().sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList();
+        return newest.entrySet().stream()
+                .sorted(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .toList();
     }
 }

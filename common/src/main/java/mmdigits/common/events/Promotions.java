@@ -6,24 +6,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 
 /**
- * Which model version each alias points at, from the {@code ModelPromoted} events of
- * {@code digits.events} (a handler of its {@link TopicLog}): the last promotion wins; a rollback returns to the target before
- * it. Keeps a bounded history per alias for rollbacks.
+ * Which model version each alias points at, from the {@code ModelPromoted} events of {@code
+ * digits.events} (a handler of its {@link TopicLog}): the last promotion wins; a rollback returns
+ * to the target before it. Keeps a bounded history per alias for rollbacks.
  */
 public final class Promotions implements TopicLog.Handler<Event> {
     /** A model version: name and version. */
-    public record Target(String name, String version) {
-    }
+    public record Target(String name, String version) {}
 
     /** The alias' current target, the promotion's reason and the previous targets, newest first. */
-    public record State(Target current, String reason, long eventOffset, List<Target> history) {
-    }
+    public record State(Target current, String reason, long eventOffset, List<Target> history) {}
 
     private static final int HISTORY = 20;
     private final Map<String, Target> current = new HashMap<>();
@@ -67,6 +64,11 @@ public final class Promotions implements TopicLog.Handler<Event> {
         if (t == null) {
             return Optional.empty();
         }
-        return Optional.of(new State(t, reasons.get(alias), offsets.get(alias), List.copyOf(history.getOrDefault(alias, new ArrayDeque<>()))));
+        return Optional.of(
+                new State(
+                        t,
+                        reasons.get(alias),
+                        offsets.get(alias),
+                        List.copyOf(history.getOrDefault(alias, new ArrayDeque<>()))));
     }
 }

@@ -1,18 +1,15 @@
 package mmdigits.common.health;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import mmdigits.common.kafka.KafkaClients;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import mmdigits.common.kafka.KafkaClients;
 
 /** Ready when the Kafka broker answers: without it nothing can be published. */
 @Readiness
@@ -32,11 +29,17 @@ public class BrokerReadiness implements HealthCheck {
         try {
             var cluster = admin().describeCluster(new DescribeClusterOptions().timeoutMs(3000));
             int nodes = cluster.nodes().get(3, TimeUnit.SECONDS).size();
-            return HealthCheckResponse.named("kafka-broker").up().withData("bootstrap.servers", bootstrapServers)
-                    .withData("nodes", nodes).build();
+            return HealthCheckResponse.named("kafka-broker")
+                    .up()
+                    .withData("bootstrap.servers", bootstrapServers)
+                    .withData("nodes", nodes)
+                    .build();
         } catch (Exception e) {
-            return HealthCheckResponse.named("kafka-broker").down().withData("bootstrap.servers", bootstrapServers)
-                    .withData("error", String.valueOf(e.getMessage())).build();
+            return HealthCheckResponse.named("kafka-broker")
+                    .down()
+                    .withData("bootstrap.servers", bootstrapServers)
+                    .withData("error", String.valueOf(e.getMessage()))
+                    .build();
         }
     }
 

@@ -38,14 +38,20 @@ public abstract class ConsumerLoop {
         return running;
     }
 
-    /** Runs once on the thread before the first consumer (e.g. to wait for something); false ends the loop. */
+    /**
+     * Runs once on the thread before the first consumer (e.g. to wait for something); false ends
+     * the loop.
+     */
     protected boolean beforeFirstConsumer() throws InterruptedException {
         return true;
     }
 
     protected abstract KafkaConsumer<String, byte[]> createConsumer();
 
-    /** Uses the consumer until {@link #running()} is false; an exception closes it and a new one starts. */
+    /**
+     * Uses the consumer until {@link #running()} is false; an exception closes it and a new one
+     * starts.
+     */
     protected abstract void consume(KafkaConsumer<String, byte[]> consumer) throws Exception;
 
     private void run() {
@@ -73,7 +79,9 @@ public abstract class ConsumerLoop {
                 if (!running) {
                     return;
                 }
-                LOG.log(System.Logger.Level.WARNING, name + " failed (" + e + "); a new consumer in 2 s");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        name + " failed (" + e + "); a new consumer in 2 s");
                 sleep(2000);
             } finally {
                 current = null;

@@ -10,20 +10,18 @@ import static io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue.DE
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
+import mmdigits.common.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
-import mmdigits.common.Topics;
-
 /**
  * The one shape of a dead letter: a record that could not be decoded or validated, copied unchanged
- * (key, value, headers) to {@link Topics#DEAD_LETTER} with the failure and its origin in the headers
- * SmallRye Reactive Messaging's {@code dead-letter-queue} failure strategy writes — the same names
- * (its constants), values and order. Channels dead-letter through that strategy; the plain consumers
- * (which send the letter in their own transaction) build it here.
+ * (key, value, headers) to {@link Topics#DEAD_LETTER} with the failure and its origin in the
+ * headers SmallRye Reactive Messaging's {@code dead-letter-queue} failure strategy writes — the
+ * same names (its constants), values and order. Channels dead-letter through that strategy; the
+ * plain consumers (which send the letter in their own transaction) build it here.
  */
 public final class DeadLetters {
     public static final String REASON = DEAD_LETTER_REASON;
@@ -33,14 +31,19 @@ public final class DeadLetters {
     public static final String EXCEPTION = DEAD_LETTER_EXCEPTION_CLASS_NAME;
     public static final String CAUSE = DEAD_LETTER_CAUSE;
     public static final String CAUSE_CLASS = DEAD_LETTER_CAUSE_CLASS_NAME;
-    /** The headers every dead letter has; {@link #CAUSE} and {@link #CAUSE_CLASS} come when the failure has a cause. */
+
+    /**
+     * The headers every dead letter has; {@link #CAUSE} and {@link #CAUSE_CLASS} come when the
+     * failure has a cause.
+     */
     public static final List<String> HEADERS = List.of(EXCEPTION, REASON, TOPIC, PARTITION, OFFSET);
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
-    public static ProducerRecord<String, byte[]> of(ConsumerRecord<String, byte[]> r, Throwable failure) {
-        ProducerRecord<String, byte[]> out = new ProducerRecord<>(Topics.DEAD_LETTER, r.key(), r.value());
+    public static ProducerRecord<String, byte[]> of(
+            ConsumerRecord<String, byte[]> r, Throwable failure) {
+        ProducerRecord<String, byte[]> out =
+                new ProducerRecord<>(Topics.DEAD_LETTER, r.key(), r.value());
         add(out, EXCEPTION, failure.getClass().getName());
         add(out, REASON, message(failure));
         if (failure.getCause() != null) {

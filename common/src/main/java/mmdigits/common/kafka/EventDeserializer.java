@@ -1,11 +1,9 @@
 package mmdigits.common.kafka;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import mmdigits.common.proto.Event;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
-
-import com.google.protobuf.InvalidProtocolBufferException;
-
-import mmdigits.common.proto.Event;
 
 public class EventDeserializer implements Deserializer<Event> {
     @Override
@@ -16,7 +14,14 @@ public class EventDeserializer implements Deserializer<Event> {
         try {
             return Event.parseFrom(data);
         } catch (InvalidProtocolBufferException e) {
-            throw new SerializationException("undecodable Event (" + data.length + " bytes) on " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "undecodable Event ("
+                            + data.length
+                            + " bytes) on "
+                            + topic
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

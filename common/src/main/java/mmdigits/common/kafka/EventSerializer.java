@@ -2,5 +2,4 @@ package mmdigits.common.kafka;
 
 import mmdigits.common.proto.Event;
 
-public class EventSerializer extends ProtoSerializer<Event> {
-}
+public class EventSerializer extends ProtoSerializer<Event> {}

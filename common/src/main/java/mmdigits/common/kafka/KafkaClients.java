@@ -1,25 +1,23 @@
 package mmdigits.common.kafka;
 
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
-import io.smallrye.common.annotation.Identifier;
-
 /**
- * The one place the services' plain Kafka clients come from, all built from Quarkus' {@code kafka.*}
- * configuration (the {@code default-kafka-broker} map the Kafka extension produces: the bootstrap
- * servers, and whatever security a deployment adds) — the same settings as the SmallRye channels.
- * Plain clients, not channels, where the connector cannot do the job: reading a topic from its start
- * to the end it has now (state rebuilt from a log, a split read through its offset ranges), offsets
- * committed in a producer's transaction with metadata, and the offsets of records just sent.
+ * The one place the services' plain Kafka clients come from, all built from Quarkus' {@code
+ * kafka.*} configuration (the {@code default-kafka-broker} map the Kafka extension produces: the
+ * bootstrap servers, and whatever security a deployment adds) — the same settings as the SmallRye
+ * channels. Plain clients, not channels, where the connector cannot do the job: reading a topic
+ * from its start to the end it has now (state rebuilt from a log, a split read through its offset
+ * ranges), offsets committed in a producer's transaction with metadata, and the offsets of records
+ * just sent.
  */
 @ApplicationScoped
 public class KafkaClients {

@@ -1,9 +1,10 @@
 package mmdigits.common.kafka;
 
-/** Keys of {@code digits.models}: {@code <name>/<version>}, one record (or tombstone) per version. */
+/**
+ * Keys of {@code digits.models}: {@code <name>/<version>}, one record (or tombstone) per version.
+ */
 public final class ModelKeys {
-    private ModelKeys() {
-    }
+    private ModelKeys() {}
 
     public static String of(String name, String version) {
         return name + "/" + version;

@@ -1,13 +1,14 @@
 package mmdigits.common.kafka;
 
+import com.google.protobuf.MessageLite;
 import java.nio.charset.StandardCharsets;
-
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
 
-import com.google.protobuf.MessageLite;
-
-/** Binary protobuf for any of our messages; marks the record {@code content-type: application/x-protobuf}. */
+/**
+ * Binary protobuf for any of our messages; marks the record {@code content-type:
+ * application/x-protobuf}.
+ */
 public class ProtoSerializer<T extends MessageLite> implements Serializer<T> {
     private static final byte[] PROTOBUF = ContentTypes.PROTOBUF.getBytes(StandardCharsets.UTF_8);
 

@@ -1,24 +1,22 @@
 package mmdigits.common.kafka;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-
+import mmdigits.common.proto.Sample;
+import mmdigits.common.sample.InvalidSampleException;
+import mmdigits.common.sample.SampleJson;
+import mmdigits.common.sample.SampleValidator;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-
-import mmdigits.common.proto.Sample;
-import mmdigits.common.sample.InvalidSampleException;
-import mmdigits.common.sample.SampleJson;
-import mmdigits.common.sample.SampleValidator;
-
 /**
  * Reads a {@link Sample} in binary protobuf, or in its JSON form when the record has the header
- * {@code content-type: application/json}, and validates it. A record that fails either step raises a
- * {@link SerializationException} whose message says why (consumers send it to the dead-letter topic).
+ * {@code content-type: application/json}, and validates it. A record that fails either step raises
+ * a {@link SerializationException} whose message says why (consumers send it to the dead-letter
+ * topic).
  */
 public class SampleDeserializer implements Deserializer<Sample> {
 
@@ -41,13 +39,23 @@ public class SampleDeserializer implements Deserializer<Sample> {
                 sample = Sample.parseFrom(data);
             }
         } catch (InvalidProtocolBufferException e) {
-            throw new SerializationException("undecodable Sample (" + (contentType == null ? ContentTypes.PROTOBUF : contentType)
-                    + ", " + data.length + " bytes) on " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "undecodable Sample ("
+                            + (contentType == null ? ContentTypes.PROTOBUF : contentType)
+                            + ", "
+                            + data.length
+                            + " bytes) on "
+                            + topic
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
         try {
             return SampleValidator.validate(sample);
         } catch (InvalidSampleException e) {
-            throw new SerializationException("invalid Sample '" + sample.getId() + "' on " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "invalid Sample '" + sample.getId() + "' on " + topic + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -56,7 +64,10 @@ public class SampleDeserializer implements Deserializer<Sample> {
             return null;
         }
         Header header = headers.lastHeader(ContentTypes.HEADER);
-        return header == null || header.value() == null ? null
-                : new String(header.value(), StandardCharsets.UTF_8).trim().toLowerCase(Locale.ROOT);
+        return header == null || header.value() == null
+                ? null
+                : new String(header.value(), StandardCharsets.UTF_8)
+                        .trim()
+                        .toLowerCase(Locale.ROOT);
     }
 }

@@ -2,5 +2,4 @@ package mmdigits.common.kafka;
 
 import mmdigits.common.proto.Sample;
 
-public class SampleSerializer extends ProtoSerializer<Sample> {
-}
+public class SampleSerializer extends ProtoSerializer<Sample> {}

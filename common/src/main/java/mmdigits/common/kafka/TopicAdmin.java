@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
+import mmdigits.common.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -20,16 +20,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-import mmdigits.common.Topics;
-
 /**
  * Creates the project's topics explicitly (brokers run with auto-creation off) and brings the
  * configurations of existing ones (e.g. made by an older version) to {@link Topics#ALL}: retention
  * and compaction are part of the guarantees, not a broker default.
  */
 public final class TopicAdmin {
-    private TopicAdmin() {
-    }
+    private TopicAdmin() {}
 
     public static Admin admin(String bootstrapServers) {
         return admin(KafkaClients.config(bootstrapServers), Duration.ofSeconds(30));
@@ -39,7 +36,10 @@ public final class TopicAdmin {
         return admin(KafkaClients.config(bootstrapServers), timeout);
     }
 
-    /** An admin client on the connection settings {@code base}, whose calls give up after {@code timeout}. */
+    /**
+     * An admin client on the connection settings {@code base}, whose calls give up after {@code
+     * timeout}.
+     */
     public static Admin admin(Map<String, Object> base, Duration timeout) {
         int ms = (int) timeout.toMillis();
         Map<String, Object> c = new HashMap<>(base);
@@ -53,16 +53,20 @@ public final class TopicAdmin {
      * Creates every topic of {@code specs} that does not exist yet and sets the configurations of
      * those that do; returns the ones it created.
      */
-    public static List<String> ensureTopics(Admin admin, Collection<Topics.Spec> specs, Duration timeout)
+    public static List<String> ensureTopics(
+            Admin admin, Collection<Topics.Spec> specs, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Set<String> existing =
+                admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         List<NewTopic> missing = new ArrayList<>();
         List<Topics.Spec> present = new ArrayList<>();
         for (Topics.Spec spec : specs) {
             if (existing.contains(spec.name())) {
                 present.add(spec);
             } else {
-                missing.add(new NewTopic(spec.name(), spec.partitions(), (short) -1).configs(spec.configs()));
+                missing.add(
+                        new NewTopic(spec.name(), spec.partitions(), (short) -1)
+                                .configs(spec.configs()));
             }
         }
         List<String> created = create(admin, missing, timeout);
@@ -80,37 +84,54 @@ public final class TopicAdmin {
                 created.add(topic.name());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e; // created concurrently by another service is fine; anything else is not
+                    throw e; // created concurrently by another service is fine; anything else is
+                    // not
                 }
             }
         }
         return created;
     }
 
-    /** Sets the spec's configuration values that an existing topic does not have (nothing else is touched). */
+    /**
+     * Sets the spec's configuration values that an existing topic does not have (nothing else is
+     * touched).
+     */
     static void alignConfigs(Admin admin, List<Topics.Spec> specs, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
         if (specs.isEmpty()) {
             return;
         }
-        List<ConfigResource> resources = specs.stream().map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name())).toList();
-        Map<ConfigResource, Config> current = admin.describeConfigs(resources).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        List<ConfigResource> resources =
+                specs.stream()
+                        .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name()))
+                        .toList();
+        Map<ConfigResource, Config> current =
+                admin.describeConfigs(resources)
+                        .all()
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
         for (Topics.Spec spec : specs) {
             ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, spec.name());
             List<AlterConfigOp> ops = new ArrayList<>();
-            spec.configs().forEach((key, value) -> {
-                ConfigEntry entry = current.get(r).get(key);
-                if (entry == null || !value.equals(entry.value())) {
-                    ops.add(new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET));
-                }
-            });
+            spec.configs()
+                    .forEach(
+                            (key, value) -> {
+                                ConfigEntry entry = current.get(r).get(key);
+                                if (entry == null || !value.equals(entry.value())) {
+                                    ops.add(
+                                            new AlterConfigOp(
+                                                    new ConfigEntry(key, value),
+                                                    AlterConfigOp.OpType.SET));
+                                }
+                            });
             if (!ops.isEmpty()) {
                 changes.put(r, ops);
             }
         }
         if (!changes.isEmpty()) {
-            admin.incrementalAlterConfigs(changes).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            admin.incrementalAlterConfigs(changes)
+                    .all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -20,17 +19,17 @@ import org.apache.kafka.common.TopicPartition;
  * Follows a whole topic from its beginning ({@code read_committed}, no consumer group) and hands
  * every record, decoded and in order per partition, to the registered handlers: how a service
  * derives its state from {@code digits.events} (datasets, runs, promotions, scoring requests) or
- * {@code digits.models} (the registered versions). A consumer re-created after a failure resumes where
- * the last one stopped, so a handler sees each record once. An undecodable record (the decoder
- * throws) is skipped; one that arrives while the log runs goes to the {@link #onUndecodable} callback
- * (the topic's owner dead-letters it), one already on the topic at start is only logged: the process
- * that was running when it arrived dead-lettered it, and every restart would add a copy. A null value
- * (a tombstone) is handed over as null.
- * <p>
- * A plain consumer, not a channel: the state must be rebuilt from the topic's beginning at every
+ * {@code digits.models} (the registered versions). A consumer re-created after a failure resumes
+ * where the last one stopped, so a handler sees each record once. An undecodable record (the
+ * decoder throws) is skipped; one that arrives while the log runs goes to the {@link
+ * #onUndecodable} callback (the topic's owner dead-letters it), one already on the topic at start
+ * is only logged: the process that was running when it arrived dead-lettered it, and every restart
+ * would add a copy. A null value (a tombstone) is handed over as null.
+ *
+ * <p>A plain consumer, not a channel: the state must be rebuilt from the topic's beginning at every
  * start (no committed offsets), and a decision waits until the read reached the topic's end past
- * transaction markers ({@link #awaitCaughtUp}, {@link #sync}) — the consumer's position says so, the
- * records a channel hands over do not.
+ * transaction markers ({@link #awaitCaughtUp}, {@link #sync}) — the consumer's position says so,
+ * the records a channel hands over do not.
  *
  * @param <T> the decoded value
  */
@@ -38,8 +37,7 @@ public final class TopicLog<T> extends ConsumerLoop {
     private static final System.Logger LOG = System.getLogger(TopicLog.class.getName());
 
     /** One record: {@code historical} when it was on the topic before this service started. */
-    public record Entry<T>(int partition, long offset, String key, T value, boolean historical) {
-    }
+    public record Entry<T>(int partition, long offset, String key, T value, boolean historical) {}
 
     @FunctionalInterface
     public interface Decoder<T> {
@@ -47,8 +45,9 @@ public final class TopicLog<T> extends ConsumerLoop {
     }
 
     /**
-     * Decides whether a decoded record is accepted (e.g. a signature, a sequence); a refusal takes the same
-     * path as an undecodable record. Runs on the log's thread, in order, before the handlers.
+     * Decides whether a decoded record is accepted (e.g. a signature, a sequence); a refusal takes
+     * the same path as an undecodable record. Runs on the log's thread, in order, before the
+     * handlers.
      */
     @FunctionalInterface
     public interface Check<T> {
@@ -67,15 +66,22 @@ public final class TopicLog<T> extends ConsumerLoop {
     private final Decoder<T> decoder;
     private final Map<String, Object> consumerSettings;
     private final List<Handler<T>> handlers = new CopyOnWriteArrayList<>();
-    private volatile Check<T> check = (record, value) -> {
-    };
-    private volatile BiConsumer<ConsumerRecord<String, byte[]>, Exception> undecodable = TopicLog::logUndecodable;
+    private volatile Check<T> check = (record, value) -> {};
+    private volatile BiConsumer<ConsumerRecord<String, byte[]>, Exception> undecodable =
+            TopicLog::logUndecodable;
     private final Map<Integer, Long> next = new HashMap<>();
     private Map<Integer, Long> startEnd;
     private volatile boolean caughtUp;
 
-    /** @param connection the connection settings ({@link KafkaClients#config()}) */
-    public TopicLog(Map<String, Object> connection, String topic, String clientId, Decoder<T> decoder, Map<String, Object> consumerSettings) {
+    /**
+     * @param connection the connection settings ({@link KafkaClients#config()})
+     */
+    public TopicLog(
+            Map<String, Object> connection,
+            String topic,
+            String clientId,
+            Decoder<T> decoder,
+            Map<String, Object> consumerSettings) {
         super(topic + "-log");
         this.connection = Map.copyOf(connection);
         this.topic = topic;
@@ -96,8 +102,12 @@ public final class TopicLog<T> extends ConsumerLoop {
         return this;
     }
 
-    /** Where records that cannot be decoded (or are refused by the check) go, with the failure (e.g. the dead-letter topic); by default they are logged. */
-    public TopicLog<T> onUndecodable(BiConsumer<ConsumerRecord<String, byte[]>, Exception> callback) {
+    /**
+     * Where records that cannot be decoded (or are refused by the check) go, with the failure (e.g.
+     * the dead-letter topic); by default they are logged.
+     */
+    public TopicLog<T> onUndecodable(
+            BiConsumer<ConsumerRecord<String, byte[]>, Exception> callback) {
         this.undecodable = callback;
         return this;
     }
@@ -139,17 +149,23 @@ public final class TopicLog<T> extends ConsumerLoop {
             while (!reached(end)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new IllegalStateException(topic + " was not read up to " + end + " within " + timeout);
+                    throw new IllegalStateException(
+                            topic + " was not read up to " + end + " within " + timeout);
                 }
-                TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+                TimeUnit.NANOSECONDS.timedWait(
+                        this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
             }
         }
     }
 
-    /** Reads one record again (e.g. a model release whose bytes were not kept); null when it is gone. */
+    /**
+     * Reads one record again (e.g. a model release whose bytes were not kept); null when it is
+     * gone.
+     */
     public T fetch(int partition, long offset, Duration timeout) throws Exception {
         TopicPartition tp = new TopicPartition(topic, partition);
-        try (KafkaConsumer<String, byte[]> c = Consumers.readCommitted(connection, clientId + "-fetch", consumerSettings)) {
+        try (KafkaConsumer<String, byte[]> c =
+                Consumers.readCommitted(connection, clientId + "-fetch", consumerSettings)) {
             c.assign(List.of(tp));
             c.seek(tp, offset);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -166,25 +182,42 @@ public final class TopicLog<T> extends ConsumerLoop {
                     return null;
                 }
             }
-            throw new IllegalStateException(topic + "/" + partition + "@" + offset + " could not be read within " + timeout);
+            throw new IllegalStateException(
+                    topic
+                            + "/"
+                            + partition
+                            + "@"
+                            + offset
+                            + " could not be read within "
+                            + timeout);
         }
     }
 
     private Map<Integer, Long> committedEnd(Duration timeout) throws Exception {
         try (Admin admin = TopicAdmin.admin(connection, timeout)) {
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .get(topic).partitions();
+            var partitions =
+                    admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                            .get(topic)
+                            .partitions();
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            partitions.forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            partitions.forEach(
+                    p ->
+                            request.put(
+                                    new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
             Map<Integer, Long> end = new HashMap<>();
-            admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).forEach((tp, info) -> end.put(tp.partition(), info.offset()));
+            admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((tp, info) -> end.put(tp.partition(), info.offset()));
             return end;
         }
     }
 
     private boolean reached(Map<Integer, Long> end) {
-        return end.entrySet().stream().allMatch(e -> next.getOrDefault(e.getKey(), 0L) >= e.getValue());
+        return end.entrySet().stream()
+                .allMatch(e -> next.getOrDefault(e.getKey(), 0L) >= e.getValue());
     }
 
     @Override
@@ -196,7 +229,10 @@ public final class TopicLog<T> extends ConsumerLoop {
     protected void consume(KafkaConsumer<String, byte[]> c) throws Exception {
         List<TopicPartition> parts = List.of();
         while (running() && parts.isEmpty()) {
-            parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            parts =
+                    c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
             if (parts.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "waiting for topic " + topic);
                 Thread.sleep(1000);
@@ -251,13 +287,19 @@ public final class TopicLog<T> extends ConsumerLoop {
             try {
                 h.on(entry);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "a handler of " + topic + " failed at offset " + r.offset() + ": " + e, e);
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "a handler of " + topic + " failed at offset " + r.offset() + ": " + e,
+                        e);
             }
         }
     }
 
-    private void undecodable(ConsumerRecord<String, byte[]> r, String what, Exception e, boolean historical) {
-        IllegalArgumentException failure = new IllegalArgumentException(what + " record on " + r.topic() + ": " + e.getMessage(), e);
+    private void undecodable(
+            ConsumerRecord<String, byte[]> r, String what, Exception e, boolean historical) {
+        IllegalArgumentException failure =
+                new IllegalArgumentException(
+                        what + " record on " + r.topic() + ": " + e.getMessage(), e);
         if (historical) {
             logUndecodable(r, failure);
         } else {
@@ -266,6 +308,15 @@ public final class TopicLog<T> extends ConsumerLoop {
     }
 
     private static void logUndecodable(ConsumerRecord<String, byte[]> r, Exception failure) {
-        LOG.log(System.Logger.Level.WARNING, "skipped " + r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + failure.getMessage());
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "skipped "
+                        + r.topic()
+                        + "/"
+                        + r.partition()
+                        + "@"
+                        + r.offset()
+                        + ": "
+                        + failure.getMessage());
     }
 }

@@ -3,8 +3,8 @@ package mmdigits.common.rest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * The one JSON error format of every service: RFC 9457 problem details
- * ({@code application/problem+json}). {@code detail} names the field or file at fault and the problem;
+ * The one JSON error format of every service: RFC 9457 problem details ({@code
+ * application/problem+json}). {@code detail} names the field or file at fault and the problem;
  * {@code field} repeats the field or file name on its own for clients.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

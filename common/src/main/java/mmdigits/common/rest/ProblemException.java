@@ -30,9 +30,12 @@ public class ProblemException extends RuntimeException {
         return retryAfterSeconds;
     }
 
-    /** 503 with {@code Retry-After}: the service is busy now, the same request may succeed later. */
+    /**
+     * 503 with {@code Retry-After}: the service is busy now, the same request may succeed later.
+     */
     public static ProblemException busy(String detail, long retryAfterSeconds) {
-        return new ProblemException(Problem.of(503, "busy", "Service busy", detail, null), retryAfterSeconds);
+        return new ProblemException(
+                Problem.of(503, "busy", "Service busy", detail, null), retryAfterSeconds);
     }
 
     public static ProblemException badRequest(String detail, String field) {
@@ -49,10 +52,12 @@ public class ProblemException extends RuntimeException {
 
     /** 429: a bounded queue is full; the client may try again later. */
     public static ProblemException tooManyRequests(String detail) {
-        return new ProblemException(Problem.of(429, "queue-full", "Too many requests", detail, null));
+        return new ProblemException(
+                Problem.of(429, "queue-full", "Too many requests", detail, null));
     }
 
     public static ProblemException unavailable(String detail) {
-        return new ProblemException(Problem.of(503, "unavailable", "Service unavailable", detail, null));
+        return new ProblemException(
+                Problem.of(503, "unavailable", "Service unavailable", detail, null));
     }
 }

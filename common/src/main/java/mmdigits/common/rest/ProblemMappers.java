@@ -1,28 +1,23 @@
 package mmdigits.common.rest;
 
-import java.util.Locale;
-
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
-
-import org.apache.kafka.common.KafkaException;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-
+import java.util.Locale;
 import mmdigits.common.sample.InvalidSampleException;
 import mmdigits.common.seed.SeedFileException;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * Maps exceptions to {@link Problem} responses, the same in every service (discovered through the
  * Jandex index of this module).
  */
 public final class ProblemMappers {
-    private ProblemMappers() {
-    }
+    private ProblemMappers() {}
 
     public static Response response(Problem problem) {
         return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
@@ -33,7 +28,9 @@ public final class ProblemMappers {
         @Override
         public Response toResponse(ProblemException e) {
             Response r = response(e.problem());
-            return e.retryAfterSeconds() > 0 ? Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build() : r;
+            return e.retryAfterSeconds() > 0
+                    ? Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build()
+                    : r;
         }
     }
 
@@ -41,7 +38,8 @@ public final class ProblemMappers {
     public static class InvalidSampleMapper implements ExceptionMapper<InvalidSampleException> {
         @Override
         public Response toResponse(InvalidSampleException e) {
-            return response(Problem.of(400, "invalid-sample", "Invalid sample", e.getMessage(), e.field()));
+            return response(
+                    Problem.of(400, "invalid-sample", "Invalid sample", e.getMessage(), e.field()));
         }
     }
 
@@ -49,24 +47,32 @@ public final class ProblemMappers {
     public static class SeedFileMapper implements ExceptionMapper<SeedFileException> {
         @Override
         public Response toResponse(SeedFileException e) {
-            return response(Problem.of(400, "invalid-file", "Invalid data file", e.getMessage(), e.file()));
+            return response(
+                    Problem.of(400, "invalid-file", "Invalid data file", e.getMessage(), e.file()));
         }
     }
 
-    /** A problem for unparsable JSON, naming the JSON path of the field at fault after {@code prefix}. */
+    /**
+     * A problem for unparsable JSON, naming the JSON path of the field at fault after {@code
+     * prefix}.
+     */
     public static Problem jsonProblem(JsonProcessingException e, String prefix) {
         StringBuilder sb = new StringBuilder(prefix == null ? "" : prefix);
         if (e instanceof JsonMappingException m) {
             for (JsonMappingException.Reference ref : m.getPath()) {
                 if (ref.getFieldName() != null) {
-                    sb.append(sb.isEmpty() || sb.charAt(sb.length() - 1) == '.' ? "" : ".").append(ref.getFieldName());
+                    sb.append(sb.isEmpty() || sb.charAt(sb.length() - 1) == '.' ? "" : ".")
+                            .append(ref.getFieldName());
                 } else if (ref.getIndex() >= 0) {
                     sb.append('[').append(ref.getIndex()).append(']');
                 }
             }
         }
         String field = sb.isEmpty() ? null : sb.toString().replaceAll("\\.$", "");
-        String detail = (field == null ? "malformed JSON" : field + ": malformed JSON") + ": " + e.getOriginalMessage();
+        String detail =
+                (field == null ? "malformed JSON" : field + ": malformed JSON")
+                        + ": "
+                        + e.getOriginalMessage();
         return Problem.of(400, "malformed-json", "Malformed JSON", detail, field);
     }
 
@@ -78,7 +84,9 @@ public final class ProblemMappers {
         }
     }
 
-    /** Wins over Quarkus REST's built-in mapper for this type, whose body is not the problem format. */
+    /**
+     * Wins over Quarkus REST's built-in mapper for this type, whose body is not the problem format.
+     */
     @Provider
     public static class MismatchedInputMapper implements ExceptionMapper<MismatchedInputException> {
         @Override
@@ -92,7 +100,13 @@ public final class ProblemMappers {
     public static class KafkaMapper implements ExceptionMapper<KafkaException> {
         @Override
         public Response toResponse(KafkaException e) {
-            return response(Problem.of(503, "unavailable", "Service unavailable", "Kafka did not take the request: " + e.getMessage(), null));
+            return response(
+                    Problem.of(
+                            503,
+                            "unavailable",
+                            "Service unavailable",
+                            "Kafka did not take the request: " + e.getMessage(),
+                            null));
         }
     }
 

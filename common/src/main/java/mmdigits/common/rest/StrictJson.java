@@ -1,26 +1,29 @@
 package mmdigits.common.rest;
 
-import jakarta.inject.Singleton;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.quarkus.jackson.ObjectMapperCustomizer;
+import jakarta.inject.Singleton;
 
 /**
- * The services' ObjectMapper refuses a JSON object that names a field twice (a malformed-JSON 400, not the
- * record binder's 500; and no parser differential between what one reader and another takes as the value)
- * and nesting deeper than any request of ours needs.
+ * The services' ObjectMapper refuses a JSON object that names a field twice (a malformed-JSON 400,
+ * not the record binder's 500; and no parser differential between what one reader and another takes
+ * as the value) and nesting deeper than any request of ours needs.
  */
 @Singleton
 public class StrictJson implements ObjectMapperCustomizer {
-    /** No request body of the project nests deeper (a KServe tensor's data is the deepest, a few levels). */
+    /**
+     * No request body of the project nests deeper (a KServe tensor's data is the deepest, a few
+     * levels).
+     */
     static final int MAX_NESTING = 32;
 
     @Override
     public void customize(ObjectMapper mapper) {
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
+        mapper.getFactory()
+                .setStreamReadConstraints(
+                        StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
     }
 }

@@ -2,18 +2,21 @@ package mmdigits.common.sample;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
-
 import mmdigits.common.proto.Split;
 
 /** Stable sample ids: {@code <dataset>/<split>/<row_id>}, e.g. {@code demo/test/42}. */
 public final class SampleIds {
-    /** A dataset (and model) name: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+    /**
+     * A dataset (and model) name: 1-100 letters, digits, '.', '_' or '-', starting with a letter or
+     * digit.
+     */
     public static final String NAME_REGEX = "[A-Za-z0-9][A-Za-z0-9._-]{0,99}";
-    public static final String NAME_RULE = "must be 1-100 characters of letters, digits, '.', '_' or '-'";
+
+    public static final String NAME_RULE =
+            "must be 1-100 characters of letters, digits, '.', '_' or '-'";
     private static final Pattern DATASET = Pattern.compile(NAME_REGEX);
 
-    private SampleIds() {
-    }
+    private SampleIds() {}
 
     public static String of(String dataset, Split split, long rowId) {
         return dataset + "/" + splitName(split) + "/" + rowId;
@@ -24,7 +27,8 @@ public final class SampleIds {
         return switch (split) {
             case TRAIN -> "train";
             case TEST -> "test";
-            default -> throw new IllegalArgumentException("split must be train or test, got " + split);
+            default ->
+                    throw new IllegalArgumentException("split must be train or test, got " + split);
         };
     }
 
@@ -35,7 +39,9 @@ public final class SampleIds {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "train" -> Split.TRAIN;
             case "test" -> Split.TEST;
-            default -> throw new IllegalArgumentException("split must be train or test, got '" + name + "'");
+            default ->
+                    throw new IllegalArgumentException(
+                            "split must be train or test, got '" + name + "'");
         };
     }
 
@@ -45,7 +51,10 @@ public final class SampleIds {
 
     /** Turns a directory name into a dataset name: letters, digits, '.', '_' and '-' only. */
     public static String datasetFromName(String name) {
-        String cleaned = name == null ? "" : name.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
+        String cleaned =
+                name == null
+                        ? ""
+                        : name.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
         if (cleaned.isEmpty()) {
             return "dataset";
         }

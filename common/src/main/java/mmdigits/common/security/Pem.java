@@ -12,17 +12,23 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 
-/** Keys in PEM files: a PKCS#8 {@code PRIVATE KEY} and an X.509 {@code PUBLIC KEY} (what {@code openssl genpkey} writes). */
+/**
+ * Keys in PEM files: a PKCS#8 {@code PRIVATE KEY} and an X.509 {@code PUBLIC KEY} (what {@code
+ * openssl genpkey} writes).
+ */
 public final class Pem {
-    private Pem() {
+    private Pem() {}
+
+    public static PrivateKey privateKey(Path file, String algorithm)
+            throws IOException, GeneralSecurityException {
+        return KeyFactory.getInstance(algorithm)
+                .generatePrivate(new PKCS8EncodedKeySpec(der(file, "PRIVATE KEY")));
     }
 
-    public static PrivateKey privateKey(Path file, String algorithm) throws IOException, GeneralSecurityException {
-        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der(file, "PRIVATE KEY")));
-    }
-
-    public static PublicKey publicKey(Path file, String algorithm) throws IOException, GeneralSecurityException {
-        return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der(file, "PUBLIC KEY")));
+    public static PublicKey publicKey(Path file, String algorithm)
+            throws IOException, GeneralSecurityException {
+        return KeyFactory.getInstance(algorithm)
+                .generatePublic(new X509EncodedKeySpec(der(file, "PUBLIC KEY")));
     }
 
     private static byte[] der(Path file, String type) throws IOException {

@@ -1,17 +1,15 @@
 package mmdigits.common.security;
 
 import java.security.PublicKey;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.ModelRelease;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * What a reader of {@code digits.models} accepts: a release signed by the trainer's key whose sequence is
- * above every release accepted before it. Anything else is refused with the reason (and, read live,
- * dead-lettered), so a release written to the topic by anyone else, or an old one sent again, is never served.
- * Tombstones pass (they only remove a version).
+ * What a reader of {@code digits.models} accepts: a release signed by the trainer's key whose
+ * sequence is above every release accepted before it. Anything else is refused with the reason
+ * (and, read live, dead-lettered), so a release written to the topic by anyone else, or an old one
+ * sent again, is never served. Tombstones pass (they only remove a version).
  */
 public final class ReleaseCheck implements TopicLog.Check<ModelRelease> {
     private final PublicKey key;
@@ -26,8 +24,12 @@ public final class ReleaseCheck implements TopicLog.Check<ModelRelease> {
         ReleaseSignatures.verify(record.value(), record.headers(), key);
         long sequence = release.getReleaseSequence();
         if (sequence <= newest) {
-            throw new SecurityException("release sequence " + sequence + " is not above " + newest
-                    + ", the newest accepted: a replayed or out-of-order release");
+            throw new SecurityException(
+                    "release sequence "
+                            + sequence
+                            + " is not above "
+                            + newest
+                            + ", the newest accepted: a replayed or out-of-order release");
         }
         newest = sequence;
     }

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -23,20 +22,24 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * {@code y_train.csv} / {@code y_test.csv} / {@code predictions.csv}: a header {@code row_id,label}
  * (or a lone {@code label} column, row ids then being 0, 1, 2, …), CRLF or LF, whitespace around
- * values allowed, labels 0–9. Row ids are unique and complete (a contiguous range); row i of the NPY
- * files is the i-th smallest row id.
+ * values allowed, labels 0–9. Row ids are unique and complete (a contiguous range); row i of the
+ * NPY files is the i-th smallest row id.
  */
 public final class LabelsCsv {
     public static final String ROW_ID = "row_id";
     public static final String LABEL = "label";
 
-    private static final CSVFormat READ = CSVFormat.DEFAULT.builder()
-            .setTrim(true).setIgnoreSurroundingSpaces(true).setIgnoreEmptyLines(true).get();
-    private static final CSVFormat WRITE = CSVFormat.DEFAULT.builder()
-            .setRecordSeparator("\n").setHeader(ROW_ID, LABEL).get();
+    private static final CSVFormat READ =
+            CSVFormat.DEFAULT
+                    .builder()
+                    .setTrim(true)
+                    .setIgnoreSurroundingSpaces(true)
+                    .setIgnoreEmptyLines(true)
+                    .get();
+    private static final CSVFormat WRITE =
+            CSVFormat.DEFAULT.builder().setRecordSeparator("\n").setHeader(ROW_ID, LABEL).get();
 
-    private LabelsCsv() {
-    }
+    private LabelsCsv() {}
 
     public static Labels read(Path file) throws SeedFileException {
         String name = file.getFileName().toString();
@@ -70,13 +73,25 @@ public final class LabelsCsv {
                     }
                 }
                 if (labelColumn < 0) {
-                    throw new SeedFileException(name, "line " + line + ": header must be 'row_id,label' or 'label', got '"
-                            + String.join(",", record.toList()) + "'");
+                    throw new SeedFileException(
+                            name,
+                            "line "
+                                    + line
+                                    + ": header must be 'row_id,label' or 'label', got '"
+                                    + String.join(",", record.toList())
+                                    + "'");
                 }
                 continue;
             }
             if (record.size() != columns) {
-                throw new SeedFileException(name, "line " + line + ": expected " + columns + " columns, got " + record.size());
+                throw new SeedFileException(
+                        name,
+                        "line "
+                                + line
+                                + ": expected "
+                                + columns
+                                + " columns, got "
+                                + record.size());
             }
             int index = rows.size();
             long rowId = index;
@@ -85,10 +100,12 @@ public final class LabelsCsv {
                 try {
                     rowId = Long.parseLong(v);
                 } catch (NumberFormatException e) {
-                    throw new SeedFileException(name, "line " + line + ": row_id '" + v + "' is not an integer");
+                    throw new SeedFileException(
+                            name, "line " + line + ": row_id '" + v + "' is not an integer");
                 }
                 if (rowId < 0) {
-                    throw new SeedFileException(name, "line " + line + ": row_id " + rowId + " is negative");
+                    throw new SeedFileException(
+                            name, "line " + line + ": row_id " + rowId + " is negative");
                 }
             }
             String lv = record.get(labelColumn);
@@ -96,15 +113,18 @@ public final class LabelsCsv {
             try {
                 label = Integer.parseInt(lv.endsWith(".0") ? lv.substring(0, lv.length() - 2) : lv);
             } catch (NumberFormatException e) {
-                throw new SeedFileException(name, "line " + line + ": label '" + lv + "' is not an integer 0-9");
+                throw new SeedFileException(
+                        name, "line " + line + ": label '" + lv + "' is not an integer 0-9");
             }
             if (label < 0 || label > 9) {
-                throw new SeedFileException(name, "line " + line + ": label " + label + " is not in 0-9");
+                throw new SeedFileException(
+                        name, "line " + line + ": label " + label + " is not in 0-9");
             }
             rows.add(new long[] {rowId, label, line});
         }
         if (!headerSeen) {
-            throw new SeedFileException(name, "is empty (expected a header 'row_id,label' and one row per sample)");
+            throw new SeedFileException(
+                    name, "is empty (expected a header 'row_id,label' and one row per sample)");
         }
         if (rows.isEmpty()) {
             throw new SeedFileException(name, "has a header but no rows");
@@ -113,16 +133,32 @@ public final class LabelsCsv {
         for (long[] r : rows) {
             Long previous = lineOf.putIfAbsent(r[0], r[2]);
             if (previous != null) {
-                throw new SeedFileException(name, "line " + r[2] + ": row_id " + r[0] + " appears twice (first on line "
-                        + previous + ")");
+                throw new SeedFileException(
+                        name,
+                        "line "
+                                + r[2]
+                                + ": row_id "
+                                + r[0]
+                                + " appears twice (first on line "
+                                + previous
+                                + ")");
             }
         }
         rows.sort((a, b) -> Long.compare(a[0], b[0]));
         long first = rows.get(0)[0];
         for (int i = 0; i < rows.size(); i++) {
             if (rows.get(i)[0] != first + i) {
-                throw new SeedFileException(name, "row ids are not complete: " + (first + i) + " is missing (ids run from "
-                        + first + " to " + rows.get(rows.size() - 1)[0] + " with " + rows.size() + " rows)");
+                throw new SeedFileException(
+                        name,
+                        "row ids are not complete: "
+                                + (first + i)
+                                + " is missing (ids run from "
+                                + first
+                                + " to "
+                                + rows.get(rows.size() - 1)[0]
+                                + " with "
+                                + rows.size()
+                                + " rows)");
             }
         }
         long[] ids = new long[rows.size()];
@@ -137,9 +173,11 @@ public final class LabelsCsv {
     /** Writes {@code row_id,label} with LF line ends, rows in the given order. */
     public static void write(Path file, long[] rowIds, int[] labels) throws IOException {
         if (rowIds.length != labels.length) {
-            throw new IllegalArgumentException(rowIds.length + " row ids but " + labels.length + " labels");
+            throw new IllegalArgumentException(
+                    rowIds.length + " row ids but " + labels.length + " labels");
         }
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8); CSVPrinter printer = new CSVPrinter(w, WRITE)) {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+                CSVPrinter printer = new CSVPrinter(w, WRITE)) {
             for (int i = 0; i < rowIds.length; i++) {
                 printer.printRecord(rowIds[i], labels[i]);
             }

@@ -16,17 +16,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A numpy {@code .npy} array read through a memory map, row by row: the heap holds one row at a time,
- * whatever the file's size. Format versions 1.0, 2.0 and 3.0; little, big and no byte order; dtypes
- * b1, u1, i1, i2, i4, i8, f4, f8; C and Fortran order. The first axis is the row axis; the others are
- * flattened in C (row-major) order, as {@code x.reshape(len(x), -1)} does in numpy.
+ * A numpy {@code .npy} array read through a memory map, row by row: the heap holds one row at a
+ * time, whatever the file's size. Format versions 1.0, 2.0 and 3.0; little, big and no byte order;
+ * dtypes b1, u1, i1, i2, i4, i8, f4, f8; C and Fortran order. The first axis is the row axis; the
+ * others are flattened in C (row-major) order, as {@code x.reshape(len(x), -1)} does in numpy.
  */
 public final class NpyArray implements AutoCloseable {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final int CHUNK_BITS = 30;
     private static final long CHUNK = 1L << CHUNK_BITS;
-    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
-    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
+    private static final Pattern DESCR =
+            Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
+    private static final Pattern FORTRAN =
+            Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
 
     private final String name;
@@ -43,8 +45,16 @@ public final class NpyArray implements AutoCloseable {
     private final MappedByteBuffer[] chunks;
     private final ThreadLocal<byte[]> rowBytes = ThreadLocal.withInitial(() -> new byte[0]);
 
-    private NpyArray(String name, FileChannel channel, int version, NpyDType dtype, ByteOrder order, boolean fortranOrder,
-            long[] shape, long dataOffset) throws IOException {
+    private NpyArray(
+            String name,
+            FileChannel channel,
+            int version,
+            NpyDType dtype,
+            ByteOrder order,
+            boolean fortranOrder,
+            long[] shape,
+            long dataOffset)
+            throws IOException {
         this.name = name;
         this.channel = channel;
         this.version = version;
@@ -96,7 +106,8 @@ public final class NpyArray implements AutoCloseable {
     /**
      * Opens and checks the header and the file size.
      *
-     * @throws SeedFileException missing file, bad magic, unsupported version or dtype, malformed header, wrong size
+     * @throws SeedFileException missing file, bad magic, unsupported version or dtype, malformed
+     *     header, wrong size
      */
     public static NpyArray open(Path file) throws SeedFileException {
         String name = file.getFileName().toString();
@@ -119,16 +130,19 @@ public final class NpyArray implements AutoCloseable {
         }
     }
 
-    private static NpyArray read(String name, FileChannel channel) throws IOException, SeedFileException {
+    private static NpyArray read(String name, FileChannel channel)
+            throws IOException, SeedFileException {
         long size = channel.size();
         ByteBuffer preamble = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, preamble, 0);
         if (preamble.position() < 10) {
-            throw new SeedFileException(name, "not an NPY file: only " + size + " bytes, too short for the NPY header");
+            throw new SeedFileException(
+                    name, "not an NPY file: only " + size + " bytes, too short for the NPY header");
         }
         byte[] magic = Arrays.copyOf(preamble.array(), 6);
         if (!Arrays.equals(magic, MAGIC)) {
-            throw new SeedFileException(name, "not an NPY file: it does not start with the magic string \\x93NUMPY");
+            throw new SeedFileException(
+                    name, "not an NPY file: it does not start with the magic string \\x93NUMPY");
         }
         int major = preamble.get(6) & 0xFF;
         int minor = preamble.get(7) & 0xFF;
@@ -144,17 +158,32 @@ public final class NpyArray implements AutoCloseable {
             headerLength = preamble.getInt(8) & 0xFFFFFFFFL;
             headerStart = 12;
         } else {
-            throw new SeedFileException(name, "unsupported NPY format version " + major + "." + minor + " (1.0, 2.0 and 3.0 are supported)");
+            throw new SeedFileException(
+                    name,
+                    "unsupported NPY format version "
+                            + major
+                            + "."
+                            + minor
+                            + " (1.0, 2.0 and 3.0 are supported)");
         }
         if (headerStart + headerLength > size) {
-            throw new SeedFileException(name, "truncated: the header says " + headerLength + " bytes but the file has only " + size);
+            throw new SeedFileException(
+                    name,
+                    "truncated: the header says "
+                            + headerLength
+                            + " bytes but the file has only "
+                            + size);
         }
         if (headerLength > 1 << 20) {
-            throw new SeedFileException(name, "NPY header of " + headerLength + " bytes is implausibly large");
+            throw new SeedFileException(
+                    name, "NPY header of " + headerLength + " bytes is implausibly large");
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
         readFully(channel, headerBytes, headerStart);
-        String header = new String(headerBytes.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        String header =
+                new String(
+                        headerBytes.array(),
+                        major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
 
         Matcher descr = DESCR.matcher(header);
         if (!descr.find()) {
@@ -164,17 +193,24 @@ public final class NpyArray implements AutoCloseable {
         ByteOrder order = ByteOrder.LITTLE_ENDIAN;
         String typeCode = d;
         if (!d.isEmpty() && "<>|=".indexOf(d.charAt(0)) >= 0) {
-            order = d.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN
-                    : d.charAt(0) == '=' ? ByteOrder.nativeOrder() : ByteOrder.LITTLE_ENDIAN;
+            order =
+                    d.charAt(0) == '>'
+                            ? ByteOrder.BIG_ENDIAN
+                            : d.charAt(0) == '='
+                                    ? ByteOrder.nativeOrder()
+                                    : ByteOrder.LITTLE_ENDIAN;
             typeCode = d.substring(1);
         }
         NpyDType dtype = NpyDType.ofCode(typeCode);
         if (dtype == null) {
-            throw new SeedFileException(name, "unsupported dtype '" + d + "' (supported: " + NpyDType.supported() + ")");
+            throw new SeedFileException(
+                    name,
+                    "unsupported dtype '" + d + "' (supported: " + NpyDType.supported() + ")");
         }
         Matcher fortran = FORTRAN.matcher(header);
         if (!fortran.find()) {
-            throw new SeedFileException(name, "malformed NPY header, no 'fortran_order': " + header.trim());
+            throw new SeedFileException(
+                    name, "malformed NPY header, no 'fortran_order': " + header.trim());
         }
         Matcher shapeMatch = SHAPE.matcher(header);
         if (!shapeMatch.find()) {
@@ -196,12 +232,16 @@ public final class NpyArray implements AutoCloseable {
                 }
                 dims.add(v);
             } catch (NumberFormatException e) {
-                throw new SeedFileException(name, "malformed shape (" + shapeMatch.group(1) + ") in the NPY header");
+                throw new SeedFileException(
+                        name, "malformed shape (" + shapeMatch.group(1) + ") in the NPY header");
             }
         }
         if (dims.size() < 2) {
-            throw new SeedFileException(name, "expected an array of rows (2 or more dimensions), got shape ("
-                    + shapeMatch.group(1).trim() + ")");
+            throw new SeedFileException(
+                    name,
+                    "expected an array of rows (2 or more dimensions), got shape ("
+                            + shapeMatch.group(1).trim()
+                            + ")");
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         long elements = 1;
@@ -217,18 +257,41 @@ public final class NpyArray implements AutoCloseable {
         long expected = elements * dtype.size();
         long actual = size - dataOffset;
         if (actual < expected) {
-            throw new SeedFileException(name, "truncated: shape " + shapeString(shape) + " of " + d + " needs " + expected
-                    + " bytes of data, the file has " + actual);
+            throw new SeedFileException(
+                    name,
+                    "truncated: shape "
+                            + shapeString(shape)
+                            + " of "
+                            + d
+                            + " needs "
+                            + expected
+                            + " bytes of data, the file has "
+                            + actual);
         }
         if (actual > expected) {
-            throw new SeedFileException(name, "has " + (actual - expected) + " bytes after the data that shape "
-                    + shapeString(shape) + " of " + d + " describes");
+            throw new SeedFileException(
+                    name,
+                    "has "
+                            + (actual - expected)
+                            + " bytes after the data that shape "
+                            + shapeString(shape)
+                            + " of "
+                            + d
+                            + " describes");
         }
-        return new NpyArray(name, channel, major, dtype, order, Boolean.parseBoolean(fortran.group(1).toLowerCase()),
-                shape, dataOffset);
+        return new NpyArray(
+                name,
+                channel,
+                major,
+                dtype,
+                order,
+                Boolean.parseBoolean(fortran.group(1).toLowerCase()),
+                shape,
+                dataOffset);
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position)
+            throws IOException {
         long pos = position;
         while (buffer.hasRemaining()) {
             int n = channel.read(buffer, pos);
@@ -301,7 +364,8 @@ public final class NpyArray implements AutoCloseable {
             throw new IndexOutOfBoundsException("row " + row + " of " + rows);
         }
         if (dst.length < rowLength) {
-            throw new IllegalArgumentException("destination has " + dst.length + " values, row has " + rowLength);
+            throw new IllegalArgumentException(
+                    "destination has " + dst.length + " values, row has " + rowLength);
         }
         long base = row * rowStride;
         int size = dtype.size();
@@ -312,24 +376,32 @@ public final class NpyArray implements AutoCloseable {
             long byteOffset = (base + featureOffset[f]) * size;
             MappedByteBuffer chunk = chunks[(int) (byteOffset >>> CHUNK_BITS)];
             int pos = (int) (byteOffset & (CHUNK - 1));
-            dst[f] = switch (dtype) {
-                case BOOL -> chunk.get(pos) != 0 ? 1f : 0f;
-                case UINT8 -> chunk.get(pos) & 0xFF;
-                case INT8 -> chunk.get(pos);
-                case INT16 -> chunk.getShort(pos);
-                case INT32 -> chunk.getInt(pos);
-                case INT64 -> chunk.getLong(pos);
-                case FLOAT32 -> chunk.getFloat(pos);
-                case FLOAT64 -> {
-                    double v = chunk.getDouble(pos);
-                    float fv = (float) v;
-                    if (Double.isFinite(v) && !Float.isFinite(fv)) {
-                        throw new SeedFileException(name, "row " + row + ", column " + f + ": value " + v
-                                + " is outside the float32 range");
-                    }
-                    yield fv;
-                }
-            };
+            dst[f] =
+                    switch (dtype) {
+                        case BOOL -> chunk.get(pos) != 0 ? 1f : 0f;
+                        case UINT8 -> chunk.get(pos) & 0xFF;
+                        case INT8 -> chunk.get(pos);
+                        case INT16 -> chunk.getShort(pos);
+                        case INT32 -> chunk.getInt(pos);
+                        case INT64 -> chunk.getLong(pos);
+                        case FLOAT32 -> chunk.getFloat(pos);
+                        case FLOAT64 -> {
+                            double v = chunk.getDouble(pos);
+                            float fv = (float) v;
+                            if (Double.isFinite(v) && !Float.isFinite(fv)) {
+                                throw new SeedFileException(
+                                        name,
+                                        "row "
+                                                + row
+                                                + ", column "
+                                                + f
+                                                + ": value "
+                                                + v
+                                                + " is outside the float32 range");
+                            }
+                            yield fv;
+                        }
+                    };
         }
     }
 

@@ -34,7 +34,8 @@ public final class NpyWriter implements AutoCloseable {
             len *= shape[i];
         }
         this.rowLength = Math.toIntExact(len);
-        this.rowBuffer = ByteBuffer.allocate(rowLength * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
+        this.rowBuffer =
+                ByteBuffer.allocate(rowLength * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
         this.out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         out.write(header(dtype, shape));
     }
@@ -45,8 +46,13 @@ public final class NpyWriter implements AutoCloseable {
 
     static byte[] header(NpyDType dtype, long[] shape) {
         String order = dtype.size() == 1 ? "|" : "<";
-        String dict = "{'descr': '" + order + dtype.code() + "', 'fortran_order': False, 'shape': "
-                + NpyArray.shapeString(shape) + ", }";
+        String dict =
+                "{'descr': '"
+                        + order
+                        + dtype.code()
+                        + "', 'fortran_order': False, 'shape': "
+                        + NpyArray.shapeString(shape)
+                        + ", }";
         int preamble = 10;
         int major = 1;
         int total = preamble + dict.length() + 1;
@@ -63,7 +69,10 @@ public final class NpyWriter implements AutoCloseable {
         }
         sb.append('\n');
         ByteBuffer b = ByteBuffer.allocate(padded).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) major).put((byte) 0);
+        b.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) major)
+                .put((byte) 0);
         if (major == 1) {
             b.putShort((short) headerLength);
         } else {
@@ -73,13 +82,21 @@ public final class NpyWriter implements AutoCloseable {
         return b.array();
     }
 
-    /** Writes one row; values are converted to the file's dtype (integer types round and must fit). */
+    /**
+     * Writes one row; values are converted to the file's dtype (integer types round and must fit).
+     */
     public void writeRow(float[] values) throws IOException {
         if (values.length != rowLength) {
-            throw new IllegalArgumentException(file.getFileName() + ": row has " + values.length + " values, expected " + rowLength);
+            throw new IllegalArgumentException(
+                    file.getFileName()
+                            + ": row has "
+                            + values.length
+                            + " values, expected "
+                            + rowLength);
         }
         if (written >= rows) {
-            throw new IllegalStateException(file.getFileName() + ": all " + rows + " rows are written already");
+            throw new IllegalStateException(
+                    file.getFileName() + ": all " + rows + " rows are written already");
         }
         rowBuffer.clear();
         for (float v : values) {
@@ -87,8 +104,10 @@ public final class NpyWriter implements AutoCloseable {
                 case BOOL -> rowBuffer.put((byte) (v != 0 ? 1 : 0));
                 case UINT8 -> rowBuffer.put((byte) checkRange(v, 0, 255));
                 case INT8 -> rowBuffer.put((byte) checkRange(v, Byte.MIN_VALUE, Byte.MAX_VALUE));
-                case INT16 -> rowBuffer.putShort((short) checkRange(v, Short.MIN_VALUE, Short.MAX_VALUE));
-                case INT32 -> rowBuffer.putInt((int) checkRange(v, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                case INT16 ->
+                        rowBuffer.putShort((short) checkRange(v, Short.MIN_VALUE, Short.MAX_VALUE));
+                case INT32 ->
+                        rowBuffer.putInt((int) checkRange(v, Integer.MIN_VALUE, Integer.MAX_VALUE));
                 case INT64 -> rowBuffer.putLong(Math.round((double) v));
                 case FLOAT32 -> rowBuffer.putFloat(v);
                 case FLOAT64 -> rowBuffer.putDouble(v);
@@ -101,7 +120,8 @@ public final class NpyWriter implements AutoCloseable {
     private long checkRange(float v, long min, long max) {
         long r = Math.round((double) v);
         if (r < min || r > max || !Float.isFinite(v)) {
-            throw new IllegalArgumentException(file.getFileName() + ": value " + v + " does not fit " + dtype.code());
+            throw new IllegalArgumentException(
+                    file.getFileName() + ": value " + v + " does not fit " + dtype.code());
         }
         return r;
     }
@@ -110,7 +130,12 @@ public final class NpyWriter implements AutoCloseable {
     public void close() throws IOException {
         out.close();
         if (written != rows) {
-            throw new IOException(file.getFileName() + ": " + written + " rows written, the header promises " + rows);
+            throw new IOException(
+                    file.getFileName()
+                            + ": "
+                            + written
+                            + " rows written, the header promises "
+                            + rows);
         }
     }
 }

@@ -1,6 +1,8 @@
 package mmdigits.common.seed;
 
-/** A seed file (NPY or CSV) that cannot be used; the message starts with the file name and says why. */
+/**
+ * A seed file (NPY or CSV) that cannot be used; the message starts with the file name and says why.
+ */
 public class SeedFileException extends Exception {
     private final String file;
 

@@ -1,7 +1,6 @@
 package mmdigits.common.seed;
 
 import java.nio.file.Path;
-
 import mmdigits.common.proto.Split;
 
 /** The file names of the original project's data directory. */
@@ -11,11 +10,11 @@ public final class SeedFiles {
     public static final String TRAIN_LABELS = "y_train.csv";
     public static final String TEST_IMAGES = "x_test_wr.npy";
     public static final String TEST_AUDIO = "x_test_sp.npy";
+
     /** Not in the original set: optional test labels, for evaluation (the demo data has it). */
     public static final String TEST_LABELS = "y_test.csv";
 
-    private SeedFiles() {
-    }
+    private SeedFiles() {}
 
     public static String images(Split split) {
         return split == Split.TRAIN ? TRAIN_IMAGES : TEST_IMAGES;
@@ -31,7 +30,8 @@ public final class SeedFiles {
 
     /** Whether {@code dir} holds any file of this split. */
     public static boolean hasAny(Path dir, Split split) {
-        return dir.resolve(images(split)).toFile().exists() || dir.resolve(audio(split)).toFile().exists()
+        return dir.resolve(images(split)).toFile().exists()
+                || dir.resolve(audio(split)).toFile().exists()
                 || (split == Split.TRAIN && dir.resolve(labels(split)).toFile().exists());
     }
 }

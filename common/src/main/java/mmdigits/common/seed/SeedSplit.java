@@ -3,7 +3,6 @@ package mmdigits.common.seed;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
-
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
@@ -11,8 +10,8 @@ import mmdigits.common.sample.SampleIds;
 
 /**
  * One split of a seed directory (images, audio and, for train, labels), opened and fully validated:
- * files present and parsable, shapes 784 / 507, equal row counts, every value finite, labels 0–9 with
- * complete unique row ids. Only a split that passes all of this can be read sample by sample.
+ * files present and parsable, shapes 784 / 507, equal row counts, every value finite, labels 0–9
+ * with complete unique row ids. Only a split that passes all of this can be read sample by sample.
  */
 public final class SeedSplit implements AutoCloseable {
     private final Split split;
@@ -28,23 +27,38 @@ public final class SeedSplit implements AutoCloseable {
     }
 
     /**
-     * Opens and validates a split. Labels are required for train and optional for test
-     * ({@code y_test.csv}).
+     * Opens and validates a split. Labels are required for train and optional for test ({@code
+     * y_test.csv}).
      *
      * @param progress called with the number of rows checked so far (may be null)
      */
-    public static SeedSplit open(Path dir, Split split, LongConsumer progress) throws SeedFileException {
+    public static SeedSplit open(Path dir, Split split, LongConsumer progress)
+            throws SeedFileException {
         NpyArray images = null;
         NpyArray audio = null;
         try {
             images = NpyArray.open(dir.resolve(SeedFiles.images(split)));
-            checkShape(images, Dimensions.IMAGE, "(N, 784), (N, 28, 28) or (N, 1, 28, 28)",
+            checkShape(
+                    images,
+                    Dimensions.IMAGE,
+                    "(N, 784), (N, 28, 28) or (N, 1, 28, 28)",
                     new long[][] {{784}, {28, 28}, {1, 28, 28}});
             audio = NpyArray.open(dir.resolve(SeedFiles.audio(split)));
-            checkShape(audio, Dimensions.AUDIO, "(N, 507) or (N, 39, 13)", new long[][] {{507}, {39, 13}});
+            checkShape(
+                    audio,
+                    Dimensions.AUDIO,
+                    "(N, 507) or (N, 39, 13)",
+                    new long[][] {{507}, {39, 13}});
             if (images.rows() != audio.rows()) {
-                throw new SeedFileException(audio.name(), "has " + audio.rows() + " rows but " + images.name() + " has "
-                        + images.rows() + ": the files of a split must have one row per sample");
+                throw new SeedFileException(
+                        audio.name(),
+                        "has "
+                                + audio.rows()
+                                + " rows but "
+                                + images.name()
+                                + " has "
+                                + images.rows()
+                                + ": the files of a split must have one row per sample");
             }
             if (images.rows() == 0) {
                 throw new SeedFileException(images.name(), "has no rows");
@@ -54,8 +68,15 @@ public final class SeedSplit implements AutoCloseable {
             if (split == Split.TRAIN || Files.exists(labelFile)) {
                 labels = LabelsCsv.read(labelFile);
                 if (labels.size() != images.rows()) {
-                    throw new SeedFileException(labelFile.getFileName().toString(), "has " + labels.size()
-                            + " labels but " + images.name() + " has " + images.rows() + " rows");
+                    throw new SeedFileException(
+                            labelFile.getFileName().toString(),
+                            "has "
+                                    + labels.size()
+                                    + " labels but "
+                                    + images.name()
+                                    + " has "
+                                    + images.rows()
+                                    + " rows");
                 }
             }
             checkFinite(images, audio, progress);
@@ -71,7 +92,8 @@ public final class SeedSplit implements AutoCloseable {
         }
     }
 
-    private static void checkShape(NpyArray a, int length, String allowed, long[][] trailing) throws SeedFileException {
+    private static void checkShape(NpyArray a, int length, String allowed, long[][] trailing)
+            throws SeedFileException {
         long[] shape = a.shape();
         for (long[] t : trailing) {
             if (shape.length == t.length + 1) {
@@ -84,13 +106,23 @@ public final class SeedSplit implements AutoCloseable {
                 }
             }
         }
-        throw new SeedFileException(a.name(), "shape " + a.shapeString() + " is not " + allowed
-                + " (each row must hold " + length + " values)");
+        throw new SeedFileException(
+                a.name(),
+                "shape "
+                        + a.shapeString()
+                        + " is not "
+                        + allowed
+                        + " (each row must hold "
+                        + length
+                        + " values)");
     }
 
-    private static void checkFinite(NpyArray images, NpyArray audio, LongConsumer progress) throws SeedFileException {
-        boolean imagesMayBeNonFinite = images.dtype() == NpyDType.FLOAT32 || images.dtype() == NpyDType.FLOAT64;
-        boolean audioMayBeNonFinite = audio.dtype() == NpyDType.FLOAT32 || audio.dtype() == NpyDType.FLOAT64;
+    private static void checkFinite(NpyArray images, NpyArray audio, LongConsumer progress)
+            throws SeedFileException {
+        boolean imagesMayBeNonFinite =
+                images.dtype() == NpyDType.FLOAT32 || images.dtype() == NpyDType.FLOAT64;
+        boolean audioMayBeNonFinite =
+                audio.dtype() == NpyDType.FLOAT32 || audio.dtype() == NpyDType.FLOAT64;
         float[] img = new float[images.rowLength()];
         float[] aud = new float[audio.rowLength()];
         for (long r = 0; r < images.rows(); r++) {
@@ -114,8 +146,9 @@ public final class SeedSplit implements AutoCloseable {
     private static void checkRow(NpyArray a, long row, float[] values) throws SeedFileException {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new SeedFileException(a.name(), "row " + row + ", column " + i + ": value " + values[i]
-                        + " is not finite");
+                throw new SeedFileException(
+                        a.name(),
+                        "row " + row + ", column " + i + ": value " + values[i] + " is not finite");
             }
         }
     }
@@ -144,11 +177,12 @@ public final class SeedSplit implements AutoCloseable {
         images.readRow(index, img);
         audio.readRow(index, aud);
         long rowId = rowId(index);
-        Sample.Builder b = Sample.newBuilder()
-                .setId(SampleIds.of(dataset, split, rowId))
-                .setDataset(dataset)
-                .setSplit(split)
-                .setRowId(rowId);
+        Sample.Builder b =
+                Sample.newBuilder()
+                        .setId(SampleIds.of(dataset, split, rowId))
+                        .setDataset(dataset)
+                        .setSplit(split)
+                        .setRowId(rowId);
         if (labels != null) {
             b.setLabel(labels.labels()[Math.toIntExact(index)]);
         }

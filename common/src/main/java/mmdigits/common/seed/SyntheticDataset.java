@@ -4,23 +4,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 
-
 /**
  * Seed directories of random values for tests and benchmarks (not learnable; the demo data is the
- * real thing): images uint8 (N, 28, 28), audio float32 (N, 507) with awkward values (negative, tiny,
- * large, -0.0), labels 0-9; every value a function of (seed, split, row, index), so that a reader can
- * check what it got without keeping the files.
+ * real thing): images uint8 (N, 28, 28), audio float32 (N, 507) with awkward values (negative,
+ * tiny, large, -0.0), labels 0-9; every value a function of (seed, split, row, index), so that a
+ * reader can check what it got without keeping the files.
  */
 public final class SyntheticDataset {
-    private SyntheticDataset() {
-    }
+    private SyntheticDataset() {}
 
     public static float image(long seed, String split, int row, int i) {
-        return (float) (new SplittableRandom(seed * 1_000_003L + split.hashCode() * 7919L + row).split().nextInt(0, 256) ^ (i * 31 % 256));
+        return (float)
+                (new SplittableRandom(seed * 1_000_003L + split.hashCode() * 7919L + row)
+                                .split()
+                                .nextInt(0, 256)
+                        ^ (i * 31 % 256));
     }
 
     public static float audio(long seed, String split, int row, int i) {
-        SplittableRandom r = new SplittableRandom(seed * 31L + split.hashCode() + row * 1_000_033L + i);
+        SplittableRandom r =
+                new SplittableRandom(seed * 31L + split.hashCode() + row * 1_000_033L + i);
         return switch (i % 5) {
             case 0 -> (float) (r.nextGaussian() * 30);
             case 1 -> (float) (r.nextDouble() * 1e-30);
@@ -34,7 +37,8 @@ public final class SyntheticDataset {
         return (int) ((row * 7 + seed + split.length()) % 10);
     }
 
-    public static Path write(Path dir, long seed, int trainRows, int testRows, boolean testLabels) throws Exception {
+    public static Path write(Path dir, long seed, int trainRows, int testRows, boolean testLabels)
+            throws Exception {
         Files.createDirectories(dir);
         writeSplit(dir, "train", seed, trainRows, true);
         if (testRows > 0) {
@@ -43,9 +47,21 @@ public final class SyntheticDataset {
         return dir;
     }
 
-    static void writeSplit(Path dir, String split, long seed, int rows, boolean labels) throws Exception {
-        try (NpyWriter img = NpyWriter.create(dir.resolve("x_" + split + "_wr.npy"), NpyDType.UINT8, rows, 28, 28);
-                NpyWriter aud = NpyWriter.create(dir.resolve("x_" + split + "_sp.npy"), NpyDType.FLOAT32, rows, 507)) {
+    static void writeSplit(Path dir, String split, long seed, int rows, boolean labels)
+            throws Exception {
+        try (NpyWriter img =
+                        NpyWriter.create(
+                                dir.resolve("x_" + split + "_wr.npy"),
+                                NpyDType.UINT8,
+                                rows,
+                                28,
+                                28);
+                NpyWriter aud =
+                        NpyWriter.create(
+                                dir.resolve("x_" + split + "_sp.npy"),
+                                NpyDType.FLOAT32,
+                                rows,
+                                507)) {
             float[] a = new float[784];
             float[] b = new float[507];
             for (int r = 0; r < rows; r++) {
@@ -68,7 +84,10 @@ public final class SyntheticDataset {
         }
     }
 
-    /** {@code SyntheticDataset DIR TRAIN_ROWS TEST_ROWS [SEED]}: writes a directory (test labels included). */
+    /**
+     * {@code SyntheticDataset DIR TRAIN_ROWS TEST_ROWS [SEED]}: writes a directory (test labels
+     * included).
+     */
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
             System.err.println("usage: SyntheticDataset DIR TRAIN_ROWS TEST_ROWS [SEED]");

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class AudioFrontEndTest {
     @Test
     void speechIsCentredInExactlyOneSecond() {
-        // 2 s of silence with a 0.3 s tone burst from 0.2 s to 0.5 s: its centre (0.35 s) moves to 0.5 s
+        // 2 s of silence with a 0.3 s tone burst from 0.2 s to 0.5 s: its centre (0.35 s) moves to
+        // 0.5 s
         float[] x = new float[32000];
         for (int i = 3200; i < 8000; i++) {
             x[i] = (float) Math.sin(i * 0.3);
@@ -37,11 +38,15 @@ class AudioFrontEndTest {
         int from = 44100;
         float[] x = new float[from];
         for (int i = 0; i < from; i++) {
-            x[i] = (float) (0.5 * Math.sin(2 * Math.PI * 1000 * i / from) + 0.3 * Math.sin(2 * Math.PI * 12000 * i / from));
+            x[i] =
+                    (float)
+                            (0.5 * Math.sin(2 * Math.PI * 1000 * i / from)
+                                    + 0.3 * Math.sin(2 * Math.PI * 12000 * i / from));
         }
         float[] y = Resampler.resample(x, from, 16000);
         assertThat(y).hasSize(16000);
-        // away from the edges: the 1 kHz tone survives, the 12 kHz one (above 8 kHz) is filtered out
+        // away from the edges: the 1 kHz tone survives, the 12 kHz one (above 8 kHz) is filtered
+        // out
         double err = 0;
         for (int i = 1000; i < 15000; i++) {
             err = Math.max(err, Math.abs(y[i] - 0.5 * Math.sin(2 * Math.PI * 1000 * i / 16000.0)));
@@ -53,7 +58,10 @@ class AudioFrontEndTest {
     void wavToMfccEndToEnd() throws Exception {
         float[] x = new float[8000 * 2];
         for (int i = 0; i < x.length; i++) {
-            x[i] = i > 4000 && i < 9000 ? (float) (0.4 * Math.sin(2 * Math.PI * 300 * i / 8000.0)) : 0f;
+            x[i] =
+                    i > 4000 && i < 9000
+                            ? (float) (0.4 * Math.sin(2 * Math.PI * 300 * i / 8000.0))
+                            : 0f;
         }
         float[] mfcc = AudioFrontEnd.fromWav(Wav.encodePcm16(x, 8000), "tone.wav");
         assertThat(mfcc).hasSize(507);

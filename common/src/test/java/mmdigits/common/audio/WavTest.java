@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-
 import org.junit.jupiter.api.Test;
 
 /** WAV files built byte by byte from the RIFF/WAVE specification, one per supported encoding. */
@@ -21,7 +20,8 @@ class WavTest {
 
     static byte[] wav(int format, int bits, int channels, int rate, int n, boolean extensible) {
         int bytesPerSample = bits / 8;
-        ByteBuffer data = ByteBuffer.allocate(n * channels * bytesPerSample).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data =
+                ByteBuffer.allocate(n * channels * bytesPerSample).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < channels; c++) {
                 double v = value(i, n) * (c == 0 ? 1 : 0.5); // channels differ: mono is their mean
@@ -41,15 +41,39 @@ class WavTest {
         }
         int fmtSize = extensible ? 40 : 16;
         ByteBuffer fmt = ByteBuffer.allocate(fmtSize).order(ByteOrder.LITTLE_ENDIAN);
-        fmt.putShort((short) (extensible ? 0xFFFE : format)).putShort((short) channels).putInt(rate)
-                .putInt(rate * channels * bytesPerSample).putShort((short) (channels * bytesPerSample)).putShort((short) bits);
+        fmt.putShort((short) (extensible ? 0xFFFE : format))
+                .putShort((short) channels)
+                .putInt(rate)
+                .putInt(rate * channels * bytesPerSample)
+                .putShort((short) (channels * bytesPerSample))
+                .putShort((short) bits);
         if (extensible) {
-            fmt.putShort((short) 22).putShort((short) bits).putInt(channels == 1 ? 4 : 3).putShort((short) format)
-                    .put(new byte[] {0, 0, 0, 0, 0x10, 0, (byte) 0x80, 0, 0, (byte) 0xAA, 0, 0x38, (byte) 0x9B, 0x71});
+            fmt.putShort((short) 22)
+                    .putShort((short) bits)
+                    .putInt(channels == 1 ? 4 : 3)
+                    .putShort((short) format)
+                    .put(
+                            new byte[] {
+                                0,
+                                0,
+                                0,
+                                0,
+                                0x10,
+                                0,
+                                (byte) 0x80,
+                                0,
+                                0,
+                                (byte) 0xAA,
+                                0,
+                                0x38,
+                                (byte) 0x9B,
+                                0x71
+                            });
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-        h.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(4 + 8 + fmtSize + 8 + 4 + 8 + data.capacity())
+        h.put("RIFF".getBytes(StandardCharsets.US_ASCII))
+                .putInt(4 + 8 + fmtSize + 8 + 4 + 8 + data.capacity())
                 .put("WAVE".getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(h.array());
         out.writeBytes(chunk("fmt ", fmt.array()));
@@ -73,13 +97,18 @@ class WavTest {
                 for (boolean extensible : new boolean[] {false, true}) {
                     int format = encodings[e][0];
                     int bits = encodings[e][1];
-                    Wav.Audio a = Wav.decode(wav(format, bits, channels, 22050, 500, extensible), "t.wav");
+                    Wav.Audio a =
+                            Wav.decode(
+                                    wav(format, bits, channels, 22050, 500, extensible), "t.wav");
                     assertThat(a.sampleRate()).isEqualTo(22050);
                     assertThat(a.samples()).hasSize(500);
                     for (int i = 0; i < 500; i += 37) {
                         double expected = channels == 1 ? value(i, 500) : value(i, 500) * 0.75;
-                        assertThat((double) a.samples()[i]).as("format %d, %d bits, %d channels, sample %d", format, bits,
-                                channels, i).isCloseTo(expected, within(tolerance[e] * 1.5 + 1e-7));
+                        assertThat((double) a.samples()[i])
+                                .as(
+                                        "format %d, %d bits, %d channels, sample %d",
+                                        format, bits, channels, i)
+                                .isCloseTo(expected, within(tolerance[e] * 1.5 + 1e-7));
                     }
                 }
             }
@@ -101,20 +130,29 @@ class WavTest {
 
     @Test
     void badFilesSayWhy() throws InvalidAudioException {
-        assertThatThrownBy(() -> Wav.decode("hello".getBytes(), "voice.wav")).isInstanceOf(InvalidAudioException.class)
+        assertThatThrownBy(() -> Wav.decode("hello".getBytes(), "voice.wav"))
+                .isInstanceOf(InvalidAudioException.class)
                 .hasMessage("voice.wav: not a WAV file (no RIFF/WAVE header)");
         byte[] alaw = wav(1, 16, 1, 8000, 10, false);
         alaw[20] = 6; // WAVE_FORMAT_ALAW
         assertThatThrownBy(() -> Wav.decode(alaw, "a.wav"))
-                .hasMessage("a.wav: encoding format 6 with 16 bits per sample is not supported (PCM 8/16/24/32, float 32/64)");
+                .hasMessage(
+                        "a.wav: encoding format 6 with 16 bits per sample is not supported (PCM 8/16/24/32, float 32/64)");
         byte[] noData = Arrays.copyOf(wav(1, 16, 1, 8000, 10, false), 12 + 8 + 16);
         assertThatThrownBy(() -> Wav.decode(noData, "n.wav")).hasMessage("n.wav: no 'data' chunk");
         byte[] slow = wav(1, 16, 1, 8000, 10, false);
         ByteBuffer.wrap(slow).order(ByteOrder.LITTLE_ENDIAN).putInt(24, 10);
-        assertThatThrownBy(() -> Wav.decode(slow, "s.wav")).hasMessage("s.wav: sample rate 10 Hz is not supported (1,000-384,000)");
+        assertThatThrownBy(() -> Wav.decode(slow, "s.wav"))
+                .hasMessage("s.wav: sample rate 10 Hz is not supported (1,000-384,000)");
         // the length is judged from the header, before decoding: 31 s of 8 kHz refused, 29 s taken
-        assertThatThrownBy(() -> Wav.decode(Wav.encodePcm16(new float[31 * 8000], 8000), "long.wav", 30))
+        assertThatThrownBy(
+                        () ->
+                                Wav.decode(
+                                        Wav.encodePcm16(new float[31 * 8000], 8000),
+                                        "long.wav",
+                                        30))
                 .hasMessage("long.wav: 31.0 s of audio, at most 30 s");
-        assertThat(Wav.decode(Wav.encodePcm16(new float[29 * 8000], 8000), "ok.wav", 30).seconds()).isEqualTo(29.0);
+        assertThat(Wav.decode(Wav.encodePcm16(new float[29 * 8000], 8000), "ok.wav", 30).seconds())
+                .isEqualTo(29.0);
     }
 }

@@ -2,21 +2,34 @@ package mmdigits.common.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
+import org.junit.jupiter.api.Test;
 
-/** The alias and the registry as the logs deliver them: promotions, rollbacks, releases, tombstones. */
+/**
+ * The alias and the registry as the logs deliver them: promotions, rollbacks, releases, tombstones.
+ */
 class PromotionsTest {
     long offset;
 
     TopicLog.Entry<Event> promoted(String alias, String name, String version, boolean rollback) {
-        return new TopicLog.Entry<>(0, offset++, alias, Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder().setAlias(alias)
-                .setName(name).setVersion(version).setRollback(rollback).setReason(rollback ? "rollback" : "gate")).build(), false);
+        return new TopicLog.Entry<>(
+                0,
+                offset++,
+                alias,
+                Event.newBuilder()
+                        .setModelPromoted(
+                                ModelPromoted.newBuilder()
+                                        .setAlias(alias)
+                                        .setName(name)
+                                        .setVersion(version)
+                                        .setRollback(rollback)
+                                        .setReason(rollback ? "rollback" : "gate"))
+                        .build(),
+                false);
     }
 
     @Test
@@ -28,11 +41,13 @@ class PromotionsTest {
         p.on(promoted("other", "c", "v9", false));
         p.on(promoted("digits", "a", "v3", false));
         assertThat(p.current("digits")).contains(new Promotions.Target("a", "v3"));
-        assertThat(p.state("digits").orElseThrow().history()).containsExactly(new Promotions.Target("b", "v2"),
-                new Promotions.Target("a", "v1"));
+        assertThat(p.state("digits").orElseThrow().history())
+                .containsExactly(
+                        new Promotions.Target("b", "v2"), new Promotions.Target("a", "v1"));
         p.on(promoted("digits", "b", "v2", true));
         assertThat(p.current("digits")).contains(new Promotions.Target("b", "v2"));
-        assertThat(p.state("digits").orElseThrow().history()).containsExactly(new Promotions.Target("a", "v1"));
+        assertThat(p.state("digits").orElseThrow().history())
+                .containsExactly(new Promotions.Target("a", "v1"));
         assertThat(p.state("digits").orElseThrow().reason()).isEqualTo("rollback");
         assertThat(p.current("other")).contains(new Promotions.Target("c", "v9"));
     }
@@ -40,12 +55,18 @@ class PromotionsTest {
     @Test
     void theIndexOrdersReleasesByOffsetAndForgetsTombstonedOnes() {
         ModelIndex index = new ModelIndex();
-        index.on(new TopicLog.Entry<>(0, 5, ModelKeys.of("a", "v1"), release("a", "v1", 9_000_000), false));
+        index.on(
+                new TopicLog.Entry<>(
+                        0, 5, ModelKeys.of("a", "v1"), release("a", "v1", 9_000_000), false));
         index.on(new TopicLog.Entry<>(0, 6, ModelKeys.of("b", "v2"), release("b", "v2", 1), false));
-        index.on(new TopicLog.Entry<>(0, 7, "a", release("a", "v0", 5), false)); // an older format: key = name
+        index.on(
+                new TopicLog.Entry<>(
+                        0, 7, "a", release("a", "v0", 5), false)); // an older format: key = name
         index.on(new TopicLog.Entry<>(0, 8, ModelKeys.of("a", "v3"), release("a", "v3", 2), false));
         assertThat(index.newest().orElseThrow().version()).isEqualTo("v3");
-        assertThat(index.versions("a")).extracting(ModelIndex.Version::version).containsExactly("v1", "v0", "v3");
+        assertThat(index.versions("a"))
+                .extracting(ModelIndex.Version::version)
+                .containsExactly("v1", "v0", "v3");
         assertThat(index.names()).containsExactly("b", "a");
         index.on(new TopicLog.Entry<>(0, 9, ModelKeys.of("a", "v3"), null, false));
         assertThat(index.newest("a").orElseThrow().version()).isEqualTo("v0");
@@ -54,6 +75,11 @@ class PromotionsTest {
     }
 
     static ModelRelease release(String name, String version, long createdMs) {
-        return ModelRelease.newBuilder().setName(name).setVersion(version).setCreatedMs(createdMs).setDataset(name).build();
+        return ModelRelease.newBuilder()
+                .setName(name)
+                .setVersion(version)
+                .setCreatedMs(createdMs)
+                .setDataset(name)
+                .build();
     }
 }

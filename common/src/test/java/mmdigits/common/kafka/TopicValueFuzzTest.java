@@ -2,6 +2,7 @@ package mmdigits.common.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -10,13 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.junit.jupiter.api.Test;
-
-import com.google.protobuf.ByteString;
-
 import mmdigits.common.Topics;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Embedding;
@@ -29,12 +23,16 @@ import mmdigits.common.sample.SampleValidator;
 import mmdigits.common.security.ReleaseCheck;
 import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.localkafka.Fuzz;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
 
 /**
- * Every topic's value, fuzzed (seeded: a failure names a replayable case): random bytes and mutants of valid
- * encodings, binary and JSON. A consumer survives a record when its decoder either returns a value or throws an
- * {@link Exception} (which the consumers send to the dead-letter topic); an {@link Error} (a stack overflow, an
- * allocation a lying length asks for) would kill the consumer's thread, so none may escape.
+ * Every topic's value, fuzzed (seeded: a failure names a replayable case): random bytes and mutants
+ * of valid encodings, binary and JSON. A consumer survives a record when its decoder either returns
+ * a value or throws an {@link Exception} (which the consumers send to the dead-letter topic); an
+ * {@link Error} (a stack overflow, an allocation a lying length asks for) would kill the consumer's
+ * thread, so none may escape.
  */
 class TopicValueFuzzTest {
     static final int CASES = 4000;
@@ -72,56 +70,116 @@ class TopicValueFuzzTest {
         SampleDeserializer d = new SampleDeserializer();
         RecordHeaders json = new RecordHeaders();
         json.add("content-type", ContentTypes.JSON.getBytes(StandardCharsets.UTF_8));
-        Map<String, Integer> binary = fuzz("samples", v -> SampleValidator.validate(d.deserialize(Topics.SAMPLES_TEST, new RecordHeaders(), v)),
-                cases(11, List.of(SampleDeserializerTest.sample().toByteArray()), true));
-        Map<String, Integer> text = fuzz("samples (JSON)", v -> SampleValidator.validate(d.deserialize(Topics.SAMPLES_TEST, json, v)),
-                cases(12, List.of(SampleJson.print(SampleDeserializerTest.sample()).getBytes(StandardCharsets.UTF_8)), false));
+        Map<String, Integer> binary =
+                fuzz(
+                        "samples",
+                        v ->
+                                SampleValidator.validate(
+                                        d.deserialize(Topics.SAMPLES_TEST, new RecordHeaders(), v)),
+                        cases(11, List.of(SampleDeserializerTest.sample().toByteArray()), true));
+        Map<String, Integer> text =
+                fuzz(
+                        "samples (JSON)",
+                        v -> SampleValidator.validate(d.deserialize(Topics.SAMPLES_TEST, json, v)),
+                        cases(
+                                12,
+                                List.of(
+                                        SampleJson.print(SampleDeserializerTest.sample())
+                                                .getBytes(StandardCharsets.UTF_8)),
+                                false));
         assertThat(binary.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(CASES);
         assertThat(text).containsKey("SerializationException"); // most mutants are refused...
-        assertThat(binary).containsKey("decoded"); // ...and some still decode: the cases reach past the first check
+        assertThat(binary)
+                .containsKey("decoded"); // ...and some still decode: the cases reach past the first
+        // check
     }
 
     @Test
     void eventsPredictionsAndEmbeddings() {
-        byte[] event = Event.newBuilder().setTimestampMs(1).setDatasetPublished(DatasetPublished.newBuilder().setDataset("d")
-                .setSplit(Split.TEST).setCount(3).setPublicationId("d/test/1")).build().toByteArray();
-        Prediction.Builder p = Prediction.newBuilder().setSampleId("d/test/3").setDataset("d").setLabel(3).setModelVersion("v");
-        Embedding.Builder e = Embedding.newBuilder().setSampleId("d/test/3").setDataset("d").setModelVersion("v");
+        byte[] event =
+                Event.newBuilder()
+                        .setTimestampMs(1)
+                        .setDatasetPublished(
+                                DatasetPublished.newBuilder()
+                                        .setDataset("d")
+                                        .setSplit(Split.TEST)
+                                        .setCount(3)
+                                        .setPublicationId("d/test/1"))
+                        .build()
+                        .toByteArray();
+        Prediction.Builder p =
+                Prediction.newBuilder()
+                        .setSampleId("d/test/3")
+                        .setDataset("d")
+                        .setLabel(3)
+                        .setModelVersion("v");
+        Embedding.Builder e =
+                Embedding.newBuilder().setSampleId("d/test/3").setDataset("d").setModelVersion("v");
         for (int i = 0; i < 10; i++) {
             p.addProbabilities(0.1f);
             e.addVector(i);
         }
-        assertThat(fuzz("events", Event::parseFrom, cases(21, List.of(event), true))).containsKey("InvalidProtocolBufferException");
-        assertThat(fuzz("predictions", Prediction::parseFrom, cases(22, List.of(p.build().toByteArray()), true))).containsKey("decoded");
-        assertThat(fuzz("embeddings", Embedding::parseFrom, cases(23, List.of(e.build().toByteArray()), true))).containsKey("decoded");
+        assertThat(fuzz("events", Event::parseFrom, cases(21, List.of(event), true)))
+                .containsKey("InvalidProtocolBufferException");
+        assertThat(
+                        fuzz(
+                                "predictions",
+                                Prediction::parseFrom,
+                                cases(22, List.of(p.build().toByteArray()), true)))
+                .containsKey("decoded");
+        assertThat(
+                        fuzz(
+                                "embeddings",
+                                Embedding::parseFrom,
+                                cases(23, List.of(e.build().toByteArray()), true)))
+                .containsKey("decoded");
     }
 
     @Test
     void modelReleasesAreRefusedUnlessSignedInSequence() throws Exception {
-        KeyPair trainer = KeyPairGenerator.getInstance(ReleaseSignatures.ALGORITHM).generateKeyPair();
-        ModelRelease release = ModelRelease.newBuilder().setName("digits").setVersion("v1").setReleaseSequence(1)
-                .setOnnx(ByteString.copyFrom(new byte[256])).build();
+        KeyPair trainer =
+                KeyPairGenerator.getInstance(ReleaseSignatures.ALGORITHM).generateKeyPair();
+        ModelRelease release =
+                ModelRelease.newBuilder()
+                        .setName("digits")
+                        .setVersion("v1")
+                        .setReleaseSequence(1)
+                        .setOnnx(ByteString.copyFrom(new byte[256]))
+                        .build();
         byte[] signature = ReleaseSignatures.sign(release.toByteArray(), trainer.getPrivate());
         ReleaseCheck check = new ReleaseCheck(trainer.getPublic());
-        Map<String, Integer> outcomes = fuzz("models", v -> {
-            RecordHeaders h = new RecordHeaders();
-            h.add(ReleaseSignatures.HEADER, signature);
-            ModelRelease r = ModelRelease.parseFrom(v);
-            check.check(new ConsumerRecord<>(Topics.MODELS, 0, 0, "digits/v1", v), r); // no header: refused
-            return r;
-        }, cases(31, List.of(release.toByteArray()), true));
+        Map<String, Integer> outcomes =
+                fuzz(
+                        "models",
+                        v -> {
+                            RecordHeaders h = new RecordHeaders();
+                            h.add(ReleaseSignatures.HEADER, signature);
+                            ModelRelease r = ModelRelease.parseFrom(v);
+                            check.check(
+                                    new ConsumerRecord<>(Topics.MODELS, 0, 0, "digits/v1", v),
+                                    r); // no header: refused
+                            return r;
+                        },
+                        cases(31, List.of(release.toByteArray()), true));
         // a mutant never passes: without the header, or with the signature of other bytes
         assertThat(outcomes).doesNotContainKey("decoded").containsKey("SecurityException");
         List<byte[]> mutants = Fuzz.mutants(32, List.of(release.toByteArray()), CASES, true);
-        Map<String, Integer> signed = fuzz("models (signature of the original)", v -> {
-            ConsumerRecord<String, byte[]> r = new ConsumerRecord<>(Topics.MODELS, 0, 0, "digits/v1", v);
-            r.headers().add(ReleaseSignatures.HEADER, signature);
-            ModelRelease m = ModelRelease.parseFrom(v);
-            new ReleaseCheck(trainer.getPublic()).check(r, m);
-            return m;
-        }, mutants);
-        long unchanged = mutants.stream()
-                .filter(b -> Arrays.equals(b, release.toByteArray())).count();
-        assertThat(signed.getOrDefault("decoded", 0)).as("only unchanged bytes verify").isEqualTo((int) unchanged);
+        Map<String, Integer> signed =
+                fuzz(
+                        "models (signature of the original)",
+                        v -> {
+                            ConsumerRecord<String, byte[]> r =
+                                    new ConsumerRecord<>(Topics.MODELS, 0, 0, "digits/v1", v);
+                            r.headers().add(ReleaseSignatures.HEADER, signature);
+                            ModelRelease m = ModelRelease.parseFrom(v);
+                            new ReleaseCheck(trainer.getPublic()).check(r, m);
+                            return m;
+                        },
+                        mutants);
+        long unchanged =
+                mutants.stream().filter(b -> Arrays.equals(b, release.toByteArray())).count();
+        assertThat(signed.getOrDefault("decoded", 0))
+                .as("only unchanged bytes verify")
+                .isEqualTo((int) unchanged);
     }
 }

@@ -9,13 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Reads files that numpy wrote (src/test/resources/npy/make_fixtures.py) and checks every value. */
+/**
+ * Reads files that numpy wrote (src/test/resources/npy/make_fixtures.py) and checks every value.
+ */
 class NpyArrayTest {
 
     static Path fixture(String name) {
@@ -33,15 +34,19 @@ class NpyArrayTest {
 
     static Stream<String> numericFixtures() throws Exception {
         try (Stream<Path> files = Files.list(fixture("make_fixtures.py").getParent())) {
-            return files.map(p -> p.getFileName().toString())
+            return files
+                    .map(p -> p.getFileName().toString())
                     .filter(n -> n.matches("(u1|i1|i2|i4|i8|f4|f8)_(le|be)_[CF]_v[123]\\.npy"))
-                    .sorted().toList().stream();
+                    .sorted()
+                    .toList()
+                    .stream();
         }
     }
 
     @Test
     void everyDtypeOrderAndVersionIsCovered() throws Exception {
-        // 2 one-byte types x 2 orders x 3 versions + 5 multi-byte types x 2 byte orders x 2 orders x 3 versions
+        // 2 one-byte types x 2 orders x 3 versions + 5 multi-byte types x 2 byte orders x 2 orders
+        // x 3 versions
         assertThat(numericFixtures().count()).isEqualTo(2 * 2 * 3 + 5 * 2 * 2 * 3);
     }
 
@@ -54,7 +59,11 @@ class NpyArrayTest {
             assertThat(a.fortranOrder()).isEqualTo(parts[2].equals("F"));
             assertThat(a.version()).isEqualTo(Integer.parseInt(parts[3].substring(1)));
             if (a.dtype().size() > 1) {
-                assertThat(a.byteOrder()).isEqualTo(parts[1].equals("be") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+                assertThat(a.byteOrder())
+                        .isEqualTo(
+                                parts[1].equals("be")
+                                        ? ByteOrder.BIG_ENDIAN
+                                        : ByteOrder.LITTLE_ENDIAN);
             }
             assertThat(a.shape()).containsExactly(5, 3, 4);
             assertThat(a.rowLength()).isEqualTo(12);
@@ -63,7 +72,9 @@ class NpyArrayTest {
             for (int r = 0; r < 5; r++) {
                 a.readRow(r, row);
                 for (int f = 0; f < 12; f++) {
-                    assertThat(row[f]).as("%s row %d feature %d", name, r, f).isEqualTo(expected(r, f) + offset);
+                    assertThat(row[f])
+                            .as("%s row %d feature %d", name, r, f)
+                            .isEqualTo(expected(r, f) + offset);
                 }
             }
         }
@@ -83,8 +94,12 @@ class NpyArrayTest {
 
     @Test
     void flattensMultiDimensionalRowsInCOrderWhateverTheMemoryOrder() throws Exception {
-        for (var c : List.of(new Object[] {"image_28x28_u1_F.npy", 784, 50f}, new Object[] {"image_1x28x28_f4_C.npy", 784, 0f},
-                new Object[] {"audio_39x13_f4_F.npy", 507, 0f}, new Object[] {"audio_507_f8_be.npy", 507, 0f})) {
+        for (var c :
+                List.of(
+                        new Object[] {"image_28x28_u1_F.npy", 784, 50f},
+                        new Object[] {"image_1x28x28_f4_C.npy", 784, 0f},
+                        new Object[] {"audio_39x13_f4_F.npy", 507, 0f},
+                        new Object[] {"audio_507_f8_be.npy", 507, 0f})) {
             try (NpyArray a = NpyArray.open(fixture((String) c[0]))) {
                 int len = (Integer) c[1];
                 assertThat(a.rowLength()).isEqualTo(len);
@@ -92,7 +107,9 @@ class NpyArrayTest {
                 for (int r = 0; r < 5; r++) {
                     a.readRow(r, row);
                     for (int f = 0; f < len; f++) {
-                        assertThat(row[f]).as("%s[%d,%d]", c[0], r, f).isEqualTo(expected(r, f) + (Float) c[2]);
+                        assertThat(row[f])
+                                .as("%s[%d,%d]", c[0], r, f)
+                                .isEqualTo(expected(r, f) + (Float) c[2]);
                     }
                 }
             }
@@ -101,27 +118,36 @@ class NpyArrayTest {
 
     @Test
     void brokenFilesGiveClearErrors() {
-        assertThatThrownBy(() -> NpyArray.open(fixture("truncated.npy"))).isInstanceOf(SeedFileException.class)
-                .hasMessageStartingWith("truncated.npy: truncated: shape (5, 3, 4) of <f4 needs 240 bytes of data, the file has 234");
+        assertThatThrownBy(() -> NpyArray.open(fixture("truncated.npy")))
+                .isInstanceOf(SeedFileException.class)
+                .hasMessageStartingWith(
+                        "truncated.npy: truncated: shape (5, 3, 4) of <f4 needs 240 bytes of data, the file has 234");
         assertThatThrownBy(() -> NpyArray.open(fixture("bad_magic.npy")))
                 .hasMessageContaining("bad_magic.npy: not an NPY file");
         assertThatThrownBy(() -> NpyArray.open(fixture("trailing.npy")))
-                .hasMessage("trailing.npy: has 4 bytes after the data that shape (5, 3, 4) of <f4 describes");
+                .hasMessage(
+                        "trailing.npy: has 4 bytes after the data that shape (5, 3, 4) of <f4 describes");
         assertThatThrownBy(() -> NpyArray.open(fixture("vector.npy")))
-                .hasMessageContaining("vector.npy: expected an array of rows (2 or more dimensions), got shape (4,)");
+                .hasMessageContaining(
+                        "vector.npy: expected an array of rows (2 or more dimensions), got shape (4,)");
         assertThatThrownBy(() -> NpyArray.open(fixture("complex.npy")))
                 .hasMessageContaining("complex.npy: unsupported dtype '<c8'");
-        assertThatThrownBy(() -> NpyArray.open(fixture("make_fixtures.py").resolveSibling("missing.npy")))
+        assertThatThrownBy(
+                        () ->
+                                NpyArray.open(
+                                        fixture("make_fixtures.py").resolveSibling("missing.npy")))
                 .hasMessageStartingWith("missing.npy: file not found");
     }
 
     @Test
     void emptyAndTinyFiles(@TempDir Path dir) throws Exception {
         Path empty = Files.write(dir.resolve("x_train_wr.npy"), new byte[0]);
-        assertThatThrownBy(() -> NpyArray.open(empty)).hasMessage(
-                "x_train_wr.npy: not an NPY file: only 0 bytes, too short for the NPY header");
+        assertThatThrownBy(() -> NpyArray.open(empty))
+                .hasMessage(
+                        "x_train_wr.npy: not an NPY file: only 0 bytes, too short for the NPY header");
         Path text = Files.writeString(dir.resolve("x_test_sp.npy"), "row_id,label\n0,1\n");
-        assertThatThrownBy(() -> NpyArray.open(text)).hasMessageContaining("x_test_sp.npy: not an NPY file");
+        assertThatThrownBy(() -> NpyArray.open(text))
+                .hasMessageContaining("x_test_sp.npy: not an NPY file");
     }
 
     @Test

@@ -5,18 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import mmdigits.common.proto.Sample;
+import mmdigits.common.proto.Split;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import mmdigits.common.proto.Sample;
-import mmdigits.common.proto.Split;
-
 class SeedSplitTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
-    void write(String name, NpyDType type, long rows, int[] trailing, float value) throws Exception {
+    void write(String name, NpyDType type, long rows, int[] trailing, float value)
+            throws Exception {
         long[] shape = new long[trailing.length + 1];
         shape[0] = rows;
         int len = 1;
@@ -69,12 +67,15 @@ class SeedSplitTest {
         write("x_train_wr.npy", NpyDType.UINT8, 4, new int[] {28, 28}, 0);
         write("x_train_sp.npy", NpyDType.FLOAT32, 3, new int[] {507}, 0);
         Files.writeString(dir.resolve("y_train.csv"), "row_id,label\n0,5\n1,0\n2,4\n3,1\n");
-        assertThatThrownBy(() -> SeedSplit.open(dir, Split.TRAIN, null)).isInstanceOf(SeedFileException.class)
-                .hasMessage("x_train_sp.npy: has 3 rows but x_train_wr.npy has 4: the files of a split must have one row per sample");
+        assertThatThrownBy(() -> SeedSplit.open(dir, Split.TRAIN, null))
+                .isInstanceOf(SeedFileException.class)
+                .hasMessage(
+                        "x_train_sp.npy: has 3 rows but x_train_wr.npy has 4: the files of a split must have one row per sample");
 
         write("x_train_sp.npy", NpyDType.FLOAT32, 4, new int[] {13, 39}, 0);
         assertThatThrownBy(() -> SeedSplit.open(dir, Split.TRAIN, null))
-                .hasMessage("x_train_sp.npy: shape (4, 13, 39) is not (N, 507) or (N, 39, 13) (each row must hold 507 values)");
+                .hasMessage(
+                        "x_train_sp.npy: shape (4, 13, 39) is not (N, 507) or (N, 39, 13) (each row must hold 507 values)");
 
         write("x_train_sp.npy", NpyDType.FLOAT32, 4, new int[] {507}, Float.NaN);
         assertThatThrownBy(() -> SeedSplit.open(dir, Split.TRAIN, null))
@@ -86,6 +87,7 @@ class SeedSplitTest {
                 .hasMessage("y_train.csv: has 3 labels but x_train_wr.npy has 4 rows");
 
         Files.delete(dir.resolve("y_train.csv"));
-        assertThatThrownBy(() -> SeedSplit.open(dir, Split.TRAIN, null)).hasMessageStartingWith("y_train.csv: file not found");
+        assertThatThrownBy(() -> SeedSplit.open(dir, Split.TRAIN, null))
+                .hasMessageStartingWith("y_train.csv: file not found");
     }
 }

@@ -1,9 +1,8 @@
 package mmdigits.inference.config;
 
-import java.time.Duration;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** Settings of the inference service ({@code inference.*} in application.properties). */
 @ConfigMapping(prefix = "inference")
@@ -26,28 +25,33 @@ public interface InferenceConfig {
     Http http();
 
     interface Ort {
-        /** Threads one ONNX Runtime call may use (1: each call on one core; batching gives the throughput). */
+        /**
+         * Threads one ONNX Runtime call may use (1: each call on one core; batching gives the
+         * throughput).
+         */
         @WithDefault("1")
         int intraOpThreads();
     }
 
     interface Models {
         /**
-         * Newest releases kept loaded besides the alias' target and the versions scoring jobs need; older
-         * ones are unloaded (a request for them answers 404).
+         * Newest releases kept loaded besides the alias' target and the versions scoring jobs need;
+         * older ones are unloaded (a request for them answers 404).
          */
         @WithDefault("4")
         int maxLoaded();
     }
 
     interface Batch {
-        /** Most samples scored in one ONNX Runtime call (HTTP micro-batching and the test stream). */
+        /**
+         * Most samples scored in one ONNX Runtime call (HTTP micro-batching and the test stream).
+         */
         @WithDefault("64")
         int maxSize();
 
         /**
-         * How long a batch waits for more concurrent requests once the service is under load (the last
-         * batch had more than one request); a lone request never waits.
+         * How long a batch waits for more concurrent requests once the service is under load (the
+         * last batch had more than one request); a lone request never waits.
          */
         @WithDefault("2ms")
         Duration maxWait();
@@ -57,13 +61,16 @@ public interface InferenceConfig {
         int workers();
 
         /**
-         * Most samples waiting for the workers; a request that would go past it is refused at once with 503 and
-         * {@code Retry-After} instead of queueing without bound.
+         * Most samples waiting for the workers; a request that would go past it is refused at once
+         * with 503 and {@code Retry-After} instead of queueing without bound.
          */
         @WithDefault("8192")
         int maxQueued();
 
-        /** A request still waiting for its scores after this is answered 503 (its samples are dropped if not yet run). */
+        /**
+         * A request still waiting for its scores after this is answered 503 (its samples are
+         * dropped if not yet run).
+         */
         @WithDefault("10s")
         Duration timeout();
     }
@@ -82,19 +89,22 @@ public interface InferenceConfig {
         int maxPollRecords();
 
         /**
-         * A replica that stopped without coming back loses its partitions after this; one that restarts (the
-         * same instance id) takes them back at once (static group membership).
+         * A replica that stopped without coming back loses its partitions after this; one that
+         * restarts (the same instance id) takes them back at once (static group membership).
          */
         @WithDefault("30s")
         Duration sessionTimeout();
 
-        /** An open transaction of a replica that died is aborted after this (at once when it restarts). */
+        /**
+         * An open transaction of a replica that died is aborted after this (at once when it
+         * restarts).
+         */
         @WithDefault("30s")
         Duration transactionTimeout();
 
         /**
-         * How long a scoring job waits for its model version to be read from digits.models before it is
-         * skipped (a version removed before it could be loaded).
+         * How long a scoring job waits for its model version to be read from digits.models before
+         * it is skipped (a version removed before it could be loaded).
          */
         @WithDefault("2m")
         Duration jobModelWait();
@@ -105,19 +115,30 @@ public interface InferenceConfig {
         @WithDefault("1024")
         int maxInstances();
 
-        /** Most pixels (width x height) an uploaded image is decoded to; a larger one is decoded subsampled. */
+        /**
+         * Most pixels (width x height) an uploaded image is decoded to; a larger one is decoded
+         * subsampled.
+         */
         @WithDefault("2000000")
         long maxImagePixels();
 
-        /** Largest uploaded image, in pixels of its header; larger ones are refused before decoding. */
+        /**
+         * Largest uploaded image, in pixels of its header; larger ones are refused before decoding.
+         */
         @WithDefault("48000000")
         long maxImageSourcePixels();
 
-        /** Longest uploaded recording, in seconds of its WAV header; longer ones are refused before decoding. */
+        /**
+         * Longest uploaded recording, in seconds of its WAV header; longer ones are refused before
+         * decoding.
+         */
         @WithDefault("30")
         double maxAudioSeconds();
 
-        /** Serve POST /api/echo (parses a prediction request, answers without scoring): the web stack's ceiling in benchmarks. */
+        /**
+         * Serve POST /api/echo (parses a prediction request, answers without scoring): the web
+         * stack's ceiling in benchmarks.
+         */
         @WithDefault("false")
         boolean echoEnabled();
     }

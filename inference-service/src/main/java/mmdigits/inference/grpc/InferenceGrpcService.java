@@ -1,18 +1,15 @@
 package mmdigits.inference.grpc;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-
-import com.google.protobuf.ByteString;
-
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.quarkus.grpc.GrpcService;
-import io.smallrye.mutiny.Uni;
-
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.grpc.oip.GRPCInferenceService;
 import mmdigits.inference.grpc.oip.InferTensorContents;
@@ -38,11 +35,12 @@ import mmdigits.inference.model.Scores;
 import mmdigits.inference.rest.Predictions;
 
 /**
- * The Open Inference Protocol over gRPC ({@code inference.GRPCInferenceService}) on the gRPC port: the same
- * models, checks, micro-batcher and answers as the REST routes. Inputs come as {@code contents}
- * ({@code fp32_contents}; {@code uint_contents} for a UINT8 image) or as {@code raw_input_contents}
- * (little-endian, one entry per input); outputs go back the same way the inputs came. The REST errors
- * map to status codes: 400 INVALID_ARGUMENT, 404 NOT_FOUND, 503 UNAVAILABLE, else INTERNAL.
+ * The Open Inference Protocol over gRPC ({@code inference.GRPCInferenceService}) on the gRPC port:
+ * the same models, checks, micro-batcher and answers as the REST routes. Inputs come as {@code
+ * contents} ({@code fp32_contents}; {@code uint_contents} for a UINT8 image) or as {@code
+ * raw_input_contents} (little-endian, one entry per input); outputs go back the same way the inputs
+ * came. The REST errors map to status codes: 400 INVALID_ARGUMENT, 404 NOT_FOUND, 503 UNAVAILABLE,
+ * else INTERNAL.
  */
 @GrpcService
 public class InferenceGrpcService implements GRPCInferenceService {
@@ -63,40 +61,60 @@ public class InferenceGrpcService implements GRPCInferenceService {
 
     @Override
     public Uni<ServerReadyResponse> serverReady(ServerReadyRequest request) {
-        return Uni.createFrom().item(ServerReadyResponse.newBuilder().setReady(models.serverReady()).build());
+        return Uni.createFrom()
+                .item(ServerReadyResponse.newBuilder().setReady(models.serverReady()).build());
     }
 
     @Override
     public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
-        return answer(() -> ModelReadyResponse.newBuilder().setReady(models.modelReady(request.getName(), version(request.getVersion())))
-                .build());
+        return answer(
+                () ->
+                        ModelReadyResponse.newBuilder()
+                                .setReady(
+                                        models.modelReady(
+                                                request.getName(), version(request.getVersion())))
+                                .build());
     }
 
     @Override
     public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
-        return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName(ServedModels.SERVER_NAME)
-                .setVersion(ServedModels.SERVER_VERSION).addAllExtensions(KServe.EXTENSIONS).build());
+        return Uni.createFrom()
+                .item(
+                        ServerMetadataResponse.newBuilder()
+                                .setName(ServedModels.SERVER_NAME)
+                                .setVersion(ServedModels.SERVER_VERSION)
+                                .addAllExtensions(KServe.EXTENSIONS)
+                                .build());
     }
 
     @Override
     public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
-        return answer(() -> {
-            KServe.ModelMetadata m = models.metadata(request.getName(), version(request.getVersion()));
-            ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(m.name()).addAllVersions(m.versions())
-                    .setPlatform(m.platform());
-            m.inputs().forEach(t -> b.addInputs(tensor(t)));
-            m.outputs().forEach(t -> b.addOutputs(tensor(t)));
-            return b.build();
-        });
+        return answer(
+                () -> {
+                    KServe.ModelMetadata m =
+                            models.metadata(request.getName(), version(request.getVersion()));
+                    ModelMetadataResponse.Builder b =
+                            ModelMetadataResponse.newBuilder()
+                                    .setName(m.name())
+                                    .addAllVersions(m.versions())
+                                    .setPlatform(m.platform());
+                    m.inputs().forEach(t -> b.addInputs(tensor(t)));
+                    m.outputs().forEach(t -> b.addOutputs(tensor(t)));
+                    return b.build();
+                });
     }
 
     private static ModelMetadataResponse.TensorMetadata tensor(KServe.TensorMetadata t) {
-        return ModelMetadataResponse.TensorMetadata.newBuilder().setName(t.name()).setDatatype(t.datatype()).addAllShape(t.shape()).build();
+        return ModelMetadataResponse.TensorMetadata.newBuilder()
+                .setName(t.name())
+                .setDatatype(t.datatype())
+                .addAllShape(t.shape())
+                .build();
     }
 
     /**
-     * Runs on the gRPC event loop: the checks and the copy of the values are short, the scoring is asynchronous (the
-     * micro-batcher's worker completes the answer).
+     * Runs on the gRPC event loop: the checks and the copy of the values are short, the scoring is
+     * asynchronous (the micro-batcher's worker completes the answer).
      */
     @Override
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
@@ -111,9 +129,11 @@ public class InferenceGrpcService implements GRPCInferenceService {
             boolean raw = request.getRawInputContentsCount() > 0;
             var instances = inputs.instances(tensors(request));
             String served = name.equals(models.alias()) ? null : name;
-            return Uni.createFrom().completionStage(() -> predictions.score(served, version, instances, "grpc"))
+            return Uni.createFrom()
+                    .completionStage(() -> predictions.score(served, version, instances, "grpc"))
                     .map(scores -> response(request, scores, outputs, raw))
-                    .onFailure().transform(f -> status(ServedModels.error(f)));
+                    .onFailure()
+                    .transform(f -> status(ServedModels.error(f)));
         } catch (KServeException e) {
             return Uni.createFrom().failure(status(e));
         }
@@ -127,16 +147,26 @@ public class InferenceGrpcService implements GRPCInferenceService {
     private List<InputTensor> tensors(ModelInferRequest request) {
         int raw = request.getRawInputContentsCount();
         if (raw > 0 && raw != request.getInputsCount()) {
-            throw new KServeException(400, "raw_input_contents: " + raw + " entries for " + request.getInputsCount()
-                    + " inputs (one per input, in order)");
+            throw new KServeException(
+                    400,
+                    "raw_input_contents: "
+                            + raw
+                            + " entries for "
+                            + request.getInputsCount()
+                            + " inputs (one per input, in order)");
         }
         List<InputTensor> tensors = new ArrayList<>(request.getInputsCount());
         for (int i = 0; i < request.getInputsCount(); i++) {
             ModelInferRequest.InferInputTensor in = request.getInputs(i);
-            InputTensor t = new InputTensor("inputs[" + i + "]", in.getName(), in.getDatatype(), in.getShapeList());
+            InputTensor t =
+                    new InputTensor(
+                            "inputs[" + i + "]", in.getName(), in.getDatatype(), in.getShapeList());
             if (raw > 0) {
                 if (in.hasContents()) {
-                    throw new KServeException(400, t.field() + ".contents: given together with raw_input_contents; give the values one way");
+                    throw new KServeException(
+                            400,
+                            t.field()
+                                    + ".contents: given together with raw_input_contents; give the values one way");
                 }
                 inputs.fromRaw(t, request.getRawInputContents(i).asReadOnlyByteBuffer());
             } else if (in.hasContents()) {
@@ -159,14 +189,27 @@ public class InferenceGrpcService implements GRPCInferenceService {
             if (uint8) {
                 int v = c.getUintContents(i);
                 if (v < 0 || v > 255) {
-                    throw new KServeException(400, t.field() + ".contents.uint_contents[" + i + "]: " + Integer.toUnsignedString(v)
-                            + " is not a UINT8 (0..255)");
+                    throw new KServeException(
+                            400,
+                            t.field()
+                                    + ".contents.uint_contents["
+                                    + i
+                                    + "]: "
+                                    + Integer.toUnsignedString(v)
+                                    + " is not a UINT8 (0..255)");
                 }
                 values[i] = v;
             } else {
                 values[i] = c.getFp32Contents(i);
                 if (!Float.isFinite(values[i])) {
-                    throw new KServeException(400, t.field() + ".contents.fp32_contents[" + i + "]: " + values[i] + " is not a finite number");
+                    throw new KServeException(
+                            400,
+                            t.field()
+                                    + ".contents.fp32_contents["
+                                    + i
+                                    + "]: "
+                                    + values[i]
+                                    + " is not a finite number");
                 }
             }
         }
@@ -181,26 +224,43 @@ public class InferenceGrpcService implements GRPCInferenceService {
         for (int i = 0; i < request.getOutputsCount(); i++) {
             String name = request.getOutputs(i).getName();
             if (!name.equals(LoadedModel.PROBABILITIES) && !name.equals(LoadedModel.EMBEDDING)) {
-                throw new KServeException(400, "outputs[" + i + "].name: unknown output '" + name + "' (probabilities, embedding)");
+                throw new KServeException(
+                        400,
+                        "outputs["
+                                + i
+                                + "].name: unknown output '"
+                                + name
+                                + "' (probabilities, embedding)");
             }
             if (names.contains(name)) {
-                throw new KServeException(400, "outputs[" + i + "].name: output '" + name + "' asked for twice");
+                throw new KServeException(
+                        400, "outputs[" + i + "].name: output '" + name + "' asked for twice");
             }
             names.add(name);
         }
         return names;
     }
 
-    private static ModelInferResponse response(ModelInferRequest request, Scores scores, List<String> outputs, boolean raw) {
-        ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(request.getModelName())
-                .setModelVersion(scores.modelVersion()).setId(request.getId());
+    private static ModelInferResponse response(
+            ModelInferRequest request, Scores scores, List<String> outputs, boolean raw) {
+        ModelInferResponse.Builder b =
+                ModelInferResponse.newBuilder()
+                        .setModelName(request.getModelName())
+                        .setModelVersion(scores.modelVersion())
+                        .setId(request.getId());
         for (String name : outputs) {
             boolean probabilities = name.equals(LoadedModel.PROBABILITIES);
             float[] values = probabilities ? scores.probabilities() : scores.embedding();
-            ModelInferResponse.InferOutputTensor.Builder t = ModelInferResponse.InferOutputTensor.newBuilder().setName(name)
-                    .setDatatype(KServe.FP32).addShape(scores.n()).addShape(probabilities ? Dimensions.CLASSES : scores.dim());
+            ModelInferResponse.InferOutputTensor.Builder t =
+                    ModelInferResponse.InferOutputTensor.newBuilder()
+                            .setName(name)
+                            .setDatatype(KServe.FP32)
+                            .addShape(scores.n())
+                            .addShape(probabilities ? Dimensions.CLASSES : scores.dim());
             if (raw) {
-                ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer bytes =
+                        ByteBuffer.allocate(values.length * Float.BYTES)
+                                .order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(values);
                 b.addRawOutputContents(ByteString.copyFrom(bytes));
             } else {
@@ -225,14 +285,15 @@ public class InferenceGrpcService implements GRPCInferenceService {
 
     /** The REST status of an error as the gRPC status code, with the same message. */
     static StatusRuntimeException status(KServeException e) {
-        Status s = switch (e.status()) {
-            case 400, 413 -> Status.INVALID_ARGUMENT;
-            case 401 -> Status.UNAUTHENTICATED;
-            case 403 -> Status.PERMISSION_DENIED;
-            case 404 -> Status.NOT_FOUND;
-            case 503 -> Status.UNAVAILABLE;
-            default -> Status.INTERNAL;
-        };
+        Status s =
+                switch (e.status()) {
+                    case 400, 413 -> Status.INVALID_ARGUMENT;
+                    case 401 -> Status.UNAUTHENTICATED;
+                    case 403 -> Status.PERMISSION_DENIED;
+                    case 404 -> Status.NOT_FOUND;
+                    case 503 -> Status.UNAVAILABLE;
+                    default -> Status.INTERNAL;
+                };
         return s.withDescription(e.getMessage()).asRuntimeException();
     }
 }

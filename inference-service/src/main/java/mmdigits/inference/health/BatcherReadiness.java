@@ -1,17 +1,16 @@
 package mmdigits.inference.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
+import mmdigits.inference.model.MicroBatcher;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-import mmdigits.inference.model.MicroBatcher;
-
 /**
- * Ready when the micro-batcher can answer: its workers alive, its oldest request younger than the request
- * timeout, and no {@link Error} (an OutOfMemoryError, say) within that time — out of rotation until it recovers.
+ * Ready when the micro-batcher can answer: its workers alive, its oldest request younger than the
+ * request timeout, and no {@link Error} (an OutOfMemoryError, say) within that time — out of
+ * rotation until it recovers.
  */
 @Readiness
 @ApplicationScoped
@@ -25,8 +24,12 @@ public class BatcherReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         MicroBatcher.Health h = batcher.health();
-        HealthCheckResponseBuilder b = HealthCheckResponse.named("micro-batcher").status(h.ready()).withData("workersAlive", h.workersAlive())
-                .withData("queuedSamples", h.queuedSamples()).withData("oldestWaitMs", h.oldestWaitMs());
+        HealthCheckResponseBuilder b =
+                HealthCheckResponse.named("micro-batcher")
+                        .status(h.ready())
+                        .withData("workersAlive", h.workersAlive())
+                        .withData("queuedSamples", h.queuedSamples())
+                        .withData("oldestWaitMs", h.oldestWaitMs());
         if (h.lastError() != null) {
             b.withData("lastError", h.lastError()).withData("lastErrorAgoMs", h.lastErrorAgoMs());
         }

@@ -1,13 +1,11 @@
 package mmdigits.inference.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
+import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelRegistry;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import mmdigits.inference.model.LoadedModel;
-import mmdigits.inference.model.ModelRegistry;
 
 /** Ready when the alias has a model: before that, every prediction would be a 503. */
 @Readiness
@@ -23,10 +21,18 @@ public class ModelReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         LoadedModel m = registry.served();
         if (m == null) {
-            return HealthCheckResponse.named("model-loaded").down().withData("model", registry.alias())
-                    .withData("reason", "no release read from digits.models yet").build();
+            return HealthCheckResponse.named("model-loaded")
+                    .down()
+                    .withData("model", registry.alias())
+                    .withData("reason", "no release read from digits.models yet")
+                    .build();
         }
-        return HealthCheckResponse.named("model-loaded").up().withData("model", registry.alias()).withData("name", m.name())
-                .withData("version", m.version()).withData("dataset", m.dataset()).build();
+        return HealthCheckResponse.named("model-loaded")
+                .up()
+                .withData("model", registry.alias())
+                .withData("name", m.name())
+                .withData("version", m.version())
+                .withData("dataset", m.dataset())
+                .build();
     }
 }

@@ -6,36 +6,36 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
-
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.InvalidInputException;
 
 /**
- * Turns a picture of a digit (PNG or JPEG, any size, either polarity) into a 28×28 image prepared the
- * way MNIST was: grayscale, white digit on black, the digit's bounding box scaled (anti-aliased, aspect
- * kept) to fit 20×20, then placed so that its centre of mass is at the centre of the 28×28 field.
- * Values 0–255, row-major, as in the seed files.
+ * Turns a picture of a digit (PNG or JPEG, any size, either polarity) into a 28×28 image prepared
+ * the way MNIST was: grayscale, white digit on black, the digit's bounding box scaled
+ * (anti-aliased, aspect kept) to fit 20×20, then placed so that its centre of mass is at the centre
+ * of the 28×28 field. Values 0–255, row-major, as in the seed files.
  */
 public final class ImageFrontEnd {
     /** MNIST fits the digit into a box of this side inside the 28×28 field. */
     static final int BOX = 20;
-    /** Pixels at most this bright (0–255, after polarity is fixed) count as background when finding the digit. */
-    static final int INK_THRESHOLD = 24;
-
-    private ImageFrontEnd() {
-    }
 
     /**
-     * How large a picture may be: decoded at most {@code maxPixels} (larger ones are subsampled from the
-     * header), refused above {@code maxSourcePixels}.
+     * Pixels at most this bright (0–255, after polarity is fixed) count as background when finding
+     * the digit.
      */
-    public record Limits(long maxPixels, long maxSourcePixels) {
-    }
+    static final int INK_THRESHOLD = 24;
+
+    private ImageFrontEnd() {}
+
+    /**
+     * How large a picture may be: decoded at most {@code maxPixels} (larger ones are subsampled
+     * from the header), refused above {@code maxSourcePixels}.
+     */
+    public record Limits(long maxPixels, long maxSourcePixels) {}
 
     /**
      * @param field the request field named in errors (e.g. "image")
@@ -50,7 +50,10 @@ public final class ImageFrontEnd {
             for (int x = 0; x < w; x++) {
                 int argb = img.getRGB(x, y);
                 double a = ((argb >>> 24) & 0xff) / 255.0;
-                double lum = 0.299 * ((argb >> 16) & 0xff) + 0.587 * ((argb >> 8) & 0xff) + 0.114 * (argb & 0xff);
+                double lum =
+                        0.299 * ((argb >> 16) & 0xff)
+                                + 0.587 * ((argb >> 8) & 0xff)
+                                + 0.114 * (argb & 0xff);
                 gray[y * w + x] = (float) (a * lum + (1 - a) * 255.0); // transparency = white paper
             }
         }
@@ -59,7 +62,8 @@ public final class ImageFrontEnd {
 
     /** The MNIST preparation of a grayscale picture (0–255 values, row-major, any polarity). */
     public static float[] fromGray(float[] gray, int w, int h, String field) {
-        // polarity: the border is the background; a light background means dark ink, which MNIST stores inverted
+        // polarity: the border is the background; a light background means dark ink, which MNIST
+        // stores inverted
         double border = 0;
         int count = 0;
         for (int x = 0; x < w; x++) {
@@ -100,7 +104,11 @@ public final class ImageFrontEnd {
         var raster = crop.getRaster();
         for (int y = 0; y < bh; y++) {
             for (int x = 0; x < bw; x++) {
-                raster.setSample(x, y, 0, Math.round(Math.max(0f, Math.min(255f, ink[(y0 + y) * w + x0 + x]))));
+                raster.setSample(
+                        x,
+                        y,
+                        0,
+                        Math.round(Math.max(0f, Math.min(255f, ink[(y0 + y) * w + x0 + x]))));
             }
         }
         Image scaled = crop.getScaledInstance(sw, sh, Image.SCALE_AREA_AVERAGING);
@@ -123,8 +131,16 @@ public final class ImageFrontEnd {
         }
         cx = mass > 0 ? cx / mass : (sw - 1) / 2.0;
         cy = mass > 0 ? cy / mass : (sh - 1) / 2.0;
-        int ox = clamp((int) Math.round((Dimensions.IMAGE_WIDTH - 1) / 2.0 - cx), 0, Dimensions.IMAGE_WIDTH - sw);
-        int oy = clamp((int) Math.round((Dimensions.IMAGE_HEIGHT - 1) / 2.0 - cy), 0, Dimensions.IMAGE_HEIGHT - sh);
+        int ox =
+                clamp(
+                        (int) Math.round((Dimensions.IMAGE_WIDTH - 1) / 2.0 - cx),
+                        0,
+                        Dimensions.IMAGE_WIDTH - sw);
+        int oy =
+                clamp(
+                        (int) Math.round((Dimensions.IMAGE_HEIGHT - 1) / 2.0 - cy),
+                        0,
+                        Dimensions.IMAGE_HEIGHT - sh);
         float[] out = new float[Dimensions.IMAGE];
         for (int y = 0; y < sh; y++) {
             for (int x = 0; x < sw; x++) {
@@ -139,17 +155,26 @@ public final class ImageFrontEnd {
     }
 
     /**
-     * Decodes at most {@link Limits#maxPixels()}: a larger picture is read subsampled (every k-th pixel of
-     * every k-th row, chosen from the header before decoding), one above {@link Limits#maxSourcePixels()}
-     * is refused from its header.
+     * Decodes at most {@link Limits#maxPixels()}: a larger picture is read subsampled (every k-th
+     * pixel of every k-th row, chosen from the header before decoding), one above {@link
+     * Limits#maxSourcePixels()} is refused from its header.
      */
-    private static BufferedImage decodeWithin(ImageReader reader, String field, Limits limits) throws IOException {
+    private static BufferedImage decodeWithin(ImageReader reader, String field, Limits limits)
+            throws IOException {
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
         long pixels = (long) w * h;
         if (pixels > limits.maxSourcePixels()) {
-            throw new InvalidInputException(field, field + ": " + w + "x" + h + " pixels is larger than the limit of " + limits.maxSourcePixels()
-                    + " pixels (inference.http.max-image-source-pixels)");
+            throw new InvalidInputException(
+                    field,
+                    field
+                            + ": "
+                            + w
+                            + "x"
+                            + h
+                            + " pixels is larger than the limit of "
+                            + limits.maxSourcePixels()
+                            + " pixels (inference.http.max-image-source-pixels)");
         }
         int k = subsampling(pixels, limits.maxPixels());
         ImageReadParam param = reader.getDefaultReadParam();
@@ -170,10 +195,16 @@ public final class ImageFrontEnd {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidInputException(field, field + ": the file is empty");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in =
+                ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (in == null || !readers.hasNext()) {
-                throw new InvalidInputException(field, field + ": not a readable image (PNG or JPEG expected, " + bytes.length + " bytes)");
+                throw new InvalidInputException(
+                        field,
+                        field
+                                + ": not a readable image (PNG or JPEG expected, "
+                                + bytes.length
+                                + " bytes)");
             }
             ImageReader reader = readers.next();
             try {
@@ -186,7 +217,8 @@ public final class ImageFrontEnd {
             if (e instanceof InvalidInputException iie) {
                 throw iie;
             }
-            throw new InvalidInputException(field, field + ": not a readable image (" + e.getMessage() + ")", e);
+            throw new InvalidInputException(
+                    field, field + ": not a readable image (" + e.getMessage() + ")", e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package mmdigits.inference.jobs;
 
+import io.quarkus.logging.Log;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -11,9 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-
-import io.quarkus.logging.Log;
-
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.events.Publication;
@@ -28,35 +26,42 @@ import mmdigits.common.proto.TrainingResult;
 /**
  * The scoring jobs, derived from {@code digits.events} in its order (a handler registered after the
  * {@link Catalog} and {@link Promotions} it reads), the same on every replica:
+ *
  * <ul>
- * <li>a test split is published → the promoted version scores it, and the newest version trained on
- * its dataset (if another) too; published before anything was promoted, it waits for the first
- * promotion;</li>
- * <li>a version is released → it scores the latest test split of the dataset it was trained on;</li>
- * <li>a scoring request → the version scores the dataset's latest test split.</li>
+ *   <li>a test split is published → the promoted version scores it, and the newest version trained
+ *       on its dataset (if another) too; published before anything was promoted, it waits for the
+ *       first promotion;
+ *   <li>a version is released → it scores the latest test split of the dataset it was trained on;
+ *   <li>a scoring request → the version scores the dataset's latest test split.
  * </ul>
+ *
  * A (version, publication) pair is scored once: a second job for it is not created. Jobs done on
  * every partition are dropped ({@link #dropDone}), so the book stays small.
  */
 public final class JobBook implements TopicLog.Handler<Event> {
     /** A version: name and id. */
-    private record Target(String name, String version) {
-    }
+    private record Target(String name, String version) {}
 
     private static final int MAX_WAITING = 1000;
-    /** (version, publication) pairs remembered to refuse a second job for them; the oldest are forgotten. */
+
+    /**
+     * (version, publication) pairs remembered to refuse a second job for them; the oldest are
+     * forgotten.
+     */
     private static final int MAX_IDENTITIES = 100_000;
 
     private final String alias;
     private final Catalog catalog;
     private final Promotions promotions;
     private final TreeMap<Long, ScoringJob> jobs = new TreeMap<>();
-    private final Set<String> identities = Collections.newSetFromMap(new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_IDENTITIES;
-        }
-    });
+    private final Set<String> identities =
+            Collections.newSetFromMap(
+                    new LinkedHashMap<>(1024, 0.75f, false) {
+                        @Override
+                        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                            return size() > MAX_IDENTITIES;
+                        }
+                    });
     private final Map<String, Target> trainedOn = new HashMap<>();
     private final Set<Publication> awaitingPromotion = new LinkedHashSet<>();
 
@@ -78,8 +83,7 @@ public final class JobBook implements TopicLog.Handler<Event> {
             case TRAINING_RESULT -> onReleased(ev.getTrainingResult(), e, next);
             case MODEL_PROMOTED -> onPromoted(ev.getModelPromoted(), e, next);
             case SCORING_REQUESTED -> onRequested(ev.getScoringRequested(), e, next);
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -109,7 +113,8 @@ public final class JobBook implements TopicLog.Handler<Event> {
         }
         String name = r.getModelName().isEmpty() ? r.getDataset() : r.getModelName();
         trainedOn.put(r.getDataset(), new Target(name, r.getModelVersion()));
-        catalog.latest(r.getDataset(), Split.TEST).filter(Publication::locatable)
+        catalog.latest(r.getDataset(), Split.TEST)
+                .filter(Publication::locatable)
                 .ifPresent(pub -> add(name, r.getModelVersion(), pub, e, next));
     }
 
@@ -124,11 +129,13 @@ public final class JobBook implements TopicLog.Handler<Event> {
     }
 
     private void onRequested(ScoringRequested r, TopicLog.Entry<Event> e, long[] next) {
-        catalog.latest(r.getDataset(), Split.TEST).filter(Publication::locatable)
+        catalog.latest(r.getDataset(), Split.TEST)
+                .filter(Publication::locatable)
                 .ifPresent(pub -> add(r.getName(), r.getVersion(), pub, e, next));
     }
 
-    private void add(String name, String version, Publication pub, TopicLog.Entry<Event> e, long[] next) {
+    private void add(
+            String name, String version, Publication pub, TopicLog.Entry<Event> e, long[] next) {
         if (!identities.add(version + "|" + pub.id())) {
             return;
         }

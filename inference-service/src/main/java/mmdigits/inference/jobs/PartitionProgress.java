@@ -3,9 +3,9 @@ package mmdigits.inference.jobs;
 /**
  * The scoring jobs' progress on one partition of the test topic, kept in the metadata of the
  * consumer group's committed offset and committed in the same transaction as the predictions: every
- * job with a sequence up to {@code doneSeq} is done (or has nothing here), and job {@code activeSeq}
- * has scored the records before {@code activeOffset}. Whichever replica owns the partition next
- * continues from exactly there.
+ * job with a sequence up to {@code doneSeq} is done (or has nothing here), and job {@code
+ * activeSeq} has scored the records before {@code activeOffset}. Whichever replica owns the
+ * partition next continues from exactly there.
  */
 public record PartitionProgress(long doneSeq, long activeSeq, long activeOffset) {
     private static final String PREFIX = "j1:";
@@ -18,7 +18,8 @@ public record PartitionProgress(long doneSeq, long activeSeq, long activeOffset)
         }
         String[] f = metadata.substring(PREFIX.length()).split(":");
         try {
-            return new PartitionProgress(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]));
+            return new PartitionProgress(
+                    Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]));
         } catch (RuntimeException e) {
             return NONE;
         }

@@ -9,7 +9,13 @@ import mmdigits.common.proto.PartitionRange;
  * the same jobs in the same order. {@code historical}: created from an event that was on the log
  * when this replica started.
  */
-public record ScoringJob(long seq, String name, String version, Publication publication, boolean historical, long createdNanos) {
+public record ScoringJob(
+        long seq,
+        String name,
+        String version,
+        Publication publication,
+        boolean historical,
+        long createdNanos) {
 
     /** How many jobs one event may create (the seq's low bits). */
     static final int PER_EVENT = 1024;
@@ -20,6 +26,16 @@ public record ScoringJob(long seq, String name, String version, Publication publ
     }
 
     public String describe() {
-        return "job " + seq + ": " + name + "/" + version + " scores " + publication.id() + " (" + publication.count() + " samples)";
+        return "job "
+                + seq
+                + ": "
+                + name
+                + "/"
+                + version
+                + " scores "
+                + publication.id()
+                + " ("
+                + publication.count()
+                + " samples)";
     }
 }

@@ -1,5 +1,6 @@
 package mmdigits.inference.kserve;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -7,9 +8,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.Instance;
 import mmdigits.inference.InvalidInputException;
@@ -18,10 +16,10 @@ import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.rest.Predictions;
 
 /**
- * The Open Inference Protocol's inputs, whichever way they came (REST JSON, REST binary, gRPC): checks
- * each tensor — {@code image} [N,784] as FP32, or as UINT8 (what {@code x_test_wr.npy} holds, converted to
- * the same floats losslessly), {@code audio} [N,507] as FP32, both with the same N — and turns them into
- * instances. Every problem is a 400 naming the field.
+ * The Open Inference Protocol's inputs, whichever way they came (REST JSON, REST binary, gRPC):
+ * checks each tensor — {@code image} [N,784] as FP32, or as UINT8 (what {@code x_test_wr.npy}
+ * holds, converted to the same floats losslessly), {@code audio} [N,507] as FP32, both with the
+ * same N — and turns them into instances. Every problem is a 400 naming the field.
  */
 @ApplicationScoped
 public class InferInputs {
@@ -32,10 +30,17 @@ public class InferInputs {
 
     public InferInputs(Predictions predictions, InferenceConfig config) {
         this.predictions = predictions;
-        this.maxValues = (int) Math.min(Integer.MAX_VALUE, (long) config.http().maxInstances() * Dimensions.IMAGE);
+        this.maxValues =
+                (int)
+                        Math.min(
+                                Integer.MAX_VALUE,
+                                (long) config.http().maxInstances() * Dimensions.IMAGE);
     }
 
-    /** The most values one tensor may carry: {@code inference.http.max-instances} rows of the widest input. */
+    /**
+     * The most values one tensor may carry: {@code inference.http.max-instances} rows of the widest
+     * input.
+     */
     public int maxValues() {
         return maxValues;
     }
@@ -46,10 +51,11 @@ public class InferInputs {
     }
 
     /**
-     * A tensor's values from raw little-endian bytes (REST binary extension, gRPC {@code raw_input_contents}).
+     * A tensor's values from raw little-endian bytes (REST binary extension, gRPC {@code
+     * raw_input_contents}).
      *
-     * @throws KServeException 400 when the datatype is not one this server takes, the size is no whole number of
-     *         elements or more than {@link #maxValues()}
+     * @throws KServeException 400 when the datatype is not one this server takes, the size is no
+     *     whole number of elements or more than {@link #maxValues()}
      */
     public InputTensor fromRaw(InputTensor t, ByteBuffer raw) {
         int size = elementSize(t.datatype);
@@ -57,8 +63,16 @@ public class InferInputs {
             throw datatypeError(t);
         }
         if (raw.remaining() % size != 0) {
-            throw new KServeException(400, t.field + ": " + raw.remaining() + " bytes of " + t.datatype + " is not a whole number of "
-                    + size + "-byte elements");
+            throw new KServeException(
+                    400,
+                    t.field
+                            + ": "
+                            + raw.remaining()
+                            + " bytes of "
+                            + t.datatype
+                            + " is not a whole number of "
+                            + size
+                            + "-byte elements");
         }
         int n = raw.remaining() / size;
         if (n > maxValues) {
@@ -76,8 +90,14 @@ public class InferInputs {
     }
 
     public KServeException tooMany(String field) {
-        return new KServeException(400, field + ": more than " + maxValues + " values (inference.http.max-instances rows of "
-                + Dimensions.IMAGE + ")");
+        return new KServeException(
+                400,
+                field
+                        + ": more than "
+                        + maxValues
+                        + " values (inference.http.max-instances rows of "
+                        + Dimensions.IMAGE
+                        + ")");
     }
 
     /** Checks the tensors in order and makes one instance per row. */
@@ -96,41 +116,65 @@ public class InferInputs {
         float[] audio = byName.get(LoadedModel.AUDIO);
         List<Instance> instances = new ArrayList<>((int) rows);
         for (int r = 0; r < rows; r++) {
-            instances.add(new Instance(row(image, r, Dimensions.IMAGE), row(audio, r, Dimensions.AUDIO)));
+            instances.add(
+                    new Instance(row(image, r, Dimensions.IMAGE), row(audio, r, Dimensions.AUDIO)));
         }
         return instances;
     }
 
-    /** Checks one tensor; {@code seen} the inputs before it, {@code rows} their number of rows (-1 for the first); its rows. */
+    /**
+     * Checks one tensor; {@code seen} the inputs before it, {@code rows} their number of rows (-1
+     * for the first); its rows.
+     */
     private long check(InputTensor t, Map<String, float[]> seen, long rows) {
         String field = t.field;
         if (t.name == null || t.name.isEmpty()) {
             throw new KServeException(400, field + ".name: missing (a string)");
         }
-        int width = switch (t.name) {
-            case LoadedModel.IMAGE -> Dimensions.IMAGE;
-            case LoadedModel.AUDIO -> Dimensions.AUDIO;
-            default -> throw new KServeException(400, field + ".name: unknown input '" + t.name + "' (expected 'image' and/or 'audio')");
-        };
+        int width =
+                switch (t.name) {
+                    case LoadedModel.IMAGE -> Dimensions.IMAGE;
+                    case LoadedModel.AUDIO -> Dimensions.AUDIO;
+                    default ->
+                            throw new KServeException(
+                                    400,
+                                    field
+                                            + ".name: unknown input '"
+                                            + t.name
+                                            + "' (expected 'image' and/or 'audio')");
+                };
         if (seen.containsKey(t.name)) {
             throw new KServeException(400, field + ".name: input '" + t.name + "' given twice");
         }
         if (t.datatype == null || t.datatype.isEmpty()) {
             throw new KServeException(400, field + ".datatype: missing (a string)");
         }
-        if (!t.datatype.equals(KServe.FP32) && !(t.datatype.equals(UINT8) && t.name.equals(LoadedModel.IMAGE))) {
+        if (!t.datatype.equals(KServe.FP32)
+                && !(t.datatype.equals(UINT8) && t.name.equals(LoadedModel.IMAGE))) {
             throw datatypeError(t);
         }
         long n = rows(t.shape, t.name, width, field);
         if (rows >= 0 && n != rows) {
-            throw new KServeException(400, field + ".shape: " + n + " rows, but the other input has " + rows);
+            throw new KServeException(
+                    400, field + ".shape: " + n + " rows, but the other input has " + rows);
         }
         if (t.count < 0) {
-            throw new KServeException(400, field + ".data: missing (a flat or nested array of numbers)");
+            throw new KServeException(
+                    400, field + ".data: missing (a flat or nested array of numbers)");
         }
         if (t.count != n * width) {
-            throw new KServeException(400, field + ".data: " + t.count + " values for shape [" + n + "," + width + "] (" + n * width
-                    + " expected)");
+            throw new KServeException(
+                    400,
+                    field
+                            + ".data: "
+                            + t.count
+                            + " values for shape ["
+                            + n
+                            + ","
+                            + width
+                            + "] ("
+                            + n * width
+                            + " expected)");
         }
         if (t.datatype.equals(UINT8)) {
             checkUint8(t);
@@ -140,7 +184,15 @@ public class InferInputs {
 
     private static KServeException datatypeError(InputTensor t) {
         String allowed = LoadedModel.IMAGE.equals(t.name) ? "FP32 or UINT8" : "FP32";
-        return new KServeException(400, t.field + ".datatype: input '" + t.name + "' must be " + allowed + ", got " + t.datatype);
+        return new KServeException(
+                400,
+                t.field
+                        + ".datatype: input '"
+                        + t.name
+                        + "' must be "
+                        + allowed
+                        + ", got "
+                        + t.datatype);
     }
 
     /** UINT8 values given as JSON numbers must be whole numbers 0..255. */
@@ -148,7 +200,14 @@ public class InferInputs {
         for (int i = 0; i < t.count; i++) {
             float v = t.values[i];
             if (v < 0 || v > 255 || v != Math.rint(v)) {
-                throw new KServeException(400, t.field + ".data[" + i + "]: " + v + " is not a UINT8 (a whole number 0..255)");
+                throw new KServeException(
+                        400,
+                        t.field
+                                + ".data["
+                                + i
+                                + "]: "
+                                + v
+                                + " is not a UINT8 (a whole number 0..255)");
             }
         }
     }
@@ -160,8 +219,18 @@ public class InferInputs {
         }
         long n = shape.get(0);
         if (shape.get(1) != width || n < 1) {
-            throw new KServeException(400, field + ".shape: [" + shape.get(0) + "," + shape.get(1) + "] but input '" + name + "' is [N," + width
-                    + "] with N >= 1");
+            throw new KServeException(
+                    400,
+                    field
+                            + ".shape: ["
+                            + shape.get(0)
+                            + ","
+                            + shape.get(1)
+                            + "] but input '"
+                            + name
+                            + "' is [N,"
+                            + width
+                            + "] with N >= 1");
         }
         try {
             predictions.checkCount((int) Math.min(Integer.MAX_VALUE, n), field + ".shape[0]");

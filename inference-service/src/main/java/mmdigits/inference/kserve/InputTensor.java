@@ -3,18 +3,22 @@ package mmdigits.inference.kserve;
 import java.util.List;
 
 /**
- * One input tensor of an infer request as it came — from REST JSON, REST's binary tensor extension or
- * gRPC — before {@link InferInputs} checks it: its fields, its values as floats and how many there are.
+ * One input tensor of an infer request as it came — from REST JSON, REST's binary tensor extension
+ * or gRPC — before {@link InferInputs} checks it: its fields, its values as floats and how many
+ * there are.
  */
 public final class InputTensor {
     /** Where it was in the request, for messages: "inputs[0]". */
     final String field;
+
     String name;
     String datatype;
     List<Long> shape;
     float[] values;
+
     /** Values read; -1 while none came. */
     int count = -1;
+
     /** REST binary extension: {@code parameters.binary_data_size}, -1 without. */
     long binaryDataSize = -1;
 

@@ -1,10 +1,8 @@
 package mmdigits.inference.kserve;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
 import mmdigits.inference.Instance;
 
 /**
@@ -14,49 +12,51 @@ import mmdigits.inference.Instance;
 public final class KServe {
     public static final String PLATFORM = "onnxruntime_onnx";
     public static final String FP32 = "FP32";
+
     /** The protocol extensions this server implements (server metadata). */
     public static final List<String> EXTENSIONS = List.of("binary_tensor_data");
 
-    private KServe() {
-    }
+    private KServe() {}
 
     /** The protocol's error body. */
-    public record ErrorBody(String error) {
-    }
+    public record ErrorBody(String error) {}
 
-    public record ServerMetadata(String name, String version, List<String> extensions) {
-    }
+    public record ServerMetadata(String name, String version, List<String> extensions) {}
 
-    public record Liveness(boolean live) {
-    }
+    public record Liveness(boolean live) {}
 
-    public record Readiness(boolean ready) {
-    }
+    public record Readiness(boolean ready) {}
 
-    public record ModelReadiness(String name, boolean ready) {
-    }
+    public record ModelReadiness(String name, boolean ready) {}
 
-    public record TensorMetadata(String name, String datatype, List<Long> shape) {
-    }
+    public record TensorMetadata(String name, String datatype, List<Long> shape) {}
 
-    public record ModelMetadata(String name, List<String> versions, String platform, List<TensorMetadata> inputs,
-            List<TensorMetadata> outputs) {
-    }
+    public record ModelMetadata(
+            String name,
+            List<String> versions,
+            String platform,
+            List<TensorMetadata> inputs,
+            List<TensorMetadata> outputs) {}
 
-    /** An output tensor: its values in {@code data}, or (binary extension) {@code parameters.binary_data_size} bytes after the JSON. */
+    /**
+     * An output tensor: its values in {@code data}, or (binary extension) {@code
+     * parameters.binary_data_size} bytes after the JSON.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OutputTensor(String name, List<Long> shape, String datatype, Map<String, Object> parameters, float[] data) {
-    }
+    public record OutputTensor(
+            String name,
+            List<Long> shape,
+            String datatype,
+            Map<String, Object> parameters,
+            float[] data) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record InferResponse(String model_name, String model_version, String id, List<OutputTensor> outputs) {
-    }
+    public record InferResponse(
+            String model_name, String model_version, String id, List<OutputTensor> outputs) {}
 
     /** An output asked for, and whether its values go in the binary part of the answer. */
-    public record OutputRequest(String name, boolean binary) {
-    }
+    public record OutputRequest(String name, boolean binary) {}
 
     /** A parsed infer request: its id, one instance per row, the outputs asked for. */
-    public record InferRequest(String id, List<Instance> instances, List<OutputRequest> outputs) {
-    }
+    public record InferRequest(String id, List<Instance> instances, List<OutputRequest> outputs) {}
 }

@@ -5,7 +5,10 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
-/** An error of a KServe route: its status and message, answered in the protocol's {@code {"error": ...}} form. */
+/**
+ * An error of a KServe route: its status and message, answered in the protocol's {@code {"error":
+ * ...}} form.
+ */
 public class KServeException extends RuntimeException {
     private final int status;
     private final long retryAfterSeconds;
@@ -26,7 +29,10 @@ public class KServeException extends RuntimeException {
     }
 
     public static Response response(int status, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new KServe.ErrorBody(message)).build();
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(new KServe.ErrorBody(message))
+                .build();
     }
 
     /** Answers every KServe error, thrown by a route or failing its asynchronous answer. */
@@ -35,7 +41,9 @@ public class KServeException extends RuntimeException {
         @Override
         public Response toResponse(KServeException e) {
             Response r = response(e.status(), e.getMessage());
-            return e.retryAfterSeconds > 0 ? Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds).build() : r;
+            return e.retryAfterSeconds > 0
+                    ? Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds).build()
+                    : r;
         }
     }
 }

@@ -1,10 +1,8 @@
 package mmdigits.inference.kserve;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.model.BusyException;
 import mmdigits.inference.model.LoadedModel;
@@ -13,8 +11,9 @@ import mmdigits.inference.model.NoModelException;
 import mmdigits.inference.model.UnknownModelException;
 
 /**
- * The Open Inference Protocol's view of the model registry, the same over REST and gRPC: which model a
- * name and version mean, readiness, metadata, and a scoring failure as the protocol's error.
+ * The Open Inference Protocol's view of the model registry, the same over REST and gRPC: which
+ * model a name and version mean, readiness, metadata, and a scoring failure as the protocol's
+ * error.
  */
 @ApplicationScoped
 public class ServedModels {
@@ -37,8 +36,8 @@ public class ServedModels {
     }
 
     /**
-     * The model a name (the alias, or a registered name) and a version (null: the alias' target or the
-     * name's newest loaded version) mean.
+     * The model a name (the alias, or a registered name) and a version (null: the alias' target or
+     * the name's newest loaded version) mean.
      *
      * @throws KServeException 503 without any model, 404 for an unknown name or version
      */
@@ -53,8 +52,8 @@ public class ServedModels {
     }
 
     /**
-     * Whether a model is ready: a loaded version always is; the alias is not before a model is loaded; a
-     * name without a loaded version is unknown.
+     * Whether a model is ready: a loaded version always is; the alias is not before a model is
+     * loaded; a name without a loaded version is unknown.
      *
      * @throws KServeException 404 for an unknown name or version
      */
@@ -64,31 +63,65 @@ public class ServedModels {
             return true;
         }
         boolean isAlias = name.equals(registry.alias());
-        boolean ready = isAlias ? registry.served() != null : registry.loaded().stream().anyMatch(m -> m.name().equals(name));
+        boolean ready =
+                isAlias
+                        ? registry.served() != null
+                        : registry.loaded().stream().anyMatch(m -> m.name().equals(name));
         if (!ready && !isAlias) {
-            throw new KServeException(404, "unknown model '" + name + "'; this server serves '" + registry.alias()
-                    + "' (the alias) and the names " + registry.loaded().stream().map(LoadedModel::name).distinct().sorted().toList());
+            throw new KServeException(
+                    404,
+                    "unknown model '"
+                            + name
+                            + "'; this server serves '"
+                            + registry.alias()
+                            + "' (the alias) and the names "
+                            + registry.loaded().stream()
+                                    .map(LoadedModel::name)
+                                    .distinct()
+                                    .sorted()
+                                    .toList());
         }
         return ready;
     }
 
-    /** Metadata of a model: the versions it answers with, the inputs and outputs (FP32, [-1, width]). */
+    /**
+     * Metadata of a model: the versions it answers with, the inputs and outputs (FP32, [-1,
+     * width]).
+     */
     public KServe.ModelMetadata metadata(String name, String version) {
         LoadedModel m = model(name, version);
-        List<String> versions = name.equals(registry.alias()) ? List.of(m.version())
-                : registry.loaded().stream().filter(l -> l.name().equals(name)).map(LoadedModel::version).toList();
-        return new KServe.ModelMetadata(name, versions, KServe.PLATFORM,
-                List.of(tensor(LoadedModel.IMAGE, Dimensions.IMAGE), tensor(LoadedModel.AUDIO, Dimensions.AUDIO)),
-                List.of(tensor(LoadedModel.PROBABILITIES, Dimensions.CLASSES), tensor(LoadedModel.EMBEDDING, m.embeddingDim())));
+        List<String> versions =
+                name.equals(registry.alias())
+                        ? List.of(m.version())
+                        : registry.loaded().stream()
+                                .filter(l -> l.name().equals(name))
+                                .map(LoadedModel::version)
+                                .toList();
+        return new KServe.ModelMetadata(
+                name,
+                versions,
+                KServe.PLATFORM,
+                List.of(
+                        tensor(LoadedModel.IMAGE, Dimensions.IMAGE),
+                        tensor(LoadedModel.AUDIO, Dimensions.AUDIO)),
+                List.of(
+                        tensor(LoadedModel.PROBABILITIES, Dimensions.CLASSES),
+                        tensor(LoadedModel.EMBEDDING, m.embeddingDim())));
     }
 
     private static KServe.TensorMetadata tensor(String name, long width) {
         return new KServe.TensorMetadata(name, KServe.FP32, List.of(-1L, width));
     }
 
-    /** A scoring failure as the protocol's error: 503 without a model or when busy, 404 for an unknown one, else 500. */
+    /**
+     * A scoring failure as the protocol's error: 503 without a model or when busy, 404 for an
+     * unknown one, else 500.
+     */
     public static KServeException error(Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable t =
+                failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
         if (t instanceof KServeException k) {
             return k;
         }

@@ -1,15 +1,12 @@
 package mmdigits.inference.messaging;
 
-import java.time.Duration;
-import java.util.Optional;
-import java.util.Set;
-
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-
-import io.quarkus.runtime.StartupEvent;
-
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.ModelIndex;
@@ -40,12 +37,20 @@ public class InferenceLogs implements ModelRegistry.Source {
     public InferenceLogs(KafkaClients kafka, ModelRegistry registry, ReleaseKeys keys) {
         this.registry = registry;
         this.jobs = new JobBook(registry.alias(), catalog, promotions);
-        this.events = Logs.events(kafka.config(), "mmdigits-inference-events").handler(catalog).handler(promotions).handler(jobs)
-                .handler(e -> registry.changed());
-        // only releases signed with the trainer's key, in sequence, are indexed and loaded; the rest are logged with the reason
+        this.events =
+                Logs.events(kafka.config(), "mmdigits-inference-events")
+                        .handler(catalog)
+                        .handler(promotions)
+                        .handler(jobs)
+                        .handler(e -> registry.changed());
+        // only releases signed with the trainer's key, in sequence, are indexed and loaded; the
+        // rest are logged with the reason
         // (the trainer dead-letters them, once)
-        this.models = Logs.models(kafka.config(), "mmdigits-inference-models", keys.verifyKey()).handler(index)
-                .handler(e -> registry.changed()).onUndecodable(registry::refused);
+        this.models =
+                Logs.models(kafka.config(), "mmdigits-inference-models", keys.verifyKey())
+                        .handler(index)
+                        .handler(e -> registry.changed())
+                        .onUndecodable(registry::refused);
     }
 
     void onStart(@Observes StartupEvent ignored) {
@@ -68,7 +73,9 @@ public class InferenceLogs implements ModelRegistry.Source {
 
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        return models.awaitCaughtUp(timeout) && events.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        return models.awaitCaughtUp(timeout)
+                && events.awaitCaughtUp(
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     @Override

@@ -1,5 +1,12 @@
 package mmdigits.inference.messaging;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,31 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Singleton;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ConsumerLoop;
 import mmdigits.common.kafka.DeadLetters;
@@ -57,27 +39,44 @@ import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
 import mmdigits.inference.model.PredictionMetrics;
 import mmdigits.inference.model.Scores;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Scores {@code digits.samples.test} exactly once per (sample, model version), in Kafka transactions:
- * what a poll read is scored, its predictions, embeddings and dead letters are produced, and the
- * consumer group's offsets are committed — all in one transaction
- * ({@code sendOffsetsToTransaction} with the group's metadata), so a {@code read_committed} reader sees
- * the outputs of a record exactly once whatever crashes. Two kinds of work share the loop and the
+ * Scores {@code digits.samples.test} exactly once per (sample, model version), in Kafka
+ * transactions: what a poll read is scored, its predictions, embeddings and dead letters are
+ * produced, and the consumer group's offsets are committed — all in one transaction ({@code
+ * sendOffsetsToTransaction} with the group's metadata), so a {@code read_committed} reader sees the
+ * outputs of a record exactly once whatever crashes. Two kinds of work share the loop and the
  * transactions:
+ *
  * <ul>
- * <li>live: records streamed on their own (no publication header: POST /samples, kcat) are scored by
- * the alias' model as they arrive;</li>
- * <li>jobs: published test splits are scored by the versions the {@link JobBook} names (the promoted
- * one, a new model's own dataset, requests), reading the split's offset ranges on this replica's
- * partitions; each partition's job progress travels in the committed offset's metadata
- * ({@link PartitionProgress}), so a replica that takes a partition over continues exactly there.</li>
+ *   <li>live: records streamed on their own (no publication header: POST /samples, kcat) are scored
+ *       by the alias' model as they arrive;
+ *   <li>jobs: published test splits are scored by the versions the {@link JobBook} names (the
+ *       promoted one, a new model's own dataset, requests), reading the split's offset ranges on
+ *       this replica's partitions; each partition's job progress travels in the committed offset's
+ *       metadata ({@link PartitionProgress}), so a replica that takes a partition over continues
+ *       exactly there.
  * </ul>
+ *
  * The group uses static membership and the producer a stable transactional id (both the instance
  * id): a restarted replica takes its partitions back at once and its predecessor's open transaction
  * is aborted. Plain clients, not a SmallRye channel: the offsets go into the producer's transaction
- * with the job progress as their metadata (the connector's {@code KafkaTransactions} commits offsets
- * without metadata), and the job ranges are read by a second consumer that seeks.
+ * with the job progress as their metadata (the connector's {@code KafkaTransactions} commits
+ * offsets without metadata), and the job ranges are read by a second consumer that seeks.
  */
 @Singleton // not proxied: the consumer loop is a base class without a no-args constructor
 public class TestStreamScorer extends ConsumerLoop {
@@ -91,11 +90,17 @@ public class TestStreamScorer extends ConsumerLoop {
     private final AtomicLong scored = new AtomicLong();
     private final AtomicLong scoredByJobs = new AtomicLong();
     private final SampleDeserializer decoder = new SampleDeserializer();
+
     /** Job progress of the partitions this replica owns (the loop's thread only). */
     private final Map<Integer, PartitionProgress> progress = new ConcurrentHashMap<>();
 
-    public TestStreamScorer(KafkaClients kafka, InferenceConfig config,
-            ModelRegistry registry, InferenceLogs logs, PredictionMetrics metrics, MeterRegistry meters,
+    public TestStreamScorer(
+            KafkaClients kafka,
+            InferenceConfig config,
+            ModelRegistry registry,
+            InferenceLogs logs,
+            PredictionMetrics metrics,
+            MeterRegistry meters,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         super("test-stream");
@@ -105,8 +110,10 @@ public class TestStreamScorer extends ConsumerLoop {
         this.logs = logs;
         this.metrics = metrics;
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
-        this.deadLetters = Counter.builder("digits.stream.dead.letters").description("Test records sent to the dead-letter topic")
-                .register(meters);
+        this.deadLetters =
+                Counter.builder("digits.stream.dead.letters")
+                        .description("Test records sent to the dead-letter topic")
+                        .register(meters);
     }
 
     /** Samples scored from the test topic since start (live and jobs, all versions). */
@@ -157,26 +164,38 @@ public class TestStreamScorer extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
-        return kafka.consumer("mmdigits-inference-test-stream", Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, config.stream().groupId(),
-                // static membership: a restarted replica (same instance id) gets its partitions back without a rebalance
-                ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.stream().sessionTimeout().toMillis(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.stream().maxPollRecords(),
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024));
+        return kafka.consumer(
+                "mmdigits-inference-test-stream",
+                Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        config.stream().groupId(),
+                        // static membership: a restarted replica (same instance id) gets its
+                        // partitions back without a rebalance
+                        ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+                        instanceId,
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                        (int) config.stream().sessionTimeout().toMillis(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        config.stream().maxPollRecords(),
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        8 * 1024 * 1024));
     }
 
     private KafkaProducer<String, byte[]> transactionalProducer() {
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mmdigits-inference-" + instanceId);
-        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.stream().transactionTimeout().toMillis());
+        c.put(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                (int) config.stream().transactionTimeout().toMillis());
         c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         c.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         KafkaProducer<String, byte[]> p = kafka.producer("mmdigits-inference-scores", c);
         try {
-            p.initTransactions(); // fences an earlier process of this instance and aborts its open transaction
+            p.initTransactions(); // fences an earlier process of this instance and aborts
+            // its open transaction
         } catch (RuntimeException e) {
             p.close(Duration.ZERO);
             throw e;
@@ -185,28 +204,36 @@ public class TestStreamScorer extends ConsumerLoop {
     }
 
     private KafkaConsumer<String, byte[]> jobReader() {
-        return kafka.consumer("mmdigits-inference-job-reader", Map.of(
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.stream().maxPollRecords(),
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024));
+        return kafka.consumer(
+                "mmdigits-inference-job-reader",
+                Map.of(
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "none",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        config.stream().maxPollRecords(),
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        8 * 1024 * 1024));
     }
 
     @Override
     protected void consume(KafkaConsumer<String, byte[]> c) throws Exception {
         progress.clear();
-        try (KafkaProducer<String, byte[]> producer = transactionalProducer(); KafkaConsumer<String, byte[]> reader = jobReader();
+        try (KafkaProducer<String, byte[]> producer = transactionalProducer();
+                KafkaConsumer<String, byte[]> reader = jobReader();
                 Admin admin = kafka.admin(Duration.ofSeconds(30))) {
-            c.subscribe(List.of(Topics.SAMPLES_TEST), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    loadProgress(c, partitions);
-                }
+            c.subscribe(
+                    List.of(Topics.SAMPLES_TEST),
+                    new ConsumerRebalanceListener() {
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            loadProgress(c, partitions);
+                        }
 
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    partitions.forEach(p -> progress.remove(p.partition()));
-                }
-            });
+                        @Override
+                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                            partitions.forEach(p -> progress.remove(p.partition()));
+                        }
+                    });
             JobReader jobs = new JobReader(reader);
             long nextPrune = 0;
             Throughput log = new Throughput();
@@ -215,7 +242,8 @@ public class TestStreamScorer extends ConsumerLoop {
                     dropJobsDoneEverywhere(admin);
                     nextPrune = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 }
-                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(jobs.busy() ? 10 : 300));
+                ConsumerRecords<String, byte[]> records =
+                        c.poll(Duration.ofMillis(jobs.busy() ? 10 : 300));
                 Batch batch = new Batch();
                 scoreLive(records, batch);
                 jobs.step(batch);
@@ -229,8 +257,11 @@ public class TestStreamScorer extends ConsumerLoop {
         }
     }
 
-    /** The job progress of newly assigned partitions, from the metadata of their committed offsets. */
-    private void loadProgress(KafkaConsumer<String, byte[]> c, Collection<TopicPartition> partitions) {
+    /**
+     * The job progress of newly assigned partitions, from the metadata of their committed offsets.
+     */
+    private void loadProgress(
+            KafkaConsumer<String, byte[]> c, Collection<TopicPartition> partitions) {
         if (partitions.isEmpty()) {
             return;
         }
@@ -239,12 +270,20 @@ public class TestStreamScorer extends ConsumerLoop {
             OffsetAndMetadata o = committed.get(p);
             progress.put(p.partition(), PartitionProgress.parse(o == null ? null : o.metadata()));
         }
-        Log.infof("test stream: partitions %s assigned (jobs done up to %s)", partitions.stream().map(TopicPartition::partition).sorted()
-                .toList(), progress);
+        Log.infof(
+                "test stream: partitions %s assigned (jobs done up to %s)",
+                partitions.stream().map(TopicPartition::partition).sorted().toList(), progress);
     }
 
-    /** Commits the batch's outputs and the offsets (with the job progress) of the partitions it touched, in one transaction. */
-    private void commit(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, byte[]> c, Batch batch, Set<TopicPartition> polled) {
+    /**
+     * Commits the batch's outputs and the offsets (with the job progress) of the partitions it
+     * touched, in one transaction.
+     */
+    private void commit(
+            KafkaProducer<String, byte[]> producer,
+            KafkaConsumer<String, byte[]> c,
+            Batch batch,
+            Set<TopicPartition> polled) {
         producer.beginTransaction();
         for (ProducerRecord<String, byte[]> r : batch.out) {
             producer.send(r);
@@ -262,10 +301,14 @@ public class TestStreamScorer extends ConsumerLoop {
         if (!offsets.isEmpty()) {
             producer.sendOffsetsToTransaction(offsets, c.groupMetadata());
         }
-        producer.commitTransaction(); // throws when a send failed or the group moved on: the loop restarts from what is committed
+        producer.commitTransaction(); // throws when a send failed or the group moved on: the loop
+        // restarts from what is committed
     }
 
-    /** Live records (no publication) → the alias' model; published records are the jobs' (skipped here). */
+    /**
+     * Live records (no publication) → the alias' model; published records are the jobs' (skipped
+     * here).
+     */
     private void scoreLive(ConsumerRecords<String, byte[]> records, Batch batch) throws Exception {
         List<Sample> samples = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
@@ -294,7 +337,9 @@ public class TestStreamScorer extends ConsumerLoop {
         } catch (SerializationException e) {
             batch.out.add(DeadLetters.of(r, e));
             deadLetters.increment();
-            Log.warnf("dead-lettered %s partition %d offset %d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
+            Log.warnf(
+                    "dead-lettered %s partition %d offset %d: %s",
+                    r.topic(), r.partition(), r.offset(), e.getMessage());
             return Optional.empty();
         }
     }
@@ -311,16 +356,30 @@ public class TestStreamScorer extends ConsumerLoop {
             metrics.record(PredictionMetrics.Source.STREAM, scores);
             for (int i = 0; i < chunk.size(); i++) {
                 Sample s = chunk.get(i);
-                batch.out.add(new ProducerRecord<>(Topics.PREDICTIONS, s.getId(), prediction(s, scores, i, now).toByteArray()));
-                batch.out.add(new ProducerRecord<>(Topics.EMBEDDINGS, s.getId(), embedding(s, scores, i, now).toByteArray()));
+                batch.out.add(
+                        new ProducerRecord<>(
+                                Topics.PREDICTIONS,
+                                s.getId(),
+                                prediction(s, scores, i, now).toByteArray()));
+                batch.out.add(
+                        new ProducerRecord<>(
+                                Topics.EMBEDDINGS,
+                                s.getId(),
+                                embedding(s, scores, i, now).toByteArray()));
             }
         }
         batch.scored += samples.size();
     }
 
     private static Prediction prediction(Sample s, Scores scores, int i, long now) {
-        Prediction.Builder p = Prediction.newBuilder().setSampleId(s.getId()).setDataset(s.getDataset()).setRowId(s.getRowId())
-                .setLabel(scores.label(i)).setModelVersion(scores.modelVersion()).setScoredAtMs(now);
+        Prediction.Builder p =
+                Prediction.newBuilder()
+                        .setSampleId(s.getId())
+                        .setDataset(s.getDataset())
+                        .setRowId(s.getRowId())
+                        .setLabel(scores.label(i))
+                        .setModelVersion(scores.modelVersion())
+                        .setScoredAtMs(now);
         for (float v : scores.probabilities(i)) {
             p.addProbabilities(v);
         }
@@ -328,8 +387,14 @@ public class TestStreamScorer extends ConsumerLoop {
     }
 
     private static Embedding embedding(Sample s, Scores scores, int i, long now) {
-        Embedding.Builder e = Embedding.newBuilder().setSampleId(s.getId()).setDataset(s.getDataset()).setRowId(s.getRowId())
-                .setPredictedLabel(scores.label(i)).setModelVersion(scores.modelVersion()).setScoredAtMs(now);
+        Embedding.Builder e =
+                Embedding.newBuilder()
+                        .setSampleId(s.getId())
+                        .setDataset(s.getDataset())
+                        .setRowId(s.getRowId())
+                        .setPredictedLabel(scores.label(i))
+                        .setModelVersion(scores.modelVersion())
+                        .setScoredAtMs(now);
         if (s.hasLabel()) {
             e.setTrueLabel(s.getLabel());
         }
@@ -339,12 +404,22 @@ public class TestStreamScorer extends ConsumerLoop {
         return e.build();
     }
 
-    /** Forgets the jobs that every partition's committed progress has passed (read from the group's offsets). */
+    /**
+     * Forgets the jobs that every partition's committed progress has passed (read from the group's
+     * offsets).
+     */
     private void dropJobsDoneEverywhere(Admin admin) {
         try {
-            int partitions = Topics.ALL.stream().filter(s -> s.name().equals(Topics.SAMPLES_TEST)).findFirst().orElseThrow().partitions();
-            Map<TopicPartition, OffsetAndMetadata> all = admin.listConsumerGroupOffsets(config.stream().groupId())
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            int partitions =
+                    Topics.ALL.stream()
+                            .filter(s -> s.name().equals(Topics.SAMPLES_TEST))
+                            .findFirst()
+                            .orElseThrow()
+                            .partitions();
+            Map<TopicPartition, OffsetAndMetadata> all =
+                    admin.listConsumerGroupOffsets(config.stream().groupId())
+                            .partitionsToOffsetAndMetadata()
+                            .get(10, TimeUnit.SECONDS);
             long min = Long.MAX_VALUE;
             for (int p = 0; p < partitions; p++) {
                 OffsetAndMetadata o = all.get(new TopicPartition(Topics.SAMPLES_TEST, p));
@@ -360,7 +435,10 @@ public class TestStreamScorer extends ConsumerLoop {
         }
     }
 
-    /** What one iteration produces: output records, the partitions whose job progress changed, counts. */
+    /**
+     * What one iteration produces: output records, the partitions whose job progress changed,
+     * counts.
+     */
     private static final class Batch {
         final List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         final Set<Integer> changed = new HashSet<>();
@@ -369,8 +447,8 @@ public class TestStreamScorer extends ConsumerLoop {
     }
 
     /**
-     * Works off the jobs on this replica's partitions, one job at a time per partition in job order:
-     * reads the job's range with a consumer of its own (seeking), keeps the records of its
+     * Works off the jobs on this replica's partitions, one job at a time per partition in job
+     * order: reads the job's range with a consumer of its own (seeking), keeps the records of its
      * publication, scores them with the job's version.
      */
     private final class JobReader {
@@ -403,8 +481,9 @@ public class TestStreamScorer extends ConsumerLoop {
                 records = reader.poll(Duration.ofMillis(20));
             } catch (OffsetOutOfRangeException e) {
                 for (TopicPartition tp : e.partitions()) {
-                    Log.warnf("partition %d: the records of %s are gone from the topic (deleted): job skipped there", tp.partition(),
-                            active.get(tp.partition()).describe());
+                    Log.warnf(
+                            "partition %d: the records of %s are gone from the topic (deleted): job skipped there",
+                            tp.partition(), active.get(tp.partition()).describe());
                     progress.put(tp.partition(), progress.get(tp.partition()).done());
                     batch.changed.add(tp.partition());
                     readerAt.remove(tp.partition());
@@ -412,11 +491,18 @@ public class TestStreamScorer extends ConsumerLoop {
                 return;
             }
             for (Map.Entry<Integer, ScoringJob> e : active.entrySet()) {
-                consumeRange(e.getKey(), e.getValue(), records.records(new TopicPartition(Topics.SAMPLES_TEST, e.getKey())), batch);
+                consumeRange(
+                        e.getKey(),
+                        e.getValue(),
+                        records.records(new TopicPartition(Topics.SAMPLES_TEST, e.getKey())),
+                        batch);
             }
         }
 
-        /** The partition's job in progress, starting the next one when none is; null when there is nothing to do now. */
+        /**
+         * The partition's job in progress, starting the next one when none is; null when there is
+         * nothing to do now.
+         */
         private ScoringJob activeJob(int p, Batch batch) {
             PartitionProgress pp = progress.get(p);
             if (!pp.active()) {
@@ -448,7 +534,8 @@ public class TestStreamScorer extends ConsumerLoop {
             }
             ScoringJob job = logs.jobs().get(pp.activeSeq());
             if (job == null) {
-                return null; // not derived here yet (this replica's event log is behind): wait for it
+                return null; // not derived here yet (this replica's event log is behind): wait for
+                // it
             }
             ModelRegistry.Availability a = availability(job);
             if (a == ModelRegistry.Availability.GONE) {
@@ -460,11 +547,16 @@ public class TestStreamScorer extends ConsumerLoop {
         }
 
         private ModelRegistry.Availability availability(ScoringJob job) {
-            boolean givenUp = job.historical()
-                    || System.nanoTime() - job.createdNanos() > config.stream().jobModelWait().toNanos();
-            ModelRegistry.Availability a = registry.availability(job.name(), job.version(), givenUp);
+            boolean givenUp =
+                    job.historical()
+                            || System.nanoTime() - job.createdNanos()
+                                    > config.stream().jobModelWait().toNanos();
+            ModelRegistry.Availability a =
+                    registry.availability(job.name(), job.version(), givenUp);
             if (a == ModelRegistry.Availability.GONE && reportedGone.add(job.seq())) {
-                Log.warnf("skipping %s: the version is not available (removed, or not loadable)", job.describe());
+                Log.warnf(
+                        "skipping %s: the version is not available (removed, or not loadable)",
+                        job.describe());
             }
             return a;
         }
@@ -486,13 +578,19 @@ public class TestStreamScorer extends ConsumerLoop {
             }
         }
 
-        /** Scores the job's records among those read, and moves its progress (done past the range's end). */
-        private void consumeRange(int p, ScoringJob job, List<ConsumerRecord<String, byte[]>> records, Batch batch) throws Exception {
+        /**
+         * Scores the job's records among those read, and moves its progress (done past the range's
+         * end).
+         */
+        private void consumeRange(
+                int p, ScoringJob job, List<ConsumerRecord<String, byte[]>> records, Batch batch)
+                throws Exception {
             PartitionProgress pp = progress.get(p);
             PartitionRange range = job.range(p);
             List<Sample> samples = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> r : records) {
-                if (r.offset() >= pp.activeOffset() && r.offset() <= range.getLastOffset()
+                if (r.offset() >= pp.activeOffset()
+                        && r.offset() <= range.getLastOffset()
                         && job.publication().id().equals(Publications.of(r.headers()))) {
                     decode(r, batch).ifPresent(samples::add);
                 }
@@ -532,8 +630,12 @@ public class TestStreamScorer extends ConsumerLoop {
             }
             long count = scored.get();
             if (count != lastCount) {
-                Log.infof("scored %,d test samples (%,.0f/s; %,d by jobs), model '%s' serves %s", count,
-                        (count - lastCount) / ((now - last) / 1e9), scoredByJobs.get(), registry.alias(),
+                Log.infof(
+                        "scored %,d test samples (%,.0f/s; %,d by jobs), model '%s' serves %s",
+                        count,
+                        (count - lastCount) / ((now - last) / 1e9),
+                        scoredByJobs.get(),
+                        registry.alias(),
                         registry.served() == null ? "nothing" : registry.served().key());
             }
             last = now;

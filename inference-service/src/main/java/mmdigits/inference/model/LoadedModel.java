@@ -1,12 +1,5 @@
 package mmdigits.inference.model;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -15,15 +8,20 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.quarkus.logging.Log;
-
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 
 /**
- * One released model in an ONNX Runtime session. Reference counted: the registry holds one reference,
- * every scoring call another; the session is closed when the last one is released, so a swap never
- * closes a session under a running call.
+ * One released model in an ONNX Runtime session. Reference counted: the registry holds one
+ * reference, every scoring call another; the session is closed when the last one is released, so a
+ * swap never closes a session under a running call.
  */
 public final class LoadedModel {
     public static final String IMAGE = "image";
@@ -43,7 +41,12 @@ public final class LoadedModel {
     private final OrtSession session;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private LoadedModel(ModelRelease release, long sequence, OrtEnvironment env, OrtSession session, int embeddingDim) {
+    private LoadedModel(
+            ModelRelease release,
+            long sequence,
+            OrtEnvironment env,
+            OrtSession session,
+            int embeddingDim) {
         this.name = release.getName();
         this.version = release.getVersion();
         this.sequence = sequence;
@@ -61,15 +64,22 @@ public final class LoadedModel {
 
     /**
      * Opens a release; refuses one whose graph does not have the inputs and outputs of the contract
-     * (image [N,784], audio [N,507] → probabilities [N,10], embedding [N,D]). {@code sequence} is the
-     * release's offset on digits.models: the release order.
+     * (image [N,784], audio [N,507] → probabilities [N,10], embedding [N,D]). {@code sequence} is
+     * the release's offset on digits.models: the release order.
      */
-    public static LoadedModel open(ModelRelease release, long sequence, OrtEnvironment env, int intraOpThreads) throws OrtException {
+    public static LoadedModel open(
+            ModelRelease release, long sequence, OrtEnvironment env, int intraOpThreads)
+            throws OrtException {
         if (release.getVersion().isBlank()) {
-            throw new IllegalArgumentException("release of '" + release.getName() + "' has no version");
+            throw new IllegalArgumentException(
+                    "release of '" + release.getName() + "' has no version");
         }
         if (release.getBlankAudioCount() != 0 && release.getBlankAudioCount() != Dimensions.AUDIO) {
-            throw new IllegalArgumentException("blank_audio has " + release.getBlankAudioCount() + " values, expected " + Dimensions.AUDIO);
+            throw new IllegalArgumentException(
+                    "blank_audio has "
+                            + release.getBlankAudioCount()
+                            + " values, expected "
+                            + Dimensions.AUDIO);
         }
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -85,7 +95,11 @@ public final class LoadedModel {
             long d = check(session.getOutputInfo(), EMBEDDING, -1);
             int dim = d > 0 ? (int) d : release.getEmbeddingDim();
             if (release.getEmbeddingDim() > 0 && dim != release.getEmbeddingDim()) {
-                throw new IllegalArgumentException("embedding is " + dim + " wide in the graph but the release says " + release.getEmbeddingDim());
+                throw new IllegalArgumentException(
+                        "embedding is "
+                                + dim
+                                + " wide in the graph but the release says "
+                                + release.getEmbeddingDim());
             }
             return new LoadedModel(release, sequence, env, session, dim);
         } catch (RuntimeException | OrtException e) {
@@ -97,11 +111,19 @@ public final class LoadedModel {
     private static long check(Map<String, NodeInfo> infos, String name, long width) {
         NodeInfo info = infos.get(name);
         if (info == null || !(info.getInfo() instanceof TensorInfo t)) {
-            throw new IllegalArgumentException("the ONNX graph has no tensor '" + name + "' (has " + infos.keySet() + ")");
+            throw new IllegalArgumentException(
+                    "the ONNX graph has no tensor '" + name + "' (has " + infos.keySet() + ")");
         }
         long[] shape = t.getShape();
         if (shape.length != 2 || (width > 0 && shape[1] != width)) {
-            throw new IllegalArgumentException("'" + name + "' has shape " + Arrays.toString(shape) + ", expected [N," + (width > 0 ? width : "D") + "]");
+            throw new IllegalArgumentException(
+                    "'"
+                            + name
+                            + "' has shape "
+                            + Arrays.toString(shape)
+                            + ", expected [N,"
+                            + (width > 0 ? width : "D")
+                            + "]");
         }
         if (t.type != OnnxJavaType.FLOAT) {
             throw new IllegalArgumentException("'" + name + "' is " + t.type + ", expected FLOAT");
@@ -109,7 +131,10 @@ public final class LoadedModel {
         return shape[1];
     }
 
-    /** Takes a reference; false when the model is already closed (the caller retries with the current one). */
+    /**
+     * Takes a reference; false when the model is already closed (the caller retries with the
+     * current one).
+     */
     boolean retain() {
         while (true) {
             int n = references.get();
@@ -143,10 +168,21 @@ public final class LoadedModel {
      */
     public Scores score(float[] image, float[] audio, int n) throws OrtException {
         if (image.length != n * Dimensions.IMAGE || audio.length != n * Dimensions.AUDIO) {
-            throw new IllegalArgumentException("batch of " + n + " with " + image.length + " image and " + audio.length + " audio values");
+            throw new IllegalArgumentException(
+                    "batch of "
+                            + n
+                            + " with "
+                            + image.length
+                            + " image and "
+                            + audio.length
+                            + " audio values");
         }
-        try (OnnxTensor img = OnnxTensor.createTensor(env, direct(image), new long[] {n, Dimensions.IMAGE});
-                OnnxTensor aud = OnnxTensor.createTensor(env, direct(audio), new long[] {n, Dimensions.AUDIO});
+        try (OnnxTensor img =
+                        OnnxTensor.createTensor(
+                                env, direct(image), new long[] {n, Dimensions.IMAGE});
+                OnnxTensor aud =
+                        OnnxTensor.createTensor(
+                                env, direct(audio), new long[] {n, Dimensions.AUDIO});
                 OrtSession.Result result = session.run(Map.of(IMAGE, img, AUDIO, aud))) {
             float[] probabilities = values(result, PROBABILITIES, n * Dimensions.CLASSES);
             float[] embedding = values(result, EMBEDDING, n * embeddingDim);
@@ -155,23 +191,33 @@ public final class LoadedModel {
     }
 
     private static FloatBuffer direct(float[] values) {
-        FloatBuffer fb = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer fb =
+                ByteBuffer.allocateDirect(values.length * Float.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
         fb.put(values).rewind();
         return fb;
     }
 
     private static float[] values(OrtSession.Result result, String name, int expected) {
-        OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
+        OnnxTensor t =
+                (OnnxTensor)
+                        result.get(name)
+                                .orElseThrow(() -> new IllegalStateException("no output " + name));
         FloatBuffer fb = t.getFloatBuffer();
         if (fb.remaining() != expected) {
-            throw new IllegalStateException(name + " has " + fb.remaining() + " values, expected " + expected);
+            throw new IllegalStateException(
+                    name + " has " + fb.remaining() + " values, expected " + expected);
         }
         float[] v = new float[expected];
         fb.get(v);
         return v;
     }
 
-    /** Audio fed when a request has none: the training split's mean (what modality dropout trained with). */
+    /**
+     * Audio fed when a request has none: the training split's mean (what modality dropout trained
+     * with).
+     */
     public float[] blankAudio() {
         return blankAudio;
     }

@@ -1,5 +1,12 @@
 package mmdigits.inference.model;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,53 +19,59 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
-
 import mmdigits.inference.Instance;
 import mmdigits.inference.config.InferenceConfig;
 
 /**
- * Combines concurrent prediction requests for the same model into one ONNX Runtime call. A worker takes
- * the first waiting request and the requests for its model queued behind it up to
- * {@code inference.batch.max-size} samples; when the
- * service is under load (its last batch held more than one request) it waits up to
- * {@code inference.batch.max-wait} for more. A lone request never waits. A request larger than the
- * batch size runs on its own.
- * <p>
- * Bounded: at most {@code inference.batch.max-queued} samples wait; a request that would go past it fails at
- * once with {@link BusyException} (503 with {@code Retry-After}), and so does a request not scored within
- * {@code inference.batch.timeout} (its samples are dropped if they have not run). A worker survives anything a
- * batch throws, {@link Error}s included (the batch's requests fail, the next batch runs); {@link #health()}
- * says whether the workers are alive, the queue moves, and when the last {@code Error} was.
+ * Combines concurrent prediction requests for the same model into one ONNX Runtime call. A worker
+ * takes the first waiting request and the requests for its model queued behind it up to {@code
+ * inference.batch.max-size} samples; when the service is under load (its last batch held more than
+ * one request) it waits up to {@code inference.batch.max-wait} for more. A lone request never
+ * waits. A request larger than the batch size runs on its own.
+ *
+ * <p>Bounded: at most {@code inference.batch.max-queued} samples wait; a request that would go past
+ * it fails at once with {@link BusyException} (503 with {@code Retry-After}), and so does a request
+ * not scored within {@code inference.batch.timeout} (its samples are dropped if they have not run).
+ * A worker survives anything a batch throws, {@link Error}s included (the batch's requests fail,
+ * the next batch runs); {@link #health()} says whether the workers are alive, the queue moves, and
+ * when the last {@code Error} was.
  */
 @ApplicationScoped
 public class MicroBatcher {
     /**
-     * A request: {@code result} is completed by the worker (or cancelled when the request was given up before it
-     * ran) and then releases the model; {@code answer} is what the caller waits for, and may time out first.
-     * Its samples count against {@code max-queued} while {@code counted} (until a worker takes it, or it times out).
+     * A request: {@code result} is completed by the worker (or cancelled when the request was given
+     * up before it ran) and then releases the model; {@code answer} is what the caller waits for,
+     * and may time out first. Its samples count against {@code max-queued} while {@code counted}
+     * (until a worker takes it, or it times out).
      */
-    private record Pending(LoadedModel model, List<Instance> instances, CompletableFuture<Scores> result, CompletableFuture<Scores> answer,
-            long queuedNanos, AtomicBoolean counted) {
-    }
+    private record Pending(
+            LoadedModel model,
+            List<Instance> instances,
+            CompletableFuture<Scores> result,
+            CompletableFuture<Scores> answer,
+            long queuedNanos,
+            AtomicBoolean counted) {}
 
-    /** What scores a batch: {@link ModelRegistry#score} in the service, a stand-in in tests of failures. */
+    /**
+     * What scores a batch: {@link ModelRegistry#score} in the service, a stand-in in tests of
+     * failures.
+     */
     @FunctionalInterface
     interface Scorer {
         Scores score(LoadedModel model, List<Instance> instances) throws Exception;
     }
 
-    /** The batcher's state for readiness: {@code ready} when every worker lives, the queue moves and no Error is recent. */
-    public record Health(boolean ready, int workersAlive, int queuedSamples, long oldestWaitMs, String lastError, long lastErrorAgoMs) {
-    }
+    /**
+     * The batcher's state for readiness: {@code ready} when every worker lives, the queue moves and
+     * no Error is recent.
+     */
+    public record Health(
+            boolean ready,
+            int workersAlive,
+            int queuedSamples,
+            long oldestWaitMs,
+            String lastError,
+            long lastErrorAgoMs) {}
 
     private final ModelRegistry registry;
     private final int maxSize;
@@ -69,8 +82,10 @@ public class MicroBatcher {
     private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
     private final AtomicInteger queuedSamples = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
+
     /** Per worker: when its running batch started (System.nanoTime), 0 while it waits. */
     private final AtomicLongArray runningSince;
+
     private final DistributionSummary batchSizes;
     private final Counter refused;
     private volatile boolean running = true;
@@ -82,18 +97,26 @@ public class MicroBatcher {
         this(registry, config, meters, ModelRegistry::score);
     }
 
-    MicroBatcher(ModelRegistry registry, InferenceConfig config, MeterRegistry meters, Scorer scorer) {
+    MicroBatcher(
+            ModelRegistry registry, InferenceConfig config, MeterRegistry meters, Scorer scorer) {
         this.registry = registry;
         this.scorer = scorer;
         this.maxSize = Math.max(1, config.batch().maxSize());
         this.maxWaitNanos = config.batch().maxWait().toNanos();
         this.maxQueued = Math.max(1, config.batch().maxQueued());
         this.timeout = config.batch().timeout();
-        this.refused = Counter.builder("digits.batch.refused").description("Requests refused because the queue was full or they timed out")
-                .register(meters);
-        this.batchSizes = DistributionSummary.builder("digits.batch.size").description("Samples per ONNX Runtime call for HTTP requests")
-                .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(maxSize, 2))
-                .register(meters);
+        this.refused =
+                Counter.builder("digits.batch.refused")
+                        .description(
+                                "Requests refused because the queue was full or they timed out")
+                        .register(meters);
+        this.batchSizes =
+                DistributionSummary.builder("digits.batch.size")
+                        .description("Samples per ONNX Runtime call for HTTP requests")
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(1.0)
+                        .maximumExpectedValue((double) Math.max(maxSize, 2))
+                        .register(meters);
         int n = Math.max(1, config.batch().workers());
         this.runningSince = new AtomicLongArray(n);
         for (int i = 0; i < n; i++) {
@@ -106,17 +129,18 @@ public class MicroBatcher {
     }
 
     /**
-     * Scores instances (already validated) with the alias' model. Fails with {@link NoModelException}
-     * when it has none, at once, without queueing.
+     * Scores instances (already validated) with the alias' model. Fails with {@link
+     * NoModelException} when it has none, at once, without queueing.
      */
     public CompletionStage<Scores> submit(List<Instance> instances) {
         return submit(null, null, instances);
     }
 
     /**
-     * Scores instances with a model: the alias (name null), the newest loaded version of a name, or a
-     * version. The model is held until the call has run, so a swap never closes it under the call.
-     * Fails at once, without queueing, with {@link NoModelException} or {@link UnknownModelException}.
+     * Scores instances with a model: the alias (name null), the newest loaded version of a name, or
+     * a version. The model is held until the call has run, so a swap never closes it under the
+     * call. Fails at once, without queueing, with {@link NoModelException} or {@link
+     * UnknownModelException}.
      */
     public CompletionStage<Scores> submit(String name, String version, List<Instance> instances) {
         LoadedModel model;
@@ -127,41 +151,70 @@ public class MicroBatcher {
         }
         int n = instances.size();
         int before = queuedSamples.getAndAdd(n);
-        if (before > 0 && before + n > maxQueued) { // a request larger than the bound still runs when nothing waits
+        if (before > 0
+                && before + n
+                        > maxQueued) { // a request larger than the bound still runs when nothing
+            // waits
             queuedSamples.addAndGet(-n);
             model.release();
             refused.increment();
-            return CompletableFuture.failedFuture(new BusyException("the scoring queue is full (" + maxQueued
-                    + " samples waiting, inference.batch.max-queued); try again shortly", timeout.dividedBy(10)));
+            return CompletableFuture.failedFuture(
+                    new BusyException(
+                            "the scoring queue is full ("
+                                    + maxQueued
+                                    + " samples waiting, inference.batch.max-queued); try again shortly",
+                            timeout.dividedBy(10)));
         }
         CompletableFuture<Scores> result = new CompletableFuture<>();
         CompletableFuture<Scores> answer = new CompletableFuture<>();
-        // the model is released when the work is over, never under a call that still runs after its caller gave up
-        result.whenComplete((s, e) -> {
-            model.release();
-            if (e == null) {
-                answer.complete(s);
-            } else {
-                answer.completeExceptionally(e);
-            }
-        });
-        Pending pending = new Pending(model, instances, result, answer, System.nanoTime(), new AtomicBoolean(true));
+        // the model is released when the work is over, never under a call that still runs after its
+        // caller gave up
+        result.whenComplete(
+                (s, e) -> {
+                    model.release();
+                    if (e == null) {
+                        answer.complete(s);
+                    } else {
+                        answer.completeExceptionally(e);
+                    }
+                });
+        Pending pending =
+                new Pending(
+                        model,
+                        instances,
+                        result,
+                        answer,
+                        System.nanoTime(),
+                        new AtomicBoolean(true));
         queue.add(pending);
-        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((s, failure) -> {
-            uncount(pending);
-            Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (e instanceof TimeoutException) {
-                refused.increment();
-                throw new BusyException("not scored within " + timeout + " (inference.batch.timeout); the service is busy", timeout);
-            }
-            if (e != null) {
-                throw new CompletionException(e);
-            }
-            return s;
-        });
+        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle(
+                        (s, failure) -> {
+                            uncount(pending);
+                            Throwable e =
+                                    failure instanceof CompletionException
+                                                    && failure.getCause() != null
+                                            ? failure.getCause()
+                                            : failure;
+                            if (e instanceof TimeoutException) {
+                                refused.increment();
+                                throw new BusyException(
+                                        "not scored within "
+                                                + timeout
+                                                + " (inference.batch.timeout); the service is busy",
+                                        timeout);
+                            }
+                            if (e != null) {
+                                throw new CompletionException(e);
+                            }
+                            return s;
+                        });
     }
 
-    /** Takes the next request that still waits for its scores (a timed-out one is dropped), or null after the wait. */
+    /**
+     * Takes the next request that still waits for its scores (a timed-out one is dropped), or null
+     * after the wait.
+     */
     private Pending next(long wait, TimeUnit unit) throws InterruptedException {
         while (true) {
             Pending p = wait == 0 ? queue.pollFirst() : queue.pollFirst(wait, unit);
@@ -191,8 +244,9 @@ public class MicroBatcher {
     }
 
     /**
-     * Whether the workers can serve: alive, the queue moving (neither the oldest waiting request nor a running
-     * batch older than the request timeout), no {@link Error} within the request timeout.
+     * Whether the workers can serve: alive, the queue moving (neither the oldest waiting request
+     * nor a running batch older than the request timeout), no {@link Error} within the request
+     * timeout.
      */
     public Health health() {
         int alive = (int) workers.stream().filter(Thread::isAlive).count();
@@ -205,8 +259,17 @@ public class MicroBatcher {
         }
         Throwable error = lastError;
         long errorAgo = error == null ? -1 : (now - lastErrorNanos) / 1_000_000;
-        boolean ready = alive == workers.size() && oldestMs <= timeout.toMillis() && (error == null || errorAgo > timeout.toMillis());
-        return new Health(ready, alive, queuedSamples.get(), oldestMs, error == null ? null : error.toString(), errorAgo);
+        boolean ready =
+                alive == workers.size()
+                        && oldestMs <= timeout.toMillis()
+                        && (error == null || errorAgo > timeout.toMillis());
+        return new Health(
+                ready,
+                alive,
+                queuedSamples.get(),
+                oldestMs,
+                error == null ? null : error.toString(),
+                errorAgo);
     }
 
     private void work(int worker) {
@@ -248,7 +311,8 @@ public class MicroBatcher {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Throwable t) {
-                // anything at all (an OutOfMemoryError included): the batch has failed, the worker goes on
+                // anything at all (an OutOfMemoryError included): the batch has failed, the worker
+                // goes on
                 failed(batch, t);
             } finally {
                 runningSince.set(worker, 0);

@@ -1,5 +1,13 @@
 package mmdigits.inference.model;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -13,20 +21,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
-
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.ModelKeys;
@@ -34,23 +28,33 @@ import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.Instance;
 import mmdigits.inference.config.InferenceConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The models this replica serves, each in an ONNX Runtime session: the alias' target (the promoted
- * version; before any promotion, the newest release), the newest {@code inference.models.max-loaded}
- * releases, and the versions that scoring jobs still need — nothing else stays in memory. Which
- * versions exist and which is promoted comes from a {@link Source} (the topics); a background
- * thread loads and unloads to match. Swaps are atomic: calls in flight finish on the old session,
- * which is closed after the last of them; the alias moves to a new target only once it is loaded.
+ * version; before any promotion, the newest release), the newest {@code
+ * inference.models.max-loaded} releases, and the versions that scoring jobs still need — nothing
+ * else stays in memory. Which versions exist and which is promoted comes from a {@link Source} (the
+ * topics); a background thread loads and unloads to match. Swaps are atomic: calls in flight finish
+ * on the old session, which is closed after the last of them; the alias moves to a new target only
+ * once it is loaded.
  */
 @ApplicationScoped
 public class ModelRegistry {
-    /** Whether a version can score: loaded, about to be (registered, or its release not read yet), or never. */
+    /**
+     * Whether a version can score: loaded, about to be (registered, or its release not read yet),
+     * or never.
+     */
     public enum Availability {
-        LOADED, PENDING, GONE
+        LOADED,
+        PENDING,
+        GONE
     }
 
-    /** What the registry decides from: the registered versions, the promoted one, the versions jobs need. */
+    /**
+     * What the registry decides from: the registered versions, the promoted one, the versions jobs
+     * need.
+     */
     public interface Source {
         ModelIndex index();
 
@@ -58,7 +62,10 @@ public class ModelRegistry {
 
         Set<String> versionsNeeded();
 
-        /** True once digits.models was read to the end it had at start: an unknown version is then gone. */
+        /**
+         * True once digits.models was read to the end it had at start: an unknown version is then
+         * gone.
+         */
         boolean caughtUp();
 
         ModelRelease fetch(ModelIndex.Version v) throws Exception;
@@ -79,7 +86,8 @@ public class ModelRegistry {
     public ModelRegistry(InferenceConfig config, MeterRegistry meters) {
         this.config = config;
         this.meters = meters;
-        Gauge.builder("digits.models.loaded", loaded, Map::size).description("Model versions held in ONNX Runtime sessions")
+        Gauge.builder("digits.models.loaded", loaded, Map::size)
+                .description("Model versions held in ONNX Runtime sessions")
                 .register(meters);
     }
 
@@ -96,11 +104,23 @@ public class ModelRegistry {
         t.start();
     }
 
-    /** A release on {@code digits.models} that was refused (unsigned, a bad signature, out of sequence): never loaded, logged, counted. */
+    /**
+     * A release on {@code digits.models} that was refused (unsigned, a bad signature, out of
+     * sequence): never loaded, logged, counted.
+     */
     public void refused(ConsumerRecord<String, byte[]> record, Exception reason) {
-        Log.warnf("refused release %s at %s/%d@%d: %s", record.key(), record.topic(), record.partition(), record.offset(), reason.getMessage());
-        Counter.builder("digits.releases.refused").description("Releases on digits.models refused (unsigned, bad signature, out of sequence)")
-                .register(meters).increment();
+        Log.warnf(
+                "refused release %s at %s/%d@%d: %s",
+                record.key(),
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                reason.getMessage());
+        Counter.builder("digits.releases.refused")
+                .description(
+                        "Releases on digits.models refused (unsigned, bad signature, out of sequence)")
+                .register(meters)
+                .increment();
     }
 
     /** Something the registry decides from has changed: reconcile soon. */
@@ -138,7 +158,11 @@ public class ModelRegistry {
         moveAlias(index);
         for (LoadedModel m : List.copyOf(loaded.values())) {
             if (!wanted.contains(m.key()) && !m.key().equals(servedKey())) {
-                unload(m, index.get(m.name(), m.version()).isPresent() ? "no longer among the versions kept" : "removed from the registry");
+                unload(
+                        m,
+                        index.get(m.name(), m.version()).isPresent()
+                                ? "no longer among the versions kept"
+                                : "removed from the registry");
             }
         }
     }
@@ -148,11 +172,15 @@ public class ModelRegistry {
         Set<String> wanted = new LinkedHashSet<>();
         source.promoted().ifPresent(t -> wanted.add(ModelKeys.of(t.name(), t.version())));
         List<ModelIndex.Version> all = index.all();
-        for (int i = all.size() - 1; i >= 0 && i >= all.size() - Math.max(1, config.models().maxLoaded()); i--) {
+        for (int i = all.size() - 1;
+                i >= 0 && i >= all.size() - Math.max(1, config.models().maxLoaded());
+                i--) {
             wanted.add(ModelKeys.of(all.get(i).name(), all.get(i).version()));
         }
         Set<String> needed = source.versionsNeeded();
-        all.stream().filter(v -> needed.contains(v.version())).forEach(v -> wanted.add(ModelKeys.of(v.name(), v.version())));
+        all.stream()
+                .filter(v -> needed.contains(v.version()))
+                .forEach(v -> wanted.add(ModelKeys.of(v.name(), v.version())));
         return wanted;
     }
 
@@ -174,15 +202,21 @@ public class ModelRegistry {
     /** The promoted version once it is loaded; before any promotion, the newest loaded release. */
     private void moveAlias(ModelIndex index) {
         Optional<Promotions.Target> promoted = source.promoted();
-        LoadedModel target = promoted.map(t -> loaded.get(ModelKeys.of(t.name(), t.version())))
-                .orElseGet(() -> promoted.isPresent() ? null : newestLoaded(null));
+        LoadedModel target =
+                promoted.map(t -> loaded.get(ModelKeys.of(t.name(), t.version())))
+                        .orElseGet(() -> promoted.isPresent() ? null : newestLoaded(null));
         if (target != null && target != served.get()) {
-            serve(target, promoted.isPresent() ? "promoted" : "the newest release (nothing promoted yet)");
+            serve(
+                    target,
+                    promoted.isPresent()
+                            ? "promoted"
+                            : "the newest release (nothing promoted yet)");
         }
     }
 
     /**
-     * Loads a release directly (tests, tools); before any promotion the newest loaded release serves.
+     * Loads a release directly (tests, tools); before any promotion the newest loaded release
+     * serves.
      *
      * @return true when it is now loaded
      */
@@ -190,7 +224,13 @@ public class ModelRegistry {
         if (loaded.containsKey(ModelKeys.of(release.getName(), release.getVersion()))) {
             return false;
         }
-        LoadedModel m = put(LoadedModel.open(release, directSequence.incrementAndGet(), env, config.ort().intraOpThreads()));
+        LoadedModel m =
+                put(
+                        LoadedModel.open(
+                                release,
+                                directSequence.incrementAndGet(),
+                                env,
+                                config.ort().intraOpThreads()));
         if (source == null || source.promoted().isEmpty()) {
             LoadedModel newest = newestLoaded(null);
             if (newest != served.get()) {
@@ -205,22 +245,36 @@ public class ModelRegistry {
         if (old != null) {
             old.release();
         }
-        Log.infof("model %s loaded (dataset %s, embedding %d, release #%d, validation accuracy %s)", m.key(), m.dataset(),
-                m.embeddingDim(), m.sequence(), m.metrics().getOrDefault("validation_accuracy", Double.NaN));
+        Log.infof(
+                "model %s loaded (dataset %s, embedding %d, release #%d, validation accuracy %s)",
+                m.key(),
+                m.dataset(),
+                m.embeddingDim(),
+                m.sequence(),
+                m.metrics().getOrDefault("validation_accuracy", Double.NaN));
         return m;
     }
 
-    /** The alias holds a reference of its own on its model: unloading it from the map does not close it. */
+    /**
+     * The alias holds a reference of its own on its model: unloading it from the map does not close
+     * it.
+     */
     private void serve(LoadedModel target, String why) {
         target.retain();
         LoadedModel before = served.getAndSet(target);
         if (servedGauge != null) {
             meters.remove(servedGauge);
         }
-        servedGauge = Gauge.builder("digits.model.loaded", target, LoadedModel::sequence)
-                .description("Release sequence of the model the alias serves, tagged with its version").tag("version", target.version())
-                .tag("name", target.name()).register(meters);
-        Log.infof("alias '%s' serves %s (%s)%s", alias(), target.key(), why, before == null ? "" : ", was " + before.key());
+        servedGauge =
+                Gauge.builder("digits.model.loaded", target, LoadedModel::sequence)
+                        .description(
+                                "Release sequence of the model the alias serves, tagged with its version")
+                        .tag("version", target.version())
+                        .tag("name", target.name())
+                        .register(meters);
+        Log.infof(
+                "alias '%s' serves %s (%s)%s",
+                alias(), target.key(), why, before == null ? "" : ", was " + before.key());
         if (before != null) {
             before.release();
         }
@@ -239,8 +293,10 @@ public class ModelRegistry {
     }
 
     private LoadedModel newestLoaded(String name) {
-        return loaded.values().stream().filter(m -> name == null || m.name().equals(name))
-                .max(Comparator.comparingLong(LoadedModel::sequence)).orElse(null);
+        return loaded.values().stream()
+                .filter(m -> name == null || m.name().equals(name))
+                .max(Comparator.comparingLong(LoadedModel::sequence))
+                .orElse(null);
     }
 
     /** The model the alias serves now, or null (for status pages; scoring acquires). */
@@ -269,8 +325,8 @@ public class ModelRegistry {
     }
 
     /**
-     * Takes a reference on a model: the alias (name null or the alias), the newest loaded version of a
-     * name (version null), or a version.
+     * Takes a reference on a model: the alias (name null or the alias), the newest loaded version
+     * of a name (version null), or a version.
      *
      * @throws NoModelException the alias has no model yet (503)
      * @throws UnknownModelException no such name or version is served (404)
@@ -281,8 +337,15 @@ public class ModelRegistry {
             return acquire();
         }
         while (true) {
-            LoadedModel m = isAlias ? loaded.values().stream().filter(x -> x.version().equals(version)).findFirst().orElse(null)
-                    : version == null ? newestLoaded(name) : loaded.get(ModelKeys.of(name, version));
+            LoadedModel m =
+                    isAlias
+                            ? loaded.values().stream()
+                                    .filter(x -> x.version().equals(version))
+                                    .findFirst()
+                                    .orElse(null)
+                            : version == null
+                                    ? newestLoaded(name)
+                                    : loaded.get(ModelKeys.of(name, version));
             if (m == null) {
                 throw new UnknownModelException(unknown(name, version));
             }
@@ -292,7 +355,10 @@ public class ModelRegistry {
         }
     }
 
-    /** The model {@link #acquire(String, String)} would give, without holding it (status pages, tests). */
+    /**
+     * The model {@link #acquire(String, String)} would give, without holding it (status pages,
+     * tests).
+     */
     public LoadedModel acquireAndRelease(String name, String version) {
         LoadedModel m = acquire(name, version);
         m.release();
@@ -302,11 +368,19 @@ public class ModelRegistry {
     private String unknown(String name, String version) {
         Set<String> names = new HashSet<>();
         loaded.values().forEach(m -> names.add(m.name()));
-        return (version == null ? "unknown model '" + name + "'" : "model '" + name + "' version '" + version + "' is not loaded")
-                + "; this server serves '" + alias() + "' (the alias) and the names " + names.stream().sorted().map(n -> "'" + n + "'").toList();
+        return (version == null
+                        ? "unknown model '" + name + "'"
+                        : "model '" + name + "' version '" + version + "' is not loaded")
+                + "; this server serves '"
+                + alias()
+                + "' (the alias) and the names "
+                + names.stream().sorted().map(n -> "'" + n + "'").toList();
     }
 
-    /** Whether a scoring job's version can score; a version not yet read waits, unless {@code givenUp}. */
+    /**
+     * Whether a scoring job's version can score; a version not yet read waits, unless {@code
+     * givenUp}.
+     */
     public Availability availability(String name, String version, boolean givenUp) {
         if (loaded.values().stream().anyMatch(m -> m.version().equals(version))) {
             return Availability.LOADED;
@@ -317,12 +391,17 @@ public class ModelRegistry {
         }
         Optional<ModelIndex.Version> v = s.index().byVersion(version);
         if (v.isPresent()) {
-            return failed.contains(ModelKeys.of(v.get().name(), version)) ? Availability.GONE : Availability.PENDING;
+            return failed.contains(ModelKeys.of(v.get().name(), version))
+                    ? Availability.GONE
+                    : Availability.PENDING;
         }
         return givenUp ? Availability.GONE : Availability.PENDING;
     }
 
-    /** Scores instances with the alias' model in one ONNX Runtime call, blanks filled in for missing modalities. */
+    /**
+     * Scores instances with the alias' model in one ONNX Runtime call, blanks filled in for missing
+     * modalities.
+     */
     public Scores score(List<Instance> instances) throws OrtException {
         LoadedModel m = acquire();
         try {
@@ -342,7 +421,12 @@ public class ModelRegistry {
             if (x.image() != null) {
                 System.arraycopy(x.image(), 0, image, i * Dimensions.IMAGE, Dimensions.IMAGE);
             }
-            System.arraycopy(x.audio() != null ? x.audio() : m.blankAudio(), 0, audio, i * Dimensions.AUDIO, Dimensions.AUDIO);
+            System.arraycopy(
+                    x.audio() != null ? x.audio() : m.blankAudio(),
+                    0,
+                    audio,
+                    i * Dimensions.AUDIO,
+                    Dimensions.AUDIO);
         }
         return m.score(image, audio, n);
     }

@@ -1,19 +1,17 @@
 package mmdigits.inference.model;
 
-import java.util.Locale;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Locale;
 import mmdigits.common.sample.Dimensions;
 
 /** Counts predictions by source (http, stream) and predicted label. */
 @ApplicationScoped
 public class PredictionMetrics {
     public enum Source {
-        HTTP, STREAM
+        HTTP,
+        STREAM
     }
 
     private final Counter[][] counters = new Counter[Source.values().length][Dimensions.CLASSES];
@@ -21,8 +19,12 @@ public class PredictionMetrics {
     public PredictionMetrics(MeterRegistry meters) {
         for (Source s : Source.values()) {
             for (int k = 0; k < Dimensions.CLASSES; k++) {
-                counters[s.ordinal()][k] = Counter.builder("digits.predictions").description("Predictions by source and predicted label")
-                        .tag("source", s.name().toLowerCase(Locale.ROOT)).tag("label", Integer.toString(k)).register(meters);
+                counters[s.ordinal()][k] =
+                        Counter.builder("digits.predictions")
+                                .description("Predictions by source and predicted label")
+                                .tag("source", s.name().toLowerCase(Locale.ROOT))
+                                .tag("label", Integer.toString(k))
+                                .register(meters);
             }
         }
     }

@@ -10,12 +10,9 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
-
 import javax.imageio.ImageIO;
-
-import org.junit.jupiter.api.Test;
-
 import mmdigits.inference.InvalidInputException;
+import org.junit.jupiter.api.Test;
 
 class ImageFrontEndTest {
 
@@ -35,8 +32,7 @@ class ImageFrontEndTest {
         return out.toByteArray();
     }
 
-    record Stats(int x0, int x1, int y0, int y1, double cx, double cy, float max, float corner) {
-    }
+    record Stats(int x0, int x1, int y0, int y1, double cx, double cy, float max, float corner) {}
 
     static Stats stats(float[] v) {
         int x0 = 28, x1 = -1, y0 = 28, y1 = -1;
@@ -64,7 +60,8 @@ class ImageFrontEndTest {
     void anyPictureBecomesAnMnistStyleDigit() throws Exception {
         for (String format : new String[] {"png", "jpg"}) {
             for (boolean darkInk : new boolean[] {true, false}) {
-                float[] v = ImageFrontEnd.fromBytes(seven(400, 600, darkInk, format), "image", LIMITS);
+                float[] v =
+                        ImageFrontEnd.fromBytes(seven(400, 600, darkInk, format), "image", LIMITS);
                 Stats s = stats(v);
                 String what = format + (darkInk ? " dark ink" : " light ink");
                 // white digit on black: background 0, strokes bright
@@ -88,9 +85,13 @@ class ImageFrontEndTest {
         assertThat(ImageFrontEnd.subsampling(4_000_000, 4_000_000)).isEqualTo(1);
         assertThat(ImageFrontEnd.subsampling(4_000_001, 4_000_000)).isEqualTo(2);
         byte[] png = seven(400, 600, true, "png");
-        // 240,000 pixels read as every 3rd pixel of every 3rd row (26,667 <= 30,000): the same digit
+        // 240,000 pixels read as every 3rd pixel of every 3rd row (26,667 <= 30,000): the same
+        // digit
         Stats full = stats(ImageFrontEnd.fromBytes(png, "image", LIMITS));
-        Stats sub = stats(ImageFrontEnd.fromBytes(png, "image", new ImageFrontEnd.Limits(30_000, 1_000_000)));
+        Stats sub =
+                stats(
+                        ImageFrontEnd.fromBytes(
+                                png, "image", new ImageFrontEnd.Limits(30_000, 1_000_000)));
         assertThat(Math.max(sub.x1() - sub.x0() + 1, sub.y1() - sub.y0() + 1)).isBetween(20, 22);
         assertThat(sub.cx()).isCloseTo(full.cx(), within(0.75));
         assertThat(sub.cy()).isCloseTo(full.cy(), within(0.75));
@@ -114,12 +115,21 @@ class ImageFrontEndTest {
 
     @Test
     void badPicturesAreRejectedNamingTheField() throws Exception {
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes("GIF89a nonsense".getBytes(), "image", LIMITS))
-                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("image: not a readable image");
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(new byte[0], "image", LIMITS)).hasMessage("image: the file is empty");
+        assertThatThrownBy(
+                        () ->
+                                ImageFrontEnd.fromBytes(
+                                        "GIF89a nonsense".getBytes(), "image", LIMITS))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("image: not a readable image");
+        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(new byte[0], "image", LIMITS))
+                .hasMessage("image: the file is empty");
         byte[] big = seven(400, 600, true, "png");
-        assertThatThrownBy(() -> ImageFrontEnd.fromBytes(big, "image", new ImageFrontEnd.Limits(10_000, 100_000)))
-                .hasMessage("image: 400x600 pixels is larger than the limit of 100000 pixels (inference.http.max-image-source-pixels)");
+        assertThatThrownBy(
+                        () ->
+                                ImageFrontEnd.fromBytes(
+                                        big, "image", new ImageFrontEnd.Limits(10_000, 100_000)))
+                .hasMessage(
+                        "image: 400x600 pixels is larger than the limit of 100000 pixels (inference.http.max-image-source-pixels)");
         BufferedImage blank = new BufferedImage(50, 50, BufferedImage.TYPE_INT_RGB);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(blank, "png", out);

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.TopicLog;
@@ -17,32 +14,56 @@ import mmdigits.common.proto.PartitionRange;
 import mmdigits.common.proto.ScoringRequested;
 import mmdigits.common.proto.Split;
 import mmdigits.common.proto.TrainingResult;
+import org.junit.jupiter.api.Test;
 
 /** Which versions score which splits: the jobs every replica derives alike from the same events. */
 class JobBookTest {
     final List<Event> log = new ArrayList<>();
 
     static Event published(String dataset, Split split, String publication) {
-        DatasetPublished.Builder d = DatasetPublished.newBuilder().setDataset(dataset).setSplit(split).setCount(10)
-                .setPublicationId(publication);
+        DatasetPublished.Builder d =
+                DatasetPublished.newBuilder()
+                        .setDataset(dataset)
+                        .setSplit(split)
+                        .setCount(10)
+                        .setPublicationId(publication);
         if (publication != null && !publication.isEmpty()) {
-            d.addRanges(PartitionRange.newBuilder().setPartition(0).setFirstOffset(0).setLastOffset(9).setCount(10));
+            d.addRanges(
+                    PartitionRange.newBuilder()
+                            .setPartition(0)
+                            .setFirstOffset(0)
+                            .setLastOffset(9)
+                            .setCount(10));
         }
         return Event.newBuilder().setDatasetPublished(d).build();
     }
 
     static Event released(String dataset, String version) {
-        return Event.newBuilder().setTrainingResult(TrainingResult.newBuilder().setDataset(dataset).setModelName(dataset)
-                .setModelVersion(version).setState("RELEASED")).build();
+        return Event.newBuilder()
+                .setTrainingResult(
+                        TrainingResult.newBuilder()
+                                .setDataset(dataset)
+                                .setModelName(dataset)
+                                .setModelVersion(version)
+                                .setState("RELEASED"))
+                .build();
     }
 
     static Event promoted(String name, String version) {
-        return Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder().setAlias("digits").setName(name).setVersion(version))
+        return Event.newBuilder()
+                .setModelPromoted(
+                        ModelPromoted.newBuilder()
+                                .setAlias("digits")
+                                .setName(name)
+                                .setVersion(version))
                 .build();
     }
 
     static Event requested(String version, String dataset) {
-        return Event.newBuilder().setScoringRequested(ScoringRequested.newBuilder().setVersion(version).setDataset(dataset)).build();
+        return Event.newBuilder()
+                .setScoringRequested(
+                        ScoringRequested.newBuilder().setVersion(version).setDataset(dataset))
+                .build();
     }
 
     /** A replica's book after reading the log (handlers in the services' order). */
@@ -60,7 +81,9 @@ class JobBookTest {
     }
 
     static List<String> jobs(JobBook book) {
-        return book.after(-1).stream().map(j -> j.version() + " on " + j.publication().id()).toList();
+        return book.after(-1).stream()
+                .map(j -> j.version() + " on " + j.publication().id())
+                .toList();
     }
 
     @Test
@@ -68,16 +91,30 @@ class JobBookTest {
         log.add(published("demo", Split.TRAIN, "demo/train/1"));
         log.add(published("demo", Split.TEST, "demo/test/1")); // before any promotion: waits
         log.add(released("demo", "v1")); // its own dataset's split
-        log.add(promoted("demo", "v1")); // the first promotion: the waiting split (already scored by v1: no second job)
+        log.add(
+                promoted(
+                        "demo",
+                        "v1")); // the first promotion: the waiting split (already scored by v1: no
+        // second job)
         log.add(published("other", Split.TEST, "other/test/1")); // the promoted v1 scores it
         log.add(released("other", "v2")); // v2 scores its own dataset's split, only that
-        log.add(published("other", Split.TEST, "other/test/2")); // re-published: the promoted v1 and other's own v2
+        log.add(
+                published(
+                        "other",
+                        Split.TEST,
+                        "other/test/2")); // re-published: the promoted v1 and other's own v2
         log.add(requested("v2", "demo")); // on request
         log.add(requested("v2", "demo")); // asked again: nothing new
         log.add(published("old", Split.TEST, "")); // an older format without ranges: no job
         JobBook book = read();
-        assertThat(jobs(book)).containsExactly("v1 on demo/test/1", "v1 on other/test/1", "v2 on other/test/1", "v1 on other/test/2",
-                "v2 on other/test/2", "v2 on demo/test/1");
+        assertThat(jobs(book))
+                .containsExactly(
+                        "v1 on demo/test/1",
+                        "v1 on other/test/1",
+                        "v2 on other/test/1",
+                        "v1 on other/test/2",
+                        "v2 on other/test/2",
+                        "v2 on demo/test/1");
         assertThat(book.has("v1", "demo/test/1")).isTrue();
         assertThat(book.versionsNeeded()).containsExactlyInAnyOrder("v1", "v2");
     }
@@ -99,10 +136,15 @@ class JobBookTest {
 
     @Test
     void progressTravelsAsOffsetMetadata() {
-        PartitionProgress p = PartitionProgress.NONE.start(new ScoringJob(7, "n", "v", null, false, 0), 120).advance(180);
+        PartitionProgress p =
+                PartitionProgress.NONE
+                        .start(new ScoringJob(7, "n", "v", null, false, 0), 120)
+                        .advance(180);
         assertThat(PartitionProgress.parse(p.encode())).isEqualTo(p);
         assertThat(p.done()).isEqualTo(new PartitionProgress(7, -1, -1));
-        assertThat(PartitionProgress.parse("v1")).as("the metadata of an older version").isEqualTo(PartitionProgress.NONE);
+        assertThat(PartitionProgress.parse("v1"))
+                .as("the metadata of an older version")
+                .isEqualTo(PartitionProgress.NONE);
         assertThat(PartitionProgress.parse(null)).isEqualTo(PartitionProgress.NONE);
         assertThat(PartitionProgress.parse("j1:x:y")).isEqualTo(PartitionProgress.NONE);
     }

@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -26,24 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.hamcrest.Matchers;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.TopicAdmin;
@@ -57,13 +45,22 @@ import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.TopicReader;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Through the real broker: nothing is consumed or answered before a model; a release → every streamed
- * test sample scored once (prediction + embedding, values of the reference model); poison → dead
- * letters; a published split waits for the first promotion, then is scored once; promotions and a
- * rollback under HTTP load swap without a failed request; jobs score a split once per version (a new
- * model's own dataset, a request, a split published later), never the whole topic again.
+ * Through the real broker: nothing is consumed or answered before a model; a release → every
+ * streamed test sample scored once (prediction + embedding, values of the reference model); poison
+ * → dead letters; a published split waits for the first promotion, then is scored once; promotions
+ * and a rollback under HTTP load swap without a failed request; jobs score a split once per version
+ * (a new model's own dataset, a request, a split published later), never the whole topic again.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
@@ -101,7 +98,10 @@ class InferenceFlowTest {
         return s;
     }
 
-    /** Waits until every sample of the list has a prediction of the version, then checks that each has exactly one. */
+    /**
+     * Waits until every sample of the list has a prediction of the version, then checks that each
+     * has exactly one.
+     */
     void assertScoredOnce(String version, List<Sample> samples) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Map<String, List<Prediction>> p = Map.of();
@@ -117,9 +117,13 @@ class InferenceFlowTest {
         p = KafkaFixtures.predictions(bootstrap, version);
         ReferenceModel ref = Releases.MODELS.get(version);
         for (Sample x : samples) {
-            assertThat(p.get(x.getId())).as("predictions of %s by %s", x.getId(), version).hasSize(1);
+            assertThat(p.get(x.getId()))
+                    .as("predictions of %s by %s", x.getId(), version)
+                    .hasSize(1);
             assertThat((double) p.get(x.getId()).get(0).getProbabilities(3))
-                    .isCloseTo(ref.forward(KafkaFixtures.image(x), KafkaFixtures.audio(x))[0][3], within(1e-5));
+                    .isCloseTo(
+                            ref.forward(KafkaFixtures.image(x), KafkaFixtures.audio(x))[0][3],
+                            within(1e-5));
         }
     }
 
@@ -132,18 +136,55 @@ class InferenceFlowTest {
         KafkaFixtures.send(bootstrap, records);
         KafkaFixtures.publishSplit(bootstrap, PUBLISHED, published(PUBLISHED));
 
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions").then().statusCode(503)
-                .contentType("application/problem+json").body("detail", containsString("no model 'digits' is loaded yet"));
-        given().auth().oauth2(TOKEN).get("/q/health/ready").then().statusCode(503).body("checks.find { it.name == 'model-loaded' }.status", equalTo("DOWN"));
-        given().auth().oauth2(TOKEN).get("/v2/health/ready").then().statusCode(400).body("ready", equalTo(false));
-        given().auth().oauth2(TOKEN).get("/v2/health/live").then().statusCode(200).body("live", equalTo(true));
-        given().auth().oauth2(TOKEN).get("/v2/models/digits").then().statusCode(503).body("error", containsString("no model"));
-        given().auth().oauth2(TOKEN).get("/api/model").then().statusCode(200).body("loaded", equalTo(false));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"image\":" + zeros(784) + "}")
+                .post("/api/predictions")
+                .then()
+                .statusCode(503)
+                .contentType("application/problem+json")
+                .body("detail", containsString("no model 'digits' is loaded yet"));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/q/health/ready")
+                .then()
+                .statusCode(503)
+                .body("checks.find { it.name == 'model-loaded' }.status", equalTo("DOWN"));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v2/health/ready")
+                .then()
+                .statusCode(400)
+                .body("ready", equalTo(false));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v2/health/live")
+                .then()
+                .statusCode(200)
+                .body("live", equalTo(true));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v2/models/digits")
+                .then()
+                .statusCode(503)
+                .body("error", containsString("no model"));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/api/model")
+                .then()
+                .statusCode(200)
+                .body("loaded", equalTo(false));
 
         Thread.sleep(3000); // time the service would need to consume
         try (Admin admin = TopicAdmin.admin(bootstrap)) {
-            var offsets = admin.listConsumerGroupOffsets("mmdigits-inference").partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            assertThat(offsets).as("committed offsets of the inference group before any model").isEmpty();
+            var offsets =
+                    admin.listConsumerGroupOffsets("mmdigits-inference")
+                            .partitionsToOffsetAndMetadata()
+                            .get(10, TimeUnit.SECONDS);
+            assertThat(offsets)
+                    .as("committed offsets of the inference group before any model")
+                    .isEmpty();
         }
         assertThat(TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")).isEmpty();
     }
@@ -151,15 +192,24 @@ class InferenceFlowTest {
     @Test
     @Order(2)
     void aReleaseScoresEveryTestSampleOnceAndDeadLettersPoison() throws Exception {
-        KafkaFixtures.send(bootstrap, List.of(
-                KafkaFixtures.poison("flow/test/poison", "not a sample"),
-                jsonRecord("{\"id\":\"flow/test/999\",\"dataset\":\"flow\",\"split\":\"TEST\",\"row_id\":999,\"image\":[1,2,3]}")));
+        KafkaFixtures.send(
+                bootstrap,
+                List.of(
+                        KafkaFixtures.poison("flow/test/poison", "not a sample"),
+                        jsonRecord(
+                                "{\"id\":\"flow/test/999\",\"dataset\":\"flow\",\"split\":\"TEST\",\"row_id\":999,\"image\":[1,2,3]}")));
         Releases.publish(bootstrap, "v1");
         assertThat(Releases.awaitLoaded("v1", Duration.ofSeconds(30))).isEqualTo("v1");
         given().auth().oauth2(TOKEN).get("/q/health/ready").then().statusCode(200);
-        given().auth().oauth2(TOKEN).get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v2/health/ready")
+                .then()
+                .statusCode(200)
+                .body("ready", equalTo(true));
 
-        Map<String, List<Prediction>> predictions = KafkaFixtures.awaitPredictions(bootstrap, "v1", N, Duration.ofSeconds(60));
+        Map<String, List<Prediction>> predictions =
+                KafkaFixtures.awaitPredictions(bootstrap, "v1", N, Duration.ofSeconds(60));
         Thread.sleep(1000); // anything more would be a duplicate
         predictions = KafkaFixtures.predictions(bootstrap, "v1");
         ReferenceModel ref = Releases.MODELS.get("v1");
@@ -173,14 +223,16 @@ class InferenceFlowTest {
             for (int k = 0; k < 10; k++) {
                 assertThat((double) p.getProbabilities(k)).isCloseTo(expected[k], within(1e-5));
             }
-            assertThat(p.getLabel()).isEqualTo(ref.label(KafkaFixtures.image(s), KafkaFixtures.audio(s)));
+            assertThat(p.getLabel())
+                    .isEqualTo(ref.label(KafkaFixtures.image(s), KafkaFixtures.audio(s)));
             assertThat(p.getRowId()).isEqualTo(s.getRowId());
             assertThat(p.getDataset()).isEqualTo(DATASET);
         }
 
         Map<String, Embedding> embeddings = new ConcurrentHashMap<>();
         int count = 0;
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.EMBEDDINGS, "read_committed")) {
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.EMBEDDINGS, "read_committed")) {
             Embedding e = Embedding.parseFrom(r.value());
             assertThat(r.key()).isEqualTo(e.getSampleId());
             if (e.getModelVersion().equals("v1")) {
@@ -200,11 +252,15 @@ class InferenceFlowTest {
             if (s.hasLabel()) {
                 assertThat(e.getTrueLabel()).isEqualTo(s.getLabel());
             }
-            assertThat(e.getPredictedLabel()).isEqualTo(predictions.get(s.getId()).get(0).getLabel());
+            assertThat(e.getPredictedLabel())
+                    .isEqualTo(predictions.get(s.getId()).get(0).getLabel());
         }
 
-        List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed");
-        assertThat(dead).extracting(ConsumerRecord::key).contains("flow/test/poison", "flow/test/999");
+        List<ConsumerRecord<String, byte[]>> dead =
+                TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed");
+        assertThat(dead)
+                .extracting(ConsumerRecord::key)
+                .contains("flow/test/poison", "flow/test/999");
         for (ConsumerRecord<String, byte[]> d : dead) {
             String reason = DeadLetters.reason(d.headers());
             if (d.key().equals("flow/test/poison")) {
@@ -213,18 +269,23 @@ class InferenceFlowTest {
             } else if (d.key().equals("flow/test/999")) {
                 assertThat(reason).contains("image").contains("784");
             }
-            assertThat(new String(d.headers().lastHeader(DeadLetters.TOPIC).value())).isEqualTo(Topics.SAMPLES_TEST);
+            assertThat(new String(d.headers().lastHeader(DeadLetters.TOPIC).value()))
+                    .isEqualTo(Topics.SAMPLES_TEST);
         }
         // the poison did not stop the consumer: a sample sent after it is scored too
         Sample late = KafkaFixtures.sample(DATASET, N, true);
         KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.record(late)));
         KafkaFixtures.awaitPredictions(bootstrap, "v1", N + 1, Duration.ofSeconds(30));
 
-        // the split published before any model waits for the first promotion; then it is scored once
-        assertThat(KafkaFixtures.predictions(bootstrap, "v1").keySet()).noneMatch(id -> id.startsWith(PUBLISHED + "/"));
+        // the split published before any model waits for the first promotion; then it is scored
+        // once
+        assertThat(KafkaFixtures.predictions(bootstrap, "v1").keySet())
+                .noneMatch(id -> id.startsWith(PUBLISHED + "/"));
         KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v1", false)));
         assertScoredOnce("v1", published(PUBLISHED));
-        assertThat(KafkaFixtures.predictions(bootstrap, "v1").values()).as("nothing scored twice").allSatisfy(ps -> assertThat(ps).hasSize(1));
+        assertThat(KafkaFixtures.predictions(bootstrap, "v1").values())
+                .as("nothing scored twice")
+                .allSatisfy(ps -> assertThat(ps).hasSize(1));
     }
 
     @Test
@@ -235,22 +296,44 @@ class InferenceFlowTest {
         given().auth().oauth2(TOKEN).get("/api/model").then().body("version", equalTo("v1"));
         List<String> failures = new CopyOnWriteArrayList<>();
         Set<String> versions = ConcurrentHashMap.newKeySet();
-        int ok = underLoad(failures, versions, () -> {
-            KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v2", false)));
-            awaitServed("v2");
-            Thread.sleep(500);
-            KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v1", true)));
-            awaitServed("v1");
-        });
+        int ok =
+                underLoad(
+                        failures,
+                        versions,
+                        () -> {
+                            KafkaFixtures.send(
+                                    bootstrap,
+                                    List.of(KafkaFixtures.promotion("digits", "v2", false)));
+                            awaitServed("v2");
+                            Thread.sleep(500);
+                            KafkaFixtures.send(
+                                    bootstrap,
+                                    List.of(KafkaFixtures.promotion("digits", "v1", true)));
+                            awaitServed("v1");
+                        });
         assertThat(failures).as("failed requests during the promotion and the rollback").isEmpty();
         assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
         assertThat(ok).isGreaterThan(50);
         // a version is reachable by its name (every release here is named 'digits') and by its id
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?version=v2").then()
-                .statusCode(200).body("modelVersion", equalTo("v2"));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?model=mnist").then()
-                .statusCode(404).contentType("application/problem+json").body("detail", containsString("unknown model 'mnist'"));
-        // the streamed samples were not scored again by v2: a new model scores its own dataset and what comes later
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"image\":" + zeros(784) + "}")
+                .post("/api/predictions?version=v2")
+                .then()
+                .statusCode(200)
+                .body("modelVersion", equalTo("v2"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"image\":" + zeros(784) + "}")
+                .post("/api/predictions?model=mnist")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("detail", containsString("unknown model 'mnist'"));
+        // the streamed samples were not scored again by v2: a new model scores its own dataset and
+        // what comes later
         assertThat(KafkaFixtures.predictions(bootstrap, "v2")).isEmpty();
     }
 
@@ -261,60 +344,146 @@ class InferenceFlowTest {
         Releases.publish(bootstrap, "v3");
         KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.released("digits", "v3", PUBLISHED)));
         assertScoredOnce("v3", published(PUBLISHED));
-        assertThat(KafkaFixtures.predictions(bootstrap, "v3").keySet()).allMatch(id -> id.startsWith(PUBLISHED + "/"));
+        assertThat(KafkaFixtures.predictions(bootstrap, "v3").keySet())
+                .allMatch(id -> id.startsWith(PUBLISHED + "/"));
 
         // on request: v2 scores it too, once; asking again creates nothing
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
-                .then().statusCode(202).body("version", equalTo("v2")).body("samples", equalTo(M)).body("created", equalTo(true));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}")
+                .post("/api/scorings")
+                .then()
+                .statusCode(202)
+                .body("version", equalTo("v2"))
+                .body("samples", equalTo(M))
+                .body("created", equalTo(true));
         assertScoredOnce("v2", published(PUBLISHED));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}").post("/api/scorings")
-                .then().statusCode(200).body("created", equalTo(false));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"nope\"}").post("/api/scorings").then().statusCode(404)
-                .contentType("application/problem+json").body("detail", containsString("no test split of 'nope'"));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{}").post("/api/scorings").then().statusCode(400).body("field", equalTo("dataset"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"dataset\": \"" + PUBLISHED + "\", \"version\": \"v2\"}")
+                .post("/api/scorings")
+                .then()
+                .statusCode(200)
+                .body("created", equalTo(false));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"dataset\": \"nope\"}")
+                .post("/api/scorings")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("detail", containsString("no test split of 'nope'"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{}")
+                .post("/api/scorings")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("dataset"));
 
-        // a split published now is scored by the promoted v1 (after the rollback), and v1's predictions of it come once
+        // a split published now is scored by the promoted v1 (after the rollback), and v1's
+        // predictions of it come once
         List<Sample> later = published(PUBLISHED + "-later");
         KafkaFixtures.publishSplit(bootstrap, PUBLISHED + "-later", later);
         assertScoredOnce("v1", later);
         for (String v : List.of("v1", "v2", "v3")) {
-            assertThat(KafkaFixtures.predictions(bootstrap, v).values()).as("%s scored nothing twice", v)
+            assertThat(KafkaFixtures.predictions(bootstrap, v).values())
+                    .as("%s scored nothing twice", v)
                     .allSatisfy(ps -> assertThat(ps).hasSize(1));
         }
-        given().auth().oauth2(TOKEN).get("/api/models").then().statusCode(200).body("alias.version", equalTo("v1"))
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/api/models")
+                .then()
+                .statusCode(200)
+                .body("alias.version", equalTo("v1"))
                 .body("loaded.version", Matchers.hasItems("v1", "v2", "v3"));
     }
 
     @Test
     @Order(5)
     void aForgedReleaseIsNeverServed() throws Exception {
-        String served = given().auth().oauth2(TOKEN).get("/api/model").then().statusCode(200).extract().path("version");
+        String served =
+                given().auth()
+                        .oauth2(TOKEN)
+                        .get("/api/model")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .path("version");
         long future = System.currentTimeMillis() + Duration.ofDays(3650).toMillis();
-        // valid ONNX, each with a future timestamp and a sequence far above any: unsigned, signed with another key, and
+        // valid ONNX, each with a future timestamp and a sequence far above any: unsigned, signed
+        // with another key, and
         // a genuine release sent again (a replay: its old sequence)
-        ModelRelease unsigned = new ReferenceModel(7).release("forged-unsigned", future).toBuilder().setReleaseSequence(1_000_000).build();
-        ModelRelease otherKey = new ReferenceModel(8).release("forged-other-key", future).toBuilder().setReleaseSequence(1_000_001).build();
+        ModelRelease unsigned =
+                new ReferenceModel(7)
+                        .release("forged-unsigned", future).toBuilder()
+                                .setReleaseSequence(1_000_000)
+                                .build();
+        ModelRelease otherKey =
+                new ReferenceModel(8)
+                        .release("forged-other-key", future).toBuilder()
+                                .setReleaseSequence(1_000_001)
+                                .build();
         ProducerRecord<String, byte[]> wrongKey = KafkaFixtures.unsigned(otherKey);
-        KeyPair attacker = KeyPairGenerator.getInstance(ReleaseSignatures.ALGORITHM).generateKeyPair();
-        wrongKey.headers().add(ReleaseSignatures.HEADER, ReleaseSignatures.sign(wrongKey.value(), attacker.getPrivate()));
-        ConsumerRecord<String, byte[]> genuine = TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed").stream()
-                .filter(r -> r.key().equals("digits/v1") && r.value() != null).findFirst().orElseThrow();
-        ProducerRecord<String, byte[]> replay = new ProducerRecord<>(Topics.MODELS, null, genuine.key(), genuine.value(), genuine.headers());
+        KeyPair attacker =
+                KeyPairGenerator.getInstance(ReleaseSignatures.ALGORITHM).generateKeyPair();
+        wrongKey.headers()
+                .add(
+                        ReleaseSignatures.HEADER,
+                        ReleaseSignatures.sign(wrongKey.value(), attacker.getPrivate()));
+        ConsumerRecord<String, byte[]> genuine =
+                TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed").stream()
+                        .filter(r -> r.key().equals("digits/v1") && r.value() != null)
+                        .findFirst()
+                        .orElseThrow();
+        ProducerRecord<String, byte[]> replay =
+                new ProducerRecord<>(
+                        Topics.MODELS, null, genuine.key(), genuine.value(), genuine.headers());
         double refusedBefore = refusedReleases();
-        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.unsigned(unsigned), wrongKey, replay,
-                KafkaFixtures.promotion("digits", "forged-unsigned", false)));
+        KafkaFixtures.send(
+                bootstrap,
+                List.of(
+                        KafkaFixtures.unsigned(unsigned),
+                        wrongKey,
+                        replay,
+                        KafkaFixtures.promotion("digits", "forged-unsigned", false)));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (refusedReleases() < refusedBefore + 3 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         assertThat(refusedReleases() - refusedBefore).as("releases refused").isEqualTo(3.0);
         Thread.sleep(1000);
-        given().auth().oauth2(TOKEN).get("/api/model").then().statusCode(200).body("version", equalTo(served));
-        List<String> loaded = given().auth().oauth2(TOKEN).get("/api/models").then().extract().path("loaded.version");
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/api/model")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(served));
+        List<String> loaded =
+                given().auth()
+                        .oauth2(TOKEN)
+                        .get("/api/models")
+                        .then()
+                        .extract()
+                        .path("loaded.version");
         assertThat(loaded).doesNotContain("forged-unsigned", "forged-other-key");
-        given().auth().oauth2(TOKEN).get("/v2/models/digits/versions/forged-unsigned").then().statusCode(404);
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"image\":" + zeros(784) + "}").post("/api/predictions?version=forged-other-key")
-                .then().statusCode(404);
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/v2/models/digits/versions/forged-unsigned")
+                .then()
+                .statusCode(404);
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"image\":" + zeros(784) + "}")
+                .post("/api/predictions?version=forged-other-key")
+                .then()
+                .statusCode(404);
         // a genuine release after them is still served: the refusals did not stop the log
         Releases.publish(bootstrap, "v2");
         KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v2", false)));
@@ -322,47 +491,83 @@ class InferenceFlowTest {
     }
 
     static double refusedReleases() {
-        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
-        return metrics.lines().filter(l -> l.startsWith("digits_releases_refused_total")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        String metrics =
+                given().auth()
+                        .oauth2(TOKEN)
+                        .get("/q/metrics")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString();
+        return metrics.lines()
+                .filter(l -> l.startsWith("digits_releases_refused_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
     }
 
-    /** Posts predictions from 8 threads while {@code during} runs; counts the answers, collects failures and versions seen. */
+    /**
+     * Posts predictions from 8 threads while {@code during} runs; counts the answers, collects
+     * failures and versions seen.
+     */
     int underLoad(List<String> failures, Set<String> versions, Step during) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectMapper json = new ObjectMapper();
         Sample probe = KafkaFixtures.sample("probe", 1, true);
-        String body = "{\"image\":" + json.writeValueAsString(KafkaFixtures.image(probe)) + ",\"audio\":"
-                + json.writeValueAsString(KafkaFixtures.audio(probe)) + "}";
+        String body =
+                "{\"image\":"
+                        + json.writeValueAsString(KafkaFixtures.image(probe))
+                        + ",\"audio\":"
+                        + json.writeValueAsString(KafkaFixtures.audio(probe))
+                        + "}";
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger ok = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         for (int t = 0; t < 8; t++) {
-            pool.submit(() -> {
-                while (!stop.get()) {
-                    try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "api/predictions"))
-                                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200) {
-                            failures.add(r.statusCode() + " " + r.body());
-                            continue;
-                        }
-                        JsonNode n = json.readTree(r.body());
-                        String v = n.get("modelVersion").asText();
-                        versions.add(v);
-                        double[] expected = Releases.MODELS.get(v).forward(KafkaFixtures.image(probe), KafkaFixtures.audio(probe))[0];
-                        for (int k = 0; k < 10; k++) {
-                            if (Math.abs(n.get("probabilities").get(k).asDouble() - expected[k]) > 1e-5) {
-                                failures.add("version " + v + " answered probabilities of another model: " + n.get("probabilities"));
+            pool.submit(
+                    () -> {
+                        while (!stop.get()) {
+                            try {
+                                HttpResponse<String> r =
+                                        http.send(
+                                                HttpRequest.newBuilder(
+                                                                URI.create(
+                                                                        base + "api/predictions"))
+                                                        .header("Content-Type", "application/json")
+                                                        .POST(
+                                                                HttpRequest.BodyPublishers.ofString(
+                                                                        body))
+                                                        .build(),
+                                                HttpResponse.BodyHandlers.ofString());
+                                if (r.statusCode() != 200) {
+                                    failures.add(r.statusCode() + " " + r.body());
+                                    continue;
+                                }
+                                JsonNode n = json.readTree(r.body());
+                                String v = n.get("modelVersion").asText();
+                                versions.add(v);
+                                double[] expected =
+                                        Releases.MODELS.get(v)
+                                                .forward(
+                                                        KafkaFixtures.image(probe),
+                                                        KafkaFixtures.audio(probe))[0];
+                                for (int k = 0; k < 10; k++) {
+                                    if (Math.abs(
+                                                    n.get("probabilities").get(k).asDouble()
+                                                            - expected[k])
+                                            > 1e-5) {
+                                        failures.add(
+                                                "version "
+                                                        + v
+                                                        + " answered probabilities of another model: "
+                                                        + n.get("probabilities"));
+                                    }
+                                }
+                                ok.incrementAndGet();
+                            } catch (Exception e) {
+                                failures.add(e.toString());
                             }
                         }
-                        ok.incrementAndGet();
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                    }
-                }
-            });
+                    });
         }
         try {
             Thread.sleep(1000);
@@ -384,7 +589,13 @@ class InferenceFlowTest {
     static void awaitServed(String version) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            if (version.equals(given().auth().oauth2(TOKEN).get("/api/model").then().extract().path("version"))) {
+            if (version.equals(
+                    given().auth()
+                            .oauth2(TOKEN)
+                            .get("/api/model")
+                            .then()
+                            .extract()
+                            .path("version"))) {
                 return;
             }
             Thread.sleep(50);
@@ -395,7 +606,13 @@ class InferenceFlowTest {
     static void awaitRegistered(String version) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> loaded = given().auth().oauth2(TOKEN).get("/api/models").then().extract().path("loaded.version");
+            List<String> loaded =
+                    given().auth()
+                            .oauth2(TOKEN)
+                            .get("/api/models")
+                            .then()
+                            .extract()
+                            .path("loaded.version");
             if (loaded.contains(version)) {
                 return;
             }
@@ -405,7 +622,8 @@ class InferenceFlowTest {
     }
 
     static ProducerRecord<String, byte[]> jsonRecord(String json) {
-        ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.SAMPLES_TEST, "flow/test/999", json.getBytes());
+        ProducerRecord<String, byte[]> r =
+                new ProducerRecord<>(Topics.SAMPLES_TEST, "flow/test/999", json.getBytes());
         r.headers().add("content-type", "application/json".getBytes());
         return r;
     }

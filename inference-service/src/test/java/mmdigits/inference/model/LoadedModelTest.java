@@ -4,21 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
-import com.google.protobuf.ByteString;
-
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.inference.Instance;
 import mmdigits.inference.ReferenceModel;
+import org.junit.jupiter.api.Test;
 
 class LoadedModelTest {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -43,12 +40,17 @@ class LoadedModelTest {
                 float[] p = scores.probabilities(i);
                 float[] e = scores.embedding(i);
                 for (int k = 0; k < Dimensions.CLASSES; k++) {
-                    assertThat((double) p[k]).as("row %d class %d", i, k).isCloseTo(expected[0][k], within(1e-5));
+                    assertThat((double) p[k])
+                            .as("row %d class %d", i, k)
+                            .isCloseTo(expected[0][k], within(1e-5));
                 }
                 for (int j = 0; j < ReferenceModel.D; j++) {
-                    assertThat((double) e[j]).as("row %d embedding %d", i, j).isCloseTo(expected[1][j], within(1e-4));
+                    assertThat((double) e[j])
+                            .as("row %d embedding %d", i, j)
+                            .isCloseTo(expected[1][j], within(1e-4));
                 }
-                assertThat(scores.label(i)).isEqualTo(ref.label(xs.get(i).image(), xs.get(i).audio()));
+                assertThat(scores.label(i))
+                        .isEqualTo(ref.label(xs.get(i).image(), xs.get(i).audio()));
             }
             // a slice keeps its rows
             Scores slice = scores.slice(10, 5);
@@ -83,13 +85,22 @@ class LoadedModelTest {
             throw new AssertionError(e);
         }
         var graph = proto.getGraph().toBuilder().removeOutput(1); // no "embedding" output
-        ModelRelease bad = good.toBuilder().setOnnx(ByteString.copyFrom(proto.toBuilder().setGraph(graph).build().toByteArray())).build();
-        assertThatThrownBy(() -> LoadedModel.open(bad, 1, env, 1)).hasMessageContaining("no tensor 'embedding'");
+        ModelRelease bad =
+                good.toBuilder()
+                        .setOnnx(
+                                ByteString.copyFrom(
+                                        proto.toBuilder().setGraph(graph).build().toByteArray()))
+                        .build();
+        assertThatThrownBy(() -> LoadedModel.open(bad, 1, env, 1))
+                .hasMessageContaining("no tensor 'embedding'");
 
-        ModelRelease garbage = good.toBuilder().setOnnx(ByteString.copyFromUtf8("not a model")).build();
-        assertThatThrownBy(() -> LoadedModel.open(garbage, 1, env, 1)).isInstanceOf(OrtException.class);
+        ModelRelease garbage =
+                good.toBuilder().setOnnx(ByteString.copyFromUtf8("not a model")).build();
+        assertThatThrownBy(() -> LoadedModel.open(garbage, 1, env, 1))
+                .isInstanceOf(OrtException.class);
 
         ModelRelease shortBlank = good.toBuilder().clearBlankAudio().addBlankAudio(1f).build();
-        assertThatThrownBy(() -> LoadedModel.open(shortBlank, 1, env, 1)).hasMessageContaining("blank_audio has 1 values");
+        assertThatThrownBy(() -> LoadedModel.open(shortBlank, 1, env, 1))
+                .hasMessageContaining("blank_audio has 1 values");
     }
 }

@@ -3,6 +3,10 @@ package mmdigits.inference.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,30 +16,34 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
-import org.assertj.core.api.Assertions;
-import org.junit.jupiter.api.Test;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import mmdigits.inference.Instance;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.config.InferenceConfig;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Test;
 
 class MicroBatcherTest {
 
     static InferenceConfig config(Map<String, String> values) {
-        SmallRyeConfig c = new SmallRyeConfigBuilder().withMapping(InferenceConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter()).withDefaultValues(values).build();
+        SmallRyeConfig c =
+                new SmallRyeConfigBuilder()
+                        .withMapping(InferenceConfig.class)
+                        .withConverter(Duration.class, 100, new DurationConverter())
+                        .withDefaultValues(values)
+                        .build();
         return c.getConfigMapping(InferenceConfig.class);
     }
 
     @Test
     void concurrentRequestsShareCallsAndEachGetsItsOwnRows() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        InferenceConfig config = config(Map.of("inference.batch.max-size", "16", "inference.batch.max-wait", "20ms"));
+        InferenceConfig config =
+                config(
+                        Map.of(
+                                "inference.batch.max-size",
+                                "16",
+                                "inference.batch.max-wait",
+                                "20ms"));
         ModelRegistry registry = new ModelRegistry(config, meters);
         ReferenceModel ref = new ReferenceModel(5);
         assertThat(registry.load(ref.release("v1", 1))).isTrue();
@@ -55,20 +63,24 @@ class MicroBatcherTest {
                 CompletableFuture<Scores> f = new CompletableFuture<>();
                 futures.add(f);
                 Instance x = xs.get(i);
-                Thread t = new Thread(() -> {
-                    try {
-                        start.await();
-                        batcher.submit(List.of(x)).whenComplete((s, e) -> {
-                            if (e != null) {
-                                f.completeExceptionally(e);
-                            } else {
-                                f.complete(s);
-                            }
-                        });
-                    } catch (InterruptedException e) {
-                        f.completeExceptionally(e);
-                    }
-                });
+                Thread t =
+                        new Thread(
+                                () -> {
+                                    try {
+                                        start.await();
+                                        batcher.submit(List.of(x))
+                                                .whenComplete(
+                                                        (s, e) -> {
+                                                            if (e != null) {
+                                                                f.completeExceptionally(e);
+                                                            } else {
+                                                                f.complete(s);
+                                                            }
+                                                        });
+                                    } catch (InterruptedException e) {
+                                        f.completeExceptionally(e);
+                                    }
+                                });
                 t.start();
                 threads.add(t);
             }
@@ -78,16 +90,22 @@ class MicroBatcherTest {
                 assertThat(s.n()).isEqualTo(1);
                 double[] expected = ref.forward(xs.get(i).image(), xs.get(i).audio())[0];
                 for (int k = 0; k < 10; k++) {
-                    assertThat((double) s.probabilities(0)[k]).isCloseTo(expected[k], Assertions.within(1e-5));
+                    assertThat((double) s.probabilities(0)[k])
+                            .isCloseTo(expected[k], Assertions.within(1e-5));
                 }
             }
             var summary = meters.get("digits.batch.size").summary();
             assertThat(summary.totalAmount()).isEqualTo(n);
-            assertThat(summary.count()).as("ONNX Runtime calls for %d concurrent requests", n).isLessThan(n);
+            assertThat(summary.count())
+                    .as("ONNX Runtime calls for %d concurrent requests", n)
+                    .isLessThan(n);
             assertThat(summary.max()).isLessThanOrEqualTo(16);
 
             // a request larger than the batch size runs on its own, rows in order
-            Scores big = batcher.submit(xs.subList(0, 40)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Scores big =
+                    batcher.submit(xs.subList(0, 40))
+                            .toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS);
             assertThat(big.n()).isEqualTo(40);
             assertThat(big.label(39)).isEqualTo(ref.label(xs.get(39).image(), xs.get(39).audio()));
         } finally {
@@ -103,8 +121,13 @@ class MicroBatcherTest {
         ModelRegistry registry = new ModelRegistry(config, meters);
         MicroBatcher batcher = new MicroBatcher(registry, config, meters);
         try {
-            assertThatThrownBy(() -> batcher.submit(List.of(new Instance(new float[784], null))).toCompletableFuture().get())
-                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NoModelException.class);
+            assertThatThrownBy(
+                            () ->
+                                    batcher.submit(List.of(new Instance(new float[784], null)))
+                                            .toCompletableFuture()
+                                            .get())
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(NoModelException.class);
         } finally {
             batcher.stop();
         }
@@ -113,15 +136,27 @@ class MicroBatcherTest {
     @Test
     void aFullQueueAndASlowAnswerAre503sWithRetryAfter() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        InferenceConfig config = config(Map.of("inference.batch.max-size", "1", "inference.batch.max-queued", "3",
-                "inference.batch.timeout", "500ms"));
+        InferenceConfig config =
+                config(
+                        Map.of(
+                                "inference.batch.max-size",
+                                "1",
+                                "inference.batch.max-queued",
+                                "3",
+                                "inference.batch.timeout",
+                                "500ms"));
         ModelRegistry registry = new ModelRegistry(config, meters);
         assertThat(registry.load(new ReferenceModel(5).release("v1", 1))).isTrue();
         CountDownLatch release = new CountDownLatch(1);
-        MicroBatcher batcher = new MicroBatcher(registry, config, meters, (m, xs) -> {
-            release.await();
-            return ModelRegistry.score(m, xs);
-        });
+        MicroBatcher batcher =
+                new MicroBatcher(
+                        registry,
+                        config,
+                        meters,
+                        (m, xs) -> {
+                            release.await();
+                            return ModelRegistry.score(m, xs);
+                        });
         try {
             List<Instance> one = List.of(new Instance(new float[784], null));
             CompletableFuture<Scores> running = batcher.submit(one).toCompletableFuture();
@@ -131,23 +166,34 @@ class MicroBatcherTest {
                 waiting.add(batcher.submit(one).toCompletableFuture());
             }
             // a fourth waiting sample is one too many: refused at once, not queued
-            assertThatThrownBy(() -> batcher.submit(one).toCompletableFuture().get(100, TimeUnit.MILLISECONDS))
-                    .hasCauseInstanceOf(BusyException.class).hasMessageContaining("inference.batch.max-queued");
+            assertThatThrownBy(
+                            () ->
+                                    batcher.submit(one)
+                                            .toCompletableFuture()
+                                            .get(100, TimeUnit.MILLISECONDS))
+                    .hasCauseInstanceOf(BusyException.class)
+                    .hasMessageContaining("inference.batch.max-queued");
             assertThat(meters.get("digits.batch.refused").counter().count()).isEqualTo(1.0);
             // the waiting ones time out: 503, and their samples leave the queue
             for (CompletableFuture<Scores> f : waiting) {
-                assertThatThrownBy(() -> f.get(2, TimeUnit.SECONDS)).hasCauseInstanceOf(BusyException.class)
+                assertThatThrownBy(() -> f.get(2, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(BusyException.class)
                         .hasMessageContaining("inference.batch.timeout");
             }
-            assertThat(batcher.health().ready()).as("the oldest request waits longer than the timeout").isFalse();
+            assertThat(batcher.health().ready())
+                    .as("the oldest request waits longer than the timeout")
+                    .isFalse();
             release.countDown();
-            assertThatThrownBy(() -> running.get(2, TimeUnit.SECONDS)).hasCauseInstanceOf(BusyException.class);
+            assertThatThrownBy(() -> running.get(2, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(BusyException.class);
             // the queue drains; a new request is answered
             Scores s = batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(s.n()).isEqualTo(1);
             assertThat(batcher.health().queuedSamples()).isZero();
-            assertThat(new BusyException("x", Duration.ofMillis(50)).retryAfterSeconds()).isEqualTo(1);
-            assertThat(new BusyException("x", Duration.ofMillis(2500)).retryAfterSeconds()).isEqualTo(3);
+            assertThat(new BusyException("x", Duration.ofMillis(50)).retryAfterSeconds())
+                    .isEqualTo(1);
+            assertThat(new BusyException("x", Duration.ofMillis(2500)).retryAfterSeconds())
+                    .isEqualTo(3);
         } finally {
             batcher.stop();
             registry.close();
@@ -161,25 +207,37 @@ class MicroBatcherTest {
         ModelRegistry registry = new ModelRegistry(config, meters);
         assertThat(registry.load(new ReferenceModel(5).release("v1", 1))).isTrue();
         boolean[] fail = {true};
-        MicroBatcher batcher = new MicroBatcher(registry, config, meters, (m, xs) -> {
-            if (fail[0]) {
-                fail[0] = false;
-                throw new OutOfMemoryError("simulated");
-            }
-            return ModelRegistry.score(m, xs);
-        });
+        MicroBatcher batcher =
+                new MicroBatcher(
+                        registry,
+                        config,
+                        meters,
+                        (m, xs) -> {
+                            if (fail[0]) {
+                                fail[0] = false;
+                                throw new OutOfMemoryError("simulated");
+                            }
+                            return ModelRegistry.score(m, xs);
+                        });
         try {
             List<Instance> one = List.of(new Instance(new float[784], null));
-            assertThatThrownBy(() -> batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS))
+            assertThatThrownBy(
+                            () ->
+                                    batcher.submit(one)
+                                            .toCompletableFuture()
+                                            .get(5, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(OutOfMemoryError.class);
             MicroBatcher.Health h = batcher.health();
             assertThat(h.ready()).isFalse();
             assertThat(h.workersAlive()).isEqualTo(1);
             assertThat(h.lastError()).contains("OutOfMemoryError: simulated");
             // the worker survived: the next request is scored
-            assertThat(batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS).n()).isEqualTo(1);
+            assertThat(batcher.submit(one).toCompletableFuture().get(5, TimeUnit.SECONDS).n())
+                    .isEqualTo(1);
             Thread.sleep(500);
-            assertThat(batcher.health().ready()).as("ready again once the timeout has passed without an Error").isTrue();
+            assertThat(batcher.health().ready())
+                    .as("ready again once the timeout has passed without an Error")
+                    .isTrue();
         } finally {
             batcher.stop();
             registry.close();

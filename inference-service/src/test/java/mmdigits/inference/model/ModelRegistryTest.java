@@ -3,17 +3,13 @@ package mmdigits.inference.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.ModelKeys;
@@ -22,8 +18,13 @@ import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.inference.ReferenceModel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
-/** Which versions the registry loads and which one the alias serves, from releases and promotions as the topics deliver them. */
+/**
+ * Which versions the registry loads and which one the alias serves, from releases and promotions as
+ * the topics deliver them.
+ */
 class ModelRegistryTest {
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final ModelIndex index = new ModelIndex();
@@ -34,33 +35,38 @@ class ModelRegistryTest {
     ModelRegistry registry;
 
     ModelRegistry registry(int maxLoaded) {
-        registry = new ModelRegistry(MicroBatcherTest.config(Map.of("inference.models.max-loaded", Integer.toString(maxLoaded))), meters);
-        registry.follow(new ModelRegistry.Source() {
-            @Override
-            public ModelIndex index() {
-                return index;
-            }
+        registry =
+                new ModelRegistry(
+                        MicroBatcherTest.config(
+                                Map.of("inference.models.max-loaded", Integer.toString(maxLoaded))),
+                        meters);
+        registry.follow(
+                new ModelRegistry.Source() {
+                    @Override
+                    public ModelIndex index() {
+                        return index;
+                    }
 
-            @Override
-            public Optional<Promotions.Target> promoted() {
-                return promotions.current("digits");
-            }
+                    @Override
+                    public Optional<Promotions.Target> promoted() {
+                        return promotions.current("digits");
+                    }
 
-            @Override
-            public Set<String> versionsNeeded() {
-                return needed;
-            }
+                    @Override
+                    public Set<String> versionsNeeded() {
+                        return needed;
+                    }
 
-            @Override
-            public boolean caughtUp() {
-                return true;
-            }
+                    @Override
+                    public boolean caughtUp() {
+                        return true;
+                    }
 
-            @Override
-            public ModelRelease fetch(ModelIndex.Version v) {
-                return topic.get(ModelKeys.of(v.name(), v.version()));
-            }
-        });
+                    @Override
+                    public ModelRelease fetch(ModelIndex.Version v) {
+                        return topic.get(ModelKeys.of(v.name(), v.version()));
+                    }
+                });
         return registry;
     }
 
@@ -71,9 +77,14 @@ class ModelRegistryTest {
         }
     }
 
-    /** A release on digits.models, in topic order; {@code createdMs} is what the trainer's clock said. */
+    /**
+     * A release on digits.models, in topic order; {@code createdMs} is what the trainer's clock
+     * said.
+     */
     void release(String name, String version, long createdMs) {
-        ModelRelease r = new ReferenceModel(version.hashCode()).release(version, createdMs).toBuilder().setName(name).build();
+        ModelRelease r =
+                new ReferenceModel(version.hashCode())
+                        .release(version, createdMs).toBuilder().setName(name).build();
         topic.put(ModelKeys.of(name, version), r);
         index.on(new TopicLog.Entry<>(0, offset++, ModelKeys.of(name, version), r, false));
     }
@@ -83,8 +94,20 @@ class ModelRegistryTest {
     }
 
     void promote(String name, String version, boolean rollback) {
-        promotions.on(new TopicLog.Entry<>(0, offset++, "digits", Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder()
-                .setAlias("digits").setName(name).setVersion(version).setRollback(rollback)).build(), false));
+        promotions.on(
+                new TopicLog.Entry<>(
+                        0,
+                        offset++,
+                        "digits",
+                        Event.newBuilder()
+                                .setModelPromoted(
+                                        ModelPromoted.newBuilder()
+                                                .setAlias("digits")
+                                                .setName(name)
+                                                .setVersion(version)
+                                                .setRollback(rollback))
+                                .build(),
+                        false));
     }
 
     List<String> loaded() {
@@ -97,8 +120,11 @@ class ModelRegistryTest {
         release("a", "v1", 9_999_999_999_999L); // a trainer whose clock ran years ahead
         release("a", "v2", 1000);
         registry.reconcile();
-        assertThat(registry.served().version()).as("ordered by release sequence, not created_ms").isEqualTo("v2");
-        assertThat(registry.served().sequence()).isGreaterThan(registry.acquireAndRelease("a", "v1").sequence());
+        assertThat(registry.served().version())
+                .as("ordered by release sequence, not created_ms")
+                .isEqualTo("v2");
+        assertThat(registry.served().sequence())
+                .isGreaterThan(registry.acquireAndRelease("a", "v1").sequence());
     }
 
     @Test
@@ -114,14 +140,25 @@ class ModelRegistryTest {
         promote("b", "v2", false);
         registry.reconcile();
         assertThat(registry.served().key()).isEqualTo("b/v2");
-        assertThat(ModelRegistry.score(held, List.of(new mmdigits.inference.Instance(new float[784], null))).modelVersion())
-                .as("the call in flight finishes on its model").isEqualTo("v1");
+        assertThat(
+                        ModelRegistry.score(
+                                        held,
+                                        List.of(
+                                                new mmdigits.inference.Instance(
+                                                        new float[784], null)))
+                                .modelVersion())
+                .as("the call in flight finishes on its model")
+                .isEqualTo("v1");
         held.release();
         promote("a", "v1", true);
         registry.reconcile();
         assertThat(registry.served().key()).isEqualTo("a/v1");
-        assertThat(registry.acquireAndRelease("b", null).version()).as("a name serves its newest version").isEqualTo("v2");
-        assertThatThrownBy(() -> registry.acquire("c", null)).isInstanceOf(UnknownModelException.class).hasMessageContaining("'c'");
+        assertThat(registry.acquireAndRelease("b", null).version())
+                .as("a name serves its newest version")
+                .isEqualTo("v2");
+        assertThatThrownBy(() -> registry.acquire("c", null))
+                .isInstanceOf(UnknownModelException.class)
+                .hasMessageContaining("'c'");
     }
 
     @Test
@@ -135,16 +172,24 @@ class ModelRegistryTest {
         registry.reconcile();
         assertThat(loaded()).containsExactlyInAnyOrder("a/v6", "a/v5", "a/v2", "a/v1");
         assertThat(registry.served().key()).isEqualTo("a/v2");
-        assertThat(registry.availability("a", "v1", false)).isEqualTo(ModelRegistry.Availability.LOADED);
-        assertThat(registry.availability("a", "v3", false)).as("registered, loaded when a job needs it")
+        assertThat(registry.availability("a", "v1", false))
+                .isEqualTo(ModelRegistry.Availability.LOADED);
+        assertThat(registry.availability("a", "v3", false))
+                .as("registered, loaded when a job needs it")
                 .isEqualTo(ModelRegistry.Availability.PENDING);
-        assertThat(registry.availability("a", "v9", false)).as("not read yet").isEqualTo(ModelRegistry.Availability.PENDING);
-        assertThat(registry.availability("a", "v9", true)).as("never came").isEqualTo(ModelRegistry.Availability.GONE);
+        assertThat(registry.availability("a", "v9", false))
+                .as("not read yet")
+                .isEqualTo(ModelRegistry.Availability.PENDING);
+        assertThat(registry.availability("a", "v9", true))
+                .as("never came")
+                .isEqualTo(ModelRegistry.Availability.GONE);
 
         needed.clear();
         tombstone("a", "v6");
         registry.reconcile();
-        assertThat(loaded()).as("v6 removed, v1 no longer needed").containsExactlyInAnyOrder("a/v5", "a/v4", "a/v2");
+        assertThat(loaded())
+                .as("v6 removed, v1 no longer needed")
+                .containsExactlyInAnyOrder("a/v5", "a/v4", "a/v2");
         assertThat(meters.get("digits.models.loaded").gauge().value()).isEqualTo(3);
     }
 }

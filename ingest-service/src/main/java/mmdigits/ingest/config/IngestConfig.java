@@ -1,11 +1,10 @@
 package mmdigits.ingest.config;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** Settings of the ingest service ({@code ingest.*} in application.properties). */
 @ConfigMapping(prefix = "ingest")
@@ -33,8 +32,8 @@ public interface IngestConfig {
     int maxSamplesPerRequest();
 
     /**
-     * {@code POST /samples} requests parsed and published at once (each holds up to a batch in memory); the
-     * others wait up to {@link #batchWait()}, then get 503 with {@code Retry-After}.
+     * {@code POST /samples} requests parsed and published at once (each holds up to a batch in
+     * memory); the others wait up to {@link #batchWait()}, then get 503 with {@code Retry-After}.
      */
     @WithDefault("1")
     int concurrentBatches();
@@ -54,16 +53,16 @@ public interface IngestConfig {
         Duration transactionTimeout();
 
         /**
-         * Prefix of the producer's transactional id; the instance id ({@code mmdigits.instance-id}, default
-         * {@code <host>-<http port>}) follows it, the same after a restart, so that a restarted instance fences
-         * the crashed one and its open transaction is aborted at once.
+         * Prefix of the producer's transactional id; the instance id ({@code mmdigits.instance-id},
+         * default {@code <host>-<http port>}) follows it, the same after a restart, so that a
+         * restarted instance fences the crashed one and its open transaction is aborted at once.
          */
         @WithDefault("mmdigits-ingest")
         String transactionalIdPrefix();
 
         /**
-         * How long a publish waits for an unreachable broker before it fails with a clear error (503): blocked
-         * sends, undelivered records and the abort each give up after this.
+         * How long a publish waits for an unreachable broker before it fails with a clear error
+         * (503): blocked sends, undelivered records and the abort each give up after this.
          */
         @WithDefault("10s")
         Duration brokerTimeout();

@@ -1,8 +1,7 @@
 package mmdigits.ingest.messaging;
 
-import java.time.Duration;
-
 import io.quarkus.logging.Log;
+import java.time.Duration;
 
 /** Logs a long publish at most every {@code interval}: rows, share done, rows/s, MB/s. */
 public final class ProgressLog {
@@ -46,8 +45,13 @@ public final class ProgressLog {
     }
 
     /** Where a publish stands, for GET /datasets/progress. */
-    public record Snapshot(String what, long rows, long total, double rowsPerSecond, double megabytesPerSecond, double seconds) {
-    }
+    public record Snapshot(
+            String what,
+            long rows,
+            long total,
+            double rowsPerSecond,
+            double megabytesPerSecond,
+            double seconds) {}
 
     public Snapshot snapshot() {
         double s = Math.max(1e-9, seconds());
@@ -56,7 +60,14 @@ public final class ProgressLog {
 
     private String line(long now) {
         double s = Math.max(1e-9, (now - start) / 1e9);
-        return String.format("%s: %,d / %,d rows (%.0f%%), %,.0f rows/s, %.1f MB/s, %.1f s", what, rows, total,
-                total == 0 ? 100.0 : 100.0 * rows / total, rows / s, bytes / s / 1e6, s);
+        return String.format(
+                "%s: %,d / %,d rows (%.0f%%), %,.0f rows/s, %.1f MB/s, %.1f s",
+                what,
+                rows,
+                total,
+                total == 0 ? 100.0 : 100.0 * rows / total,
+                rows / s,
+                bytes / s / 1e6,
+                s);
     }
 }

@@ -1,9 +1,8 @@
 package mmdigits.ingest.messaging;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-
-import jakarta.enterprise.context.ApplicationScoped;
 
 /** The publish in progress (one at a time per process), for clients that show progress. */
 @ApplicationScoped

@@ -1,5 +1,10 @@
 package mmdigits.ingest.messaging;
 
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -7,19 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.StartupEvent;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.PublicationRanges;
@@ -31,11 +23,16 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.sample.SampleIds;
 import mmdigits.ingest.config.IngestConfig;
 import mmdigits.ingest.metrics.IngestMetrics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Publishes samples in Kafka transactions (idempotent, transactional producer): a batch or a whole
- * split becomes visible to {@code read_committed} consumers at once, or not at all. One transaction at
- * a time per process. A plain producer (from {@link KafkaClients}), not a channel: the split's
+ * split becomes visible to {@code read_committed} consumers at once, or not at all. One transaction
+ * at a time per process. A plain producer (from {@link KafkaClients}), not a channel: the split's
  * {@code DatasetPublished} event carries the offsets of the records just sent, inside the same
  * transaction, and an emitter's send in a transaction gives no offsets.
  */
@@ -64,49 +61,59 @@ public class SamplePublisher {
     private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
     private volatile boolean topicsReady;
 
-    public SamplePublisher(KafkaClients kafka, IngestConfig config,
-            IngestMetrics metrics, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+    public SamplePublisher(
+            KafkaClients kafka,
+            IngestConfig config,
+            IngestMetrics metrics,
+            @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.kafka = kafka;
-        this.transactionalId = config.producer().transactionalIdPrefix() + "-" + InstanceId.resolve(instanceId, httpPort);
+        this.transactionalId =
+                config.producer().transactionalIdPrefix()
+                        + "-"
+                        + InstanceId.resolve(instanceId, httpPort);
         this.config = config;
         this.metrics = metrics;
     }
 
     /**
-     * Registers the transactional id with the broker as soon as it answers: an earlier process of this
-     * instance that crashed in a transaction is fenced and its transaction aborted now, so that
-     * {@code read_committed} readers are not held up until it times out.
+     * Registers the transactional id with the broker as soon as it answers: an earlier process of
+     * this instance that crashed in a transaction is fenced and its transaction aborted now, so
+     * that {@code read_committed} readers are not held up until it times out.
      */
     void onStart(@Observes StartupEvent ignored) {
-        Thread t = new Thread(() -> {
-            while (producer.get() == null) {
-                lock.lock();
-                try {
-                    ensureTopics();
-                    producer();
-                    Log.infof("transactional producer %s ready", transactionalId);
-                } catch (Exception e) {
-                    Log.debugf("transactional producer not ready yet: %s", e.getMessage());
-                } finally {
-                    lock.unlock();
-                }
-                if (producer.get() == null) {
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }
-        }, "ingest-producer-init");
+        Thread t =
+                new Thread(
+                        () -> {
+                            while (producer.get() == null) {
+                                lock.lock();
+                                try {
+                                    ensureTopics();
+                                    producer();
+                                    Log.infof("transactional producer %s ready", transactionalId);
+                                } catch (Exception e) {
+                                    Log.debugf(
+                                            "transactional producer not ready yet: %s",
+                                            e.getMessage());
+                                } finally {
+                                    lock.unlock();
+                                }
+                                if (producer.get() == null) {
+                                    try {
+                                        Thread.sleep(2000);
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
+                                }
+                            }
+                        },
+                        "ingest-producer-init");
         t.setDaemon(true);
         t.start();
     }
 
     /** What one transaction committed: the sample count and, for a split, its publication. */
-    public record Published(long count, DatasetPublished event) {
-    }
+    public record Published(long count, DatasetPublished event) {}
 
     /**
      * Sends every sample of {@code source} to the topic of its split and, when {@code event} is
@@ -115,38 +122,47 @@ public class SamplePublisher {
      * the id and the offset ranges the records landed at.
      *
      * @return the count and the event as committed
-     * @throws Exception whatever the source threw, or the Kafka failure (within the broker timeout);
-     *         the transaction is aborted
+     * @throws Exception whatever the source threw, or the Kafka failure (within the broker
+     *     timeout); the transaction is aborted
      */
-    public Published publish(SampleSource source, DatasetPublished.Builder event, ProgressLog progress) throws Exception {
+    public Published publish(
+            SampleSource source, DatasetPublished.Builder event, ProgressLog progress)
+            throws Exception {
         lock.lock();
         try {
             ensureTopics();
             KafkaProducer<String, byte[]> p = producer();
-            String publication = event == null ? null : Publications.newId(event.getDataset(), event.getSplit());
+            String publication =
+                    event == null ? null : Publications.newId(event.getDataset(), event.getSplit());
             PublicationRanges ranges = new PublicationRanges();
             long[] count = {0};
             long[] bytes = {0};
             p.beginTransaction();
             try {
                 AtomicReference<Exception> sendError = new AtomicReference<>();
-                source.forEach(sample -> {
-                    if (sendError.get() != null) {
-                        throw new KafkaException("a record was not accepted: " + sendError.get().getMessage(), sendError.get());
-                    }
-                    p.send(Splits.record(sample, publication), (meta, e) -> {
-                        if (e != null) {
-                            sendError.compareAndSet(null, e);
-                        } else {
-                            ranges.add(meta);
-                        }
-                    });
-                    count[0]++;
-                    bytes[0] += sample.getSerializedSize();
-                    if (progress != null) {
-                        progress.update(count[0], sample.getSerializedSize());
-                    }
-                });
+                source.forEach(
+                        sample -> {
+                            if (sendError.get() != null) {
+                                throw new KafkaException(
+                                        "a record was not accepted: "
+                                                + sendError.get().getMessage(),
+                                        sendError.get());
+                            }
+                            p.send(
+                                    Splits.record(sample, publication),
+                                    (meta, e) -> {
+                                        if (e != null) {
+                                            sendError.compareAndSet(null, e);
+                                        } else {
+                                            ranges.add(meta);
+                                        }
+                                    });
+                            count[0]++;
+                            bytes[0] += sample.getSerializedSize();
+                            if (progress != null) {
+                                progress.update(count[0], sample.getSerializedSize());
+                            }
+                        });
                 p.flush();
                 if (sendError.get() != null) {
                     throw sendError.get();
@@ -157,7 +173,10 @@ public class SamplePublisher {
                     p.send(Splits.eventRecord(committed));
                 }
                 p.commitTransaction();
-                metrics.committed(event == null ? "stream" : SampleIds.splitName(event.getSplit()), count[0], bytes[0]);
+                metrics.committed(
+                        event == null ? "stream" : SampleIds.splitName(event.getSplit()),
+                        count[0],
+                        bytes[0]);
                 return new Published(count[0], committed);
             } catch (Exception | Error e) {
                 abort(p, e);
@@ -168,8 +187,6 @@ public class SamplePublisher {
         }
     }
 
-
-
     /** Sends a batch of already validated samples in one transaction. */
     public long publish(List<Sample> samples) throws Exception {
         return publish(sink -> samples.forEach(sink::send), null, null).count();
@@ -177,9 +194,11 @@ public class SamplePublisher {
 
     private void abort(KafkaProducer<String, byte[]> p, Throwable cause) {
         if (brokerUnreachable(cause)) {
-            // the broker does not answer: an abort would wait for it too; the next producer (same transactional id) fences this
+            // the broker does not answer: an abort would wait for it too; the next producer (same
+            // transactional id) fences this
             // one and the broker aborts the transaction then, so nothing of it ever becomes visible
-            Log.warnf("the broker did not answer (%s); dropping the producer, its transaction is aborted when the next one starts",
+            Log.warnf(
+                    "the broker did not answer (%s); dropping the producer, its transaction is aborted when the next one starts",
                     cause.getMessage());
             drop();
             return;
@@ -188,7 +207,8 @@ public class SamplePublisher {
             p.abortTransaction();
             Log.warnf("transaction aborted, nothing of it is visible: %s", cause.getMessage());
         } catch (KafkaException e) {
-            // a producer that cannot abort is unusable: drop it, the broker aborts on timeout or fencing
+            // a producer that cannot abort is unusable: drop it, the broker aborts on timeout or
+            // fencing
             Log.warnf("abort failed (%s); closing the producer", e.getMessage());
             drop();
         }
@@ -213,7 +233,8 @@ public class SamplePublisher {
 
     private void ensureTopics() throws Exception {
         if (!topicsReady) {
-            List<String> created = TopicAdmin.ensureTopics(kafka.config(), config.producer().brokerTimeout());
+            List<String> created =
+                    TopicAdmin.ensureTopics(kafka.config(), config.producer().brokerTimeout());
             if (!created.isEmpty()) {
                 Log.infof("created topics %s", created);
             }
@@ -227,16 +248,20 @@ public class SamplePublisher {
             IngestConfig.Producer c = config.producer();
             int timeout = (int) c.brokerTimeout().toMillis();
             Map<String, Object> settings = new HashMap<>();
-            // stable per instance: a restarted instance fences the crashed one and aborts its open transaction at once
+            // stable per instance: a restarted instance fences the crashed one and aborts its open
+            // transaction at once
             settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
             settings.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, c.compression());
             settings.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
             settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-            // an unreachable broker fails a publish within the broker timeout (blocked sends, undelivered batches, the abort)
+            // an unreachable broker fails a publish within the broker timeout (blocked sends,
+            // undelivered batches, the abort)
             settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
             settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
             settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout + LINGER_MS);
-            settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) c.transactionTimeout().toMillis());
+            settings.put(
+                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                    (int) c.transactionTimeout().toMillis());
             p = kafka.producer("mmdigits-ingest", settings);
             try {
                 p.initTransactions();

@@ -1,12 +1,10 @@
 package mmdigits.ingest.metrics;
 
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 
 /**
  * What the ingest service published and refused, registered at start (a run can be watched from its
@@ -17,31 +15,42 @@ import io.quarkus.runtime.Startup;
 public class IngestMetrics {
     /** Where rows come from: a published train or test split, or samples streamed one by one. */
     public static final List<String> KINDS = List.of("train", "test", "stream");
+
     /** Why a request was refused. */
-    public static final List<String> REASONS = List.of("invalid-file", "invalid-sample", "bad-request", "kafka");
+    public static final List<String> REASONS =
+            List.of("invalid-file", "invalid-sample", "bad-request", "kafka");
 
     private final MeterRegistry meters;
 
     public IngestMetrics(MeterRegistry meters) {
         this.meters = meters;
-        KINDS.forEach(k -> {
-            rows(k);
-            bytes(k);
-        });
+        KINDS.forEach(
+                k -> {
+                    rows(k);
+                    bytes(k);
+                });
         REASONS.forEach(this::rejected);
     }
 
     private Counter rows(String kind) {
-        return Counter.builder("mmdigits.ingest.rows").description("Rows committed to Kafka").tag("kind", kind).register(meters);
+        return Counter.builder("mmdigits.ingest.rows")
+                .description("Rows committed to Kafka")
+                .tag("kind", kind)
+                .register(meters);
     }
 
     private Counter bytes(String kind) {
-        return Counter.builder("mmdigits.ingest.bytes").description("Bytes of the records committed").baseUnit("bytes").tag("kind", kind)
+        return Counter.builder("mmdigits.ingest.bytes")
+                .description("Bytes of the records committed")
+                .baseUnit("bytes")
+                .tag("kind", kind)
                 .register(meters);
     }
 
     private Counter rejected(String reason) {
-        return Counter.builder("mmdigits.ingest.rejected").description("Requests refused, nothing published").tag("reason", reason)
+        return Counter.builder("mmdigits.ingest.rejected")
+                .description("Requests refused, nothing published")
+                .tag("reason", reason)
                 .register(meters);
     }
 

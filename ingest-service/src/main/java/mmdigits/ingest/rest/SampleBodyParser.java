@@ -1,17 +1,15 @@
 package mmdigits.ingest.rest;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.rest.Problem;
 import mmdigits.common.rest.ProblemException;
@@ -19,18 +17,29 @@ import mmdigits.common.sample.Dimensions;
 import mmdigits.common.sample.InvalidSampleException;
 
 /**
- * Reads the body of {@code POST /samples} — a sample object, an array of them, or {@code {"samples": [...]}} —
- * with Jackson's streaming parser, straight into {@code float[]}: nothing but the samples themselves is ever
- * held, and every count is checked as it is read (at most {@code maxSamples} samples, 784 image and 507 audio
- * values each), so an oversized body is refused after reading one value too many, not after building a tree
- * of it. Every sample is validated before any is returned (all or nothing). Errors name the field: an
- * {@link InvalidSampleException} for a sample's field, a {@link ProblemException} for the body's shape.
+ * Reads the body of {@code POST /samples} — a sample object, an array of them, or {@code
+ * {"samples": [...]}} — with Jackson's streaming parser, straight into {@code float[]}: nothing but
+ * the samples themselves is ever held, and every count is checked as it is read (at most {@code
+ * maxSamples} samples, 784 image and 507 audio values each), so an oversized body is refused after
+ * reading one value too many, not after building a tree of it. Every sample is validated before any
+ * is returned (all or nothing). Errors name the field: an {@link InvalidSampleException} for a
+ * sample's field, a {@link ProblemException} for the body's shape.
  */
 final class SampleBodyParser {
-    /** Strings longer than this (a dataset name is at most 100 characters) are refused while they are read. */
+    /**
+     * Strings longer than this (a dataset name is at most 100 characters) are refused while they
+     * are read.
+     */
     private static final int MAX_STRING = 4096;
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING).maxNestingDepth(8).build()).build();
+
+    private static final JsonFactory JSON =
+            JsonFactory.builder()
+                    .streamReadConstraints(
+                            StreamReadConstraints.builder()
+                                    .maxStringLength(MAX_STRING)
+                                    .maxNestingDepth(8)
+                                    .build())
+                    .build();
 
     private final int maxSamples;
     private final List<Sample> samples = new ArrayList<>();
@@ -40,22 +49,29 @@ final class SampleBodyParser {
     }
 
     /**
-     * @throws ProblemException 400 naming the field at fault (or 413 from the stream when the body is too large)
+     * @throws ProblemException 400 naming the field at fault (or 413 from the stream when the body
+     *     is too large)
      */
     static List<Sample> parse(InputStream body, int maxSamples) {
         try (JsonParser p = JSON.createParser(body)) {
             SampleBodyParser reader = new SampleBodyParser(maxSamples);
             reader.readBody(p);
             if (p.nextToken() != null) {
-                throw ProblemException.badRequest("body: unexpected content after the JSON value", "body");
+                throw ProblemException.badRequest(
+                        "body: unexpected content after the JSON value", "body");
             }
             if (reader.samples.isEmpty()) {
                 throw ProblemException.badRequest("samples: the batch is empty", "samples");
             }
             return reader.samples;
         } catch (JsonProcessingException e) {
-            throw new ProblemException(Problem.of(400, "malformed-json", "Malformed JSON", "body: malformed JSON: " + e.getOriginalMessage(),
-                    "body"));
+            throw new ProblemException(
+                    Problem.of(
+                            400,
+                            "malformed-json",
+                            "Malformed JSON",
+                            "body: malformed JSON: " + e.getOriginalMessage(),
+                            "body"));
         } catch (IOException e) {
             throw ProblemException.badRequest("body: unreadable: " + e.getMessage(), "body");
         }
@@ -68,7 +84,8 @@ final class SampleBodyParser {
         } else if (t == JsonToken.START_OBJECT) {
             readTopObject(p);
         } else {
-            throw ProblemException.badRequest("body: expected a sample, an array of samples or {\"samples\": [...]}", "body");
+            throw ProblemException.badRequest(
+                    "body: expected a sample, an array of samples or {\"samples\": [...]}", "body");
         }
     }
 
@@ -100,7 +117,10 @@ final class SampleBodyParser {
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             String at = prefix + "[" + samples.size() + "].";
             if (t != JsonToken.START_OBJECT) {
-                throw ProblemException.badRequest(at.substring(0, at.length() - 1) + ": expected a sample object, got " + t.asString(),
+                throw ProblemException.badRequest(
+                        at.substring(0, at.length() - 1)
+                                + ": expected a sample object, got "
+                                + t.asString(),
                         at.substring(0, at.length() - 1));
             }
             Fields fields = new Fields();
@@ -115,7 +135,10 @@ final class SampleBodyParser {
 
     private void add(Sample sample) {
         if (samples.size() == maxSamples) {
-            throw ProblemException.badRequest("samples: more than " + maxSamples + " samples in one request (ingest.max-samples-per-request)",
+            throw ProblemException.badRequest(
+                    "samples: more than "
+                            + maxSamples
+                            + " samples in one request (ingest.max-samples-per-request)",
                     "samples");
         }
         samples.add(sample);
@@ -135,8 +158,16 @@ final class SampleBodyParser {
                 case "dataset" -> dataset = text(p, prefix + name);
                 case "split" -> split = text(p, prefix + name);
                 case "row_id", "rowId" -> rowId = integer(p, prefix + "row_id");
-                case "label" -> label = p.currentToken() == JsonToken.VALUE_NULL ? null : Math.toIntExact(
-                        Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, integer(p, prefix + name))));
+                case "label" ->
+                        label =
+                                p.currentToken() == JsonToken.VALUE_NULL
+                                        ? null
+                                        : Math.toIntExact(
+                                                Math.max(
+                                                        Integer.MIN_VALUE,
+                                                        Math.min(
+                                                                Integer.MAX_VALUE,
+                                                                integer(p, prefix + name))));
                 case "image" -> image = values(p, prefix + name, Dimensions.IMAGE);
                 case "audio" -> audio = values(p, prefix + name, Dimensions.AUDIO);
                 default -> p.skipChildren(); // unknown fields are ignored, as Jackson's binding did
@@ -157,7 +188,10 @@ final class SampleBodyParser {
             return p.getText();
         }
 
-        /** A whole number; as a string too, the way protobuf's JSON writes 64-bit integers ({@code "row_id": "5"}). */
+        /**
+         * A whole number; as a string too, the way protobuf's JSON writes 64-bit integers ({@code
+         * "row_id": "5"}).
+         */
         private static Long integer(JsonParser p, String field) throws IOException {
             if (p.currentToken() == JsonToken.VALUE_NULL) {
                 return null;
@@ -166,10 +200,12 @@ final class SampleBodyParser {
                 try {
                     return Long.parseLong(p.getText().trim());
                 } catch (NumberFormatException e) {
-                    throw new InvalidSampleException(field, "must be a whole number, got \"" + p.getText() + "\"");
+                    throw new InvalidSampleException(
+                            field, "must be a whole number, got \"" + p.getText() + "\"");
                 }
             }
-            if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            if (p.currentToken() != JsonToken.VALUE_NUMBER_INT
+                    || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
                 throw new InvalidSampleException(field, "must be a whole number");
             }
             return p.getLongValue();
@@ -181,14 +217,16 @@ final class SampleBodyParser {
                 return null;
             }
             if (p.currentToken() != JsonToken.START_ARRAY) {
-                throw new InvalidSampleException(field, "must be an array of " + width + " numbers");
+                throw new InvalidSampleException(
+                        field, "must be an array of " + width + " numbers");
             }
             float[] values = new float[width];
             int n = 0;
             JsonToken t;
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                 if (n == width) {
-                    throw new InvalidSampleException(field, "must have " + width + " values, got more");
+                    throw new InvalidSampleException(
+                            field, "must have " + width + " values, got more");
                 }
                 values[n] = number(p, t, field + "[" + n + "]");
                 n++;
@@ -196,7 +234,10 @@ final class SampleBodyParser {
             return n == width ? values : Arrays.copyOf(values, n);
         }
 
-        /** A number; as a string too (protobuf's JSON form, e.g. "NaN", which the validator then refuses). */
+        /**
+         * A number; as a string too (protobuf's JSON form, e.g. "NaN", which the validator then
+         * refuses).
+         */
         private static float number(JsonParser p, JsonToken t, String field) throws IOException {
             if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
                 return p.getFloatValue();

@@ -1,10 +1,9 @@
 package mmdigits.trainer.config;
 
-import java.nio.file.Path;
-import java.util.Optional;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /** Settings of the trainer ({@code trainer.*}); a POST /trainings may override the run's values. */
 @ConfigMapping(prefix = "trainer")
@@ -64,20 +63,26 @@ public interface TrainerConfig {
         String alias();
 
         /**
-         * gate: a new version is promoted when its validation accuracy is not below the promoted version's
-         * on the same validation samples (both measured in ONNX Runtime); always: every release is promoted;
-         * manual: only POST /models/{name}/promote does.
+         * gate: a new version is promoted when its validation accuracy is not below the promoted
+         * version's on the same validation samples (both measured in ONNX Runtime); always: every
+         * release is promoted; manual: only POST /models/{name}/promote does.
          */
         @WithDefault("gate")
         String mode();
 
-        /** How far below the promoted version's accuracy a new version may be and still pass the gate. */
+        /**
+         * How far below the promoted version's accuracy a new version may be and still pass the
+         * gate.
+         */
         @WithDefault("0")
         double tolerance();
     }
 
     interface Registry {
-        /** Versions kept per model name on digits.models (older ones get tombstones); the alias' targets are always kept. */
+        /**
+         * Versions kept per model name on digits.models (older ones get tombstones); the alias'
+         * targets are always kept.
+         */
         @WithDefault("3")
         int keepVersions();
     }

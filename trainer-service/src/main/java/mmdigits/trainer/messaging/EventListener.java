@@ -1,20 +1,16 @@
 package mmdigits.trainer.messaging;
 
-import java.time.Duration;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-
 import com.google.protobuf.InvalidProtocolBufferException;
-
 import io.quarkus.logging.Log;
 import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.Split;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.service.TrainingService;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * Queues a run when a train split is published (trainer.auto-train). The channel's consumer group
@@ -47,13 +43,23 @@ public class EventListener {
         if (p.getSplit() != Split.TRAIN) {
             return;
         }
-        // the runs of earlier processes must be known before deciding whether this publication has one
+        // the runs of earlier processes must be known before deciding whether this publication has
+        // one
         while (!logs.awaitCaughtUp(Duration.ofSeconds(10))) {
             Log.info("auto-train waits for digits.events to be read");
         }
-        service.startFor(p).ifPresentOrElse(
-                run -> Log.infof("dataset '%s' published (%,d train samples, %s): queued run %s", p.getDataset(), p.getCount(),
-                        p.getPublicationId(), run.id()),
-                () -> Log.infof("dataset '%s' publication %s already has its run", p.getDataset(), p.getPublicationId()));
+        service.startFor(p)
+                .ifPresentOrElse(
+                        run ->
+                                Log.infof(
+                                        "dataset '%s' published (%,d train samples, %s): queued run %s",
+                                        p.getDataset(),
+                                        p.getCount(),
+                                        p.getPublicationId(),
+                                        run.id()),
+                        () ->
+                                Log.infof(
+                                        "dataset '%s' publication %s already has its run",
+                                        p.getDataset(), p.getPublicationId()));
     }
 }

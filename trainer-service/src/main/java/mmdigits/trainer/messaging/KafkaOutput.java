@@ -1,24 +1,14 @@
 package mmdigits.trainer.messaging;
 
+import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import io.quarkus.logging.Log;
-
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.InstanceId;
@@ -29,16 +19,22 @@ import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.common.security.ReleaseSignatures;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What the trainer writes to Kafka, always in transactions: a release together with its result
  * event, the promotion and the tombstones of versions no longer kept is one atomic step (a crash
  * leaves all of it or none). The transactional id is stable per instance, so a restarted trainer
- * fences the crashed one and its open transaction is aborted at once. A plain producer (from
- * {@link KafkaClients}), not a channel's {@code KafkaTransactions}: releases of up to 64 MB are
- * committed synchronously from training threads and HTTP calls, and a producer whose abort fails is
- * closed and a new one takes over at the next commit (a channel's transactional producer is created
- * once, for the channel).
+ * fences the crashed one and its open transaction is aborted at once. A plain producer (from {@link
+ * KafkaClients}), not a channel's {@code KafkaTransactions}: releases of up to 64 MB are committed
+ * synchronously from training threads and HTTP calls, and a producer whose abort fails is closed
+ * and a new one takes over at the next commit (a channel's transactional producer is created once,
+ * for the channel).
  */
 @ApplicationScoped
 public class KafkaOutput {
@@ -47,8 +43,11 @@ public class KafkaOutput {
     private final PrivateKey signingKey;
     private KafkaProducer<String, byte[]> producer;
 
-    public KafkaOutput(KafkaClients kafka, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
-            @ConfigProperty(name = "quarkus.http.port") int httpPort, ReleaseKeys keys) {
+    public KafkaOutput(
+            KafkaClients kafka,
+            @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+            @ConfigProperty(name = "quarkus.http.port") int httpPort,
+            ReleaseKeys keys) {
         this.kafka = kafka;
         this.transactionalId = "mmdigits-trainer-" + InstanceId.resolve(instanceId, httpPort);
         this.signingKey = keys.signingKey();
@@ -104,7 +103,8 @@ public class KafkaOutput {
         try {
             p.abortTransaction();
         } catch (KafkaException e) {
-            // a producer that cannot abort is unusable: the next one fences it and the broker aborts its transaction
+            // a producer that cannot abort is unusable: the next one fences it and the broker
+            // aborts its transaction
             Log.warnf("abort failed (%s); a new producer takes over", e.getMessage());
             p.close(Duration.ZERO);
             producer = null;

@@ -1,10 +1,8 @@
 package mmdigits.trainer.messaging;
 
-import java.time.Duration;
-
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-
+import java.time.Duration;
 import mmdigits.common.events.Catalog;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.ModelIndex;
@@ -29,11 +27,18 @@ public class TrainerLogs {
     private final ModelIndex index = new ModelIndex();
 
     public TrainerLogs(KafkaClients kafka, KafkaOutput output, ReleaseKeys keys) {
-        this.events = Logs.events(kafka.config(), "mmdigits-trainer-events").handler(catalog).handler(promotions);
-        // the trainer owns the registry: a release it cannot read, or that is not signed with its key in sequence, goes to the
-        // dead-letter topic with the reason (inference replicas refuse it too, and only log it: one dead letter, not one per replica)
-        this.models = Logs.models(kafka.config(), "mmdigits-trainer-models", keys.verifyKey()).handler(index)
-                .onUndecodable(output::deadLetter);
+        this.events =
+                Logs.events(kafka.config(), "mmdigits-trainer-events")
+                        .handler(catalog)
+                        .handler(promotions);
+        // the trainer owns the registry: a release it cannot read, or that is not signed with its
+        // key in sequence, goes to the
+        // dead-letter topic with the reason (inference replicas refuse it too, and only log it: one
+        // dead letter, not one per replica)
+        this.models =
+                Logs.models(kafka.config(), "mmdigits-trainer-models", keys.verifyKey())
+                        .handler(index)
+                        .onUndecodable(output::deadLetter);
     }
 
     public TopicLog<Event> events() {
@@ -48,14 +53,19 @@ public class TrainerLogs {
     /** Waits until both logs were read to the ends they had at start. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        return events.awaitCaughtUp(timeout) && models.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        return events.awaitCaughtUp(timeout)
+                && models.awaitCaughtUp(
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     public boolean caughtUp() {
         return events.caughtUp() && models.caughtUp();
     }
 
-    /** Waits until everything committed on both topics before this call is known: before a promotion decision. */
+    /**
+     * Waits until everything committed on both topics before this call is known: before a promotion
+     * decision.
+     */
     public void sync(Duration timeout) throws Exception {
         events.sync(timeout);
         models.sync(timeout);
@@ -77,7 +87,12 @@ public class TrainerLogs {
     public ModelRelease release(ModelIndex.Version v) throws Exception {
         ModelRelease r = models.fetch(v.partition(), v.sequence(), Duration.ofSeconds(30));
         if (r == null) {
-            throw new IllegalStateException("model " + v.name() + " version " + v.version() + " is no longer on digits.models");
+            throw new IllegalStateException(
+                    "model "
+                            + v.name()
+                            + " version "
+                            + v.version()
+                            + " is no longer on digits.models");
         }
         return r;
     }

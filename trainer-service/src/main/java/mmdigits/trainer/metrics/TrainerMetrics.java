@@ -1,34 +1,38 @@
 package mmdigits.trainer.metrics;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.Startup;
-import io.micrometer.core.instrument.Timer;
-
 import mmdigits.trainer.TrainingRun;
 import mmdigits.trainer.training.FusionTrainer;
 
 /**
  * What a training can be watched by, registered at start: runs by state, seconds and samples/s per
- * epoch, releases (promoted or not) and the validation accuracy of each model name's latest release,
- * tagged with its dataset and name (one series per model name).
+ * epoch, releases (promoted or not) and the validation accuracy of each model name's latest
+ * release, tagged with its dataset and name (one series per model name).
  */
 @Startup
 @ApplicationScoped
 public class TrainerMetrics {
-    private static final List<String> STATES = List.of(TrainingRun.QUEUED, TrainingRun.LOADING, TrainingRun.TRAINING, TrainingRun.EXPORTING,
-            TrainingRun.RELEASED, TrainingRun.FAILED, TrainingRun.CANCELLED);
+    private static final List<String> STATES =
+            List.of(
+                    TrainingRun.QUEUED,
+                    TrainingRun.LOADING,
+                    TrainingRun.TRAINING,
+                    TrainingRun.EXPORTING,
+                    TrainingRun.RELEASED,
+                    TrainingRun.FAILED,
+                    TrainingRun.CANCELLED);
 
     private final MeterRegistry meters;
     private final Timer epochSeconds;
@@ -39,13 +43,23 @@ public class TrainerMetrics {
     public TrainerMetrics(MeterRegistry meters) {
         this.meters = meters;
         for (String state : STATES) {
-            Gauge.builder("mmdigits.trainer.runs", this, m -> m.runsByState.get().getOrDefault(state, 0L)).description("Training runs kept, by state")
-                    .tag("state", state).register(meters);
+            Gauge.builder(
+                            "mmdigits.trainer.runs",
+                            this,
+                            m -> m.runsByState.get().getOrDefault(state, 0L))
+                    .description("Training runs kept, by state")
+                    .tag("state", state)
+                    .register(meters);
         }
-        this.epochSeconds = Timer.builder("mmdigits.trainer.epoch.seconds").description("Duration of a training epoch")
-                .publishPercentileHistogram().register(meters);
-        this.samplesPerSecond = DistributionSummary.builder("mmdigits.trainer.samples.per.second")
-                .description("Training throughput of an epoch").register(meters);
+        this.epochSeconds =
+                Timer.builder("mmdigits.trainer.epoch.seconds")
+                        .description("Duration of a training epoch")
+                        .publishPercentileHistogram()
+                        .register(meters);
+        this.samplesPerSecond =
+                DistributionSummary.builder("mmdigits.trainer.samples.per.second")
+                        .description("Training throughput of an epoch")
+                        .register(meters);
         for (boolean promoted : new boolean[] {true, false}) {
             releases(promoted);
         }
@@ -61,20 +75,34 @@ public class TrainerMetrics {
         samplesPerSecond.record(e.samplesPerSecond());
     }
 
-    /** A version was registered: counted by the gate's decision; its validation accuracy is its name's latest. */
+    /**
+     * A version was registered: counted by the gate's decision; its validation accuracy is its
+     * name's latest.
+     */
     public void released(String dataset, String name, double validationAccuracy, boolean promoted) {
         releases(promoted).increment();
-        accuracy.computeIfAbsent(dataset + "/" + name, k -> {
-            AtomicReference<Double> value = new AtomicReference<>(Double.NaN);
-            Gauge.builder("mmdigits.trainer.validation.accuracy", value, AtomicReference::get)
-                    .description("Validation accuracy (both modalities) of the model name's latest release").tag("dataset", dataset)
-                    .tag("model", name).register(meters);
-            return value;
-        }).set(validationAccuracy);
+        accuracy.computeIfAbsent(
+                        dataset + "/" + name,
+                        k -> {
+                            AtomicReference<Double> value = new AtomicReference<>(Double.NaN);
+                            Gauge.builder(
+                                            "mmdigits.trainer.validation.accuracy",
+                                            value,
+                                            AtomicReference::get)
+                                    .description(
+                                            "Validation accuracy (both modalities) of the model name's latest release")
+                                    .tag("dataset", dataset)
+                                    .tag("model", name)
+                                    .register(meters);
+                            return value;
+                        })
+                .set(validationAccuracy);
     }
 
     private Counter releases(boolean promoted) {
-        return Counter.builder("mmdigits.trainer.releases").description("Versions registered, by the promotion gate's decision")
-                .tag("promoted", Boolean.toString(promoted)).register(meters);
+        return Counter.builder("mmdigits.trainer.releases")
+                .description("Versions registered, by the promotion gate's decision")
+                .tag("promoted", Boolean.toString(promoted))
+                .register(meters);
     }
 }

@@ -1,25 +1,23 @@
 package mmdigits.trainer.onnx;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-
-import com.google.protobuf.ByteString;
-
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.trainer.training.FusionBlock;
 import mmdigits.trainer.training.Layer;
 
 /**
  * Writes a trained {@link FusionBlock} as an ONNX model (opset 17, dynamic batch dimension "N"):
- * inputs {@code image} float [N,784] and {@code audio} float [N,507], raw values as in the seed files;
- * outputs {@code probabilities} [N,10] and {@code embedding} [N,D]. DJL has no ONNX exporter; this
- * walks our own layer description ({@link Layer}) beside the trained DJL blocks.
+ * inputs {@code image} float [N,784] and {@code audio} float [N,507], raw values as in the seed
+ * files; outputs {@code probabilities} [N,10] and {@code embedding} [N,D]. DJL has no ONNX
+ * exporter; this walks our own layer description ({@link Layer}) beside the trained DJL blocks.
  */
 public final class OnnxExporter {
     public static final int OPSET = 17;
@@ -41,47 +39,109 @@ public final class OnnxExporter {
         FusionBlock.Normalization n = model.normalization();
         e.graph.addInput(valueInfo(IMAGE, Dimensions.IMAGE));
         e.graph.addInput(valueInfo(AUDIO, Dimensions.AUDIO));
-        String img = e.node("Div", List.of(IMAGE, e.constant("image_scale", new float[] {n.imageScale()}, new long[] {1})));
-        img = e.node("Reshape", List.of(img, e.int64Constant("image_shape",
-                new long[] {-1, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH})));
+        String img =
+                e.node(
+                        "Div",
+                        List.of(
+                                IMAGE,
+                                e.constant(
+                                        "image_scale",
+                                        new float[] {n.imageScale()},
+                                        new long[] {1})));
+        img =
+                e.node(
+                        "Reshape",
+                        List.of(
+                                img,
+                                e.int64Constant(
+                                        "image_shape",
+                                        new long[] {
+                                            -1, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH
+                                        })));
         String fi = e.layers(model.spec().image(), model.imageBranch(), img, "image");
-        String aud = e.node("Sub", List.of(AUDIO, e.constant("audio_mean", n.audioMean(), new long[] {Dimensions.AUDIO})));
-        aud = e.node("Div", List.of(aud, e.constant("audio_std", n.audioStd(), new long[] {Dimensions.AUDIO})));
+        String aud =
+                e.node(
+                        "Sub",
+                        List.of(
+                                AUDIO,
+                                e.constant(
+                                        "audio_mean",
+                                        n.audioMean(),
+                                        new long[] {Dimensions.AUDIO})));
+        aud =
+                e.node(
+                        "Div",
+                        List.of(
+                                aud,
+                                e.constant(
+                                        "audio_std", n.audioStd(), new long[] {Dimensions.AUDIO})));
         String fa = e.layers(model.spec().audio(), model.audioBranch(), aud, "audio");
         String embedding = e.node("Concat", List.of(fi, fa), attr("axis", 1));
-        e.graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName("embedding_out").addInput(embedding)
-                .addOutput(EMBEDDING));
-        String logits = e.layers(model.spec().classifier(), model.classifierBlock(), embedding, "classifier");
-        e.graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Softmax").setName("softmax").addInput(logits)
-                .addOutput(PROBABILITIES).addAttribute(attr("axis", 1)));
+        e.graph.addNode(
+                OnnxMl.NodeProto.newBuilder()
+                        .setOpType("Identity")
+                        .setName("embedding_out")
+                        .addInput(embedding)
+                        .addOutput(EMBEDDING));
+        String logits =
+                e.layers(
+                        model.spec().classifier(),
+                        model.classifierBlock(),
+                        embedding,
+                        "classifier");
+        e.graph.addNode(
+                OnnxMl.NodeProto.newBuilder()
+                        .setOpType("Softmax")
+                        .setName("softmax")
+                        .addInput(logits)
+                        .addOutput(PROBABILITIES)
+                        .addAttribute(attr("axis", 1)));
         e.graph.addOutput(valueInfo(PROBABILITIES, Dimensions.CLASSES));
         e.graph.addOutput(valueInfo(EMBEDDING, model.spec().embeddingDim()));
         return e.model();
     }
 
     /**
-     * One sequence of layers with its trained DJL block, as a model of its own (input "x" of the given
-     * trailing shape, output "y"): lets tests compare each layer type with DJL.
+     * One sequence of layers with its trained DJL block, as a model of its own (input "x" of the
+     * given trailing shape, output "y"): lets tests compare each layer type with DJL.
      */
-    public static byte[] exportLayers(List<Layer> layers, SequentialBlock block, long[] inputShape, long[] outputShape) {
+    public static byte[] exportLayers(
+            List<Layer> layers, SequentialBlock block, long[] inputShape, long[] outputShape) {
         OnnxExporter e = new OnnxExporter("layers");
         e.graph.addInput(valueInfo("x", inputShape));
         String y = e.layers(layers, block, "x", "l");
-        e.graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName("out").addInput(y).addOutput("y"));
+        e.graph.addNode(
+                OnnxMl.NodeProto.newBuilder()
+                        .setOpType("Identity")
+                        .setName("out")
+                        .addInput(y)
+                        .addOutput("y"));
         e.graph.addOutput(valueInfo("y", outputShape));
         return e.model();
     }
 
     private byte[] model() {
-        return OnnxMl.ModelProto.newBuilder().setIrVersion(8).setProducerName("mmdigits-trainer").setProducerVersion("1")
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .setGraph(graph).build().toByteArray();
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("mmdigits-trainer")
+                .setProducerVersion("1")
+                .addOpsetImport(
+                        OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph)
+                .build()
+                .toByteArray();
     }
 
     private String layers(List<Layer> layers, SequentialBlock block, String input, String prefix) {
         List<Block> children = block.getChildren().values();
         if (children.size() != layers.size()) {
-            throw new IllegalStateException(prefix + ": " + layers.size() + " layers but " + children.size() + " DJL blocks");
+            throw new IllegalStateException(
+                    prefix
+                            + ": "
+                            + layers.size()
+                            + " layers but "
+                            + children.size()
+                            + " DJL blocks");
         }
         String x = input;
         for (int i = 0; i < layers.size(); i++) {
@@ -92,20 +152,37 @@ public final class OnnxExporter {
 
     private String layer(Layer layer, Block block, String x, String name) {
         if (layer instanceof Layer.Conv c) {
-            return node("Conv", List.of(x, param(block, "weight", name), param(block, "bias", name)),
-                    ints("kernel_shape", c.kernel(), c.kernel()), ints("pads", c.padding(), c.padding(), c.padding(), c.padding()),
+            return node(
+                    "Conv",
+                    List.of(x, param(block, "weight", name), param(block, "bias", name)),
+                    ints("kernel_shape", c.kernel(), c.kernel()),
+                    ints("pads", c.padding(), c.padding(), c.padding(), c.padding()),
                     ints("strides", 1, 1));
         } else if (layer instanceof Layer.BatchNorm n) {
-            return node("BatchNormalization", List.of(x, param(block, "gamma", name), param(block, "beta", name),
-                    param(block, "runningMean", name), param(block, "runningVar", name)), attr("epsilon", n.epsilon()));
+            return node(
+                    "BatchNormalization",
+                    List.of(
+                            x,
+                            param(block, "gamma", name),
+                            param(block, "beta", name),
+                            param(block, "runningMean", name),
+                            param(block, "runningVar", name)),
+                    attr("epsilon", n.epsilon()));
         } else if (layer instanceof Layer.Relu) {
             return node("Relu", List.of(x));
         } else if (layer instanceof Layer.MaxPool p) {
-            return node("MaxPool", List.of(x), ints("kernel_shape", p.size(), p.size()), ints("strides", p.size(), p.size()));
+            return node(
+                    "MaxPool",
+                    List.of(x),
+                    ints("kernel_shape", p.size(), p.size()),
+                    ints("strides", p.size(), p.size()));
         } else if (layer instanceof Layer.Flatten) {
             return node("Flatten", List.of(x), attr("axis", 1));
         } else if (layer instanceof Layer.Dense) {
-            return node("Gemm", List.of(x, param(block, "weight", name), param(block, "bias", name)), attr("transB", 1));
+            return node(
+                    "Gemm",
+                    List.of(x, param(block, "weight", name), param(block, "bias", name)),
+                    attr("transB", 1));
         } else if (layer instanceof Layer.Dropout) {
             return x; // identity at inference
         }
@@ -115,15 +192,30 @@ public final class OnnxExporter {
     private String param(Block block, String param, String layerName) {
         Parameter p = block.getParameters().get(param);
         if (p == null || p.getArray() == null) {
-            throw new IllegalStateException(layerName + ": DJL block " + block.getClass().getSimpleName() + " has no parameter '"
-                    + param + "' (has " + block.getParameters().keys() + ")");
+            throw new IllegalStateException(
+                    layerName
+                            + ": DJL block "
+                            + block.getClass().getSimpleName()
+                            + " has no parameter '"
+                            + param
+                            + "' (has "
+                            + block.getParameters().keys()
+                            + ")");
         }
-        return constant(layerName + "_" + param, p.getArray().toFloatArray(), p.getArray().getShape().getShape());
+        return constant(
+                layerName + "_" + param,
+                p.getArray().toFloatArray(),
+                p.getArray().getShape().getShape());
     }
 
     private String node(String op, List<String> inputs, OnnxMl.AttributeProto... attributes) {
         String out = op.toLowerCase() + "_" + (counter++);
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(inputs).addOutput(out);
+        OnnxMl.NodeProto.Builder n =
+                OnnxMl.NodeProto.newBuilder()
+                        .setOpType(op)
+                        .setName(out)
+                        .addAllInput(inputs)
+                        .addOutput(out);
         for (OnnxMl.AttributeProto a : attributes) {
             n.addAttribute(a);
         }
@@ -136,8 +228,12 @@ public final class OnnxExporter {
         for (float v : values) {
             b.putFloat(v);
         }
-        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                .addAllDims(toList(dims)).setRawData(ByteString.copyFrom(b.array())));
+        graph.addInitializer(
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .addAllDims(toList(dims))
+                        .setRawData(ByteString.copyFrom(b.array())));
         return name;
     }
 
@@ -146,8 +242,12 @@ public final class OnnxExporter {
         for (long v : values) {
             b.putLong(v);
         }
-        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
-                .addDims(values.length).setRawData(ByteString.copyFrom(b.array())));
+        graph.addInitializer(
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                        .addDims(values.length)
+                        .setRawData(ByteString.copyFrom(b.array())));
         return name;
     }
 
@@ -160,16 +260,26 @@ public final class OnnxExporter {
     }
 
     static OnnxMl.AttributeProto attr(String name, int value) {
-        return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build();
+        return OnnxMl.AttributeProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
     static OnnxMl.AttributeProto attr(String name, float value) {
-        return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(value).build();
+        return OnnxMl.AttributeProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.AttributeProto.AttributeType.FLOAT)
+                .setF(value)
+                .build();
     }
 
     static OnnxMl.AttributeProto ints(String name, long... values) {
-        OnnxMl.AttributeProto.Builder b = OnnxMl.AttributeProto.newBuilder().setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.INTS);
+        OnnxMl.AttributeProto.Builder b =
+                OnnxMl.AttributeProto.newBuilder()
+                        .setName(name)
+                        .setType(OnnxMl.AttributeProto.AttributeType.INTS);
         for (long v : values) {
             b.addInts(v);
         }
@@ -178,13 +288,22 @@ public final class OnnxExporter {
 
     /** A float tensor [N, trailing...] with a dynamic batch dimension. */
     static OnnxMl.ValueInfoProto valueInfo(String name, long... trailing) {
-        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder()
-                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+        OnnxMl.TensorShapeProto.Builder shape =
+                OnnxMl.TensorShapeProto.newBuilder()
+                        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
         for (long d : trailing) {
             shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         }
-        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder().setTensorType(
-                OnnxMl.TypeProto.Tensor.newBuilder().setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).setShape(shape)))
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(
+                        OnnxMl.TypeProto.newBuilder()
+                                .setTensorType(
+                                        OnnxMl.TypeProto.Tensor.newBuilder()
+                                                .setElemType(
+                                                        OnnxMl.TensorProto.DataType.FLOAT
+                                                                .getNumber())
+                                                .setShape(shape)))
                 .build();
     }
 }

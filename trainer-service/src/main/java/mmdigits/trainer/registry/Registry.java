@@ -1,5 +1,7 @@
 package mmdigits.trainer.registry;
 
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,13 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-
-import io.quarkus.logging.Log;
-
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.proto.Event;
@@ -30,6 +25,7 @@ import mmdigits.trainer.messaging.TrainerLogs;
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.TrainingSet;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The model registry's writer: releases a version (with the gate's decision, the result event and
@@ -43,12 +39,15 @@ public class Registry {
     private static final Duration SYNC = Duration.ofSeconds(30);
 
     /** The gate's verdict on a new version. */
-    public record Decision(boolean promote, String reason) {
-    }
+    public record Decision(boolean promote, String reason) {}
 
     /** The alias after a promotion or rollback. */
-    public record AliasState(String alias, String name, String version, String reason, List<Promotions.Target> history) {
-    }
+    public record AliasState(
+            String alias,
+            String name,
+            String version,
+            String reason,
+            List<Promotions.Target> history) {}
 
     private final TrainerConfig config;
     private final TrainerLogs logs;
@@ -66,28 +65,41 @@ public class Registry {
     }
 
     /**
-     * Registers a release in one transaction with {@code result} (its TrainingResult event, completed
-     * with the decision) and, when the gate passes, its promotion; versions of its name beyond
-     * {@code trainer.registry.keep-versions} are removed (never an alias target).
+     * Registers a release in one transaction with {@code result} (its TrainingResult event,
+     * completed with the decision) and, when the gate passes, its promotion; versions of its name
+     * beyond {@code trainer.registry.keep-versions} are removed (never an alias target).
      *
-     * @param validate the new model's and the promoted model's accuracy on the same validation samples
+     * @param validate the new model's and the promoted model's accuracy on the same validation
+     *     samples
      */
-    public Decision release(ModelRelease release, Event.Builder result, Gate validate) throws Exception {
+    public Decision release(ModelRelease release, Event.Builder result, Gate validate)
+            throws Exception {
         lock.lock();
         try {
             logs.sync(SYNC);
             Decision d = decide(release, validate);
             List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-            records.add(output.release(release.toBuilder().setReleaseSequence(logs.index().newestSequence() + 1).build()));
-            tombstones(release).forEach(v -> records.add(KafkaOutput.tombstone(v.name(), v.version())));
-            result.getTrainingResultBuilder().setPromoted(d.promote()).setPromotionReason(d.reason());
+            records.add(
+                    output.release(
+                            release.toBuilder()
+                                    .setReleaseSequence(logs.index().newestSequence() + 1)
+                                    .build()));
+            tombstones(release)
+                    .forEach(v -> records.add(KafkaOutput.tombstone(v.name(), v.version())));
+            result.getTrainingResultBuilder()
+                    .setPromoted(d.promote())
+                    .setPromotionReason(d.reason());
             records.add(KafkaOutput.event(release.getRunId(), result.build()));
             if (d.promote()) {
                 records.add(promotion(release.getName(), release.getVersion(), false, d.reason()));
             }
             output.commit(records);
-            Log.infof("model %s version %s registered; %s: %s", release.getName(), release.getVersion(),
-                    d.promote() ? "promoted to '" + alias() + "'" : "not promoted", d.reason());
+            Log.infof(
+                    "model %s version %s registered; %s: %s",
+                    release.getName(),
+                    release.getVersion(),
+                    d.promote() ? "promoted to '" + alias() + "'" : "not promoted",
+                    d.reason());
             return d;
         } finally {
             lock.unlock();
@@ -106,7 +118,11 @@ public class Registry {
             return new Decision(true, "promotion mode 'always'");
         }
         if (mode.equals("manual")) {
-            return new Decision(false, "promotion mode 'manual': promote it with POST /models/" + release.getName() + "/promote");
+            return new Decision(
+                    false,
+                    "promotion mode 'manual': promote it with POST /models/"
+                            + release.getName()
+                            + "/promote");
         }
         Optional<Promotions.Target> current = logs.promotions().current(alias());
         if (current.isEmpty()) {
@@ -115,27 +131,48 @@ public class Registry {
         Promotions.Target t = current.get();
         Optional<ModelIndex.Version> promoted = logs.index().get(t.name(), t.version());
         if (promoted.isEmpty()) {
-            return new Decision(true, "the promoted version " + t.name() + "/" + t.version() + " is no longer registered");
+            return new Decision(
+                    true,
+                    "the promoted version "
+                            + t.name()
+                            + "/"
+                            + t.version()
+                            + " is no longer registered");
         }
         double mine = validate.accuracy(release.getOnnx().toByteArray());
         double theirs = validate.accuracy(logs.release(promoted.get()).getOnnx().toByteArray());
-        String compared = String.format(Locale.ROOT, "validation accuracy %.4f vs %.4f of the promoted %s/%s on the same %s samples",
-                mine, theirs, t.name(), t.version(), release.getDataset());
+        String compared =
+                String.format(
+                        Locale.ROOT,
+                        "validation accuracy %.4f vs %.4f of the promoted %s/%s on the same %s samples",
+                        mine,
+                        theirs,
+                        t.name(),
+                        t.version(),
+                        release.getDataset());
         if (mine >= theirs - config.promotion().tolerance()) {
             return new Decision(true, compared);
         }
         return new Decision(false, compared + ": below it, kept registered, not promoted");
     }
 
-    /** Versions of the release's name beyond the ones kept, oldest first; never an alias target (current or in its history). */
+    /**
+     * Versions of the release's name beyond the ones kept, oldest first; never an alias target
+     * (current or in its history).
+     */
     List<ModelIndex.Version> tombstones(ModelRelease release) {
         Set<Promotions.Target> protectedTargets = new HashSet<>();
-        logs.promotions().state(alias()).ifPresent(s -> {
-            protectedTargets.add(s.current());
-            protectedTargets.addAll(s.history());
-        });
-        List<ModelIndex.Version> versions = new ArrayList<>(logs.index().versions(release.getName()));
-        int keepOld = Math.max(0, config.registry().keepVersions() - 1); // the new release is kept too
+        logs.promotions()
+                .state(alias())
+                .ifPresent(
+                        s -> {
+                            protectedTargets.add(s.current());
+                            protectedTargets.addAll(s.history());
+                        });
+        List<ModelIndex.Version> versions =
+                new ArrayList<>(logs.index().versions(release.getName()));
+        int keepOld =
+                Math.max(0, config.registry().keepVersions() - 1); // the new release is kept too
         List<ModelIndex.Version> out = new ArrayList<>();
         for (int i = 0; i < versions.size() - keepOld; i++) {
             ModelIndex.Version v = versions.get(i);
@@ -146,19 +183,36 @@ public class Registry {
         return out;
     }
 
-    /** Points the alias at a registered version (the newest of the name when {@code version} is null). */
+    /**
+     * Points the alias at a registered version (the newest of the name when {@code version} is
+     * null).
+     */
     public AliasState promote(String name, String version, String reason) throws Exception {
         lock.lock();
         try {
             logs.sync(SYNC);
-            ModelIndex.Version v = (version == null ? logs.index().newest(name) : logs.index().get(name, version))
-                    .orElseThrow(() -> ProblemException.notFound(version == null ? "name: no version of model '" + name + "' is registered"
-                            : "version: model '" + name + "' has no registered version '" + version + "'"));
+            ModelIndex.Version v =
+                    (version == null ? logs.index().newest(name) : logs.index().get(name, version))
+                            .orElseThrow(
+                                    () ->
+                                            ProblemException.notFound(
+                                                    version == null
+                                                            ? "name: no version of model '"
+                                                                    + name
+                                                                    + "' is registered"
+                                                            : "version: model '"
+                                                                    + name
+                                                                    + "' has no registered version '"
+                                                                    + version
+                                                                    + "'"));
             Optional<Promotions.Target> current = logs.promotions().current(alias());
-            if (current.isEmpty() || !current.get().equals(new Promotions.Target(v.name(), v.version()))) {
+            if (current.isEmpty()
+                    || !current.get().equals(new Promotions.Target(v.name(), v.version()))) {
                 output.commit(List.of(promotion(v.name(), v.version(), false, reason)));
                 logs.events().sync(SYNC);
-                Log.infof("alias '%s' now points at %s/%s (%s)", alias(), v.name(), v.version(), reason);
+                Log.infof(
+                        "alias '%s' now points at %s/%s (%s)",
+                        alias(), v.name(), v.version(), reason);
             }
             return state();
         } finally {
@@ -171,14 +225,39 @@ public class Registry {
         lock.lock();
         try {
             logs.sync(SYNC);
-            Promotions.State s = logs.promotions().state(alias())
-                    .orElseThrow(() -> ProblemException.conflict("alias '" + alias() + "' was never promoted: nothing to roll back"));
-            Promotions.Target previous = s.history().stream().filter(t -> logs.index().get(t.name(), t.version()).isPresent()).findFirst()
-                    .orElseThrow(() -> ProblemException.conflict("alias '" + alias() + "' has no earlier registered target to roll back to"));
-            output.commit(List.of(promotion(previous.name(), previous.version(), true, "rollback from " + s.current().name() + "/"
-                    + s.current().version())));
+            Promotions.State s =
+                    logs.promotions()
+                            .state(alias())
+                            .orElseThrow(
+                                    () ->
+                                            ProblemException.conflict(
+                                                    "alias '"
+                                                            + alias()
+                                                            + "' was never promoted: nothing to roll back"));
+            Promotions.Target previous =
+                    s.history().stream()
+                            .filter(t -> logs.index().get(t.name(), t.version()).isPresent())
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            ProblemException.conflict(
+                                                    "alias '"
+                                                            + alias()
+                                                            + "' has no earlier registered target to roll back to"));
+            output.commit(
+                    List.of(
+                            promotion(
+                                    previous.name(),
+                                    previous.version(),
+                                    true,
+                                    "rollback from "
+                                            + s.current().name()
+                                            + "/"
+                                            + s.current().version())));
             logs.events().sync(SYNC);
-            Log.infof("alias '%s' rolled back to %s/%s", alias(), previous.name(), previous.version());
+            Log.infof(
+                    "alias '%s' rolled back to %s/%s",
+                    alias(), previous.name(), previous.version());
             return state();
         } finally {
             lock.unlock();
@@ -186,26 +265,62 @@ public class Registry {
     }
 
     public AliasState state() {
-        return logs.promotions().state(alias()).map(s -> new AliasState(alias(), s.current().name(), s.current().version(), s.reason(),
-                s.history())).orElse(new AliasState(alias(), null, null, null, List.of()));
+        return logs.promotions()
+                .state(alias())
+                .map(
+                        s ->
+                                new AliasState(
+                                        alias(),
+                                        s.current().name(),
+                                        s.current().version(),
+                                        s.reason(),
+                                        s.history()))
+                .orElse(new AliasState(alias(), null, null, null, List.of()));
     }
 
-    private ProducerRecord<String, byte[]> promotion(String name, String version, boolean rollback, String reason) {
-        ModelPromoted.Builder p = ModelPromoted.newBuilder().setAlias(alias()).setName(name).setVersion(version).setRollback(rollback)
-                .setReason(reason);
-        logs.promotions().current(alias()).ifPresent(t -> p.setPreviousName(t.name()).setPreviousVersion(t.version()));
-        return KafkaOutput.event(alias(), Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setModelPromoted(p).build());
+    private ProducerRecord<String, byte[]> promotion(
+            String name, String version, boolean rollback, String reason) {
+        ModelPromoted.Builder p =
+                ModelPromoted.newBuilder()
+                        .setAlias(alias())
+                        .setName(name)
+                        .setVersion(version)
+                        .setRollback(rollback)
+                        .setReason(reason);
+        logs.promotions()
+                .current(alias())
+                .ifPresent(t -> p.setPreviousName(t.name()).setPreviousVersion(t.version()));
+        return KafkaOutput.event(
+                alias(),
+                Event.newBuilder()
+                        .setTimestampMs(System.currentTimeMillis())
+                        .setModelPromoted(p)
+                        .build());
     }
 
-    /** The share of {@code rows} a model labels right, in ONNX Runtime on raw values (both modalities). */
+    /**
+     * The share of {@code rows} a model labels right, in ONNX Runtime on raw values (both
+     * modalities).
+     */
     public static double accuracy(byte[] onnx, TrainingSet data, int[] rows) throws Exception {
         long correct = 0;
         try (OrtRunner ort = new OrtRunner(onnx)) {
             for (int start = 0; start < rows.length; start += 512) {
                 int[] chunk = Arrays.copyOfRange(rows, start, Math.min(rows.length, start + 512));
-                float[] p = ort.run(Map.of(OnnxExporter.IMAGE, data.images(chunk), OnnxExporter.AUDIO, data.audio(chunk)),
-                        Map.of(OnnxExporter.IMAGE, new long[] {chunk.length, Dimensions.IMAGE}, OnnxExporter.AUDIO,
-                                new long[] {chunk.length, Dimensions.AUDIO}), OnnxExporter.PROBABILITIES).get(OnnxExporter.PROBABILITIES);
+                float[] p =
+                        ort.run(
+                                        Map.of(
+                                                OnnxExporter.IMAGE,
+                                                data.images(chunk),
+                                                OnnxExporter.AUDIO,
+                                                data.audio(chunk)),
+                                        Map.of(
+                                                OnnxExporter.IMAGE,
+                                                new long[] {chunk.length, Dimensions.IMAGE},
+                                                OnnxExporter.AUDIO,
+                                                new long[] {chunk.length, Dimensions.AUDIO}),
+                                        OnnxExporter.PROBABILITIES)
+                                .get(OnnxExporter.PROBABILITIES);
                 for (int i = 0; i < chunk.length; i++) {
                     if (argmax(p, i * Dimensions.CLASSES) == data.label(chunk[i])) {
                         correct++;

@@ -1,7 +1,5 @@
 package mmdigits.trainer.rest;
 
-import java.util.List;
-
 import jakarta.validation.Valid;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -12,19 +10,20 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
+import java.util.List;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.trainer.TrainingRequest;
 import mmdigits.trainer.TrainingRun;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.service.TrainingService;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/trainings")
-@Tag(name = "trainings", description = "Train the fused model on a dataset's train split and register it as ONNX")
+@Tag(
+        name = "trainings",
+        description = "Train the fused model on a dataset's train split and register it as ONNX")
 @Produces(MediaType.APPLICATION_JSON)
 public class TrainingResource {
     private final TrainingService service;
@@ -36,17 +35,25 @@ public class TrainingResource {
     }
 
     @POST
-    @Operation(summary = "Queue a training run", description = "dataset (required); optional: model (the name it is registered "
-            + "under; default the dataset's), epochs, batchSize, learningRate, seed, validationFraction.")
+    @Operation(
+            summary = "Queue a training run",
+            description =
+                    "dataset (required); optional: model (the name it is registered "
+                            + "under; default the dataset's), epochs, batchSize, learningRate, seed, validationFraction.")
     @APIResponse(responseCode = "202", description = "queued; poll GET /trainings/{id}")
     @APIResponse(responseCode = "400", description = "a field is missing or out of range")
     @APIResponse(responseCode = "429", description = "the queue is full")
     public Response start(@Valid TrainingRequest request) {
         if (request == null) {
-            throw ProblemException.badRequest("dataset: is required (the dataset whose train split to learn)", "dataset");
+            throw ProblemException.badRequest(
+                    "dataset: is required (the dataset whose train split to learn)", "dataset");
         }
         if (request.epochs() != null && request.epochs() > config.maxEpochs()) {
-            throw ProblemException.badRequest("epochs: must be 1-" + config.maxEpochs() + " (trainer.max-epochs), got " + request.epochs(),
+            throw ProblemException.badRequest(
+                    "epochs: must be 1-"
+                            + config.maxEpochs()
+                            + " (trainer.max-epochs), got "
+                            + request.epochs(),
                     "epochs");
         }
         TrainingRun run = service.start(request);
@@ -54,7 +61,8 @@ public class TrainingResource {
     }
 
     @GET
-    @Operation(summary = "Every run kept (queued, running, finished), oldest first; ?dataset= filters")
+    @Operation(
+            summary = "Every run kept (queued, running, finished), oldest first; ?dataset= filters")
     public List<TrainingRun> list(@QueryParam("dataset") String dataset) {
         return service.runs(dataset);
     }
@@ -62,13 +70,17 @@ public class TrainingResource {
     @GET
     @Path("/{id}")
     public TrainingRun get(@PathParam("id") String id) {
-        return service.run(id).orElseThrow(() -> ProblemException.notFound("no training run " + id));
+        return service.run(id)
+                .orElseThrow(() -> ProblemException.notFound("no training run " + id));
     }
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Cancel a run", description = "A queued run is removed at once; the running one stops at its next batch "
-            + "(nothing is released).")
+    @Operation(
+            summary = "Cancel a run",
+            description =
+                    "A queued run is removed at once; the running one stops at its next batch "
+                            + "(nothing is released).")
     @APIResponse(responseCode = "200", description = "cancelled, or cancelling")
     @APIResponse(responseCode = "404", description = "no such run")
     @APIResponse(responseCode = "409", description = "the run has already finished")

@@ -1,5 +1,13 @@
 package mmdigits.trainer.service;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.protobuf.ByteString;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,21 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.google.protobuf.ByteString;
-
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.StartupEvent;
-
-import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.DatasetPublished;
@@ -58,20 +51,22 @@ import mmdigits.trainer.metrics.TrainerMetrics;
 import mmdigits.trainer.registry.Registry;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.FusionTrainer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Training runs: a bounded queue worked off one run at a time (load the dataset's train split, train,
- * export, check, register with the gate's decision). Every step is an event on {@code digits.events}
- * (queued, started, one per epoch, the result), from which a restarted trainer rebuilds its list of
- * runs: its runs that were still queued are resumed, a run it was in the middle of is marked failed.
+ * Training runs: a bounded queue worked off one run at a time (load the dataset's train split,
+ * train, export, check, register with the gate's decision). Every step is an event on {@code
+ * digits.events} (queued, started, one per epoch, the result), from which a restarted trainer
+ * rebuilds its list of runs: its runs that were still queued are resumed, a run it was in the
+ * middle of is marked failed.
  */
 @ApplicationScoped
 public class TrainingService {
     /** A run waiting for the trainer. */
-    private record Job(String id, String dataset, String modelName, FusionTrainer.Config config) {
-    }
+    private record Job(String id, String dataset, String modelName, FusionTrainer.Config config) {}
 
-    private static final DateTimeFormatter RUN_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter RUN_STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final TrainerConfig config;
     private final TrainingSetReader reader;
@@ -88,8 +83,14 @@ public class TrainingService {
     private final AtomicReference<String> active = new AtomicReference<>();
     private volatile boolean running = true;
 
-    public TrainingService(TrainerConfig config, TrainingSetReader reader, KafkaOutput output, TrainerLogs logs, Registry registry,
-            TrainerMetrics metrics, @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
+    public TrainingService(
+            TrainerConfig config,
+            TrainingSetReader reader,
+            KafkaOutput output,
+            TrainerLogs logs,
+            Registry registry,
+            TrainerMetrics metrics,
+            @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.config = config;
         this.reader = reader;
@@ -103,7 +104,8 @@ public class TrainingService {
     }
 
     private synchronized Map<String, Long> countByState() {
-        return runs.values().stream().collect(Collectors.groupingBy(TrainingRun::state, Collectors.counting()));
+        return runs.values().stream()
+                .collect(Collectors.groupingBy(TrainingRun::state, Collectors.counting()));
     }
 
     void onStart(@Observes StartupEvent ignored) {
@@ -114,36 +116,69 @@ public class TrainingService {
         worker.start();
     }
 
-    /** Queues a run; @throws ProblemException 429 when the queue is full, 503 when Kafka refuses the event */
+    /**
+     * Queues a run; @throws ProblemException 429 when the queue is full, 503 when Kafka refuses the
+     * event
+     */
     public TrainingRun start(TrainingRequest request) {
         return start(request, null);
     }
 
     private synchronized TrainingRun start(TrainingRequest request, String publication) {
         if (queue.remainingCapacity() == 0) {
-            throw ProblemException.tooManyRequests("the training queue is full (" + queue.size() + " runs waiting, trainer.queue-capacity); "
-                    + "try again when one has finished, or cancel one with DELETE /trainings/{id}");
+            throw ProblemException.tooManyRequests(
+                    "the training queue is full ("
+                            + queue.size()
+                            + " runs waiting, trainer.queue-capacity); "
+                            + "try again when one has finished, or cancel one with DELETE /trainings/{id}");
         }
         String name = modelName(request);
         FusionTrainer.Config c = trainerConfig(request);
-        String id = RUN_STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 4);
-        TrainingQueued.Builder queued = TrainingQueued.newBuilder().setRunId(id).setDataset(request.dataset()).setModelName(name)
-                .setEpochs(c.epochs()).setBatchSize(c.batchSize()).setLearningRate(c.learningRate()).setSeed(c.seed())
-                .setValidationFraction(c.validationFraction()).setInstanceId(instanceId);
+        String id =
+                RUN_STAMP.format(Instant.now())
+                        + "-"
+                        + UUID.randomUUID().toString().substring(0, 4);
+        TrainingQueued.Builder queued =
+                TrainingQueued.newBuilder()
+                        .setRunId(id)
+                        .setDataset(request.dataset())
+                        .setModelName(name)
+                        .setEpochs(c.epochs())
+                        .setBatchSize(c.batchSize())
+                        .setLearningRate(c.learningRate())
+                        .setSeed(c.seed())
+                        .setValidationFraction(c.validationFraction())
+                        .setInstanceId(instanceId);
         if (publication != null) {
             queued.setPublicationId(publication);
         }
         try {
-            output.commit(List.of(KafkaOutput.event(id, Event.newBuilder().setTimestampMs(System.currentTimeMillis())
-                    .setTrainingQueued(queued).build())));
+            output.commit(
+                    List.of(
+                            KafkaOutput.event(
+                                    id,
+                                    Event.newBuilder()
+                                            .setTimestampMs(System.currentTimeMillis())
+                                            .setTrainingQueued(queued)
+                                            .build())));
         } catch (Exception e) {
-            throw ProblemException.unavailable("Kafka did not accept the run (nothing was queued): " + e.getMessage());
+            throw ProblemException.unavailable(
+                    "Kafka did not accept the run (nothing was queued): " + e.getMessage());
         }
-        TrainingRun run = TrainingRun.queued(id, request.dataset(), name, c.epochs(), publication, System.currentTimeMillis());
+        TrainingRun run =
+                TrainingRun.queued(
+                        id,
+                        request.dataset(),
+                        name,
+                        c.epochs(),
+                        publication,
+                        System.currentTimeMillis());
         put(run);
         owners.put(id, instanceId);
         queue.add(new Job(id, request.dataset(), name, c));
-        Log.infof("run %s queued: dataset '%s', model '%s', %d epochs (%d waiting)", id, request.dataset(), name, c.epochs(), queue.size());
+        Log.infof(
+                "run %s queued: dataset '%s', model '%s', %d epochs (%d waiting)",
+                id, request.dataset(), name, c.epochs(), queue.size());
         return run;
     }
 
@@ -154,14 +189,22 @@ public class TrainingService {
     public Optional<TrainingRun> startFor(DatasetPublished p) throws InterruptedException {
         while (running) {
             synchronized (this) {
-                Optional<TrainingRun> existing = runs.values().stream()
-                        .filter(r -> !p.getPublicationId().isEmpty() && p.getPublicationId().equals(r.publication())).findFirst();
+                Optional<TrainingRun> existing =
+                        runs.values().stream()
+                                .filter(
+                                        r ->
+                                                !p.getPublicationId().isEmpty()
+                                                        && p.getPublicationId()
+                                                                .equals(r.publication()))
+                                .findFirst();
                 if (existing.isPresent()) {
                     return Optional.empty();
                 }
                 if (queue.remainingCapacity() > 0) {
-                    return Optional.of(start(TrainingRequest.of(p.getDataset()),
-                            p.getPublicationId().isEmpty() ? null : p.getPublicationId()));
+                    return Optional.of(
+                            start(
+                                    TrainingRequest.of(p.getDataset()),
+                                    p.getPublicationId().isEmpty() ? null : p.getPublicationId()));
                 }
             }
             Thread.sleep(1000);
@@ -175,9 +218,11 @@ public class TrainingService {
      * @throws ProblemException 404 unknown, 409 already finished
      */
     public synchronized TrainingRun cancel(String id) {
-        TrainingRun run = run(id).orElseThrow(() -> ProblemException.notFound("no training run " + id));
+        TrainingRun run =
+                run(id).orElseThrow(() -> ProblemException.notFound("no training run " + id));
         if (run.finished()) {
-            throw ProblemException.conflict("run " + id + " has already finished (" + run.state() + ")");
+            throw ProblemException.conflict(
+                    "run " + id + " has already finished (" + run.state() + ")");
         }
         if (queue.removeIf(j -> j.id().equals(id))) {
             finish(id, TrainingRun.CANCELLED, "cancelled before it started");
@@ -190,16 +235,27 @@ public class TrainingService {
     String modelName(TrainingRequest r) {
         String name = r.model() != null ? r.model() : config.modelName().orElse(r.dataset());
         if (!SampleIds.isValidDataset(name)) {
-            throw ProblemException.badRequest("model: must be 1-100 characters of letters, digits, '.', '_' or '-', got '" + name + "'",
+            throw ProblemException.badRequest(
+                    "model: must be 1-100 characters of letters, digits, '.', '_' or '-', got '"
+                            + name
+                            + "'",
                     "model");
         }
         return name;
     }
 
     FusionTrainer.Config trainerConfig(TrainingRequest r) {
-        FusionTrainer.Config c = new FusionTrainer.Config(config.epochs(), config.batchSize(), config.learningRate(),
-                config.seed(), config.validationFraction(), config.modalityDropout(),
-                "small".equals(config.model()) ? FusionSpec.small() : FusionSpec.standard());
+        FusionTrainer.Config c =
+                new FusionTrainer.Config(
+                        config.epochs(),
+                        config.batchSize(),
+                        config.learningRate(),
+                        config.seed(),
+                        config.validationFraction(),
+                        config.modalityDropout(),
+                        "small".equals(config.model())
+                                ? FusionSpec.small()
+                                : FusionSpec.standard());
         if (r.epochs() != null) {
             c = c.optEpochs(r.epochs());
         }
@@ -235,16 +291,27 @@ public class TrainingService {
         }
     }
 
-    /** Runs of this instance that an earlier process left unfinished: queued ones are resumed, a started one failed. */
+    /**
+     * Runs of this instance that an earlier process left unfinished: queued ones are resumed, a
+     * started one failed.
+     */
     private void recoverInterrupted() {
         List<TrainingRun> unfinished;
         synchronized (this) {
-            unfinished = runs.values().stream().filter(r -> !r.finished() && instanceId.equals(owners.get(r.id()))).toList();
+            unfinished =
+                    runs.values().stream()
+                            .filter(r -> !r.finished() && instanceId.equals(owners.get(r.id())))
+                            .toList();
         }
         for (TrainingRun r : unfinished) {
             if (r.started()) {
-                Log.warnf("run %s was interrupted (the trainer stopped during it): marked failed", r.id());
-                finish(r.id(), TrainingRun.FAILED, "interrupted: the trainer stopped during the run; start it again");
+                Log.warnf(
+                        "run %s was interrupted (the trainer stopped during it): marked failed",
+                        r.id());
+                finish(
+                        r.id(),
+                        TrainingRun.FAILED,
+                        "interrupted: the trainer stopped during the run; start it again");
             } else if (replayedJobs.containsKey(r.id()) && queue.offer(replayedJobs.get(r.id()))) {
                 Log.infof("run %s resumes its place in the queue", r.id());
             }
@@ -257,28 +324,65 @@ public class TrainingService {
         active.set(id);
         try {
             long started = System.currentTimeMillis();
-            output.send(id, Event.newBuilder().setTimestampMs(started).setTrainingStarted(TrainingStarted.newBuilder().setRunId(id)
-                    .setInstanceId(instanceId)).build());
+            output.send(
+                    id,
+                    Event.newBuilder()
+                            .setTimestampMs(started)
+                            .setTrainingStarted(
+                                    TrainingStarted.newBuilder()
+                                            .setRunId(id)
+                                            .setInstanceId(instanceId))
+                            .build());
             update(id, r -> r.withStarted(started));
-            TrainingSetReader.Read read = reader.read(job.dataset(), logs.catalog().latest(job.dataset(), Split.TRAIN));
+            TrainingSetReader.Read read =
+                    reader.read(job.dataset(), logs.catalog().latest(job.dataset(), Split.TRAIN));
             checkCancelled(id);
             update(id, r -> r.withState(TrainingRun.TRAINING, "training"));
-            FusionTrainer.Result result = FusionTrainer.train(read.set(), job.config(), new Listener(id, job.config()));
+            FusionTrainer.Result result =
+                    FusionTrainer.train(read.set(), job.config(), new Listener(id, job.config()));
             update(id, r -> r.withState(TrainingRun.EXPORTING, "registering"));
             ModelRelease release = release(job, result);
             writeArtifacts(release, result);
-            Event.Builder resultEvent = Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setTrainingResult(
-                    TrainingResult.newBuilder().setRunId(id).setDataset(job.dataset()).setModelName(job.modelName())
-                            .setModelVersion(release.getVersion()).setState(TrainingRun.RELEASED).putAllMetrics(result.metrics()));
-            Registry.Decision d = registry.release(release, resultEvent,
-                    onnx -> Registry.accuracy(onnx, read.set(), result.validationRows()));
+            Event.Builder resultEvent =
+                    Event.newBuilder()
+                            .setTimestampMs(System.currentTimeMillis())
+                            .setTrainingResult(
+                                    TrainingResult.newBuilder()
+                                            .setRunId(id)
+                                            .setDataset(job.dataset())
+                                            .setModelName(job.modelName())
+                                            .setModelVersion(release.getVersion())
+                                            .setState(TrainingRun.RELEASED)
+                                            .putAllMetrics(result.metrics()));
+            Registry.Decision d =
+                    registry.release(
+                            release,
+                            resultEvent,
+                            onnx -> Registry.accuracy(onnx, read.set(), result.validationRows()));
             copyToLatest(release.getVersion());
-            metrics.released(job.dataset(), job.modelName(), result.metrics().getOrDefault("validation_accuracy", Double.NaN), d.promote());
-            update(id, r -> r.released(result, release.getVersion(), d.promote(), d.reason(), System.currentTimeMillis()));
-            Log.infof("run %s released model %s/%s: %s", id, job.modelName(), release.getVersion(), result.metrics());
+            metrics.released(
+                    job.dataset(),
+                    job.modelName(),
+                    result.metrics().getOrDefault("validation_accuracy", Double.NaN),
+                    d.promote());
+            update(
+                    id,
+                    r ->
+                            r.released(
+                                    result,
+                                    release.getVersion(),
+                                    d.promote(),
+                                    d.reason(),
+                                    System.currentTimeMillis()));
+            Log.infof(
+                    "run %s released model %s/%s: %s",
+                    id, job.modelName(), release.getVersion(), result.metrics());
         } catch (CancellationException e) {
             Log.infof("run %s cancelled", id);
-            finish(id, TrainingRun.CANCELLED, "cancelled while " + run(id).map(TrainingRun::phase).orElse("running"));
+            finish(
+                    id,
+                    TrainingRun.CANCELLED,
+                    "cancelled while " + run(id).map(TrainingRun::phase).orElse("running"));
         } catch (Exception | Error e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             Log.errorf(e, "run %s failed: %s", id, reason);
@@ -290,9 +394,16 @@ public class TrainingService {
     }
 
     private ModelRelease release(Job job, FusionTrainer.Result result) {
-        ModelRelease.Builder b = ModelRelease.newBuilder().setName(job.modelName()).setVersion(job.id())
-                .setCreatedMs(System.currentTimeMillis()).setDataset(job.dataset()).setRunId(job.id()).putAllMetrics(result.metrics())
-                .setEmbeddingDim(result.embeddingDim()).setOnnx(ByteString.copyFrom(result.onnx()));
+        ModelRelease.Builder b =
+                ModelRelease.newBuilder()
+                        .setName(job.modelName())
+                        .setVersion(job.id())
+                        .setCreatedMs(System.currentTimeMillis())
+                        .setDataset(job.dataset())
+                        .setRunId(job.id())
+                        .putAllMetrics(result.metrics())
+                        .setEmbeddingDim(result.embeddingDim())
+                        .setOnnx(ByteString.copyFrom(result.onnx()));
         for (float v : result.blankAudio()) {
             b.addBlankAudio(v);
         }
@@ -309,12 +420,23 @@ public class TrainingService {
     private void finish(String id, String state, String reason) {
         update(id, r -> r.ended(state, reason, System.currentTimeMillis()));
         TrainingRun r = run(id).orElseThrow();
-        output.send(id, Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setTrainingResult(TrainingResult.newBuilder()
-                .setRunId(id).setDataset(r.dataset()).setModelName(r.modelName()).setState(state)
-                .setError(reason)).build());
+        output.send(
+                id,
+                Event.newBuilder()
+                        .setTimestampMs(System.currentTimeMillis())
+                        .setTrainingResult(
+                                TrainingResult.newBuilder()
+                                        .setRunId(id)
+                                        .setDataset(r.dataset())
+                                        .setModelName(r.modelName())
+                                        .setState(state)
+                                        .setError(reason))
+                        .build());
     }
 
-    /** Runs of earlier processes, from the events that were on digits.events when this one started. */
+    /**
+     * Runs of earlier processes, from the events that were on digits.events when this one started.
+     */
     private synchronized void replay(TopicLog.Entry<Event> e) {
         if (!e.historical() || e.value() == null) {
             return;
@@ -323,38 +445,75 @@ public class TrainingService {
         long ts = ev.getTimestampMs();
         switch (ev.getPayloadCase()) {
             case TRAINING_QUEUED -> replayQueued(ev.getTrainingQueued(), ts);
-            case TRAINING_STARTED -> update(ev.getTrainingStarted().getRunId(), r -> r.withStarted(ts));
+            case TRAINING_STARTED ->
+                    update(ev.getTrainingStarted().getRunId(), r -> r.withStarted(ts));
             case TRAINING_PROGRESS -> {
                 TrainingProgress p = ev.getTrainingProgress();
-                update(p.getRunId(), r -> {
-                    List<FusionTrainer.Epoch> h = new ArrayList<>(r.history());
-                    FusionTrainer.Epoch epoch = new FusionTrainer.Epoch(p.getEpoch(), p.getEpochs(), p.getLoss(), p.getTrainAccuracy(),
-                            p.getValidationAccuracy(), p.getSeconds(), p.getSamplesPerSecond());
-                    h.add(epoch);
-                    return r.withEpoch(epoch, List.copyOf(h));
-                });
+                update(
+                        p.getRunId(),
+                        r -> {
+                            List<FusionTrainer.Epoch> h = new ArrayList<>(r.history());
+                            FusionTrainer.Epoch epoch =
+                                    new FusionTrainer.Epoch(
+                                            p.getEpoch(),
+                                            p.getEpochs(),
+                                            p.getLoss(),
+                                            p.getTrainAccuracy(),
+                                            p.getValidationAccuracy(),
+                                            p.getSeconds(),
+                                            p.getSamplesPerSecond());
+                            h.add(epoch);
+                            return r.withEpoch(epoch, List.copyOf(h));
+                        });
             }
             case TRAINING_RESULT -> {
                 TrainingResult t = ev.getTrainingResult();
-                String state = !t.getState().isEmpty() ? t.getState()
-                        : t.getModelVersion().isEmpty() ? TrainingRun.FAILED : TrainingRun.RELEASED;
-                update(t.getRunId(), r -> r.recorded(state, t.getModelVersion(), t.getMetricsMap(), t.getModelVersion().isEmpty() ? null
-                        : t.getPromoted(), t.getPromotionReason(), t.getError(), ts));
+                String state =
+                        !t.getState().isEmpty()
+                                ? t.getState()
+                                : t.getModelVersion().isEmpty()
+                                        ? TrainingRun.FAILED
+                                        : TrainingRun.RELEASED;
+                update(
+                        t.getRunId(),
+                        r ->
+                                r.recorded(
+                                        state,
+                                        t.getModelVersion(),
+                                        t.getMetricsMap(),
+                                        t.getModelVersion().isEmpty() ? null : t.getPromoted(),
+                                        t.getPromotionReason(),
+                                        t.getError(),
+                                        ts));
                 replayedJobs.remove(t.getRunId());
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
     private synchronized void replayQueued(TrainingQueued q, long ts) {
-        put(TrainingRun.queued(q.getRunId(), q.getDataset(), q.getModelName(), q.getEpochs(),
-                q.getPublicationId().isEmpty() ? null : q.getPublicationId(), ts));
+        put(
+                TrainingRun.queued(
+                        q.getRunId(),
+                        q.getDataset(),
+                        q.getModelName(),
+                        q.getEpochs(),
+                        q.getPublicationId().isEmpty() ? null : q.getPublicationId(),
+                        ts));
         owners.put(q.getRunId(), q.getInstanceId());
         if (q.getInstanceId().equals(instanceId)) {
-            FusionTrainer.Config c = trainerConfig(new TrainingRequest(q.getDataset(), q.getModelName(), q.getEpochs(), q.getBatchSize(),
-                    (float) q.getLearningRate(), q.getSeed(), (float) q.getValidationFraction()));
-            replayedJobs.put(q.getRunId(), new Job(q.getRunId(), q.getDataset(), q.getModelName(), c));
+            FusionTrainer.Config c =
+                    trainerConfig(
+                            new TrainingRequest(
+                                    q.getDataset(),
+                                    q.getModelName(),
+                                    q.getEpochs(),
+                                    q.getBatchSize(),
+                                    (float) q.getLearningRate(),
+                                    q.getSeed(),
+                                    (float) q.getValidationFraction()));
+            replayedJobs.put(
+                    q.getRunId(), new Job(q.getRunId(), q.getDataset(), q.getModelName(), c));
         }
     }
 
@@ -377,7 +536,10 @@ public class TrainingService {
         runs.computeIfPresent(id, (k, v) -> f.apply(v));
     }
 
-    /** Progress: a log line per epoch with a bar, an event per epoch, the run's state; a cancelled run stops at its next batch. */
+    /**
+     * Progress: a log line per epoch with a bar, an event per epoch, the run's state; a cancelled
+     * run stops at its next batch.
+     */
     private final class Listener implements FusionTrainer.Listener {
         private final String id;
         private final FusionTrainer.Config c;
@@ -397,8 +559,15 @@ public class TrainingService {
                 lastLog = now;
                 update(id, r -> r.withEpochProgress(done / (double) Math.max(1, total)));
                 int filled = (int) (20 * done / Math.max(1, total));
-                Log.infof("epoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f", epoch, c.epochs(), "#".repeat(filled),
-                        "-".repeat(20 - filled), 100 * done / Math.max(1, total), loss, accuracy);
+                Log.infof(
+                        "epoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f",
+                        epoch,
+                        c.epochs(),
+                        "#".repeat(filled),
+                        "-".repeat(20 - filled),
+                        100 * done / Math.max(1, total),
+                        loss,
+                        accuracy);
             }
         }
 
@@ -408,12 +577,30 @@ public class TrainingService {
             metrics.epoch(e);
             List<FusionTrainer.Epoch> h = List.copyOf(history);
             update(id, r -> r.withEpoch(e, h));
-            Log.infof("epoch %d/%d: loss %.4f, train accuracy %.4f, validation accuracy %.4f, %.1f s, %,.0f samples/s",
-                    e.epoch(), e.epochs(), e.loss(), e.trainAccuracy(), e.validationAccuracy(), e.seconds(), e.samplesPerSecond());
-            output.send(id, Event.newBuilder().setTimestampMs(System.currentTimeMillis()).setTrainingProgress(
-                    TrainingProgress.newBuilder().setRunId(id).setEpoch(e.epoch()).setEpochs(e.epochs()).setLoss(e.loss())
-                            .setTrainAccuracy(e.trainAccuracy()).setValidationAccuracy(e.validationAccuracy())
-                            .setSeconds(e.seconds()).setSamplesPerSecond(e.samplesPerSecond())).build());
+            Log.infof(
+                    "epoch %d/%d: loss %.4f, train accuracy %.4f, validation accuracy %.4f, %.1f s, %,.0f samples/s",
+                    e.epoch(),
+                    e.epochs(),
+                    e.loss(),
+                    e.trainAccuracy(),
+                    e.validationAccuracy(),
+                    e.seconds(),
+                    e.samplesPerSecond());
+            output.send(
+                    id,
+                    Event.newBuilder()
+                            .setTimestampMs(System.currentTimeMillis())
+                            .setTrainingProgress(
+                                    TrainingProgress.newBuilder()
+                                            .setRunId(id)
+                                            .setEpoch(e.epoch())
+                                            .setEpochs(e.epochs())
+                                            .setLoss(e.loss())
+                                            .setTrainAccuracy(e.trainAccuracy())
+                                            .setValidationAccuracy(e.validationAccuracy())
+                                            .setSeconds(e.seconds())
+                                            .setSamplesPerSecond(e.samplesPerSecond()))
+                            .build());
         }
 
         @Override
@@ -422,7 +609,8 @@ public class TrainingService {
         }
     }
 
-    private void writeArtifacts(ModelRelease release, FusionTrainer.Result result) throws Exception {
+    private void writeArtifacts(ModelRelease release, FusionTrainer.Result result)
+            throws Exception {
         Path dir = config.artifactsDir().resolve(release.getVersion());
         Files.createDirectories(dir);
         Files.write(dir.resolve("model.onnx"), result.onnx());
@@ -437,15 +625,22 @@ public class TrainingService {
         metrics.put("embedding_dim", result.embeddingDim());
         metrics.put("metrics", result.metrics());
         metrics.put("epochs", result.epochs());
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("metrics.json").toFile(), metrics);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(dir.resolve("metrics.json").toFile(), metrics);
     }
 
-    /** latest/ is the newest registered version's artifacts (written once the release is committed). */
+    /**
+     * latest/ is the newest registered version's artifacts (written once the release is committed).
+     */
     private void copyToLatest(String version) throws Exception {
         Path latestDir = config.artifactsDir().resolve("latest");
         Files.createDirectories(latestDir);
         for (String f : List.of("model.onnx", "parameters.djl", "metrics.json")) {
-            Files.copy(config.artifactsDir().resolve(version).resolve(f), latestDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    config.artifactsDir().resolve(version).resolve(f),
+                    latestDir.resolve(f),
+                    StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -455,7 +650,9 @@ public class TrainingService {
 
     /** Every run kept, in the order they were queued; {@code dataset} filters when given. */
     public synchronized List<TrainingRun> runs(String dataset) {
-        return runs.values().stream().filter(r -> dataset == null || dataset.equals(r.dataset())).toList();
+        return runs.values().stream()
+                .filter(r -> dataset == null || dataset.equals(r.dataset()))
+                .toList();
     }
 
     public boolean busy() {

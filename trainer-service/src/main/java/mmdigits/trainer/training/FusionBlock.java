@@ -13,8 +13,8 @@ import mmdigits.common.sample.Dimensions;
 
 /**
  * The fused model as one DJL block. Inputs: raw image [N,784] (as in the files) and raw audio
- * [N,507]; the normalisation (image / scale, audio standardised with the train split's mean and std)
- * is part of the block. Training output: logits; {@link #infer} gives probabilities and the
+ * [N,507]; the normalisation (image / scale, audio standardised with the train split's mean and
+ * std) is part of the block. Training output: logits; {@link #infer} gives probabilities and the
  * embedding (the concatenated branch features). Modality dropout happens on the batch before it
  * reaches the block ({@link FusionTrainer}).
  */
@@ -26,8 +26,7 @@ public final class FusionBlock extends AbstractBlock {
     private final SequentialBlock classifier;
 
     /** Image scale and audio mean/std, from the training split. */
-    public record Normalization(float imageScale, float[] audioMean, float[] audioStd) {
-    }
+    public record Normalization(float imageScale, float[] audioMean, float[] audioStd) {}
 
     public FusionBlock(FusionSpec spec, Normalization norm) {
         this.spec = spec;
@@ -58,7 +57,8 @@ public final class FusionBlock extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(logitsAndEmbedding(ps, inputs, training).get(0));
     }
 
@@ -72,7 +72,9 @@ public final class FusionBlock extends AbstractBlock {
         NDArray img = inputs.get(0);
         NDArray aud = inputs.get(1);
         NDManager m = img.getManager();
-        NDArray imgN = img.div(norm.imageScale()).reshape(-1, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH);
+        NDArray imgN =
+                img.div(norm.imageScale())
+                        .reshape(-1, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH);
         NDArray audN = aud.sub(m.create(norm.audioMean())).div(m.create(norm.audioStd()));
         NDArray fi = image.forward(ps, new NDList(imgN), training).singletonOrThrow();
         NDArray fa = audio.forward(ps, new NDList(audN), training).singletonOrThrow();
@@ -87,9 +89,13 @@ public final class FusionBlock extends AbstractBlock {
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long n = inputShapes[0].get(0);
-        image.initialize(manager, dataType, new Shape(n, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH));
+        image.initialize(
+                manager,
+                dataType,
+                new Shape(n, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH));
         audio.initialize(manager, dataType, new Shape(n, Dimensions.AUDIO));
         classifier.initialize(manager, dataType, new Shape(n, spec.embeddingDim()));
     }

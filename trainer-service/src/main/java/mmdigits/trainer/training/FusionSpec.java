@@ -1,14 +1,17 @@
 package mmdigits.trainer.training;
 
 import java.util.List;
-
 import mmdigits.common.sample.Dimensions;
 
 /**
  * The architecture: an image CNN over 1×28×28 and an audio MLP over the 507 MFCC values, whose
  * outputs are concatenated into the embedding, then a linear classifier to 10 logits.
  */
-public record FusionSpec(List<Layer> image, List<Layer> audio, List<Layer> classifier, int imageFeatures,
+public record FusionSpec(
+        List<Layer> image,
+        List<Layer> audio,
+        List<Layer> classifier,
+        int imageFeatures,
         int audioFeatures) {
 
     public int embeddingDim() {
@@ -19,14 +22,29 @@ public record FusionSpec(List<Layer> image, List<Layer> audio, List<Layer> class
     public static FusionSpec standard() {
         int img = 64;
         int aud = 64;
-        List<Layer> image = List.of(
-                new Layer.Conv(1, 16, 3, 1), new Layer.BatchNorm(16, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
-                new Layer.Conv(16, 32, 3, 1), new Layer.BatchNorm(32, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
-                new Layer.Flatten(), new Layer.Dropout(0.25f), new Layer.Dense(32 * 7 * 7, img), new Layer.Relu());
-        List<Layer> audio = List.of(
-                new Layer.Dense(Dimensions.AUDIO, 256), new Layer.Relu(), new Layer.Dropout(0.3f),
-                new Layer.Dense(256, aud), new Layer.Relu());
-        List<Layer> classifier = List.of(new Layer.Dropout(0.3f), new Layer.Dense(img + aud, Dimensions.CLASSES));
+        List<Layer> image =
+                List.of(
+                        new Layer.Conv(1, 16, 3, 1),
+                        new Layer.BatchNorm(16, 1e-5f, 0.9f),
+                        new Layer.Relu(),
+                        new Layer.MaxPool(2),
+                        new Layer.Conv(16, 32, 3, 1),
+                        new Layer.BatchNorm(32, 1e-5f, 0.9f),
+                        new Layer.Relu(),
+                        new Layer.MaxPool(2),
+                        new Layer.Flatten(),
+                        new Layer.Dropout(0.25f),
+                        new Layer.Dense(32 * 7 * 7, img),
+                        new Layer.Relu());
+        List<Layer> audio =
+                List.of(
+                        new Layer.Dense(Dimensions.AUDIO, 256),
+                        new Layer.Relu(),
+                        new Layer.Dropout(0.3f),
+                        new Layer.Dense(256, aud),
+                        new Layer.Relu());
+        List<Layer> classifier =
+                List.of(new Layer.Dropout(0.3f), new Layer.Dense(img + aud, Dimensions.CLASSES));
         return new FusionSpec(image, audio, classifier, img, aud);
     }
 
@@ -34,12 +52,25 @@ public record FusionSpec(List<Layer> image, List<Layer> audio, List<Layer> class
     public static FusionSpec small() {
         int img = 16;
         int aud = 16;
-        List<Layer> image = List.of(
-                new Layer.Conv(1, 4, 3, 1), new Layer.BatchNorm(4, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
-                new Layer.Conv(4, 8, 3, 1), new Layer.BatchNorm(8, 1e-5f, 0.9f), new Layer.Relu(), new Layer.MaxPool(2),
-                new Layer.Flatten(), new Layer.Dense(8 * 7 * 7, img), new Layer.Relu());
-        List<Layer> audio = List.of(new Layer.Dense(Dimensions.AUDIO, 32), new Layer.Relu(), new Layer.Dense(32, aud),
-                new Layer.Relu());
+        List<Layer> image =
+                List.of(
+                        new Layer.Conv(1, 4, 3, 1),
+                        new Layer.BatchNorm(4, 1e-5f, 0.9f),
+                        new Layer.Relu(),
+                        new Layer.MaxPool(2),
+                        new Layer.Conv(4, 8, 3, 1),
+                        new Layer.BatchNorm(8, 1e-5f, 0.9f),
+                        new Layer.Relu(),
+                        new Layer.MaxPool(2),
+                        new Layer.Flatten(),
+                        new Layer.Dense(8 * 7 * 7, img),
+                        new Layer.Relu());
+        List<Layer> audio =
+                List.of(
+                        new Layer.Dense(Dimensions.AUDIO, 32),
+                        new Layer.Relu(),
+                        new Layer.Dense(32, aud),
+                        new Layer.Relu());
         List<Layer> classifier = List.of(new Layer.Dense(img + aud, Dimensions.CLASSES));
         return new FusionSpec(image, audio, classifier, img, aud);
     }

@@ -7,29 +7,22 @@ package mmdigits.trainer.training;
  */
 public sealed interface Layer {
     /** 2-D convolution, square kernel, stride 1, symmetric zero padding. */
-    record Conv(int inChannels, int outChannels, int kernel, int padding) implements Layer {
-    }
+    record Conv(int inChannels, int outChannels, int kernel, int padding) implements Layer {}
 
     /** Batch normalisation over channels (axis 1), in inference form when exported. */
-    record BatchNorm(int channels, float epsilon, float momentum) implements Layer {
-    }
+    record BatchNorm(int channels, float epsilon, float momentum) implements Layer {}
 
-    record Relu() implements Layer {
-    }
+    record Relu() implements Layer {}
 
     /** Max pooling, square window, stride = window. */
-    record MaxPool(int size) implements Layer {
-    }
+    record MaxPool(int size) implements Layer {}
 
     /** [N, ...] → [N, rest]. */
-    record Flatten() implements Layer {
-    }
+    record Flatten() implements Layer {}
 
     /** y = x W^T + b. */
-    record Dense(int in, int out) implements Layer {
-    }
+    record Dense(int in, int out) implements Layer {}
 
     /** Training only; identity in the exported graph. */
-    record Dropout(float rate) implements Layer {
-    }
+    record Dropout(float rate) implements Layer {}
 }

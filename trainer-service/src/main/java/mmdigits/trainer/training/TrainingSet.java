@@ -3,7 +3,6 @@ package mmdigits.trainer.training;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-
 import mmdigits.common.proto.Sample;
 import mmdigits.common.sample.Dimensions;
 
@@ -105,7 +104,8 @@ public final class TrainingSet {
     public float[] audio(int[] rows) {
         float[] out = new float[rows.length * Dimensions.AUDIO];
         for (int r = 0; r < rows.length; r++) {
-            System.arraycopy(audio, rows[r] * Dimensions.AUDIO, out, r * Dimensions.AUDIO, Dimensions.AUDIO);
+            System.arraycopy(
+                    audio, rows[r] * Dimensions.AUDIO, out, r * Dimensions.AUDIO, Dimensions.AUDIO);
         }
         return out;
     }

@@ -8,34 +8,31 @@ import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.spi.Connector;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import com.google.protobuf.InvalidProtocolBufferException;
-
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import io.smallrye.reactive.messaging.memory.InMemorySource;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.Split;
 import mmdigits.trainer.service.TrainingService;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
- * The logic of the {@code events} channel on the in-memory connector: a published train split queues
- * a run, a test split or another event does not, and a record that is no event is refused (nacked:
- * on Kafka the connector's dead-letter strategy takes it, which TrainingFlowIT checks on the broker).
+ * The logic of the {@code events} channel on the in-memory connector: a published train split
+ * queues a run, a test split or another event does not, and a record that is no event is refused
+ * (nacked: on Kafka the connector's dead-letter strategy takes it, which TrainingFlowIT checks on
+ * the broker).
  */
 @QuarkusTest
 @QuarkusTestResource(value = InMemoryEvents.class, restrictToAnnotatedClass = true)
@@ -48,7 +45,10 @@ class EventListenerTest {
 
     TrainerLogs logs;
 
-    /** Fresh Mockito mocks in place of both beans for each test (what quarkus-junit-mockito's @InjectMock does). */
+    /**
+     * Fresh Mockito mocks in place of both beans for each test (what
+     * quarkus-junit-mockito's @InjectMock does).
+     */
     @BeforeEach
     void mocksAndLogsAreRead() throws InterruptedException {
         service = mock(TrainingService.class);
@@ -59,21 +59,36 @@ class EventListenerTest {
     }
 
     static Event published(String dataset, Split split) {
-        return Event.newBuilder().setTimestampMs(1).setDatasetPublished(DatasetPublished.newBuilder().setDataset(dataset).setSplit(split)
-                .setCount(10).setPublicationId(dataset + "-" + split)).build();
+        return Event.newBuilder()
+                .setTimestampMs(1)
+                .setDatasetPublished(
+                        DatasetPublished.newBuilder()
+                                .setDataset(dataset)
+                                .setSplit(split)
+                                .setCount(10)
+                                .setPublicationId(dataset + "-" + split))
+                .build();
     }
 
-    /** Sends one record and waits until the channel acknowledged or refused it; the refusal, or null. */
+    /**
+     * Sends one record and waits until the channel acknowledged or refused it; the refusal, or
+     * null.
+     */
     Throwable send(byte[] value) throws Exception {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         InMemorySource<Message<byte[]>> events = connector.source(EventListener.CHANNEL);
-        events.send(Message.of(value).withAck(() -> {
-            outcome.complete(null);
-            return CompletableFuture.completedFuture(null);
-        }).withNack(t -> {
-            outcome.complete(t);
-            return CompletableFuture.completedFuture(null);
-        }));
+        events.send(
+                Message.of(value)
+                        .withAck(
+                                () -> {
+                                    outcome.complete(null);
+                                    return CompletableFuture.completedFuture(null);
+                                })
+                        .withNack(
+                                t -> {
+                                    outcome.complete(t);
+                                    return CompletableFuture.completedFuture(null);
+                                }));
         return outcome.get(10, TimeUnit.SECONDS);
     }
 
@@ -89,7 +104,11 @@ class EventListenerTest {
     @Test
     void aTestSplitAndOtherEventsQueueNothing() throws Exception {
         assertThat(send(published("digits", Split.TEST).toByteArray())).isNull();
-        Event promoted = Event.newBuilder().setModelPromoted(ModelPromoted.newBuilder().setName("digits").setVersion("v1")).build();
+        Event promoted =
+                Event.newBuilder()
+                        .setModelPromoted(
+                                ModelPromoted.newBuilder().setName("digits").setVersion("v1"))
+                        .build();
         assertThat(send(promoted.toByteArray())).isNull();
 
         verify(service, never()).startFor(any());

@@ -2,20 +2,6 @@ package mmdigits.trainer.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-
-import org.assertj.core.api.Assertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -26,12 +12,26 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import mmdigits.trainer.training.FusionBlock;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.Layer;
 import mmdigits.trainer.training.LayerBlocks;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** ONNX Runtime's output of the exported graph equals DJL's, layer by layer and for the whole model. */
+/**
+ * ONNX Runtime's output of the exported graph equals DJL's, layer by layer and for the whole model.
+ */
 class OnnxExporterTest {
     static NDManager manager;
     final Random random = new Random(3);
@@ -46,7 +46,10 @@ class OnnxExporterTest {
         manager.close();
     }
 
-    /** Every parameter random (variances positive), so that running statistics are not the trivial 0/1. */
+    /**
+     * Every parameter random (variances positive), so that running statistics are not the trivial
+     * 0/1.
+     */
     void randomize(Block block) {
         for (Pair<String, Parameter> p : block.getParameters()) {
             NDArray a = p.getValue().getArray();
@@ -77,8 +80,9 @@ class OnnxExporterTest {
     }
 
     /**
-     * max |a - b| / max(1, |a|): float32 rounding grows with the magnitude of a value, and embedding
-     * values of a random model reach tens (on AVX-512 CPUs the two engines' sums differ by ~1e-6 of that).
+     * max |a - b| / max(1, |a|): float32 rounding grows with the magnitude of a value, and
+     * embedding values of a random model reach tens (on AVX-512 CPUs the two engines' sums differ
+     * by ~1e-6 of that).
      */
     static double maxRelativeDiff(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
@@ -106,24 +110,51 @@ class OnnxExporterTest {
                 long[] shape = concat(n, in);
                 int size = (int) new Shape(shape).size();
                 float[] x = randomInput(size, 1.5f);
-                float[] djl = block.forward(new ParameterStore(manager, false), new NDList(manager.create(x, new Shape(shape))), false)
-                        .singletonOrThrow().toFloatArray();
+                float[] djl =
+                        block.forward(
+                                        new ParameterStore(manager, false),
+                                        new NDList(manager.create(x, new Shape(shape))),
+                                        false)
+                                .singletonOrThrow()
+                                .toFloatArray();
                 float[] onnx = ort.run(Map.of("x", x), Map.of("x", shape), "y").get("y");
-                assertThat(maxDiff(djl, onnx)).as("%s, batch %d", what, n).isLessThanOrEqualTo(1e-4);
+                assertThat(maxDiff(djl, onnx))
+                        .as("%s, batch %d", what, n)
+                        .isLessThanOrEqualTo(1e-4);
             }
         }
     }
 
     @Test
     void eachLayerTypeMatchesDjl() throws Exception {
-        checkLayers("Conv", List.of(new Layer.Conv(3, 4, 3, 1)), new long[] {3, 8, 8}, new long[] {4, 8, 8});
-        checkLayers("Conv without padding", List.of(new Layer.Conv(2, 3, 3, 0)), new long[] {2, 6, 6}, new long[] {3, 4, 4});
-        checkLayers("BatchNormalization", List.of(new Layer.BatchNorm(4, 1e-5f, 0.9f)), new long[] {4, 5, 5}, new long[] {4, 5, 5});
+        checkLayers(
+                "Conv",
+                List.of(new Layer.Conv(3, 4, 3, 1)),
+                new long[] {3, 8, 8},
+                new long[] {4, 8, 8});
+        checkLayers(
+                "Conv without padding",
+                List.of(new Layer.Conv(2, 3, 3, 0)),
+                new long[] {2, 6, 6},
+                new long[] {3, 4, 4});
+        checkLayers(
+                "BatchNormalization",
+                List.of(new Layer.BatchNorm(4, 1e-5f, 0.9f)),
+                new long[] {4, 5, 5},
+                new long[] {4, 5, 5});
         checkLayers("Relu", List.of(new Layer.Relu()), new long[] {10}, new long[] {10});
-        checkLayers("MaxPool", List.of(new Layer.MaxPool(2)), new long[] {3, 8, 8}, new long[] {3, 4, 4});
+        checkLayers(
+                "MaxPool",
+                List.of(new Layer.MaxPool(2)),
+                new long[] {3, 8, 8},
+                new long[] {3, 4, 4});
         checkLayers("Flatten", List.of(new Layer.Flatten()), new long[] {3, 4, 4}, new long[] {48});
         checkLayers("Gemm", List.of(new Layer.Dense(12, 5)), new long[] {12}, new long[] {5});
-        checkLayers("Dropout (identity)", List.of(new Layer.Dropout(0.5f), new Layer.Dense(6, 2)), new long[] {6}, new long[] {2});
+        checkLayers(
+                "Dropout (identity)",
+                List.of(new Layer.Dropout(0.5f), new Layer.Dense(6, 2)),
+                new long[] {6},
+                new long[] {2});
     }
 
     FusionBlock randomModel() {
@@ -132,7 +163,8 @@ class OnnxExporterTest {
         for (int i = 0; i < std.length; i++) {
             std[i] = 0.5f + random.nextFloat() * 5;
         }
-        FusionBlock model = new FusionBlock(FusionSpec.small(), new FusionBlock.Normalization(255f, mean, std));
+        FusionBlock model =
+                new FusionBlock(FusionSpec.small(), new FusionBlock.Normalization(255f, mean, std));
         model.initialize(manager, DataType.FLOAT32, new Shape(1, 784), new Shape(1, 507));
         randomize(model);
         return model;
@@ -149,13 +181,23 @@ class OnnxExporterTest {
                     img[i] = random.nextInt(256);
                 }
                 float[] aud = randomInput(n * 507, 20f);
-                NDList djl = model.infer(new ParameterStore(manager, false),
-                        new NDList(manager.create(img, new Shape(n, 784)), manager.create(aud, new Shape(n, 507))));
-                Map<String, float[]> out = ort.run(Map.of("image", img, "audio", aud),
-                        Map.of("image", new long[] {n, 784}, "audio", new long[] {n, 507}), "probabilities", "embedding");
-                assertThat(maxDiff(djl.get(0).toFloatArray(), out.get("probabilities"))).as("probabilities, batch %d", n)
+                NDList djl =
+                        model.infer(
+                                new ParameterStore(manager, false),
+                                new NDList(
+                                        manager.create(img, new Shape(n, 784)),
+                                        manager.create(aud, new Shape(n, 507))));
+                Map<String, float[]> out =
+                        ort.run(
+                                Map.of("image", img, "audio", aud),
+                                Map.of("image", new long[] {n, 784}, "audio", new long[] {n, 507}),
+                                "probabilities",
+                                "embedding");
+                assertThat(maxDiff(djl.get(0).toFloatArray(), out.get("probabilities")))
+                        .as("probabilities, batch %d", n)
                         .isLessThanOrEqualTo(1e-4);
-                assertThat(maxRelativeDiff(djl.get(1).toFloatArray(), out.get("embedding"))).as("embedding, batch %d", n)
+                assertThat(maxRelativeDiff(djl.get(1).toFloatArray(), out.get("embedding")))
+                        .as("embedding, batch %d", n)
                         .isLessThanOrEqualTo(1e-4);
                 assertThat(out.get("embedding")).hasSize(n * 32);
                 float sum = 0;
@@ -169,11 +211,18 @@ class OnnxExporterTest {
 
     @Test
     void passesTheOnnxChecker(@TempDir Path dir) throws Exception {
-        Path file = Files.write(dir.resolve("model.onnx"), OnnxExporter.export(randomModel(), "fusion"));
-        Process p = new ProcessBuilder("/usr/bin/python3", "-c",
-                "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); "
-                        + "print('ok', m.opset_import[0].version, [i.name for i in m.graph.input], [o.name for o in m.graph.output])",
-                file.toString()).redirectErrorStream(true).start();
+        Path file =
+                Files.write(
+                        dir.resolve("model.onnx"), OnnxExporter.export(randomModel(), "fusion"));
+        Process p =
+                new ProcessBuilder(
+                                "/usr/bin/python3",
+                                "-c",
+                                "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); "
+                                        + "print('ok', m.opset_import[0].version, [i.name for i in m.graph.input], [o.name for o in m.graph.output])",
+                                file.toString())
+                        .redirectErrorStream(true)
+                        .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("onnx.checker (Debian python3-onnx): %s", out).isZero();

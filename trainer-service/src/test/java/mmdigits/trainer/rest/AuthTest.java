@@ -2,14 +2,16 @@ package mmdigits.trainer.rest;
 
 import static io.restassured.RestAssured.given;
 
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import org.junit.jupiter.api.Test;
 
-/** Who may train and promote: runs need the role train, promotion and rollback admin; reads, health and metrics stay open. */
+/**
+ * Who may train and promote: runs need the role train, promotion and rollback admin; reads, health
+ * and metrics stay open.
+ */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class AuthTest {
@@ -24,10 +26,22 @@ class AuthTest {
         given().auth().oauth2(trainOnly).post("/models/rollback").then().statusCode(403);
         given().auth().oauth2(trainOnly).post("/models/flow/promote").then().statusCode(403);
         String adminOnly = KafkaBrokerTestResource.token("admin");
-        given().auth().oauth2(adminOnly).contentType(ContentType.JSON).body(body).post("/trainings").then().statusCode(403);
+        given().auth()
+                .oauth2(adminOnly)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/trainings")
+                .then()
+                .statusCode(403);
         given().auth().oauth2(adminOnly).delete("/trainings/some-run").then().statusCode(403);
         // with the role the request is judged on its merits: 0 epochs, an unknown run
-        given().auth().oauth2(trainOnly).contentType(ContentType.JSON).body(body).post("/trainings").then().statusCode(400);
+        given().auth()
+                .oauth2(trainOnly)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/trainings")
+                .then()
+                .statusCode(400);
         given().auth().oauth2(trainOnly).delete("/trainings/some-run").then().statusCode(404);
     }
 

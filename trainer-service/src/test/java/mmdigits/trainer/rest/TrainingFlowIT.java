@@ -7,6 +7,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Duration;
@@ -14,20 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.ModelKeys;
@@ -46,14 +36,22 @@ import mmdigits.localkafka.TopicReader;
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.Fixtures;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Through the real broker: a dataset's train samples → a run → a registered version on
  * digits.models, promoted as the first model; a worse model is registered but not promoted, and a
  * promotion and a rollback move the alias by request; runs queue (visible), can be cancelled, are
- * bounded; a published train split queues a run by itself, also while another runs. Runs in failsafe
- * (its own JVM): Quarkus loads the PyTorch natives in its class loader, and a JVM can load them only
- * once.
+ * bounded; a published train split queues a run by itself, also while another runs. Runs in
+ * failsafe (its own JVM): Quarkus loads the PyTorch natives in its class loader, and a JVM can load
+ * them only once.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
@@ -79,13 +77,21 @@ class TrainingFlowIT {
         JsonPath run = null;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            run = given().auth().oauth2(TOKEN).get("/trainings/" + id).then().statusCode(200).extract().jsonPath();
+            run =
+                    given().auth()
+                            .oauth2(TOKEN)
+                            .get("/trainings/" + id)
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .jsonPath();
             if (List.of("RELEASED", "FAILED", "CANCELLED").contains(run.getString("state"))) {
                 return run;
             }
             Thread.sleep(300);
         }
-        throw new AssertionError("run " + id + " did not finish: " + (run == null ? "" : run.prettify()));
+        throw new AssertionError(
+                "run " + id + " did not finish: " + (run == null ? "" : run.prettify()));
     }
 
     KafkaProducer<String, byte[]> producer() {
@@ -102,12 +108,22 @@ class TrainingFlowIT {
     }
 
     static String post(String body) {
-        return given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body(body).when().post("/trainings").then().statusCode(202).extract().path("id");
+        return given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .when()
+                .post("/trainings")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
     }
 
     List<Event> events(String key) throws Exception {
         List<Event> events = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed")) {
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.EVENTS, "read_committed")) {
             if (key.equals(r.key())) {
                 events.add(Event.parseFrom(r.value()));
             }
@@ -124,15 +140,33 @@ class TrainingFlowIT {
         stream(flow);
         try (KafkaProducer<String, byte[]> p = producer()) {
             // a poison record: dead-lettered with its reason, the load goes on
-            p.send(new ProducerRecord<>(Topics.SAMPLES_TRAIN, "flow/train/poison", "not a sample".getBytes(StandardCharsets.UTF_8)));
+            p.send(
+                    new ProducerRecord<>(
+                            Topics.SAMPLES_TRAIN,
+                            "flow/train/poison",
+                            "not a sample".getBytes(StandardCharsets.UTF_8)));
         }
 
         String id = post("{\"dataset\": \"flow\", \"epochs\": 3, \"batchSize\": 32}");
         // a second run waits in the queue, visible, and can be cancelled before it starts
         String second = post("{\"dataset\": \"flow\", \"epochs\": 1}");
-        given().auth().oauth2(TOKEN).get("/trainings").then().body("find { it.id == '" + second + "' }.state", equalTo("QUEUED"));
-        given().auth().oauth2(TOKEN).delete("/trainings/" + second).then().statusCode(200).body("state", equalTo("CANCELLED"));
-        given().auth().oauth2(TOKEN).delete("/trainings/" + second).then().statusCode(409).contentType("application/problem+json");
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/trainings")
+                .then()
+                .body("find { it.id == '" + second + "' }.state", equalTo("QUEUED"));
+        given().auth()
+                .oauth2(TOKEN)
+                .delete("/trainings/" + second)
+                .then()
+                .statusCode(200)
+                .body("state", equalTo("CANCELLED"));
+        given().auth()
+                .oauth2(TOKEN)
+                .delete("/trainings/" + second)
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json");
 
         JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
@@ -146,8 +180,12 @@ class TrainingFlowIT {
         firstVersion = version;
 
         ModelRelease release = null;
-        PublicKey verifyKey = Pem.publicKey(KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_VERIFY), ReleaseSignatures.ALGORITHM);
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed")) {
+        PublicKey verifyKey =
+                Pem.publicKey(
+                        KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_VERIFY),
+                        ReleaseSignatures.ALGORITHM);
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed")) {
             if (r.key().equals(ModelKeys.of("flow", version))) {
                 release = ModelRelease.parseFrom(r.value());
                 // signed by the trainer's key, over the value as sent
@@ -161,30 +199,66 @@ class TrainingFlowIT {
         assertThat(release.getBlankAudioCount()).isEqualTo(507);
         var s = Fixtures.sample("flow", 5000, 9);
         try (OrtRunner ort = new OrtRunner(release.getOnnx().toByteArray())) {
-            Map<String, float[]> out = ort.run(Map.of("image", Fixtures.image(s), "audio", Fixtures.audio(s)),
-                    Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}), OnnxExporter.PROBABILITIES,
-                    OnnxExporter.EMBEDDING);
+            Map<String, float[]> out =
+                    ort.run(
+                            Map.of("image", Fixtures.image(s), "audio", Fixtures.audio(s)),
+                            Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}),
+                            OnnxExporter.PROBABILITIES,
+                            OnnxExporter.EMBEDDING);
             assertThat(out.get(OnnxExporter.PROBABILITIES)).hasSize(10);
             assertThat(out.get(OnnxExporter.EMBEDDING)).hasSize(32);
         }
-        byte[] served = given().auth().oauth2(TOKEN).get("/models/latest/model.onnx").then().statusCode(200).extract().asByteArray();
+        byte[] served =
+                given().auth()
+                        .oauth2(TOKEN)
+                        .get("/models/latest/model.onnx")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray();
         assertThat(served).isEqualTo(release.getOnnx().toByteArray());
-        given().auth().oauth2(TOKEN).get("/models/latest").then().statusCode(200).body("version", equalTo(version)).body("promoted", equalTo(true));
-        given().auth().oauth2(TOKEN).get("/models").then().statusCode(200).body("alias.alias", equalTo("digits")).body("alias.name", equalTo("flow"))
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/models/latest")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(version))
+                .body("promoted", equalTo(true));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/models")
+                .then()
+                .statusCode(200)
+                .body("alias.alias", equalTo("digits"))
+                .body("alias.name", equalTo("flow"))
                 .body("alias.version", equalTo(version));
 
-        // the run's events: queued, started, one per epoch, the result naming the version; then the promotion
+        // the run's events: queued, started, one per epoch, the result naming the version; then the
+        // promotion
         List<Event> events = events(id);
-        assertThat(events).extracting(e -> e.getPayloadCase().name()).containsExactly("TRAINING_QUEUED", "TRAINING_STARTED",
-                "TRAINING_PROGRESS", "TRAINING_PROGRESS", "TRAINING_PROGRESS", "TRAINING_RESULT");
+        assertThat(events)
+                .extracting(e -> e.getPayloadCase().name())
+                .containsExactly(
+                        "TRAINING_QUEUED",
+                        "TRAINING_STARTED",
+                        "TRAINING_PROGRESS",
+                        "TRAINING_PROGRESS",
+                        "TRAINING_PROGRESS",
+                        "TRAINING_RESULT");
         assertThat(events.get(5).getTrainingResult().getModelVersion()).isEqualTo(version);
         assertThat(events.get(5).getTrainingResult().getPromoted()).isTrue();
-        assertThat(events("digits")).extracting(e -> e.getModelPromoted().getVersion()).containsExactly(version);
-        assertThat(events(second)).extracting(e -> e.getPayloadCase().name()).containsExactly("TRAINING_QUEUED", "TRAINING_RESULT");
+        assertThat(events("digits"))
+                .extracting(e -> e.getModelPromoted().getVersion())
+                .containsExactly(version);
+        assertThat(events(second))
+                .extracting(e -> e.getPayloadCase().name())
+                .containsExactly("TRAINING_QUEUED", "TRAINING_RESULT");
         assertThat(events(second).get(1).getTrainingResult().getState()).isEqualTo("CANCELLED");
 
-        List<ConsumerRecord<String, byte[]>> dead = TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
-                .filter(r -> "flow/train/poison".equals(r.key())).toList();
+        List<ConsumerRecord<String, byte[]>> dead =
+                TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
+                        .filter(r -> "flow/train/poison".equals(r.key()))
+                        .toList();
         assertThat(dead).hasSize(1);
         assertThat(DeadLetters.reason(dead.get(0).headers())).startsWith("undecodable Sample");
     }
@@ -194,35 +268,78 @@ class TrainingFlowIT {
     void everyConsumerDeadLettersTheSameWay() throws Exception {
         byte[] garbage = {(byte) 0xff, 0x01, 0x02};
         try (KafkaProducer<String, byte[]> p = producer()) {
-            p.send(new ProducerRecord<>(Topics.EVENTS, "flow/poison-event", garbage)); // the events channel: the connector's strategy
-            p.send(new ProducerRecord<>(Topics.MODELS, "flow/poison-release", garbage)); // the models log: DeadLetters
-            // a well-formed release nobody signed: refused and dead-lettered with the reason, never registered
-            p.send(new ProducerRecord<>(Topics.MODELS, "flow/forged", ModelRelease.newBuilder().setName("flow").setVersion("forged")
-                    .setReleaseSequence(Long.MAX_VALUE).setCreatedMs(Long.MAX_VALUE).build().toByteArray()));
+            p.send(
+                    new ProducerRecord<>(
+                            Topics.EVENTS,
+                            "flow/poison-event",
+                            garbage)); // the events channel: the connector's strategy
+            p.send(
+                    new ProducerRecord<>(
+                            Topics.MODELS,
+                            "flow/poison-release",
+                            garbage)); // the models log: DeadLetters
+            // a well-formed release nobody signed: refused and dead-lettered with the reason, never
+            // registered
+            p.send(
+                    new ProducerRecord<>(
+                            Topics.MODELS,
+                            "flow/forged",
+                            ModelRelease.newBuilder()
+                                    .setName("flow")
+                                    .setVersion("forged")
+                                    .setReleaseSequence(Long.MAX_VALUE)
+                                    .setCreatedMs(Long.MAX_VALUE)
+                                    .build()
+                                    .toByteArray()));
         }
         Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (dead.size() < 4 && System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed")) {
-                if (List.of("flow/train/poison", "flow/poison-event", "flow/poison-release", "flow/forged").contains(r.key())) {
+            for (ConsumerRecord<String, byte[]> r :
+                    TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed")) {
+                if (List.of(
+                                "flow/train/poison",
+                                "flow/poison-event",
+                                "flow/poison-release",
+                                "flow/forged")
+                        .contains(r.key())) {
                     dead.put(r.key(), r);
                 }
             }
             Thread.sleep(300);
         }
-        assertThat(dead).containsOnlyKeys("flow/train/poison", "flow/poison-event", "flow/poison-release", "flow/forged");
+        assertThat(dead)
+                .containsOnlyKeys(
+                        "flow/train/poison",
+                        "flow/poison-event",
+                        "flow/poison-release",
+                        "flow/forged");
         assertThat(DeadLetters.reason(dead.get("flow/forged").headers()))
-                .isEqualTo("refused record on digits.models: the release is not signed (no mmdigits-signature header)");
-        given().auth().oauth2(TOKEN).get("/models/flow").then().statusCode(200).body("version", not(hasItem("forged")));
+                .isEqualTo(
+                        "refused record on digits.models: the release is not signed (no mmdigits-signature header)");
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/models/flow")
+                .then()
+                .statusCode(200)
+                .body("version", not(hasItem("forged")));
         dead.remove("flow/forged");
         assertThat(text(dead.get("flow/poison-event"), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
-        assertThat(text(dead.get("flow/poison-event"), DeadLetters.EXCEPTION)).contains("InvalidProtocolBufferException");
-        assertThat(text(dead.get("flow/poison-release"), DeadLetters.TOPIC)).isEqualTo(Topics.MODELS);
-        assertThat(DeadLetters.reason(dead.get("flow/poison-release").headers())).startsWith("undecodable record on digits.models");
-        assertThat(text(dead.get("flow/poison-release"), DeadLetters.CAUSE_CLASS)).contains("InvalidProtocolBufferException");
+        assertThat(text(dead.get("flow/poison-event"), DeadLetters.EXCEPTION))
+                .contains("InvalidProtocolBufferException");
+        assertThat(text(dead.get("flow/poison-release"), DeadLetters.TOPIC))
+                .isEqualTo(Topics.MODELS);
+        assertThat(DeadLetters.reason(dead.get("flow/poison-release").headers()))
+                .startsWith("undecodable record on digits.models");
+        assertThat(text(dead.get("flow/poison-release"), DeadLetters.CAUSE_CLASS))
+                .contains("InvalidProtocolBufferException");
         for (ConsumerRecord<String, byte[]> d : dead.values()) {
-            assertThat(d.value()).as(d.key()).isEqualTo(d.key().equals("flow/train/poison") ? "not a sample".getBytes(StandardCharsets.UTF_8)
-                    : garbage);
+            assertThat(d.value())
+                    .as(d.key())
+                    .isEqualTo(
+                            d.key().equals("flow/train/poison")
+                                    ? "not a sample".getBytes(StandardCharsets.UTF_8)
+                                    : garbage);
             List<String> names = new ArrayList<>();
             d.headers().forEach(h -> names.add(h.key()));
             assertThat(names).as(d.key()).containsAll(DeadLetters.HEADERS);
@@ -237,77 +354,177 @@ class TrainingFlowIT {
     @Test
     @Order(3)
     void aWorseModelIsRegisteredButNotPromotedUntilAskedAndARollbackReturns() throws Exception {
-        // the same kind of data, few samples (streamed: no publication, so no run of its own), a learning rate too small
+        // the same kind of data, few samples (streamed: no publication, so no run of its own), a
+        // learning rate too small
         // to learn anything in one epoch
         stream(samples("flow-small", 100, 5));
-        String id = post("{\"dataset\": \"flow-small\", \"epochs\": 1, \"learningRate\": 0.000001, \"validationFraction\": 0.5}");
+        String id =
+                post(
+                        "{\"dataset\": \"flow-small\", \"epochs\": 1, \"learningRate\": 0.000001, \"validationFraction\": 0.5}");
         JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
         assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
         assertThat(run.getBoolean("promoted")).as(run.getString("promotionReason")).isFalse();
-        assertThat(run.getString("promotionReason")).contains("of the promoted flow/" + firstVersion)
+        assertThat(run.getString("promotionReason"))
+                .contains("of the promoted flow/" + firstVersion)
                 .contains("below it, kept registered, not promoted");
         String worse = run.getString("modelVersion");
-        given().auth().oauth2(TOKEN).get("/models").then().body("alias.version", equalTo(firstVersion));
-        given().auth().oauth2(TOKEN).get("/models/flow-small").then().statusCode(200).body("[0].version", equalTo(worse)).body("[0].promoted", equalTo(false));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/models")
+                .then()
+                .body("alias.version", equalTo(firstVersion));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/models/flow-small")
+                .then()
+                .statusCode(200)
+                .body("[0].version", equalTo(worse))
+                .body("[0].promoted", equalTo(false));
 
         // promotion on request, then one call back
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"version\": \"" + worse + "\"}").post("/models/flow-small/promote").then()
-                .statusCode(200).body("name", equalTo("flow-small")).body("version", equalTo(worse));
-        given().auth().oauth2(TOKEN).post("/models/rollback").then().statusCode(200).body("name", equalTo("flow")).body("version", equalTo(firstVersion));
-        given().auth().oauth2(TOKEN).post("/models/rollback").then().statusCode(409).contentType("application/problem+json")
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"version\": \"" + worse + "\"}")
+                .post("/models/flow-small/promote")
+                .then()
+                .statusCode(200)
+                .body("name", equalTo("flow-small"))
+                .body("version", equalTo(worse));
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/models/rollback")
+                .then()
+                .statusCode(200)
+                .body("name", equalTo("flow"))
+                .body("version", equalTo(firstVersion));
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/models/rollback")
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json")
                 .body("detail", containsString("no earlier registered target"));
         List<Event> promotions = events("digits");
-        assertThat(promotions).extracting(e -> e.getModelPromoted().getName() + "/" + e.getModelPromoted().getVersion() + " "
-                + e.getModelPromoted().getRollback()).containsExactly("flow/" + firstVersion + " false", "flow-small/" + worse + " false",
+        assertThat(promotions)
+                .extracting(
+                        e ->
+                                e.getModelPromoted().getName()
+                                        + "/"
+                                        + e.getModelPromoted().getVersion()
+                                        + " "
+                                        + e.getModelPromoted().getRollback())
+                .containsExactly(
+                        "flow/" + firstVersion + " false",
+                        "flow-small/" + worse + " false",
                         "flow/" + firstVersion + " true");
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"version\": \"nope\"}").post("/models/flow/promote").then().statusCode(404);
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"version\": \"nope\"}")
+                .post("/models/flow/promote")
+                .then()
+                .statusCode(404);
         given().auth().oauth2(TOKEN).post("/models/nope/promote").then().statusCode(404);
     }
 
     @Test
     @Order(4)
     void publishedTrainSplitsQueueTheirRunsAndARunningOneCanBeCancelled() throws Exception {
-        // two train splits published back to back: both queue a run (the second while the first runs)
+        // two train splits published back to back: both queue a run (the second while the first
+        // runs)
         Splits.publish(bootstrap, "auto-a", Split.TRAIN, samples("auto-a", 200, 11));
         Splits.publish(bootstrap, "auto-b", Split.TRAIN, samples("auto-b", 200, 12));
         List<String> runs = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (runs.size() < 2 && System.nanoTime() < deadline) {
-            runs = given().auth().oauth2(TOKEN).get("/trainings").then().extract().jsonPath().getList("findAll { it.dataset in ['auto-a', 'auto-b'] }.id");
+            runs =
+                    given().auth()
+                            .oauth2(TOKEN)
+                            .get("/trainings")
+                            .then()
+                            .extract()
+                            .jsonPath()
+                            .getList("findAll { it.dataset in ['auto-a', 'auto-b'] }.id");
             Thread.sleep(200);
         }
         assertThat(runs).hasSize(2);
         for (String id : runs) {
             JsonPath run = awaitFinished(id, Duration.ofMinutes(3));
             assertThat(run.getString("state")).as(run.prettify()).isEqualTo("RELEASED");
-            assertThat(run.getString("publication")).startsWith(run.getString("dataset") + "/train/");
-            assertThat(run.getLong("trainSamples") + run.getLong("validationSamples")).isEqualTo(200);
+            assertThat(run.getString("publication"))
+                    .startsWith(run.getString("dataset") + "/train/");
+            assertThat(run.getLong("trainSamples") + run.getLong("validationSamples"))
+                    .isEqualTo(200);
         }
-        given().auth().oauth2(TOKEN).get("/trainings?dataset=auto-b").then().body("size()", equalTo(1));
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/trainings?dataset=auto-b")
+                .then()
+                .body("size()", equalTo(1));
 
         // a long run, cancelled while it trains: nothing is released
         String id = post("{\"dataset\": \"flow\", \"epochs\": 200}");
         deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"TRAINING".equals(given().auth().oauth2(TOKEN).get("/trainings/" + id).then().extract().path("state")) && System.nanoTime() < deadline) {
+        while (!"TRAINING"
+                        .equals(
+                                given().auth()
+                                        .oauth2(TOKEN)
+                                        .get("/trainings/" + id)
+                                        .then()
+                                        .extract()
+                                        .path("state"))
+                && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         given().auth().oauth2(TOKEN).delete("/trainings/" + id).then().statusCode(200);
         JsonPath run = awaitFinished(id, Duration.ofSeconds(60));
         assertThat(run.getString("state")).isEqualTo("CANCELLED");
         assertThat(run.getString("modelVersion")).isNull();
-        assertThat(TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed")).noneMatch(r -> r.key().endsWith("/" + id));
+        assertThat(TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed"))
+                .noneMatch(r -> r.key().endsWith("/" + id));
     }
 
     @Test
     void badRequestsAndUnknownRuns() {
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 0}").post("/trainings").then().statusCode(400)
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"dataset\": \"flow\", \"epochs\": 0}")
+                .post("/trainings")
+                .then()
+                .statusCode(400)
                 .body("field", equalTo("epochs"));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"flow\", \"epochs\": 100000}").post("/trainings").then()
-                .statusCode(400).body("field", equalTo("epochs")).body("detail", containsString("trainer.max-epochs"));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"epochs\": 1}").post("/trainings").then().statusCode(400)
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"dataset\": \"flow\", \"epochs\": 100000}")
+                .post("/trainings")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("epochs"))
+                .body("detail", containsString("trainer.max-epochs"));
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"epochs\": 1}")
+                .post("/trainings")
+                .then()
+                .statusCode(400)
                 .body("field", equalTo("dataset"));
-        given().auth().oauth2(TOKEN).contentType(ContentType.JSON).body("{\"dataset\": \"a b\"}").post("/trainings").then().statusCode(400);
-        given().auth().oauth2(TOKEN).get("/trainings/nope").then().statusCode(404).contentType("application/problem+json");
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"dataset\": \"a b\"}")
+                .post("/trainings")
+                .then()
+                .statusCode(400);
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/trainings/nope")
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json");
         given().auth().oauth2(TOKEN).delete("/trainings/nope").then().statusCode(404);
     }
 }

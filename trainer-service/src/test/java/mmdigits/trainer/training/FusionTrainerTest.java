@@ -6,46 +6,72 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
+import org.junit.jupiter.api.Test;
 
 /** A few epochs on a small learnable fixture (accuracy bars for real data belong to benchmarks). */
 class FusionTrainerTest {
-    static final FusionTrainer.Config CONFIG = FusionTrainer.Config.defaults().optSpec(FusionSpec.small()).optEpochs(10)
-            .optBatchSize(32).optLearningRate(3e-3f).optModalityDropout(0.5f).optSeed(5).optValidationFraction(0.2f);
+    static final FusionTrainer.Config CONFIG =
+            FusionTrainer.Config.defaults()
+                    .optSpec(FusionSpec.small())
+                    .optEpochs(10)
+                    .optBatchSize(32)
+                    .optLearningRate(3e-3f)
+                    .optModalityDropout(0.5f)
+                    .optSeed(5)
+                    .optValidationFraction(0.2f);
 
     @Test
     void learnsEachModalityAndReleasesAMatchingOnnxModel() throws Exception {
         TrainingSet data = Fixtures.set(600, 1);
         List<FusionTrainer.Epoch> seen = new ArrayList<>();
-        FusionTrainer.Result r = FusionTrainer.train(data, CONFIG, new FusionTrainer.Listener() {
-            @Override
-            public void onEpoch(FusionTrainer.Epoch epoch) {
-                seen.add(epoch);
-            }
-        });
-        assertThat(seen).hasSize(10).extracting(FusionTrainer.Epoch::epoch).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        FusionTrainer.Result r =
+                FusionTrainer.train(
+                        data,
+                        CONFIG,
+                        new FusionTrainer.Listener() {
+                            @Override
+                            public void onEpoch(FusionTrainer.Epoch epoch) {
+                                seen.add(epoch);
+                            }
+                        });
+        assertThat(seen)
+                .hasSize(10)
+                .extracting(FusionTrainer.Epoch::epoch)
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
         assertThat(seen.get(9).loss()).isLessThan(seen.get(0).loss());
         assertThat(r.trainSamples()).isEqualTo(480);
         assertThat(r.validationSamples()).isEqualTo(120);
-        assertThat(r.metrics().get("validation_accuracy")).as(r.metrics().toString()).isGreaterThanOrEqualTo(0.95);
-        assertThat(r.metrics().get("validation_accuracy_image_only")).as(r.metrics().toString()).isGreaterThanOrEqualTo(0.8);
+        assertThat(r.metrics().get("validation_accuracy"))
+                .as(r.metrics().toString())
+                .isGreaterThanOrEqualTo(0.95);
+        assertThat(r.metrics().get("validation_accuracy_image_only"))
+                .as(r.metrics().toString())
+                .isGreaterThanOrEqualTo(0.8);
         assertThat(r.metrics().get("validation_accuracy_audio_only")).isGreaterThanOrEqualTo(0.8);
         assertThat(r.metrics().get("export_max_abs_delta")).isLessThanOrEqualTo(1e-4);
         assertThat(r.device()).isEqualTo("cpu()");
         assertThat(r.metrics().get("validation_accuracy"))
-                .isEqualTo(seen.get((int) Math.round(r.metrics().get("best_epoch")) - 1).validationAccuracy());
+                .isEqualTo(
+                        seen.get((int) Math.round(r.metrics().get("best_epoch")) - 1)
+                                .validationAccuracy());
 
         // the released bytes load in ONNX Runtime and classify a fixture sample correctly
         var s = Fixtures.sample("fixture", 10_003, 2);
         float[] img = Fixtures.image(s);
         float[] aud = Fixtures.audio(s);
         try (OrtRunner ort = new OrtRunner(r.onnx())) {
-            float[] p = ort.run(Map.of("image", img, "audio", aud), Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}),
-                    OnnxExporter.PROBABILITIES).get(OnnxExporter.PROBABILITIES);
+            float[] p =
+                    ort.run(
+                                    Map.of("image", img, "audio", aud),
+                                    Map.of(
+                                            "image",
+                                            new long[] {1, 784},
+                                            "audio",
+                                            new long[] {1, 507}),
+                                    OnnxExporter.PROBABILITIES)
+                            .get(OnnxExporter.PROBABILITIES);
             int best = 0;
             for (int k = 1; k < 10; k++) {
                 best = p[k] > p[best] ? k : best;
@@ -57,22 +83,29 @@ class FusionTrainerTest {
     @Test
     void sameSeedSameRun() throws Exception {
         FusionTrainer.Config c = CONFIG.optEpochs(1);
-        FusionTrainer.Result a = FusionTrainer.train(Fixtures.set(200, 4), c, new FusionTrainer.Listener() { });
-        FusionTrainer.Result b = FusionTrainer.train(Fixtures.set(200, 4), c, new FusionTrainer.Listener() { });
+        FusionTrainer.Result a =
+                FusionTrainer.train(Fixtures.set(200, 4), c, new FusionTrainer.Listener() {});
+        FusionTrainer.Result b =
+                FusionTrainer.train(Fixtures.set(200, 4), c, new FusionTrainer.Listener() {});
         assertThat(a.epochs().get(0).loss()).isEqualTo(b.epochs().get(0).loss());
         assertThat(a.parameters()).isEqualTo(b.parameters());
     }
 
     @Test
     void unusableDataFailsWithAReason() {
-        assertThatThrownBy(() -> FusionTrainer.train(new TrainingSet(), CONFIG, new FusionTrainer.Listener() { }))
-                .isInstanceOf(FusionTrainer.TrainingException.class).hasMessageContaining("the training set is empty");
+        assertThatThrownBy(
+                        () ->
+                                FusionTrainer.train(
+                                        new TrainingSet(), CONFIG, new FusionTrainer.Listener() {}))
+                .isInstanceOf(FusionTrainer.TrainingException.class)
+                .hasMessageContaining("the training set is empty");
         TrainingSet one = new TrainingSet();
         for (int i = 0; i < 20; i++) {
             one.add(Fixtures.sample("x", i * 10, 1));
         }
-        assertThatThrownBy(() -> FusionTrainer.train(one, CONFIG, new FusionTrainer.Listener() { }))
-                .hasMessage("the training set has only one class (label 0) in 20 samples: a classifier needs at least two");
+        assertThatThrownBy(() -> FusionTrainer.train(one, CONFIG, new FusionTrainer.Listener() {}))
+                .hasMessage(
+                        "the training set has only one class (label 0) in 20 samples: a classifier needs at least two");
     }
 
     @Test

@@ -1,29 +1,38 @@
 package mmdigits.viz.config;
 
-import java.nio.file.Path;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 
 /** Settings of the viz service ({@code viz.*} in application.properties). */
 @ConfigMapping(prefix = "viz")
 public interface VizConfig {
-    /** Reports are written below this directory, one folder per dataset and model version, with index.json. */
+    /**
+     * Reports are written below this directory, one folder per dataset and model version, with
+     * index.json.
+     */
     @WithDefault("out/reports")
     Path outputDir();
 
     /**
-     * Build a report by itself once every sample of a dataset's latest test split has an embedding of a
-     * version trained on that dataset (or of any version, for a dataset without a train split).
+     * Build a report by itself once every sample of a dataset's latest test split has an embedding
+     * of a version trained on that dataset (or of any version, for a dataset without a train
+     * split).
      */
     @WithDefault("true")
     boolean autoReport();
 
-    /** Reports being collected at once, at most (their embeddings are in memory); the oldest is dropped beyond. */
+    /**
+     * Reports being collected at once, at most (their embeddings are in memory); the oldest is
+     * dropped beyond.
+     */
     @WithDefault("4")
     int maxPendingPairs();
 
-    /** The alias whose promoted version a report request defaults to when no model was trained on its dataset. */
+    /**
+     * The alias whose promoted version a report request defaults to when no model was trained on
+     * its dataset.
+     */
     @WithDefault("digits")
     String alias();
 
@@ -37,7 +46,10 @@ public interface VizConfig {
 
     Metrics metrics();
 
-    /** Silhouette and trustworthiness cost N² distances: past sampleSize points, a seeded sample of query points (against all). */
+    /**
+     * Silhouette and trustworthiness cost N² distances: past sampleSize points, a seeded sample of
+     * query points (against all).
+     */
     interface Metrics {
         @WithDefault("2000")
         int sampleSize();
@@ -76,13 +88,17 @@ public interface VizConfig {
         int exactBelow();
 
         /**
-         * FFT-accelerated interpolation (FIt-SNE) for the repulsion from this many points on; its grid costs the same for
-         * any N, so below this Barnes-Hut is faster here (10,000 points: 26 s Barnes-Hut, 35-45 s FFT, measured).
+         * FFT-accelerated interpolation (FIt-SNE) for the repulsion from this many points on; its
+         * grid costs the same for any N, so below this Barnes-Hut is faster here (10,000 points: 26
+         * s Barnes-Hut, 35-45 s FFT, measured).
          */
         @WithDefault("20000")
         int fftFrom();
 
-        /** Nearest neighbours of the input affinities: exact (vantage-point tree) below this many points, approximate from there. */
+        /**
+         * Nearest neighbours of the input affinities: exact (vantage-point tree) below this many
+         * points, approximate from there.
+         */
         @WithDefault("20000")
         int approximateNeighboursFrom();
     }

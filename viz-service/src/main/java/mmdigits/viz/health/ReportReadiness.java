@@ -1,16 +1,17 @@
 package mmdigits.viz.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
+import mmdigits.viz.Aggregates;
+import mmdigits.viz.messaging.VizLogs;
+import mmdigits.viz.report.ReportService;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import mmdigits.viz.Aggregates;
-import mmdigits.viz.messaging.VizLogs;
-import mmdigits.viz.report.ReportService;
-
-/** Ready once the embeddings and events were read to their end: before that, listings are incomplete. */
+/**
+ * Ready once the embeddings and events were read to their end: before that, listings are
+ * incomplete.
+ */
 @Readiness
 @ApplicationScoped
 public class ReportReadiness implements HealthCheck {
@@ -26,7 +27,11 @@ public class ReportReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("embeddings-read").status(logs.caughtUp()).withData("reports", reports.list(null, null).size())
-                .withData("pending", aggregates.pending().size()).withData("embeddingsHeld", aggregates.storedEmbeddings()).build();
+        return HealthCheckResponse.named("embeddings-read")
+                .status(logs.caughtUp())
+                .withData("reports", reports.list(null, null).size())
+                .withData("pending", aggregates.pending().size())
+                .withData("embeddingsHeld", aggregates.storedEmbeddings())
+                .build();
     }
 }

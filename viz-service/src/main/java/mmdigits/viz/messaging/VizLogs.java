@@ -1,19 +1,12 @@
 package mmdigits.viz.messaging;
 
-import java.time.Duration;
-import java.util.Map;
-
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.StartupEvent;
-
+import java.time.Duration;
+import java.util.Map;
 import mmdigits.common.Topics;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.Promotions;
@@ -24,12 +17,15 @@ import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.report.ReportService;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
- * Follows {@code digits.events} (datasets, training results and curves, promotions) and
- * {@code digits.embeddings} from their beginning into the {@link Aggregates}; the report index on
- * disk says which pairs are done, so a restart rebuilds nothing. After each embedding the report
- * service checks whether its pair is complete. Undecodable embeddings go to the dead-letter topic.
+ * Follows {@code digits.events} (datasets, training results and curves, promotions) and {@code
+ * digits.embeddings} from their beginning into the {@link Aggregates}; the report index on disk
+ * says which pairs are done, so a restart rebuilds nothing. After each embedding the report service
+ * checks whether its pair is complete. Undecodable embeddings go to the dead-letter topic.
  */
 @ApplicationScoped
 public class VizLogs {
@@ -41,15 +37,30 @@ public class VizLogs {
 
     public VizLogs(KafkaClients kafka, Aggregates aggregates, ReportService reports) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
-        this.events = Logs.events(kafka.config(), "mmdigits-viz-events").handler(aggregates.catalog()).handler(promotions)
-                .handler(aggregates::onEvent).handler(e -> reports.checkComplete());
-        this.embeddings = new TopicLog<>(kafka.config(), Topics.EMBEDDINGS, "mmdigits-viz-embeddings", VizLogs::decode,
-                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000)).onUndecodable(this::deadLetter).handler(e -> {
-                    if (e.value() != null) {
-                        aggregates.add(e.value());
-                        reports.checkComplete(new Aggregates.Pair(e.value().getDataset(), e.value().getModelVersion()));
-                    }
-                });
+        this.events =
+                Logs.events(kafka.config(), "mmdigits-viz-events")
+                        .handler(aggregates.catalog())
+                        .handler(promotions)
+                        .handler(aggregates::onEvent)
+                        .handler(e -> reports.checkComplete());
+        this.embeddings =
+                new TopicLog<>(
+                                kafka.config(),
+                                Topics.EMBEDDINGS,
+                                "mmdigits-viz-embeddings",
+                                VizLogs::decode,
+                                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))
+                        .onUndecodable(this::deadLetter)
+                        .handler(
+                                e -> {
+                                    if (e.value() != null) {
+                                        aggregates.add(e.value());
+                                        reports.checkComplete(
+                                                new Aggregates.Pair(
+                                                        e.value().getDataset(),
+                                                        e.value().getModelVersion()));
+                                    }
+                                });
         this.reports = reports;
     }
 
@@ -61,7 +72,10 @@ public class VizLogs {
         t.start();
     }
 
-    /** Reports start by themselves only once both topics were read to their ends (no decision on half a history). */
+    /**
+     * Reports start by themselves only once both topics were read to their ends (no decision on
+     * half a history).
+     */
     private void startReportsOnceCaughtUp() {
         try {
             while (!awaitCaughtUp(Duration.ofSeconds(10))) {
@@ -77,13 +91,16 @@ public class VizLogs {
     static Embedding decode(byte[] bytes) throws Exception {
         Embedding e = Embedding.parseFrom(bytes);
         if (e.getSampleId().isEmpty() || e.getModelVersion().isEmpty() || e.getVectorCount() == 0) {
-            throw new IllegalArgumentException("embedding without sample_id, model_version or vector");
+            throw new IllegalArgumentException(
+                    "embedding without sample_id, model_version or vector");
         }
         return e;
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, Exception failure) {
-        Log.warnf("dead-lettered %s partition %d offset %d: %s", r.topic(), r.partition(), r.offset(), failure.getMessage());
+        Log.warnf(
+                "dead-lettered %s partition %d offset %d: %s",
+                r.topic(), r.partition(), r.offset(), failure.getMessage());
         deadLetters.send(DeadLetters.of(r, failure));
     }
 
@@ -94,7 +111,9 @@ public class VizLogs {
 
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        return events.awaitCaughtUp(timeout) && embeddings.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        return events.awaitCaughtUp(timeout)
+                && embeddings.awaitCaughtUp(
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     public Promotions promotions() {

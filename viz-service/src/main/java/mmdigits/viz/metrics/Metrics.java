@@ -11,8 +11,7 @@ import java.util.stream.IntStream;
  * definitions of scikit-learn, so its values are the reference.
  */
 public final class Metrics {
-    private Metrics() {
-    }
+    private Metrics() {}
 
     public static double accuracy(int[] truth, int[] predicted) {
         int ok = 0;
@@ -130,7 +129,10 @@ public final class Metrics {
         return Math.sqrt(s);
     }
 
-    /** Mean silhouette coefficient (Euclidean) over all points; points alone in their cluster count 0. */
+    /**
+     * Mean silhouette coefficient (Euclidean) over all points; points alone in their cluster count
+     * 0.
+     */
     public static double silhouette(double[][] x, int[] clusters) {
         return silhouette(x, clusters, all(x.length));
     }
@@ -145,26 +147,35 @@ public final class Metrics {
         for (int c : clusters) {
             sizes[c]++;
         }
-        return Arrays.stream(queries).parallel().mapToDouble(i -> {
-            double[] sums = new double[k];
-            for (int j = 0; j < x.length; j++) {
-                if (j != i) {
-                    sums[clusters[j]] += distance(x[i], x[j]);
-                }
-            }
-            return silhouetteOf(clusters[i], sums, sizes);
-        }).sum() / queries.length;
-    }
-
-    /** Silhouette of the clusters in x and trustworthiness (k) of the map y, estimated from the same query points. */
-    public record MapQuality(double silhouette, double trustworthiness) {
+        return Arrays.stream(queries)
+                        .parallel()
+                        .mapToDouble(
+                                i -> {
+                                    double[] sums = new double[k];
+                                    for (int j = 0; j < x.length; j++) {
+                                        if (j != i) {
+                                            sums[clusters[j]] += distance(x[i], x[j]);
+                                        }
+                                    }
+                                    return silhouetteOf(clusters[i], sums, sizes);
+                                })
+                        .sum()
+                / queries.length;
     }
 
     /**
-     * {@link #silhouette(double[][], int[], int[])} and {@link #trustworthiness(double[][], double[][], int, int[])} in one
-     * pass: each query's distances to all points are computed once and serve both (the cost of both is those N distances).
+     * Silhouette of the clusters in x and trustworthiness (k) of the map y, estimated from the same
+     * query points.
      */
-    public static MapQuality mapQuality(double[][] x, int[] clusters, double[][] y, int k, int[] queries) {
+    public record MapQuality(double silhouette, double trustworthiness) {}
+
+    /**
+     * {@link #silhouette(double[][], int[], int[])} and {@link #trustworthiness(double[][],
+     * double[][], int, int[])} in one pass: each query's distances to all points are computed once
+     * and serve both (the cost of both is those N distances).
+     */
+    public static MapQuality mapQuality(
+            double[][] x, int[] clusters, double[][] y, int k, int[] queries) {
         int n = x.length;
         int kc = Arrays.stream(clusters).max().orElse(0) + 1;
         int[] sizes = new int[kc];
@@ -173,24 +184,32 @@ public final class Metrics {
         }
         double[] sil = new double[queries.length];
         double[] pen = new double[queries.length];
-        IntStream.range(0, queries.length).parallel().forEach(q -> {
-            int i = queries[q];
-            double[] d = new double[n];
-            double[] sums = new double[kc];
-            for (int j = 0; j < n; j++) {
-                d[j] = distance(x[i], x[j]);
-                if (j != i) {
-                    sums[clusters[j]] += d[j];
-                }
-            }
-            sil[q] = silhouetteOf(clusters[i], sums, sizes);
-            pen[q] = penalty(d, neighbours(y, i, k), i, k);
-        });
+        IntStream.range(0, queries.length)
+                .parallel()
+                .forEach(
+                        q -> {
+                            int i = queries[q];
+                            double[] d = new double[n];
+                            double[] sums = new double[kc];
+                            for (int j = 0; j < n; j++) {
+                                d[j] = distance(x[i], x[j]);
+                                if (j != i) {
+                                    sums[clusters[j]] += d[j];
+                                }
+                            }
+                            sil[q] = silhouetteOf(clusters[i], sums, sizes);
+                            pen[q] = penalty(d, neighbours(y, i, k), i, k);
+                        });
         double penalty = Arrays.stream(pen).sum() * n / queries.length;
-        return new MapQuality(Arrays.stream(sil).sum() / queries.length, 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty);
+        return new MapQuality(
+                Arrays.stream(sil).sum() / queries.length,
+                1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty);
     }
 
-    /** (b − a) / max(a, b) of a point in cluster own, from its summed distances to each cluster; 0 alone in its cluster. */
+    /**
+     * (b − a) / max(a, b) of a point in cluster own, from its summed distances to each cluster; 0
+     * alone in its cluster.
+     */
     private static double silhouetteOf(int own, double[] sums, int[] sizes) {
         if (sizes[own] <= 1) {
             return 0;
@@ -205,7 +224,10 @@ public final class Metrics {
         return Double.isInfinite(b) ? 0 : (b - a) / Math.max(a, b);
     }
 
-    /** Σ max(0, r(i,j) − k) over the map neighbours j of i, r the rank of j by the input distances d from i (1 = nearest). */
+    /**
+     * Σ max(0, r(i,j) − k) over the map neighbours j of i, r the rank of j by the input distances d
+     * from i (1 = nearest).
+     */
     private static double penalty(double[] d, int[] low, int i, int k) {
         double s = 0;
         for (int j : low) {
@@ -225,7 +247,9 @@ public final class Metrics {
         return IntStream.range(0, n).toArray();
     }
 
-    /** All n points when n <= size, else a seeded sample of size of them without repeats (sorted). */
+    /**
+     * All n points when n <= size, else a seeded sample of size of them without repeats (sorted).
+     */
     public static int[] sample(int n, int size, long seed) {
         if (n <= size) {
             return all(n);
@@ -243,7 +267,9 @@ public final class Metrics {
         return chosen;
     }
 
-    /** Indices of the k nearest neighbours of row i (itself excluded), nearest first, ties by index. */
+    /**
+     * Indices of the k nearest neighbours of row i (itself excluded), nearest first, ties by index.
+     */
     static int[] neighbours(double[][] x, int i, int k) {
         int[] idx = new int[k];
         double[] dist = new double[k];
@@ -257,7 +283,8 @@ public final class Metrics {
             if (d > dist[k - 1] || (d == dist[k - 1] && j > idx[k - 1])) {
                 continue;
             }
-            int at = k - 1; // insertion into the sorted top k (j grows, so equal distances keep index order)
+            int at = k - 1; // insertion into the sorted top k (j grows, so equal distances
+            // keep index order)
             while (at > 0 && dist[at - 1] > d) {
                 dist[at] = dist[at - 1];
                 idx[at] = idx[at - 1];
@@ -271,25 +298,33 @@ public final class Metrics {
 
     /**
      * Trustworthiness of the map y of x (Venna and Kaski): 1 − 2/(nk(2n−3k−1)) Σ_i Σ_{j among the k
-     * nearest of i in y} max(0, r(i,j) − k), r = rank of j among the neighbours of i in x (1 = nearest).
+     * nearest of i in y} max(0, r(i,j) − k), r = rank of j among the neighbours of i in x (1 =
+     * nearest).
      */
     public static double trustworthiness(double[][] x, double[][] y, int k) {
         return trustworthiness(x, y, k, all(x.length));
     }
 
     /**
-     * Trustworthiness from the penalties of the query points only (each ranked against all points), scaled to n
-     * points: with all points the exact value, with a seeded sample an estimate of it.
+     * Trustworthiness from the penalties of the query points only (each ranked against all points),
+     * scaled to n points: with all points the exact value, with a seeded sample an estimate of it.
      */
     public static double trustworthiness(double[][] x, double[][] y, int k, int[] queries) {
         int n = x.length;
-        double penalty = Arrays.stream(queries).parallel().mapToDouble(i -> {
-            double[] d = new double[n];
-            for (int j = 0; j < n; j++) {
-                d[j] = distance(x[i], x[j]);
-            }
-            return penalty(d, lowNeighbours(y, i, k), i, k);
-        }).sum() * n / queries.length;
+        double penalty =
+                Arrays.stream(queries)
+                                .parallel()
+                                .mapToDouble(
+                                        i -> {
+                                            double[] d = new double[n];
+                                            for (int j = 0; j < n; j++) {
+                                                d[j] = distance(x[i], x[j]);
+                                            }
+                                            return penalty(d, lowNeighbours(y, i, k), i, k);
+                                        })
+                                .sum()
+                        * n
+                        / queries.length;
         return 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
     }
 
@@ -301,13 +336,16 @@ public final class Metrics {
     /** Share of points whose k nearest neighbours (in x) mostly carry the point's own label. */
     public static double knnAgreement(double[][] x, int[] labels, int k) {
         int[] votes = new int[x.length];
-        IntStream.range(0, x.length).parallel().forEach(i -> {
-            int same = 0;
-            for (int j : neighbours(x, i, k)) {
-                same += labels[j] == labels[i] ? 1 : 0;
-            }
-            votes[i] = same * 2 > k ? 1 : 0;
-        });
+        IntStream.range(0, x.length)
+                .parallel()
+                .forEach(
+                        i -> {
+                            int same = 0;
+                            for (int j : neighbours(x, i, k)) {
+                                same += labels[j] == labels[i] ? 1 : 0;
+                            }
+                            votes[i] = same * 2 > k ? 1 : 0;
+                        });
         return (double) Arrays.stream(votes).sum() / x.length;
     }
 }

@@ -1,17 +1,14 @@
 package mmdigits.viz.metrics;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.Startup;
-import io.micrometer.core.instrument.Timer;
-
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.report.Report;
 
@@ -36,15 +33,23 @@ public class VizMetrics {
         this.measures = stage(meters, "metrics");
         this.total = stage(meters, "total");
         for (String state : STATES) {
-            Gauge.builder("mmdigits.viz.reports", this, m -> m.reportsByState.get().getOrDefault(state, 0L)).description("Reports, by state")
-                    .tag("state", state).register(meters);
+            Gauge.builder(
+                            "mmdigits.viz.reports",
+                            this,
+                            m -> m.reportsByState.get().getOrDefault(state, 0L))
+                    .description("Reports, by state")
+                    .tag("state", state)
+                    .register(meters);
         }
         Gauge.builder("mmdigits.viz.embeddings.held", aggregates, Aggregates::storedEmbeddings)
-                .description("Embeddings held in memory for reports still being collected").register(meters);
+                .description("Embeddings held in memory for reports still being collected")
+                .register(meters);
     }
 
     private static Timer stage(MeterRegistry meters, String stage) {
-        return Timer.builder("mmdigits.viz.report.seconds").description("Duration of a report build stage").tag("stage", stage)
+        return Timer.builder("mmdigits.viz.report.seconds")
+                .description("Duration of a report build stage")
+                .tag("stage", stage)
                 .register(meters);
     }
 

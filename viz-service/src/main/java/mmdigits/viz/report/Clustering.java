@@ -4,17 +4,18 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.commons.math3.ml.clustering.CentroidCluster;
 import org.apache.commons.math3.ml.clustering.DoublePoint;
 import org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer;
 import org.apache.commons.math3.ml.distance.EuclideanDistance;
 import org.apache.commons.math3.random.JDKRandomGenerator;
 
-/** K-means with k-means++ starts and restarts (Apache Commons Math), seeded: one cluster id per point. */
+/**
+ * K-means with k-means++ starts and restarts (Apache Commons Math), seeded: one cluster id per
+ * point.
+ */
 public final class Clustering {
-    private Clustering() {
-    }
+    private Clustering() {}
 
     public static int[] kmeans(double[][] x, int k, int restarts, int maxIterations, long seed) {
         List<DoublePoint> points = new ArrayList<>(x.length);
@@ -25,10 +26,16 @@ public final class Clustering {
             index.put(p, i);
         }
         int clusters = Math.min(k, x.length);
-        KMeansPlusPlusClusterer<DoublePoint> one = new KMeansPlusPlusClusterer<>(clusters, maxIterations, new EuclideanDistance(),
-                new JDKRandomGenerator((int) seed));
-        // Restarts kept by inertia (the sum of squared distances to the centres, as scikit-learn does):
-        // MultiKMeansPlusPlusClusterer's default evaluator sums unweighted per-cluster variances and
+        KMeansPlusPlusClusterer<DoublePoint> one =
+                new KMeansPlusPlusClusterer<>(
+                        clusters,
+                        maxIterations,
+                        new EuclideanDistance(),
+                        new JDKRandomGenerator((int) seed));
+        // Restarts kept by inertia (the sum of squared distances to the centres, as scikit-learn
+        // does):
+        // MultiKMeansPlusPlusClusterer's default evaluator sums unweighted per-cluster variances
+        // and
         // prefers merging whole classes while splitting off tiny clusters.
         List<CentroidCluster<DoublePoint>> result = null;
         double best = Double.POSITIVE_INFINITY;

@@ -1,27 +1,30 @@
 package mmdigits.viz.report;
 
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import io.quarkus.qute.CheckedTemplate;
-import io.quarkus.qute.TemplateInstance;
-
 /**
- * The report's index.html: the Qute template {@code templates/ReportPage/page.html} over a
- * {@link Report}, with the numbers formatted here (numbers, pictures and the interactive t-SNE view;
- * no external resources, so the page opens from disk too).
+ * The report's index.html: the Qute template {@code templates/ReportPage/page.html} over a {@link
+ * Report}, with the numbers formatted here (numbers, pictures and the interactive t-SNE view; no
+ * external resources, so the page opens from disk too).
  */
-public record ReportPage(Report report, String description, List<Row> summary, List<Integer> columns, List<ClusterRow> clusters,
-        boolean training, boolean misses) {
+public record ReportPage(
+        Report report,
+        String description,
+        List<Row> summary,
+        List<Integer> columns,
+        List<ClusterRow> clusters,
+        boolean training,
+        boolean misses) {
 
     /** A line of the summary table. */
-    public record Row(String name, String value) {
-    }
+    public record Row(String name, String value) {}
 
     /** A K-means cluster and its sample count per label. */
-    public record ClusterRow(String name, List<Long> counts) {
-    }
+    public record ClusterRow(String name, List<Long> counts) {}
 
     @CheckedTemplate
     static class Templates {
@@ -29,7 +32,14 @@ public record ReportPage(Report report, String description, List<Row> summary, L
     }
 
     public static ReportPage of(Report r, boolean training, boolean misses) {
-        return new ReportPage(r, description(r), summary(r), labelColumns(), clusters(r.clusterByLabel()), training, misses);
+        return new ReportPage(
+                r,
+                description(r),
+                summary(r),
+                labelColumns(),
+                clusters(r.clusterByLabel()),
+                training,
+                misses);
     }
 
     public String render() {
@@ -37,8 +47,14 @@ public record ReportPage(Report report, String description, List<Row> summary, L
     }
 
     private static String description(Report r) {
-        return r.samples() + " test samples of dataset '" + r.dataset() + "', embedding width " + r.embeddingDim()
-                + (r.labelled() ? ", true labels known" : ", no true labels: clusters are compared with the predictions");
+        return r.samples()
+                + " test samples of dataset '"
+                + r.dataset()
+                + "', embedding width "
+                + r.embeddingDim()
+                + (r.labelled()
+                        ? ", true labels known"
+                        : ", no true labels: clusters are compared with the predictions");
     }
 
     private static List<Row> summary(Report r) {
@@ -47,15 +63,37 @@ public record ReportPage(Report report, String description, List<Row> summary, L
         if (r.labelled()) {
             rows.add(new Row("accuracy", num(m.accuracy())));
         }
-        rows.add(new Row("adjusted Rand index (clusters vs " + m.clustersVs() + ")", num(m.adjustedRandIndex())));
+        rows.add(
+                new Row(
+                        "adjusted Rand index (clusters vs " + m.clustersVs() + ")",
+                        num(m.adjustedRandIndex())));
         rows.add(new Row("normalised mutual information", num(m.normalizedMutualInformation())));
         rows.add(new Row("purity", num(m.purity())));
-        String sampled = m.metricsSample() == null ? "" : String.format(Locale.ROOT, "; a seeded sample of %,d query points", m.metricsSample());
-        rows.add(new Row("silhouette (K-means clusters, embedding space" + sampled + ")", num(m.silhouette())));
-        rows.add(new Row("t-SNE trustworthiness (k = 10" + sampled + ")", num(m.tsneTrustworthinessK10())));
+        String sampled =
+                m.metricsSample() == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "; a seeded sample of %,d query points",
+                                m.metricsSample());
+        rows.add(
+                new Row(
+                        "silhouette (K-means clusters, embedding space" + sampled + ")",
+                        num(m.silhouette())));
+        rows.add(
+                new Row(
+                        "t-SNE trustworthiness (k = 10" + sampled + ")",
+                        num(m.tsneTrustworthinessK10())));
         rows.add(new Row("t-SNE KL divergence", num(m.tsneKlDivergence())));
-        rows.add(new Row("seconds: t-SNE / K-means / metrics", String.format(Locale.ROOT, "%.1f / %.1f / %.1f", r.seconds().tsne(),
-                r.seconds().kmeans(), r.seconds().metrics())));
+        rows.add(
+                new Row(
+                        "seconds: t-SNE / K-means / metrics",
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f / %.1f / %.1f",
+                                r.seconds().tsne(),
+                                r.seconds().kmeans(),
+                                r.seconds().metrics())));
         return rows;
     }
 

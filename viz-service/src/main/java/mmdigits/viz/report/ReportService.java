@@ -1,5 +1,13 @@
 package mmdigits.viz.report;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,18 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
-import io.quarkus.logging.Log;
-
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Split;
 import mmdigits.viz.Aggregates;
@@ -42,19 +38,33 @@ import mmdigits.viz.metrics.VizMetrics;
 @ApplicationScoped
 public class ReportService {
     public enum State {
-        BUILDING, READY, FAILED
+        BUILDING,
+        READY,
+        FAILED
     }
 
-    /** A report's state; {@code progress} the stage while BUILDING, {@code summary} once READY, {@code error} when FAILED. */
-    public record Info(String dataset, String version, State state, int samples, ReportBuilder.Summary summary, String error,
-            long updatedMs, String progress) {
+    /**
+     * A report's state; {@code progress} the stage while BUILDING, {@code summary} once READY,
+     * {@code error} when FAILED.
+     */
+    public record Info(
+            String dataset,
+            String version,
+            State state,
+            int samples,
+            ReportBuilder.Summary summary,
+            String error,
+            long updatedMs,
+            String progress) {
         Info withProgress(String stage) {
             return new Info(dataset, version, state, samples, summary, error, updatedMs, stage);
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Aggregates aggregates;
     private final VizConfig config;
@@ -62,23 +72,43 @@ public class ReportService {
     private final EmbeddingReader reader;
     private final VizMetrics metrics;
     private final Map<Aggregates.Pair, Info> reports = new ConcurrentHashMap<>();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "report-builder");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService worker =
+            Executors.newSingleThreadExecutor(
+                    r -> {
+                        Thread t = new Thread(r, "report-builder");
+                        t.setDaemon(true);
+                        return t;
+                    });
     private volatile boolean caughtUp;
 
-    public ReportService(Aggregates aggregates, VizConfig config, SampleFetcher samples, EmbeddingReader reader, VizMetrics metrics) {
+    public ReportService(
+            Aggregates aggregates,
+            VizConfig config,
+            SampleFetcher samples,
+            EmbeddingReader reader,
+            VizMetrics metrics) {
         this.aggregates = aggregates;
         this.config = config;
         this.reader = reader;
         this.metrics = metrics;
-        metrics.watchReports(() -> reports.values().stream().collect(Collectors.groupingBy(i -> i.state().name(), Collectors.counting())));
-        this.builder = new ReportBuilder(config, (ids, dataset) -> samples.fetch(ids, aggregates.catalog().latest(dataset, Split.TEST)));
+        metrics.watchReports(
+                () ->
+                        reports.values().stream()
+                                .collect(
+                                        Collectors.groupingBy(
+                                                i -> i.state().name(), Collectors.counting())));
+        this.builder =
+                new ReportBuilder(
+                        config,
+                        (ids, dataset) ->
+                                samples.fetch(
+                                        ids, aggregates.catalog().latest(dataset, Split.TEST)));
     }
 
-    /** The reports of earlier processes, from the index; a report that was being built is built again when its pair completes. */
+    /**
+     * The reports of earlier processes, from the index; a report that was being built is built
+     * again when its pair completes.
+     */
     @PostConstruct
     void loadIndex() {
         Path index = config.outputDir().resolve("index.json");
@@ -86,11 +116,11 @@ public class ReportService {
             return;
         }
         try {
-            List<Info> saved = JSON.readValue(index.toFile(), new TypeReference<List<Info>>() {
-            });
+            List<Info> saved = JSON.readValue(index.toFile(), new TypeReference<List<Info>>() {});
             for (Info i : saved) {
                 Aggregates.Pair pair = new Aggregates.Pair(i.dataset(), i.version());
-                if (i.state() == State.READY && Files.isRegularFile(directory(pair).resolve("index.html"))) {
+                if (i.state() == State.READY
+                        && Files.isRegularFile(directory(pair).resolve("index.html"))) {
                     reports.put(pair, i);
                     aggregates.reported(pair);
                 } else if (i.state() == State.FAILED) {
@@ -99,7 +129,9 @@ public class ReportService {
             }
             Log.infof("%d reports from %s", reports.size(), index);
         } catch (IOException e) {
-            Log.warnf("the report index %s is unreadable (%s): reports are built again as their data completes", index, e.getMessage());
+            Log.warnf(
+                    "the report index %s is unreadable (%s): reports are built again as their data completes",
+                    index, e.getMessage());
         }
     }
 
@@ -118,28 +150,39 @@ public class ReportService {
         checkComplete();
     }
 
-    /** Starts the reports of complete pairs that have none yet (by themselves when auto-report is on, else those requested). */
+    /**
+     * Starts the reports of complete pairs that have none yet (by themselves when auto-report is
+     * on, else those requested).
+     */
     public void checkComplete() {
         if (caughtUp) {
-            aggregates.complete().stream().filter(p -> config.autoReport() || aggregates.requested(p)).forEach(this::startIfNew);
+            aggregates.complete().stream()
+                    .filter(p -> config.autoReport() || aggregates.requested(p))
+                    .forEach(this::startIfNew);
         }
     }
 
     public void checkComplete(Aggregates.Pair pair) {
-        if (caughtUp && (config.autoReport() || aggregates.requested(pair)) && !reports.containsKey(pair) && aggregates.complete(pair)) {
+        if (caughtUp
+                && (config.autoReport() || aggregates.requested(pair))
+                && !reports.containsKey(pair)
+                && aggregates.complete(pair)) {
             startIfNew(pair);
         }
     }
 
     private synchronized void startIfNew(Aggregates.Pair pair) {
         if (!reports.containsKey(pair)) {
-            Log.infof("dataset '%s', model %s: every test sample has an embedding; building its report", pair.dataset(), pair.version());
+            Log.infof(
+                    "dataset '%s', model %s: every test sample has an embedding; building its report",
+                    pair.dataset(), pair.version());
             aggregates.snapshot(pair).ifPresent(this::build);
         }
     }
 
     /**
-     * Builds (again) the report of a pair: from the embeddings held here, else read again from the topic.
+     * Builds (again) the report of a pair: from the embeddings held here, else read again from the
+     * topic.
      *
      * @return the report's state, or empty when the topic has no embedding of the pair
      */
@@ -161,22 +204,56 @@ public class ReportService {
 
     private synchronized Info build(Aggregates.Snapshot snap) {
         Aggregates.Pair pair = snap.pair();
-        Info building = new Info(pair.dataset(), pair.version(), State.BUILDING, snap.embeddings().size(), null, null,
-                System.currentTimeMillis(), "waiting for the builder");
+        Info building =
+                new Info(
+                        pair.dataset(),
+                        pair.version(),
+                        State.BUILDING,
+                        snap.embeddings().size(),
+                        null,
+                        null,
+                        System.currentTimeMillis(),
+                        "waiting for the builder");
         put(pair, building);
-        worker.submit(() -> {
-            try {
-                Report report = builder.build(snap, directory(pair), stage -> reports.computeIfPresent(pair, (p, i) -> i.withProgress(stage)));
-                ReportBuilder.Summary s = ReportBuilder.Summary.of(report);
-                put(pair, new Info(pair.dataset(), pair.version(), State.READY, s.samples(), s, null, System.currentTimeMillis(), null));
-                metrics.built(report.seconds());
-                aggregates.reported(pair);
-            } catch (Exception | Error e) {
-                Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
-                put(pair, new Info(pair.dataset(), pair.version(), State.FAILED, building.samples(), null, String.valueOf(e.getMessage()),
-                        System.currentTimeMillis(), null));
-            }
-        });
+        worker.submit(
+                () -> {
+                    try {
+                        Report report =
+                                builder.build(
+                                        snap,
+                                        directory(pair),
+                                        stage ->
+                                                reports.computeIfPresent(
+                                                        pair, (p, i) -> i.withProgress(stage)));
+                        ReportBuilder.Summary s = ReportBuilder.Summary.of(report);
+                        put(
+                                pair,
+                                new Info(
+                                        pair.dataset(),
+                                        pair.version(),
+                                        State.READY,
+                                        s.samples(),
+                                        s,
+                                        null,
+                                        System.currentTimeMillis(),
+                                        null));
+                        metrics.built(report.seconds());
+                        aggregates.reported(pair);
+                    } catch (Exception | Error e) {
+                        Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
+                        put(
+                                pair,
+                                new Info(
+                                        pair.dataset(),
+                                        pair.version(),
+                                        State.FAILED,
+                                        building.samples(),
+                                        null,
+                                        String.valueOf(e.getMessage()),
+                                        System.currentTimeMillis(),
+                                        null));
+                    }
+                });
         return building;
     }
 
@@ -191,7 +268,11 @@ public class ReportService {
             Files.createDirectories(config.outputDir());
             Path tmp = config.outputDir().resolve("index.json.tmp");
             JSON.writeValue(tmp.toFile(), list(null, null));
-            Files.move(tmp, config.outputDir().resolve("index.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp,
+                    config.outputDir().resolve("index.json"),
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             Log.warnf("could not write the report index: %s", e.getMessage());
         }
@@ -201,7 +282,8 @@ public class ReportService {
     public List<Info> list(String dataset, String version) {
         List<Info> out = new ArrayList<>();
         for (Info i : reports.values()) {
-            if ((dataset == null || dataset.equals(i.dataset())) && (version == null || version.equals(i.version()))) {
+            if ((dataset == null || dataset.equals(i.dataset()))
+                    && (version == null || version.equals(i.version()))) {
                 out.add(i);
             }
         }
@@ -215,7 +297,9 @@ public class ReportService {
 
     /** The most recently finished report. */
     public Optional<Info> latest() {
-        return reports.values().stream().filter(i -> i.state() == State.READY).max(Comparator.comparingLong(Info::updatedMs));
+        return reports.values().stream()
+                .filter(i -> i.state() == State.READY)
+                .max(Comparator.comparingLong(Info::updatedMs));
     }
 
     @PreDestroy

@@ -14,19 +14,21 @@ final class Affinities {
     int[] cols;
     double[] values;
 
-    private Affinities() {
-    }
+    private Affinities() {}
 
     static Affinities dense(double[][] x, double perplexity) {
         int n = x.length;
         double[][] cond = new double[n][];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double[] d2 = new double[n];
-            for (int j = 0; j < n; j++) {
-                d2[j] = j == i ? Double.POSITIVE_INFINITY : squared(x[i], x[j]);
-            }
-            cond[i] = conditional(d2, perplexity);
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double[] d2 = new double[n];
+                            for (int j = 0; j < n; j++) {
+                                d2[j] = j == i ? Double.POSITIVE_INFINITY : squared(x[i], x[j]);
+                            }
+                            cond[i] = conditional(d2, perplexity);
+                        });
         double[][] p = new double[n][n];
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -49,19 +51,26 @@ final class Affinities {
         return sparse(x, perplexity, seed, false);
     }
 
-    /** From the 3·perplexity nearest neighbours of each point, exact or (random-projection forest) approximate. */
+    /**
+     * From the 3·perplexity nearest neighbours of each point, exact or (random-projection forest)
+     * approximate.
+     */
     static Affinities sparse(double[][] x, double perplexity, long seed, boolean approximate) {
         int n = x.length;
         int k = Math.min(n - 1, (int) (3 * perplexity + 1));
-        Neighbours nn = approximate ? Neighbours.approximate(x, k, seed) : Neighbours.exact(x, k, seed);
+        Neighbours nn =
+                approximate ? Neighbours.approximate(x, k, seed) : Neighbours.exact(x, k, seed);
         double[][] cond = new double[n][];
-        IntStream.range(0, n).parallel().forEach(i -> cond[i] = conditional(nn.squared[i], perplexity));
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(i -> cond[i] = conditional(nn.squared[i], perplexity));
         return symmetrised(nn.index, cond);
     }
 
     /**
-     * p_ij = (p(j|i) + p(i|j)) / Σ, as CSR rows sorted by column: every edge i→j is written to row i and row j,
-     * each row sorted and its duplicates summed — in primitive arrays, rows in parallel.
+     * p_ij = (p(j|i) + p(i|j)) / Σ, as CSR rows sorted by column: every edge i→j is written to row
+     * i and row j, each row sorted and its duplicates summed — in primitive arrays, rows in
+     * parallel.
      */
     static Affinities symmetrised(int[][] nbr, double[][] cond) {
         int n = nbr.length;
@@ -88,7 +97,9 @@ final class Affinities {
             }
         }
         int[] kept = new int[n];
-        IntStream.range(0, n).parallel().forEach(i -> kept[i] = mergeRow(cols, vals, start[i], start[i + 1]));
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(i -> kept[i] = mergeRow(cols, vals, start[i], start[i + 1]));
         Affinities a = new Affinities();
         a.rows = new int[n + 1];
         for (int i = 0; i < n; i++) {
@@ -110,7 +121,10 @@ final class Affinities {
         return a;
     }
 
-    /** Sorts entries [from, to) by column (insertion sort: rows are short), sums equal columns; the count kept at from. */
+    /**
+     * Sorts entries [from, to) by column (insertion sort: rows are short), sums equal columns; the
+     * count kept at from.
+     */
     private static int mergeRow(int[] cols, double[] vals, int from, int to) {
         for (int e = from + 1; e < to; e++) {
             int c = cols[e];
@@ -145,7 +159,9 @@ final class Affinities {
         return s;
     }
 
-    /** p(j|i) for squared distances d2 (infinite = excluded), with entropy log(perplexity) (nats). */
+    /**
+     * p(j|i) for squared distances d2 (infinite = excluded), with entropy log(perplexity) (nats).
+     */
     static double[] conditional(double[] d2, double perplexity) {
         double target = Math.log(perplexity);
         double beta = 1;

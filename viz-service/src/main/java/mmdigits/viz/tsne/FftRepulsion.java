@@ -5,37 +5,46 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
-
 import org.jtransforms.fft.FloatFFT_2D;
 
 /**
- * The repulsive forces of t-SNE by FFT-accelerated interpolation (Linderman, Rachh, Hoskins, Steinerberger
- * and Kluger, "Fast interpolation-based t-SNE for improved visualization of single-cell RNA-seq data",
- * Nature Methods 2019): the embedding's bounding square is cut into boxes with {@value #NODES}×{@value #NODES}
- * equispaced interpolation nodes each; every point spreads its charges onto the nodes of its box with
- * Lagrange weights; the kernels are applied between all nodes at once as convolutions (FFTs by JTransforms);
- * the potentials are interpolated back to the points. The grids are single precision (a quarter faster than double,
- * measured; its rounding far below the interpolation's error). With w(d) = 1/(1+|d|²) the kernel w gives Σ_j w_ij, hence
- * Z = Σ_{i≠j} w_ij, and the vector kernel w(d)²·d (as one complex kernel: x real, y imaginary) gives the
- * repulsion Σ_j w_ij² (y_i − y_j) directly — unlike FIt-SNE's charges 1, x, y, x²+y² under w², whose sums
- * cancel to far fewer digits once the map spreads over tens of units. O(N + G log G) for G grid nodes.
+ * The repulsive forces of t-SNE by FFT-accelerated interpolation (Linderman, Rachh, Hoskins,
+ * Steinerberger and Kluger, "Fast interpolation-based t-SNE for improved visualization of
+ * single-cell RNA-seq data", Nature Methods 2019): the embedding's bounding square is cut into
+ * boxes with {@value #NODES}×{@value #NODES} equispaced interpolation nodes each; every point
+ * spreads its charges onto the nodes of its box with Lagrange weights; the kernels are applied
+ * between all nodes at once as convolutions (FFTs by JTransforms); the potentials are interpolated
+ * back to the points. The grids are single precision (a quarter faster than double, measured; its
+ * rounding far below the interpolation's error). With w(d) = 1/(1+|d|²) the kernel w gives Σ_j
+ * w_ij, hence Z = Σ_{i≠j} w_ij, and the vector kernel w(d)²·d (as one complex kernel: x real, y
+ * imaginary) gives the repulsion Σ_j w_ij² (y_i − y_j) directly — unlike FIt-SNE's charges 1, x, y,
+ * x²+y² under w², whose sums cancel to far fewer digits once the map spreads over tens of units.
+ * O(N + G log G) for G grid nodes.
  */
 final class FftRepulsion {
     /** Interpolation nodes per box and dimension (FIt-SNE's default). */
     static final int NODES = 3;
-    /** At least this many boxes per dimension; more as the embedding spreads (one per unit of length). */
+
+    /**
+     * At least this many boxes per dimension; more as the embedding spreads (one per unit of
+     * length).
+     */
     static final int MIN_BOXES = 50;
+
     /** At most this many: past it boxes get wider than a unit and the interpolation coarser. */
     static final int MAX_BOXES = 200;
 
     private static final ConcurrentHashMap<Integer, FloatFFT_2D> PLANS = new ConcurrentHashMap<>();
+
     /** Kernel transforms by grid and spacing, the 4 most recent. */
-    private static final Map<String, float[][]> KERNELS = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, float[][]> eldest) {
-            return size() > 4;
-        }
-    };
+    private static final Map<String, float[][]> KERNELS =
+            new LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, float[][]> eldest) {
+                    return size() > 4;
+                }
+            };
+
     private static final double[] NODE_AT = new double[NODES];
 
     static {
@@ -44,12 +53,11 @@ final class FftRepulsion {
         }
     }
 
-    private FftRepulsion() {
-    }
+    private FftRepulsion() {}
 
     /**
-     * Fills {@code rep} (flattened N×2) with Σ_j w_ij² (y_i − y_j) and returns Z = Σ_{i≠j} w_ij, for the
-     * embedding {@code y} (flattened N×2).
+     * Fills {@code rep} (flattened N×2) with Σ_j w_ij² (y_i − y_j) and returns Z = Σ_{i≠j} w_ij,
+     * for the embedding {@code y} (flattened N×2).
      */
     static double repulsion(double[] y, double[] rep) {
         int n = y.length / 2;
@@ -68,20 +76,26 @@ final class FftRepulsion {
         int boxes = boxes(spread, boxWidth);
         int grid = boxes * NODES;
         Weights w = weights(y, n, minX, minY, boxWidth);
-        int m = 2 * grid; // zero-padded: a circular convolution of length 2·grid is the linear one on the grid
+        int m = 2 * grid; // zero-padded: a circular convolution of length 2·grid is the
+        // linear one on the grid
         double h = boxWidth / NODES;
         float[] charges = spread(w, n, m);
         plan(m).complexForward(charges);
         float[][] kernels = kernels(grid, h);
         // the two kernels' potentials in parallel: w (real) and w²·d (x real, y imaginary)
         float[][] potentials = new float[2][];
-        IntStream.range(0, 2).parallel().forEach(c -> potentials[c] = convolve(charges, kernels[c], m));
+        IntStream.range(0, 2)
+                .parallel()
+                .forEach(c -> potentials[c] = convolve(charges, kernels[c], m));
         double[] phi = new double[3 * n];
         double[][] near = nearKernels(h);
-        IntStream.range(0, n).parallel().forEach(i -> {
-            interpolate(potentials, w, i, m, phi);
-            withoutSelf(near, w, i, phi);
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            interpolate(potentials, w, i, m, phi);
+                            withoutSelf(near, w, i, phi);
+                        });
         double z = 0;
         for (int i = 0; i < n; i++) {
             z += phi[3 * i];
@@ -91,7 +105,10 @@ final class FftRepulsion {
         return z;
     }
 
-    /** The kernels (w, w²·d_x, w²·d_y) at the node offsets within one box, (dx, dy) in [−(NODES−1), NODES−1]². */
+    /**
+     * The kernels (w, w²·d_x, w²·d_y) at the node offsets within one box, (dx, dy) in [−(NODES−1),
+     * NODES−1]².
+     */
     private static double[][] nearKernels(double h) {
         int span = 2 * NODES - 1;
         double[][] k = new double[3][span * span];
@@ -109,9 +126,9 @@ final class FftRepulsion {
     }
 
     /**
-     * Takes out the point's interaction with itself as the interpolation computed it (spread to the nodes of its box,
-     * the kernel between them, interpolated back) — an error of the order of the kernel's curvature times the node
-     * spacing, per point — so that the sums are over j ≠ i only.
+     * Takes out the point's interaction with itself as the interpolation computed it (spread to the
+     * nodes of its box, the kernel between them, interpolated back) — an error of the order of the
+     * kernel's curvature times the node spacing, per point — so that the sums are over j ≠ i only.
      */
     private static void withoutSelf(double[][] near, Weights w, int i, double[] phi) {
         int span = 2 * NODES - 1;
@@ -138,17 +155,22 @@ final class FftRepulsion {
     }
 
     /**
-     * The width of a box: 1 once the map spans MIN_BOXES units, below that spread / MIN_BOXES rounded up to a power of
-     * 1.05 — so that the node spacing, hence the kernels' transforms, repeat from one iteration to the next (cached).
+     * The width of a box: 1 once the map spans MIN_BOXES units, below that spread / MIN_BOXES
+     * rounded up to a power of 1.05 — so that the node spacing, hence the kernels' transforms,
+     * repeat from one iteration to the next (cached).
      */
     static double boxWidth(double spread) {
         if (spread >= MIN_BOXES) {
             return Math.max(1, spread / MAX_BOXES * (1 + 1e-9));
         }
-        return Math.pow(1.05, Math.ceil(Math.log(spread / MIN_BOXES) / Math.log(1.05) + 1e-12)) * (1 + 1e-9);
+        return Math.pow(1.05, Math.ceil(Math.log(spread / MIN_BOXES) / Math.log(1.05) + 1e-12))
+                * (1 + 1e-9);
     }
 
-    /** Boxes per dimension to cover the spread, at least MIN_BOXES, of a size FFTs like (2^a·3^b·5^c). */
+    /**
+     * Boxes per dimension to cover the spread, at least MIN_BOXES, of a size FFTs like
+     * (2^a·3^b·5^c).
+     */
     static int boxes(double spread, double boxWidth) {
         int b = Math.max(MIN_BOXES, (int) Math.floor(spread / boxWidth) + 1);
         while (!smooth(b)) {
@@ -157,7 +179,10 @@ final class FftRepulsion {
         return b;
     }
 
-    /** The two kernels' transforms for a grid and spacing: the last few are kept, as the spacing repeats. */
+    /**
+     * The two kernels' transforms for a grid and spacing: the last few are kept, as the spacing
+     * repeats.
+     */
     private static float[][] kernels(int grid, double h) {
         String key = grid + "/" + Double.doubleToLongBits(h);
         synchronized (KERNELS) {
@@ -183,21 +208,26 @@ final class FftRepulsion {
         return v == 1;
     }
 
-    /** Each point's first grid node (x and y) and its Lagrange weights on the NODES nodes of its box, per dimension. */
-    private record Weights(int[] node, double[] weight) {
-    }
+    /**
+     * Each point's first grid node (x and y) and its Lagrange weights on the NODES nodes of its
+     * box, per dimension.
+     */
+    private record Weights(int[] node, double[] weight) {}
 
     private static Weights weights(double[] y, int n, double minX, double minY, double boxWidth) {
         int[] node = new int[2 * n];
         double[] weight = new double[2 * n * NODES];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            for (int d = 0; d < 2; d++) {
-                double u = (y[2 * i + d] - (d == 0 ? minX : minY)) / boxWidth;
-                int box = (int) u;
-                node[2 * i + d] = box * NODES;
-                lagrange(u - box, weight, (2 * i + d) * NODES);
-            }
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            for (int d = 0; d < 2; d++) {
+                                double u = (y[2 * i + d] - (d == 0 ? minX : minY)) / boxWidth;
+                                int box = (int) u;
+                                node[2 * i + d] = box * NODES;
+                                lagrange(u - box, weight, (2 * i + d) * NODES);
+                            }
+                        });
         return new Weights(node, weight);
     }
 
@@ -214,7 +244,10 @@ final class FftRepulsion {
         }
     }
 
-    /** The unit charges of the points on the grid nodes, as an m×m complex array (imaginary parts 0). */
+    /**
+     * The unit charges of the points on the grid nodes, as an m×m complex array (imaginary parts
+     * 0).
+     */
     private static float[] spread(Weights w, int n, int m) {
         float[] a = new float[m * 2 * m];
         for (int i = 0; i < n; i++) {
@@ -234,8 +267,9 @@ final class FftRepulsion {
     }
 
     /**
-     * The FFT of a kernel between grid nodes spaced h apart, as an m×m complex array (m = 2·grid): w(d) = 1/(1+|d|²),
-     * or ({@code force}) w(d)²·d as d_x + i·d_y parts, d the offset of the output node from the input node.
+     * The FFT of a kernel between grid nodes spaced h apart, as an m×m complex array (m = 2·grid):
+     * w(d) = 1/(1+|d|²), or ({@code force}) w(d)²·d as d_x + i·d_y parts, d the offset of the
+     * output node from the input node.
      */
     private static float[] kernelTransform(int grid, double h, boolean force) {
         int m = 2 * grid;
@@ -268,7 +302,10 @@ final class FftRepulsion {
         return PLANS.computeIfAbsent(m, s -> new FloatFFT_2D(s, s));
     }
 
-    /** The circular convolution of the charges (given transformed) with a kernel (given transformed): a new array. */
+    /**
+     * The circular convolution of the charges (given transformed) with a kernel (given
+     * transformed): a new array.
+     */
     private static float[] convolve(float[] chargesHat, float[] kernelHat, int m) {
         float[] a = new float[chargesHat.length];
         for (int i = 0; i < a.length; i += 2) {
@@ -279,7 +316,10 @@ final class FftRepulsion {
         return a;
     }
 
-    /** Σ_j w_ij and the two components of Σ_j w_ij²(y_i − y_j) at point i, from the potentials on the nodes of its box. */
+    /**
+     * Σ_j w_ij and the two components of Σ_j w_ij²(y_i − y_j) at point i, from the potentials on
+     * the nodes of its box.
+     */
     private static void interpolate(float[][] potentials, Weights w, int i, int m, double[] phi) {
         int gx = w.node[2 * i];
         int gy = w.node[2 * i + 1];
@@ -311,24 +351,27 @@ final class FftRepulsion {
         int n = y.length / 2;
         Arrays.fill(rep, 0);
         double[] zParts = new double[n];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double z = 0;
-            double rx = 0;
-            double ry = 0;
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    double dx = y[2 * i] - y[2 * j];
-                    double dy = y[2 * i + 1] - y[2 * j + 1];
-                    double q = 1 / (1 + dx * dx + dy * dy);
-                    z += q;
-                    rx += q * q * dx;
-                    ry += q * q * dy;
-                }
-            }
-            zParts[i] = z;
-            rep[2 * i] = rx;
-            rep[2 * i + 1] = ry;
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double z = 0;
+                            double rx = 0;
+                            double ry = 0;
+                            for (int j = 0; j < n; j++) {
+                                if (j != i) {
+                                    double dx = y[2 * i] - y[2 * j];
+                                    double dy = y[2 * i + 1] - y[2 * j + 1];
+                                    double q = 1 / (1 + dx * dx + dy * dy);
+                                    z += q;
+                                    rx += q * q * dx;
+                                    ry += q * q * dy;
+                                }
+                            }
+                            zParts[i] = z;
+                            rep[2 * i] = rx;
+                            rep[2 * i + 1] = ry;
+                        });
         return Arrays.stream(zParts).sum();
     }
 }

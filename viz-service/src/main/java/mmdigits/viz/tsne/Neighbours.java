@@ -5,14 +5,17 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * The k nearest neighbours of every point (itself excluded), with their squared distances, nearest first:
- * exact by a vantage-point tree, or approximate by a random-projection forest (as Annoy, which FIt-SNE uses):
- * each tree splits the points recursively by the hyperplane halfway between two random points of the node
- * until a leaf holds at most {@code leafSize}; a point's candidates are the points sharing a leaf with it in
- * any tree, ranked by their exact distance.
+ * The k nearest neighbours of every point (itself excluded), with their squared distances, nearest
+ * first: exact by a vantage-point tree, or approximate by a random-projection forest (as Annoy,
+ * which FIt-SNE uses): each tree splits the points recursively by the hyperplane halfway between
+ * two random points of the node until a leaf holds at most {@code leafSize}; a point's candidates
+ * are the points sharing a leaf with it in any tree, ranked by their exact distance.
  */
 final class Neighbours {
-    /** Trees of the forest: recall of the true 90 nearest of 70,000 MNIST-like embeddings is about 0.9 with these (see the test). */
+    /**
+     * Trees of the forest: recall of the true 90 nearest of 70,000 MNIST-like embeddings is about
+     * 0.9 with these (see the test).
+     */
     static final int TREES = 10;
 
     final int[][] index;
@@ -28,13 +31,16 @@ final class Neighbours {
         VpTree tree = new VpTree(x, seed);
         int[][] idx = new int[n][k];
         double[][] d2 = new double[n][k];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double[] dist = new double[k];
-            tree.search(i, k, idx[i], dist);
-            for (int j = 0; j < k; j++) {
-                d2[i][j] = dist[j] * dist[j];
-            }
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double[] dist = new double[k];
+                            tree.search(i, k, idx[i], dist);
+                            for (int j = 0; j < k; j++) {
+                                d2[i][j] = dist[j] * dist[j];
+                            }
+                        });
         return new Neighbours(idx, d2);
     }
 
@@ -44,54 +50,74 @@ final class Neighbours {
 
     static Neighbours approximate(double[][] x, int k, long seed, int trees, int leafSize) {
         int n = x.length;
-        // leaves[t][i]: the leaf of point i in tree t; members[t]: the points ordered leaf by leaf, starts[t] where each leaf begins
+        // leaves[t][i]: the leaf of point i in tree t; members[t]: the points ordered leaf by leaf,
+        // starts[t] where each leaf begins
         int[][] order = new int[trees][];
         int[][] leafStart = new int[trees][];
         int[][] leafOf = new int[trees][n];
-        IntStream.range(0, trees).parallel().forEach(t -> {
-            int[] pts = IntStream.range(0, n).toArray();
-            int[] starts = new int[n + 1];
-            int[] count = {0};
-            split(x, pts, 0, n, leafSize, new Random(seed * 31 + t), starts, count);
-            starts[count[0]] = n;
-            for (int leaf = 0; leaf < count[0]; leaf++) {
-                for (int p = starts[leaf]; p < starts[leaf + 1]; p++) {
-                    leafOf[t][pts[p]] = leaf;
-                }
-            }
-            order[t] = pts;
-            leafStart[t] = Arrays.copyOf(starts, count[0] + 1);
-        });
+        IntStream.range(0, trees)
+                .parallel()
+                .forEach(
+                        t -> {
+                            int[] pts = IntStream.range(0, n).toArray();
+                            int[] starts = new int[n + 1];
+                            int[] count = {0};
+                            split(x, pts, 0, n, leafSize, new Random(seed * 31 + t), starts, count);
+                            starts[count[0]] = n;
+                            for (int leaf = 0; leaf < count[0]; leaf++) {
+                                for (int p = starts[leaf]; p < starts[leaf + 1]; p++) {
+                                    leafOf[t][pts[p]] = leaf;
+                                }
+                            }
+                            order[t] = pts;
+                            leafStart[t] = Arrays.copyOf(starts, count[0] + 1);
+                        });
         int[][] idx = new int[n][];
         double[][] d2 = new double[n][];
         int chunk = 256;
-        IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
-            int[] seen = new int[n];
-            Arrays.fill(seen, -1);
-            Best best = new Best(k);
-            for (int i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) {
-                best.clear();
-                seen[i] = i;
-                for (int t = 0; t < trees; t++) {
-                    int leaf = leafOf[t][i];
-                    for (int p = leafStart[t][leaf]; p < leafStart[t][leaf + 1]; p++) {
-                        int j = order[t][p];
-                        if (seen[j] != i) {
-                            seen[j] = i;
-                            best.offer(j, Affinities.squared(x[i], x[j]));
-                        }
-                    }
-                }
-                idx[i] = new int[k];
-                d2[i] = new double[k];
-                best.sortedInto(idx[i], d2[i]);
-            }
-        });
+        IntStream.range(0, (n + chunk - 1) / chunk)
+                .parallel()
+                .forEach(
+                        c -> {
+                            int[] seen = new int[n];
+                            Arrays.fill(seen, -1);
+                            Best best = new Best(k);
+                            for (int i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) {
+                                best.clear();
+                                seen[i] = i;
+                                for (int t = 0; t < trees; t++) {
+                                    int leaf = leafOf[t][i];
+                                    for (int p = leafStart[t][leaf];
+                                            p < leafStart[t][leaf + 1];
+                                            p++) {
+                                        int j = order[t][p];
+                                        if (seen[j] != i) {
+                                            seen[j] = i;
+                                            best.offer(j, Affinities.squared(x[i], x[j]));
+                                        }
+                                    }
+                                }
+                                idx[i] = new int[k];
+                                d2[i] = new double[k];
+                                best.sortedInto(idx[i], d2[i]);
+                            }
+                        });
         return new Neighbours(idx, d2);
     }
 
-    /** Splits pts[from, to) in place until each part holds at most leafSize; records where each leaf starts. */
-    private static void split(double[][] x, int[] pts, int from, int to, int leafSize, Random r, int[] starts, int[] count) {
+    /**
+     * Splits pts[from, to) in place until each part holds at most leafSize; records where each leaf
+     * starts.
+     */
+    private static void split(
+            double[][] x,
+            int[] pts,
+            int from,
+            int to,
+            int leafSize,
+            Random r,
+            int[] starts,
+            int[] count) {
         if (to - from <= leafSize) {
             starts[count[0]++] = from;
             return;
@@ -163,7 +189,10 @@ final class Neighbours {
             }
         }
 
-        /** Puts (j, d) at the root of the heap of the first heapSize entries and moves it down to its place. */
+        /**
+         * Puts (j, d) at the root of the heap of the first heapSize entries and moves it down to
+         * its place.
+         */
         private void siftDown(int heapSize, int j, double d) {
             int c = 0;
             while (true) {
@@ -183,7 +212,10 @@ final class Neighbours {
             dist[c] = d;
         }
 
-        /** Nearest first (the heap emptied from its largest); when fewer than k were offered, the nearest fills the rest. */
+        /**
+         * Nearest first (the heap emptied from its largest); when fewer than k were offered, the
+         * nearest fills the rest.
+         */
         void sortedInto(int[] outIdx, double[] outDist) {
             int filled = size;
             while (size > 0) {

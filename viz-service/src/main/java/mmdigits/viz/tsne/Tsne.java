@@ -4,27 +4,30 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
-
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.MatrixUtils;
 
 /**
  * t-distributed stochastic neighbour embedding to 2-D (van der Maaten and Hinton 2008; Barnes-Hut
- * approximation, van der Maaten 2014), with the optimiser of scikit-learn: momentum 0.5 during early
- * exaggeration then 0.8, adaptive gains (min 0.01), PCA initialisation scaled to std 1e-4.
+ * approximation, van der Maaten 2014), with the optimiser of scikit-learn: momentum 0.5 during
+ * early exaggeration then 0.8, adaptive gains (min 0.01), PCA initialisation scaled to std 1e-4.
  * Exact gradients for small N; for larger N the input affinities use the 3·perplexity nearest
- * neighbours (vantage-point tree; a random-projection forest from {@code approximateNeighboursFrom}) and the
- * repulsion a quadtree with angle θ, or from {@code fftFrom} points FFT-accelerated interpolation (FIt-SNE,
- * Linderman et al. 2019). All use all cores.
+ * neighbours (vantage-point tree; a random-projection forest from {@code
+ * approximateNeighboursFrom}) and the repulsion a quadtree with angle θ, or from {@code fftFrom}
+ * points FFT-accelerated interpolation (FIt-SNE, Linderman et al. 2019). All use all cores.
  */
 public final class Tsne {
     /** One progress report: iteration (1-based) and the KL divergence of the current embedding. */
-    public record Progress(int iteration, int iterations, double kl) {
-    }
+    public record Progress(int iteration, int iterations, double kl) {}
 
-    /** How the gradient is computed: all pairs, Barnes-Hut quadtree, or FFT-accelerated interpolation. */
+    /**
+     * How the gradient is computed: all pairs, Barnes-Hut quadtree, or FFT-accelerated
+     * interpolation.
+     */
     public enum Gradient {
-        EXACT("exact"), BARNES_HUT("barnes-hut"), FFT("fft-interpolation");
+        EXACT("exact"),
+        BARNES_HUT("barnes-hut"),
+        FFT("fft-interpolation");
 
         private final String label;
 
@@ -37,15 +40,22 @@ public final class Tsne {
         }
     }
 
-    /** The result: N×2 coordinates, the final KL divergence, the gradient used and whether the neighbours were approximate. */
-    public record Result(double[][] embedding, double kl, Gradient gradient, boolean approximateNeighbours, double affinitySeconds) {
+    /**
+     * The result: N×2 coordinates, the final KL divergence, the gradient used and whether the
+     * neighbours were approximate.
+     */
+    public record Result(
+            double[][] embedding,
+            double kl,
+            Gradient gradient,
+            boolean approximateNeighbours,
+            double affinitySeconds) {
         public boolean exact() {
             return gradient == Gradient.EXACT;
         }
     }
 
-    private Tsne() {
-    }
+    private Tsne() {}
 
     public static Result run(double[][] x, TsneConfig config, Consumer<Progress> progress) {
         int n = x.length;
@@ -57,7 +67,10 @@ public final class Tsne {
         boolean exact = method == Gradient.EXACT;
         boolean approximate = !exact && n >= config.approximateNeighboursFrom();
         long start = System.nanoTime();
-        Affinities p = exact ? Affinities.dense(x, perplexity) : Affinities.sparse(x, perplexity, config.seed(), approximate);
+        Affinities p =
+                exact
+                        ? Affinities.dense(x, perplexity)
+                        : Affinities.sparse(x, perplexity, config.seed(), approximate);
         double affinitySeconds = (System.nanoTime() - start) / 1e9;
         double[] y = pcaInit(x);
         double eta = config.learningRate(n);
@@ -76,15 +89,23 @@ public final class Tsne {
                 case FFT -> fftGradient(p, y, exaggeration, grad);
             }
             for (int i = 0; i < 2 * n; i++) {
-                boolean sameSign = update[i] * grad[i] < 0; // moving against the gradient: keep going faster
+                boolean sameSign =
+                        update[i] * grad[i] < 0; // moving against the gradient: keep going faster
                 gains[i] = sameSign ? gains[i] + 0.2 : gains[i] * 0.8;
                 gains[i] = Math.max(gains[i], 0.01);
                 update[i] = momentum * update[i] - eta * gains[i] * grad[i];
                 y[i] += update[i];
             }
             if ((it + 1) % 50 == 0 || it + 1 == config.iterations()) {
-                kl = exact ? exactKl(p.dense, y) : sparseKl(p, y, method == Gradient.FFT ? FftRepulsion.repulsion(y, new double[y.length])
-                        : barnesHutZ(y, n));
+                kl =
+                        exact
+                                ? exactKl(p.dense, y)
+                                : sparseKl(
+                                        p,
+                                        y,
+                                        method == Gradient.FFT
+                                                ? FftRepulsion.repulsion(y, new double[y.length])
+                                                : barnesHutZ(y, n));
                 if (progress != null) {
                     progress.accept(new Progress(it + 1, config.iterations(), kl));
                 }
@@ -109,16 +130,19 @@ public final class Tsne {
             }
         }
         double[][] cov = new double[d][d];
-        IntStream.range(0, d).parallel().forEach(a -> {
-            for (int b = a; b < d; b++) {
-                double s = 0;
-                for (double[] row : x) {
-                    s += (row[a] - mean[a]) * (row[b] - mean[b]);
-                }
-                cov[a][b] = s / Math.max(1, n - 1);
-                cov[b][a] = cov[a][b];
-            }
-        });
+        IntStream.range(0, d)
+                .parallel()
+                .forEach(
+                        a -> {
+                            for (int b = a; b < d; b++) {
+                                double s = 0;
+                                for (double[] row : x) {
+                                    s += (row[a] - mean[a]) * (row[b] - mean[b]);
+                                }
+                                cov[a][b] = s / Math.max(1, n - 1);
+                                cov[b][a] = cov[a][b];
+                            }
+                        });
         EigenDecomposition eig = new EigenDecomposition(MatrixUtils.createRealMatrix(cov));
         double[] values = eig.getRealEigenvalues();
         Integer[] order = new Integer[d];
@@ -180,39 +204,48 @@ public final class Tsne {
         return v;
     }
 
-    /** Exact gradient of KL(P‖Q) with respect to y (flattened N×2), P multiplied by the exaggeration. */
+    /**
+     * Exact gradient of KL(P‖Q) with respect to y (flattened N×2), P multiplied by the
+     * exaggeration.
+     */
     static void exactGradient(double[][] p, double[] y, double exaggeration, double[] grad) {
         int n = p.length;
         double[][] w = new double[n][];
         double[] zParts = new double[n];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double[] row = new double[n];
-            double z = 0;
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    double dx = y[2 * i] - y[2 * j];
-                    double dy = y[2 * i + 1] - y[2 * j + 1];
-                    row[j] = 1.0 / (1.0 + dx * dx + dy * dy);
-                    z += row[j];
-                }
-            }
-            w[i] = row;
-            zParts[i] = z;
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double[] row = new double[n];
+                            double z = 0;
+                            for (int j = 0; j < n; j++) {
+                                if (j != i) {
+                                    double dx = y[2 * i] - y[2 * j];
+                                    double dy = y[2 * i + 1] - y[2 * j + 1];
+                                    row[j] = 1.0 / (1.0 + dx * dx + dy * dy);
+                                    z += row[j];
+                                }
+                            }
+                            w[i] = row;
+                            zParts[i] = z;
+                        });
         double z = Arrays.stream(zParts).sum();
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double gx = 0;
-            double gy = 0;
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    double m = (exaggeration * p[i][j] - w[i][j] / z) * w[i][j];
-                    gx += m * (y[2 * i] - y[2 * j]);
-                    gy += m * (y[2 * i + 1] - y[2 * j + 1]);
-                }
-            }
-            grad[2 * i] = 4 * gx;
-            grad[2 * i + 1] = 4 * gy;
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double gx = 0;
+                            double gy = 0;
+                            for (int j = 0; j < n; j++) {
+                                if (j != i) {
+                                    double m = (exaggeration * p[i][j] - w[i][j] / z) * w[i][j];
+                                    gx += m * (y[2 * i] - y[2 * j]);
+                                    gy += m * (y[2 * i + 1] - y[2 * j + 1]);
+                                }
+                            }
+                            grad[2 * i] = 4 * gx;
+                            grad[2 * i + 1] = 4 * gy;
+                        });
     }
 
     /** KL(P‖Q) = Σ p_ij log(p_ij / q_ij) with dense P. */
@@ -244,18 +277,22 @@ public final class Tsne {
     }
 
     /** Barnes-Hut gradient: exact attraction over the sparse P, quadtree repulsion. */
-    static void bhGradient(Affinities p, double[] y, double exaggeration, double theta, double[] grad) {
+    static void bhGradient(
+            Affinities p, double[] y, double exaggeration, double theta, double[] grad) {
         int n = p.rows.length - 1;
         QuadTree tree = QuadTree.build(y, n);
         double[] negX = new double[n];
         double[] negY = new double[n];
         double[] zParts = new double[n];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double[] neg = new double[2];
-            zParts[i] = tree.repulsion(y, i, theta, neg);
-            negX[i] = neg[0];
-            negY[i] = neg[1];
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double[] neg = new double[2];
+                            zParts[i] = tree.repulsion(y, i, theta, neg);
+                            negX[i] = neg[0];
+                            negY[i] = neg[1];
+                        });
         double z = Arrays.stream(zParts).sum();
         attraction(p, y, exaggeration, grad);
         for (int i = 0; i < n; i++) {
@@ -267,10 +304,16 @@ public final class Tsne {
     /** Z = Σ_{i≠j} 1/(1+|y_i−y_j|²) from a Barnes-Hut pass (θ 0.5). */
     static double barnesHutZ(double[] y, int n) {
         QuadTree tree = QuadTree.build(y, n);
-        return IntStream.range(0, n).parallel().mapToDouble(i -> tree.repulsion(y, i, 0.5, new double[2])).sum();
+        return IntStream.range(0, n)
+                .parallel()
+                .mapToDouble(i -> tree.repulsion(y, i, 0.5, new double[2]))
+                .sum();
     }
 
-    /** FFT gradient: exact attraction over the sparse P, repulsion and Z by FFT-accelerated interpolation. */
+    /**
+     * FFT gradient: exact attraction over the sparse P, repulsion and Z by FFT-accelerated
+     * interpolation.
+     */
     static void fftGradient(Affinities p, double[] y, double exaggeration, double[] grad) {
         double[] rep = new double[y.length];
         double z = FftRepulsion.repulsion(y, rep);
@@ -283,20 +326,23 @@ public final class Tsne {
     /** Σ_j exaggeration·p_ij·w_ij·(y_i − y_j) over the sparse P, into out (flattened N×2). */
     private static void attraction(Affinities p, double[] y, double exaggeration, double[] out) {
         int n = p.rows.length - 1;
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double ax = 0;
-            double ay = 0;
-            for (int e = p.rows[i]; e < p.rows[i + 1]; e++) {
-                int j = p.cols[e];
-                double dx = y[2 * i] - y[2 * j];
-                double dy = y[2 * i + 1] - y[2 * j + 1];
-                double m = exaggeration * p.values[e] / (1.0 + dx * dx + dy * dy);
-                ax += m * dx;
-                ay += m * dy;
-            }
-            out[2 * i] = ax;
-            out[2 * i + 1] = ay;
-        });
+        IntStream.range(0, n)
+                .parallel()
+                .forEach(
+                        i -> {
+                            double ax = 0;
+                            double ay = 0;
+                            for (int e = p.rows[i]; e < p.rows[i + 1]; e++) {
+                                int j = p.cols[e];
+                                double dx = y[2 * i] - y[2 * j];
+                                double dy = y[2 * i + 1] - y[2 * j + 1];
+                                double m = exaggeration * p.values[e] / (1.0 + dx * dx + dy * dy);
+                                ax += m * dx;
+                                ay += m * dy;
+                            }
+                            out[2 * i] = ax;
+                            out[2 * i + 1] = ay;
+                        });
     }
 
     /** KL over the sparse P, with Z = Σ_{i≠j} w_ij as given (an approximation's). */

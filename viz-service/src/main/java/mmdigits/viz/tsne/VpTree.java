@@ -52,7 +52,10 @@ final class VpTree {
         return node;
     }
 
-    /** Partial sort of index[lo, hi) by distance to vp so that position k holds the k-th (quickselect). */
+    /**
+     * Partial sort of index[lo, hi) by distance to vp so that position k holds the k-th
+     * (quickselect).
+     */
     private void select(int lo, int hi, int k, double[] vp) {
         hi--;
         while (lo < hi) {
@@ -86,7 +89,9 @@ final class VpTree {
         index[b] = t;
     }
 
-    /** The k nearest neighbours of row q (itself excluded), nearest first: indices and distances. */
+    /**
+     * The k nearest neighbours of row q (itself excluded), nearest first: indices and distances.
+     */
     void search(int q, int k, int[] outIndex, double[] outDistance) {
         PriorityQueue<double[]> heap = new PriorityQueue<>((a, b) -> Double.compare(b[0], a[0]));
         double[] tau = {Double.MAX_VALUE};

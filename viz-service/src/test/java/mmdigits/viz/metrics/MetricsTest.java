@@ -3,13 +3,11 @@ package mmdigits.viz.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.InputStream;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class MetricsTest {
 
@@ -18,17 +16,24 @@ class MetricsTest {
         int[] truth = {0, 0, 1, 1, 2, 2};
         int[] pred = {0, 1, 1, 1, 2, 0};
         assertThat(Metrics.accuracy(truth, pred)).isEqualTo(4.0 / 6);
-        assertThat(Metrics.confusion(truth, pred, 3)).isDeepEqualTo(new long[][] {{1, 1, 0}, {0, 2, 0}, {1, 0, 1}});
+        assertThat(Metrics.confusion(truth, pred, 3))
+                .isDeepEqualTo(new long[][] {{1, 1, 0}, {0, 2, 0}, {1, 0, 1}});
 
         // ARI: contingency [[1,1,0],[0,2,0],[1,0,1]]: index = C(2,2) = 1; rows all 2 -> sumA = 3;
-        // columns (2,3,1) -> sumB = 1 + 3 + 0 = 4; expected = 3*4/15 = 0.8; max = 3.5 -> (1-0.8)/(3.5-0.8)
+        // columns (2,3,1) -> sumB = 1 + 3 + 0 = 4; expected = 3*4/15 = 0.8; max = 3.5 ->
+        // (1-0.8)/(3.5-0.8)
         assertThat(Metrics.adjustedRandIndex(truth, pred)).isCloseTo(0.2 / 2.7, within(1e-12));
-        assertThat(Metrics.adjustedRandIndex(truth, new int[] {2, 2, 0, 0, 1, 1})).isEqualTo(1.0); // a relabelling
+        assertThat(Metrics.adjustedRandIndex(truth, new int[] {2, 2, 0, 0, 1, 1}))
+                .isEqualTo(1.0); // a relabelling
         // purity: cluster 0 {0,2}: 1, cluster 1 {0,1,1}: 2, cluster 2 {2}: 1 -> 4/6
         assertThat(Metrics.purity(pred, truth)).isEqualTo(4.0 / 6);
         // NMI of identical partitions is 1, of independent ones 0
-        assertThat(Metrics.normalizedMutualInformation(truth, new int[] {1, 1, 2, 2, 0, 0})).isCloseTo(1.0, within(1e-12));
-        assertThat(Metrics.normalizedMutualInformation(new int[] {0, 0, 1, 1}, new int[] {0, 1, 0, 1})).isCloseTo(0.0, within(1e-12));
+        assertThat(Metrics.normalizedMutualInformation(truth, new int[] {1, 1, 2, 2, 0, 0}))
+                .isCloseTo(1.0, within(1e-12));
+        assertThat(
+                        Metrics.normalizedMutualInformation(
+                                new int[] {0, 0, 1, 1}, new int[] {0, 1, 0, 1}))
+                .isCloseTo(0.0, within(1e-12));
 
         // silhouette on a line: clusters {0,1} and {10,12}
         double[][] x = {{0}, {1}, {10}, {12}};
@@ -39,7 +44,8 @@ class MetricsTest {
         double s3 = (11.5 - 2) / 11.5;
         assertThat(Metrics.silhouette(x, c)).isCloseTo((s0 + s1 + s2 + s3) / 4, within(1e-12));
 
-        // a map that keeps every neighbourhood is fully trustworthy; a reversal of a line is penalised
+        // a map that keeps every neighbourhood is fully trustworthy; a reversal of a line is
+        // penalised
         double[][] line = {{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}};
         double[][] same = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}};
         assertThat(Metrics.trustworthiness(line, same, 2)).isEqualTo(1.0);
@@ -58,14 +64,22 @@ class MetricsTest {
         double[][] y = m.convertValue(f.get("y"), double[][].class);
         int[] labels = m.convertValue(f.get("labels"), int[].class);
         int[] clusters = m.convertValue(f.get("clusters"), int[].class);
-        assertThat(Metrics.adjustedRandIndex(labels, clusters)).isCloseTo(f.get("ari").asDouble(), within(1e-12));
-        assertThat(Metrics.normalizedMutualInformation(labels, clusters)).isCloseTo(f.get("nmi").asDouble(), within(1e-12));
-        assertThat(Metrics.silhouette(x, clusters)).isCloseTo(f.get("silhouette").asDouble(), within(1e-12));
-        assertThat(Metrics.trustworthiness(x, y, 5)).isCloseTo(f.get("trustworthiness5").asDouble(), within(1e-12));
-        assertThat(Metrics.trustworthiness(x, y, 10)).isCloseTo(f.get("trustworthiness10").asDouble(), within(1e-12));
+        assertThat(Metrics.adjustedRandIndex(labels, clusters))
+                .isCloseTo(f.get("ari").asDouble(), within(1e-12));
+        assertThat(Metrics.normalizedMutualInformation(labels, clusters))
+                .isCloseTo(f.get("nmi").asDouble(), within(1e-12));
+        assertThat(Metrics.silhouette(x, clusters))
+                .isCloseTo(f.get("silhouette").asDouble(), within(1e-12));
+        assertThat(Metrics.trustworthiness(x, y, 5))
+                .isCloseTo(f.get("trustworthiness5").asDouble(), within(1e-12));
+        assertThat(Metrics.trustworthiness(x, y, 10))
+                .isCloseTo(f.get("trustworthiness10").asDouble(), within(1e-12));
     }
 
-    /** Past the sample size, silhouette and trustworthiness from 1,000 seeded query points are within 0.01 of the exact values. */
+    /**
+     * Past the sample size, silhouette and trustworthiness from 1,000 seeded query points are
+     * within 0.01 of the exact values.
+     */
     @Test
     void sampledMetricsEstimateTheExactOnes() {
         Random r = new Random(5);
@@ -85,13 +99,18 @@ class MetricsTest {
         assertThat(sample).hasSize(1000).doesNotHaveDuplicates().isSorted();
         assertThat(Metrics.sample(n, 1000, 42)).containsExactly(sample);
         assertThat(Metrics.sample(500, 1000, 42)).containsExactly(Metrics.all(500));
-        assertThat(Metrics.silhouette(x, clusters, sample)).isCloseTo(Metrics.silhouette(x, clusters), within(0.01));
+        assertThat(Metrics.silhouette(x, clusters, sample))
+                .isCloseTo(Metrics.silhouette(x, clusters), within(0.01));
         double exact = Metrics.trustworthiness(x, y, 10);
-        assertThat(exact).isBetween(0.6, 0.99); // a map neither perfect nor random, so that the test can fail
+        assertThat(exact)
+                .isBetween(
+                        0.6, 0.99); // a map neither perfect nor random, so that the test can fail
         assertThat(Metrics.trustworthiness(x, y, 10, sample)).isCloseTo(exact, within(0.01));
         assertThat(Metrics.trustworthiness(x, y, 10, Metrics.all(n))).isEqualTo(exact);
         Metrics.MapQuality both = Metrics.mapQuality(x, clusters, y, 10, sample);
-        assertThat(both.silhouette()).isCloseTo(Metrics.silhouette(x, clusters, sample), within(1e-12));
-        assertThat(both.trustworthiness()).isCloseTo(Metrics.trustworthiness(x, y, 10, sample), within(1e-12));
+        assertThat(both.silhouette())
+                .isCloseTo(Metrics.silhouette(x, clusters, sample), within(1e-12));
+        assertThat(both.trustworthiness())
+                .isCloseTo(Metrics.trustworthiness(x, y, 10, sample), within(1e-12));
     }
 }

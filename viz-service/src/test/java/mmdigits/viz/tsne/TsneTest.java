@@ -9,14 +9,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
-import org.junit.jupiter.api.Test;
-
 import mmdigits.viz.metrics.Metrics;
+import org.junit.jupiter.api.Test;
 
 class TsneTest {
 
-    static double[][] gaussians(int clusters, int perCluster, int dim, double spread, long seed, int[] labels) {
+    static double[][] gaussians(
+            int clusters, int perCluster, int dim, double spread, long seed, int[] labels) {
         Random r = new Random(seed);
         double[][] centres = new double[clusters][dim];
         for (double[] c : centres) {
@@ -62,7 +61,9 @@ class TsneTest {
             double down = Tsne.exactKl(p.dense, y);
             y[i] = keep;
             double numeric = (up - down) / (2 * h);
-            assertThat(grad[i]).as("coordinate %d", i).isCloseTo(numeric, within(1e-6 + 1e-4 * Math.abs(numeric)));
+            assertThat(grad[i])
+                    .as("coordinate %d", i)
+                    .isCloseTo(numeric, within(1e-6 + 1e-4 * Math.abs(numeric)));
         }
     }
 
@@ -83,7 +84,8 @@ class TsneTest {
         assertThat(sum).isCloseTo(1.0, within(1e-12));
         assertThat(Math.exp(h)).isCloseTo(20.0, within(1e-3));
         Affinities dense = Affinities.dense(x, 20);
-        assertThat(Arrays.stream(dense.dense).flatMapToDouble(Arrays::stream).sum()).isCloseTo(1.0, within(1e-9));
+        assertThat(Arrays.stream(dense.dense).flatMapToDouble(Arrays::stream).sum())
+                .isCloseTo(1.0, within(1e-9));
         Affinities sparse = Affinities.sparse(x, 20, 1);
         assertThat(Arrays.stream(sparse.values).sum()).isCloseTo(1.0, within(1e-9));
         for (int i = 0; i < x.length; i++) { // symmetric
@@ -157,7 +159,9 @@ class TsneTest {
             diff += (exact[i] - bh[i]) * (exact[i] - bh[i]);
             norm += exact[i] * exact[i];
         }
-        assertThat(Math.sqrt(diff / norm)).as("relative error of the Barnes-Hut gradient").isLessThan(0.05);
+        assertThat(Math.sqrt(diff / norm))
+                .as("relative error of the Barnes-Hut gradient")
+                .isLessThan(0.05);
         // theta = 0 is exact
         Tsne.bhGradient(sparse, y, 1, 0.0, bh);
         for (int i = 0; i < exact.length; i++) {
@@ -165,7 +169,8 @@ class TsneTest {
         }
         // the KL divergence with Z from the same approximation (theta 0.5) is within 1 %
         double klExact = Tsne.exactKl(dense.dense, y);
-        assertThat(Tsne.sparseKl(sparse, y, Tsne.barnesHutZ(y, n))).isCloseTo(klExact, within(0.01 * klExact));
+        assertThat(Tsne.sparseKl(sparse, y, Tsne.barnesHutZ(y, n)))
+                .isCloseTo(klExact, within(0.01 * klExact));
     }
 
     @Test
@@ -175,10 +180,13 @@ class TsneTest {
         for (Tsne.Gradient method : Tsne.Gradient.values()) {
             boolean exact = method == Tsne.Gradient.EXACT;
             boolean fft = method == Tsne.Gradient.FFT;
-            // the FFT grid costs the same for 600 points as for 60,000: fewer iterations keep the test short
+            // the FFT grid costs the same for 600 points as for 60,000: fewer iterations keep the
+            // test short
             int iterations = fft ? 400 : 600;
-            TsneConfig config = TsneConfig.defaults().withIterations(fft ? 150 : 250, iterations).withMethods(exact ? 10_000 : 10,
-                    fft ? 10 : 10_000, fft ? 10 : 10_000);
+            TsneConfig config =
+                    TsneConfig.defaults()
+                            .withIterations(fft ? 150 : 250, iterations)
+                            .withMethods(exact ? 10_000 : 10, fft ? 10 : 10_000, fft ? 10 : 10_000);
             List<Tsne.Progress> progress = new ArrayList<>();
             Tsne.Result r = Tsne.run(x, config, progress::add);
             assertThat(r.gradient()).isEqualTo(method);
@@ -188,7 +196,9 @@ class TsneTest {
             double t = Metrics.trustworthiness(x, r.embedding(), 10);
             assertThat(t).as("trustworthiness, %s", method).isGreaterThanOrEqualTo(0.95);
             // every point's nearest 2-D neighbour has its label
-            assertThat(Metrics.knnAgreement(r.embedding(), labels, 5)).as("5-NN label agreement").isGreaterThan(0.99);
+            assertThat(Metrics.knnAgreement(r.embedding(), labels, 5))
+                    .as("5-NN label agreement")
+                    .isGreaterThan(0.99);
             // same seed, same result
             if (method == Tsne.Gradient.BARNES_HUT) {
                 double[][] again = Tsne.run(x, config, null).embedding();
@@ -198,11 +208,12 @@ class TsneTest {
     }
 
     /**
-     * The FFT-interpolated repulsion against the exact sums, on embeddings as t-SNE makes them: tight at the start
-     * (spread ~1e-3), clustered and spread over ~100 units later. Stated tolerance, with FIt-SNE's grid (3 nodes per
-     * box, boxes one unit wide once the map is 50 units across): 1e-3 relative for Z (the interpolated self-interaction
-     * is taken out exactly), 5 % for the force field — as a Barnes-Hut pass at θ 0.5 (the error falls as the cube of the
-     * box width: 1 % at 0.58, measured).
+     * The FFT-interpolated repulsion against the exact sums, on embeddings as t-SNE makes them:
+     * tight at the start (spread ~1e-3), clustered and spread over ~100 units later. Stated
+     * tolerance, with FIt-SNE's grid (3 nodes per box, boxes one unit wide once the map is 50 units
+     * across): 1e-3 relative for Z (the interpolated self-interaction is taken out exactly), 5 %
+     * for the force field — as a Barnes-Hut pass at θ 0.5 (the error falls as the cube of the box
+     * width: 1 % at 0.58, measured).
      */
     @Test
     void fftRepulsionMatchesTheExactSums() {
@@ -226,7 +237,9 @@ class TsneTest {
                 diff += (exact[i] - fft[i]) * (exact[i] - fft[i]);
                 norm += exact[i] * exact[i];
             }
-            assertThat(Math.sqrt(diff / norm)).as("relative error of the repulsion at scale %s", scale).isLessThan(0.05);
+            assertThat(Math.sqrt(diff / norm))
+                    .as("relative error of the repulsion at scale %s", scale)
+                    .isLessThan(0.05);
         }
     }
 
@@ -250,7 +263,9 @@ class TsneTest {
             diff += (exact[i] - fft[i]) * (exact[i] - fft[i]);
             norm += exact[i] * exact[i];
         }
-        assertThat(Math.sqrt(diff / norm)).as("relative error of the FFT gradient").isLessThan(0.02);
+        assertThat(Math.sqrt(diff / norm))
+                .as("relative error of the FFT gradient")
+                .isLessThan(0.02);
     }
 
     static int[][] allOthers(int n) {
@@ -265,7 +280,10 @@ class TsneTest {
         return nbr;
     }
 
-    /** p_ij / 2 for each ordered pair, so that symmetrising (p_ij/2 + p_ji/2, normalised) gives P back. */
+    /**
+     * p_ij / 2 for each ordered pair, so that symmetrising (p_ij/2 + p_ji/2, normalised) gives P
+     * back.
+     */
     static double[][] halves(double[][] p) {
         int n = p.length;
         double[][] c = new double[n][n - 1];
@@ -287,7 +305,8 @@ class TsneTest {
         for (int i = 0; i < x.length; i++) {
             assertThat(sparse.rows[i + 1] - sparse.rows[i]).isEqualTo(x.length - 1);
             for (int e = sparse.rows[i]; e < sparse.rows[i + 1]; e++) {
-                assertThat(sparse.values[e]).isCloseTo(dense.dense[i][sparse.cols[e]], within(1e-15));
+                assertThat(sparse.values[e])
+                        .isCloseTo(dense.dense[i][sparse.cols[e]], within(1e-15));
             }
         }
     }
@@ -308,9 +327,11 @@ class TsneTest {
                 int j = approx.index[i][e];
                 hits += truth.contains(j) ? 1 : 0;
                 assertThat(j).isNotEqualTo(i);
-                assertThat(approx.squared[i][e]).isCloseTo(Affinities.squared(x[i], x[j]), within(1e-9));
+                assertThat(approx.squared[i][e])
+                        .isCloseTo(Affinities.squared(x[i], x[j]), within(1e-9));
                 if (e > 0) {
-                    assertThat(approx.squared[i][e]).isGreaterThanOrEqualTo(approx.squared[i][e - 1]);
+                    assertThat(approx.squared[i][e])
+                            .isGreaterThanOrEqualTo(approx.squared[i][e - 1]);
                 }
             }
         }
