@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import mmdigits.common.Topics;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 
@@ -178,7 +179,7 @@ class ComposeTest {
         assertThat(kafka.get("environment").get("KAFKA_AUTO_CREATE_TOPICS_ENABLE").asText())
                 .isEqualTo("false");
         assertThat(Long.parseLong(kafka.get("environment").get("KAFKA_MESSAGE_MAX_BYTES").asText()))
-                .isGreaterThanOrEqualTo(mmdigits.common.Topics.MAX_MESSAGE_BYTES);
+                .isGreaterThanOrEqualTo(Topics.MAX_MESSAGE_BYTES);
         // the gpu override reserves a GPU for the trainer
         JsonNode gpu =
                 YAML.readTree(ServiceConfig.root().resolve("docker-compose.gpu.yml").toFile());

@@ -17,6 +17,7 @@ import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
+import mmdigits.inference.Instance;
 import mmdigits.inference.ReferenceModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -141,11 +142,7 @@ class ModelRegistryTest {
         registry.reconcile();
         assertThat(registry.served().key()).isEqualTo("b/v2");
         assertThat(
-                        ModelRegistry.score(
-                                        held,
-                                        List.of(
-                                                new mmdigits.inference.Instance(
-                                                        new float[784], null)))
+                        ModelRegistry.score(held, List.of(new Instance(new float[784], null)))
                                 .modelVersion())
                 .as("the call in flight finishes on its model")
                 .isEqualTo("v1");

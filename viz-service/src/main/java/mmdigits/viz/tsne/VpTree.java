@@ -2,6 +2,7 @@ package mmdigits.viz.tsne;
 
 import java.util.PriorityQueue;
 import java.util.Random;
+import mmdigits.viz.metrics.Metrics;
 
 /** Vantage-point tree over rows of a matrix (Euclidean distance): exact k nearest neighbours. */
 final class VpTree {
@@ -27,7 +28,7 @@ final class VpTree {
     }
 
     static double distance(double[] a, double[] b) {
-        return mmdigits.viz.metrics.Metrics.distance(a, b);
+        return Metrics.distance(a, b);
     }
 
     /** Builds the node for index[lo, hi); the node is stored at position lo. */
