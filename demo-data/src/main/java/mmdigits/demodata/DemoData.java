@@ -49,7 +49,8 @@ public final class DemoData {
             int takes,
             double testSpeakerFraction,
             Path cache,
-            int threads) {
+            int threads,
+            String engines) {
 
         public static Options defaults() {
             return new Options(
@@ -62,7 +63,8 @@ public final class DemoData {
                     1,
                     0.2,
                     Path.of(System.getProperty("user.home"), ".cache", "mmdigits"),
-                    Runtime.getRuntime().availableProcessors());
+                    Runtime.getRuntime().availableProcessors(),
+                    "");
         }
     }
 
@@ -113,7 +115,8 @@ public final class DemoData {
 
     static final String USAGE =
             "usage: DemoData [--out data/demo] [--train 60000] [--test 10000] [--seed 42]"
-                    + " [--snr -5:10] [--takes 1] [--test-speakers 0.2] [--cache DIR] [--threads N]";
+                    + " [--snr -5:10] [--takes 1] [--test-speakers 0.2] [--cache DIR] [--threads N]"
+                    + " [--engines TRAIN:TEST, e.g. espeak-ng:flite]";
 
     /** The options, or null for --help. */
     static Options parse(String[] args) {
@@ -128,6 +131,7 @@ public final class DemoData {
         double snrMin = d.snrMin();
         double snrMax = d.snrMax();
         double testSpeakers = d.testSpeakerFraction();
+        String engines = d.engines();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("-h") || args[i].equals("--help")) {
                 return null;
@@ -150,11 +154,22 @@ public final class DemoData {
                 case "--test-speakers" -> testSpeakers = Double.parseDouble(v);
                 case "--cache" -> cache = Path.of(v);
                 case "--threads" -> threads = Integer.parseInt(v);
+                case "--engines" -> engines = Speakers.checkEngines(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
         }
         return new Options(
-                out, train, test, seed, snrMin, snrMax, takes, testSpeakers, cache, threads);
+                out,
+                train,
+                test,
+                seed,
+                snrMin,
+                snrMax,
+                takes,
+                testSpeakers,
+                cache,
+                threads,
+                engines);
     }
 
     private static String need(String[] args, int i) {
@@ -178,7 +193,9 @@ public final class DemoData {
         Tools.require("flite");
         Mnist.Data mnist = Mnist.load(Mnist.fetch(o.cache()));
         Speakers.Split speakers =
-                Speakers.split(Speakers.available(), o.testSpeakerFraction(), o.seed());
+                o.engines().isEmpty()
+                        ? Speakers.split(Speakers.available(), o.testSpeakerFraction(), o.seed())
+                        : Speakers.byEngine(Speakers.available(), o.engines());
         Files.createDirectories(o.out());
         tmp = Files.createTempDirectory("mmdigits-tts-");
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.threads()));
@@ -363,6 +380,7 @@ public final class DemoData {
                         version("flite", "--version")));
         audio.put("speakers_train", speakers.train().size());
         audio.put("speakers_test", speakers.test().size());
+        audio.put("engines_train_test", o.engines().isEmpty() ? "both:both" : o.engines());
         audio.put("speaker_sets_disjoint", true);
         audio.put("takes_per_speaker_and_digit", o.takes());
         audio.put(

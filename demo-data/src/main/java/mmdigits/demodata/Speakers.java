@@ -97,6 +97,38 @@ public final class Speakers {
         return new Split(List.copyOf(train), List.copyOf(test));
     }
 
+    /**
+     * Cross-engine split: every speaker of the engine before the colon to train, every speaker of
+     * the one after it to test (e.g. {@code espeak-ng:flite}).
+     */
+    public static Split byEngine(List<Speaker> all, String engines) {
+        String[] e = checkEngines(engines).split(":");
+        List<Speaker> train = all.stream().filter(s -> s.engine().equals(e[0])).toList();
+        List<Speaker> test = all.stream().filter(s -> s.engine().equals(e[1])).toList();
+        return new Split(sorted(train), sorted(test));
+    }
+
+    private static List<Speaker> sorted(List<Speaker> speakers) {
+        return speakers.stream().sorted(Comparator.comparing(Speaker::id)).toList();
+    }
+
+    /**
+     * {@code TRAIN:TEST}, two different engines of espeak-ng and flite; else an error naming it.
+     */
+    static String checkEngines(String engines) {
+        List<String> known = List.of(Speaker.ESPEAK, Speaker.FLITE);
+        String[] e = engines.split(":");
+        if (e.length != 2 || !known.contains(e[0]) || !known.contains(e[1]) || e[0].equals(e[1])) {
+            throw new IllegalArgumentException(
+                    "--engines takes TRAIN:TEST, two different engines of "
+                            + known
+                            + " (e.g. espeak-ng:flite), got '"
+                            + engines
+                            + "'");
+        }
+        return engines;
+    }
+
     static List<String> run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

@@ -1,6 +1,7 @@
 package mmdigits.demodata;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,17 @@ class DemoDataTest {
     static DemoData.Options options(Path out) {
         DemoData.Options d = DemoData.Options.defaults();
         return new DemoData.Options(
-                out, 48, 24, 7, d.snrMin(), d.snrMax(), 1, d.testSpeakerFraction(), d.cache(), 2);
+                out,
+                48,
+                24,
+                7,
+                d.snrMin(),
+                d.snrMax(),
+                1,
+                d.testSpeakerFraction(),
+                d.cache(),
+                2,
+                "");
     }
 
     @BeforeAll
@@ -41,7 +52,17 @@ class DemoDataTest {
         DemoData.Options d = DemoData.Options.defaults();
         new DemoData(
                         new DemoData.Options(
-                                second, 48, 24, 7, d.snrMin(), d.snrMax(), 1, 0.2, d.cache(), 1))
+                                second,
+                                48,
+                                24,
+                                7,
+                                d.snrMin(),
+                                d.snrMax(),
+                                1,
+                                0.2,
+                                d.cache(),
+                                1,
+                                ""))
                 .generate();
     }
 
@@ -62,6 +83,24 @@ class DemoDataTest {
         for (Speaker s : split.test().subList(0, 3)) {
             assertThat(manifest).contains("\"" + s.id() + "\"");
         }
+    }
+
+    @Test
+    void crossEngineSplitsTrainOnOneEngineAndTestOnTheOther() throws Exception {
+        Speakers.Split split = Speakers.byEngine(Speakers.available(), "espeak-ng:flite");
+        assertThat(split.train()).isNotEmpty().allMatch(s -> s.engine().equals(Speaker.ESPEAK));
+        assertThat(split.test()).isNotEmpty().allMatch(s -> s.engine().equals(Speaker.FLITE));
+        assertThat(split.train().size() + split.test().size())
+                .isEqualTo(Speakers.available().size());
+        assertThat(Speakers.byEngine(Speakers.available(), "flite:espeak-ng").train())
+                .isEqualTo(split.test());
+        for (String bad : List.of("flite", "flite:flite", "espeak:flite", "a:b:c")) {
+            assertThatThrownBy(() -> DemoData.parse(new String[] {"--engines", bad}))
+                    .hasMessageContaining("--engines takes TRAIN:TEST")
+                    .hasMessageContaining("'" + bad + "'");
+        }
+        assertThat(DemoData.parse(new String[] {"--engines", "flite:espeak-ng"}).engines())
+                .isEqualTo("flite:espeak-ng");
     }
 
     @Test

@@ -22,7 +22,8 @@ public interface TrainerConfig {
     @WithDefault("128")
     int batchSize();
 
-    @WithDefault("0.001")
+    /** Adam's first learning rate; it decays along a cosine to 1 % of it by the last step. */
+    @WithDefault("0.002")
     float learningRate();
 
     @WithDefault("42")
@@ -31,8 +32,13 @@ public interface TrainerConfig {
     @WithDefault("0.1")
     float validationFraction();
 
-    @WithDefault("0.2")
+    /** Share of training samples that lose one modality (half the image, half the audio). */
+    @WithDefault("0.4")
     float modalityDropout();
+
+    /** Shifts, turns and scales images and masks MFCC bands in training (see Augmentation). */
+    @WithDefault("true")
+    boolean augment();
 
     /** standard (the real model) or small (tests). */
     @WithDefault("standard")

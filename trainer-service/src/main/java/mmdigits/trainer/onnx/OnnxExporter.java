@@ -16,8 +16,10 @@ import mmdigits.trainer.training.Layer;
 /**
  * Writes a trained {@link FusionBlock} as an ONNX model (opset 17, dynamic batch dimension "N"):
  * inputs {@code image} float [N,784] and {@code audio} float [N,507], raw values as in the seed
- * files; outputs {@code probabilities} [N,10] and {@code embedding} [N,D]. DJL has no ONNX
- * exporter; this walks our own layer description ({@link Layer}) beside the trained DJL blocks.
+ * files (the audio's cepstral mean normalisation is the graph's first step, as in the DJL block);
+ * outputs {@code probabilities} [N,10] and {@code embedding} [N,D]. DJL has no ONNX exporter; this
+ * walks our own layer description ({@link Layer}) beside the trained DJL blocks. {@link ExportGate}
+ * checks what it writes before anything is released.
  */
 public final class OnnxExporter {
     public static final int OPSET = 17;
@@ -63,7 +65,7 @@ public final class OnnxExporter {
                 e.node(
                         "Sub",
                         List.of(
-                                AUDIO,
+                                e.cepstralMeanNormalised(AUDIO),
                                 e.constant(
                                         "audio_mean",
                                         n.audioMean(),
@@ -99,6 +101,32 @@ public final class OnnxExporter {
         e.graph.addOutput(valueInfo(PROBABILITIES, Dimensions.CLASSES));
         e.graph.addOutput(valueInfo(EMBEDDING, model.spec().embeddingDim()));
         return e.model();
+    }
+
+    /**
+     * [N,507] → [N,39,13], minus each coefficient's mean over the frames, → [N,507]: as {@code
+     * FusionBlock.cepstralMeanNormalised}.
+     */
+    private String cepstralMeanNormalised(String audio) {
+        String frames =
+                node(
+                        "Reshape",
+                        List.of(
+                                audio,
+                                int64Constant(
+                                        "audio_frames_shape",
+                                        new long[] {
+                                            -1,
+                                            Dimensions.AUDIO_FRAMES,
+                                            Dimensions.AUDIO_COEFFICIENTS
+                                        })));
+        String mean = node("ReduceMean", List.of(frames), ints("axes", 1), attr("keepdims", 1));
+        String centred = node("Sub", List.of(frames, mean));
+        return node(
+                "Reshape",
+                List.of(
+                        centred,
+                        int64Constant("audio_flat_shape", new long[] {-1, Dimensions.AUDIO})));
     }
 
     /**

@@ -49,6 +49,7 @@ import mmdigits.trainer.messaging.TrainerLogs;
 import mmdigits.trainer.messaging.TrainingSetReader;
 import mmdigits.trainer.metrics.TrainerMetrics;
 import mmdigits.trainer.registry.Registry;
+import mmdigits.trainer.training.Augmentation;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.FusionTrainer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -246,16 +247,19 @@ public class TrainingService {
 
     FusionTrainer.Config trainerConfig(TrainingRequest r) {
         FusionTrainer.Config c =
-                new FusionTrainer.Config(
-                        config.epochs(),
-                        config.batchSize(),
-                        config.learningRate(),
-                        config.seed(),
-                        config.validationFraction(),
-                        config.modalityDropout(),
-                        "small".equals(config.model())
-                                ? FusionSpec.small()
-                                : FusionSpec.standard());
+                FusionTrainer.Config.defaults()
+                        .optEpochs(config.epochs())
+                        .optBatchSize(config.batchSize())
+                        .optLearningRate(config.learningRate())
+                        .optSeed(config.seed())
+                        .optValidationFraction(config.validationFraction())
+                        .optModalityDropout(config.modalityDropout())
+                        .optSpec(
+                                "small".equals(config.model())
+                                        ? FusionSpec.small()
+                                        : FusionSpec.standard())
+                        .optAugmentation(
+                                config.augment() ? Augmentation.standard() : Augmentation.none());
         if (r.epochs() != null) {
             c = c.optEpochs(r.epochs());
         }

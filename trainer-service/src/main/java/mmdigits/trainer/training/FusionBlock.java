@@ -13,10 +13,11 @@ import mmdigits.common.sample.Dimensions;
 
 /**
  * The fused model as one DJL block. Inputs: raw image [N,784] (as in the files) and raw audio
- * [N,507]; the normalisation (image / scale, audio standardised with the train split's mean and
- * std) is part of the block. Training output: logits; {@link #infer} gives probabilities and the
- * embedding (the concatenated branch features). Modality dropout happens on the batch before it
- * reaches the block ({@link FusionTrainer}).
+ * [N,507]; the normalisation (image / scale; audio cepstral-mean normalised per utterance, then
+ * standardised with the train split's mean and std) is part of the block. Training output: logits;
+ * {@link #infer} gives probabilities and the embedding (the concatenated branch features).
+ * Augmentation and modality dropout happen to the samples before they reach the block ({@link
+ * DigitsDataset}).
  */
 public final class FusionBlock extends AbstractBlock {
     private final FusionSpec spec;
@@ -75,12 +76,24 @@ public final class FusionBlock extends AbstractBlock {
         NDArray imgN =
                 img.div(norm.imageScale())
                         .reshape(-1, 1, Dimensions.IMAGE_HEIGHT, Dimensions.IMAGE_WIDTH);
-        NDArray audN = aud.sub(m.create(norm.audioMean())).div(m.create(norm.audioStd()));
+        NDArray audN =
+                cepstralMeanNormalised(aud)
+                        .sub(m.create(norm.audioMean()))
+                        .div(m.create(norm.audioStd()));
         NDArray fi = image.forward(ps, new NDList(imgN), training).singletonOrThrow();
         NDArray fa = audio.forward(ps, new NDList(audN), training).singletonOrThrow();
         NDArray embedding = fi.concat(fa, 1);
         NDArray logits = classifier.forward(ps, new NDList(embedding), training).singletonOrThrow();
         return new NDList(logits, embedding);
+    }
+
+    /**
+     * Each coefficient's mean over the frames taken away, per utterance ({@link
+     * mmdigits.common.audio.CepstralMean}): [N, 507] → [N, 507].
+     */
+    static NDArray cepstralMeanNormalised(NDArray audio) {
+        NDArray frames = audio.reshape(-1, Dimensions.AUDIO_FRAMES, Dimensions.AUDIO_COEFFICIENTS);
+        return frames.sub(frames.mean(new int[] {1}, true)).reshape(-1, Dimensions.AUDIO);
     }
 
     @Override

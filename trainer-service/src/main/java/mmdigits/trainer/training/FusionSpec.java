@@ -18,23 +18,33 @@ public record FusionSpec(
         return imageFeatures + audioFeatures;
     }
 
-    /** The default model: ~0.25 M parameters, a 128-wide embedding. */
+    /**
+     * The default model (~0.37 M parameters, a 192-wide embedding): the image branch a two-block
+     * MNIST CNN (32 and 64 channels of 3×3 without padding, each pooled 2×2 before its batch norm
+     * and ReLU — the same function as after them, on a quarter of the values — dropout 0.25, 128
+     * units), the audio branch a two-layer MLP (256, 64 units), a dropout and a linear classifier
+     * over both.
+     */
     public static FusionSpec standard() {
-        int img = 64;
+        return withCnn(32, 64, 128);
+    }
+
+    /** The standard audio branch and classifier with a CNN of {@code c1}, {@code c2} channels. */
+    public static FusionSpec withCnn(int c1, int c2, int img) {
         int aud = 64;
         List<Layer> image =
                 List.of(
-                        new Layer.Conv(1, 16, 3, 1),
-                        new Layer.BatchNorm(16, 1e-5f, 0.9f),
-                        new Layer.Relu(),
+                        new Layer.Conv(1, c1, 3, 0),
                         new Layer.MaxPool(2),
-                        new Layer.Conv(16, 32, 3, 1),
-                        new Layer.BatchNorm(32, 1e-5f, 0.9f),
+                        new Layer.BatchNorm(c1, 1e-5f, 0.9f),
                         new Layer.Relu(),
+                        new Layer.Conv(c1, c2, 3, 0),
                         new Layer.MaxPool(2),
+                        new Layer.BatchNorm(c2, 1e-5f, 0.9f),
+                        new Layer.Relu(),
                         new Layer.Flatten(),
                         new Layer.Dropout(0.25f),
-                        new Layer.Dense(32 * 7 * 7, img),
+                        new Layer.Dense(c2 * 5 * 5, img),
                         new Layer.Relu());
         List<Layer> audio =
                 List.of(

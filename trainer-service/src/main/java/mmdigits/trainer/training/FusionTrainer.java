@@ -3,22 +3,24 @@ package mmdigits.trainer.training;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
+import ai.djl.metric.Metrics;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
+import ai.djl.training.EasyTrain;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
+import ai.djl.training.TrainingResult;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.listener.DivergenceCheckTrainingListener;
+import ai.djl.training.listener.EpochTrainingListener;
+import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,21 +29,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
+import mmdigits.common.audio.CepstralMean;
 import mmdigits.common.sample.Dimensions;
-import mmdigits.trainer.onnx.OnnxExporter;
-import mmdigits.trainer.onnx.OrtRunner;
+import mmdigits.trainer.onnx.ExportGate;
+import mmdigits.trainer.training.DigitsDataset.Modalities;
 
 /**
- * Trains the fused model on a {@link TrainingSet}, keeps the best epoch by validation accuracy,
- * measures validation accuracy with both modalities and with each alone, exports ONNX and refuses a
- * model whose ONNX Runtime output differs from DJL's on a validation batch by more than {@link
- * #MAX_EXPORT_DELTA}.
+ * Trains the fused model on a {@link TrainingSet} the way DJL's examples train: a {@link
+ * DigitsDataset} (augmentation and modality dropout in its {@code get}), a {@link Trainer} with an
+ * {@link Accuracy} evaluator and listeners (DJL's epoch, evaluator and divergence listeners, our
+ * {@link ProgressListener} and {@link BestEpochCheckpoint}), {@link EasyTrain#fit}, and DJL's
+ * {@link TrainingResult}. Then it restores the best epoch, measures validation accuracy with both
+ * modalities and with each alone, and exports ONNX through the {@link ExportGate}.
  */
 public final class FusionTrainer {
-    public static final double MAX_EXPORT_DELTA = 1e-4;
-
     /**
      * oneDNN's AVX-512 kernels (used by PyTorch on CPU) gave NaN weight gradients in the first
      * convolution and run-to-run differences on this project's AMD EPYC machines; with {@code
@@ -49,6 +53,9 @@ public final class FusionTrainer {
      * training is correct and reproducible.
      */
     public static final String ONEDNN_ISA_ENV = "DNNL_MAX_CPU_ISA";
+
+    /** Validation samples the export gate compares DJL and ONNX Runtime on. */
+    static final int GATE_SAMPLES = 256;
 
     /** Run settings; {@code opt*} optional with defaults, as DJL's builders. */
     public record Config(
@@ -58,43 +65,101 @@ public final class FusionTrainer {
             long seed,
             float validationFraction,
             float modalityDropout,
-            FusionSpec spec) {
+            FusionSpec spec,
+            Augmentation augmentation) {
 
         public static Config defaults() {
-            return new Config(10, 128, 1e-3f, 42, 0.1f, 0.2f, FusionSpec.standard());
+            return new Config(
+                    10, 128, 2e-3f, 42, 0.1f, 0.4f, FusionSpec.standard(), Augmentation.standard());
         }
 
         public Config optEpochs(int v) {
             return new Config(
-                    v, batchSize, learningRate, seed, validationFraction, modalityDropout, spec);
+                    v,
+                    batchSize,
+                    learningRate,
+                    seed,
+                    validationFraction,
+                    modalityDropout,
+                    spec,
+                    augmentation);
         }
 
         public Config optBatchSize(int v) {
             return new Config(
-                    epochs, v, learningRate, seed, validationFraction, modalityDropout, spec);
+                    epochs,
+                    v,
+                    learningRate,
+                    seed,
+                    validationFraction,
+                    modalityDropout,
+                    spec,
+                    augmentation);
         }
 
         public Config optLearningRate(float v) {
             return new Config(
-                    epochs, batchSize, v, seed, validationFraction, modalityDropout, spec);
+                    epochs,
+                    batchSize,
+                    v,
+                    seed,
+                    validationFraction,
+                    modalityDropout,
+                    spec,
+                    augmentation);
         }
 
         public Config optSeed(long v) {
             return new Config(
-                    epochs, batchSize, learningRate, v, validationFraction, modalityDropout, spec);
+                    epochs,
+                    batchSize,
+                    learningRate,
+                    v,
+                    validationFraction,
+                    modalityDropout,
+                    spec,
+                    augmentation);
         }
 
         public Config optValidationFraction(float v) {
-            return new Config(epochs, batchSize, learningRate, seed, v, modalityDropout, spec);
+            return new Config(
+                    epochs, batchSize, learningRate, seed, v, modalityDropout, spec, augmentation);
         }
 
         public Config optModalityDropout(float v) {
-            return new Config(epochs, batchSize, learningRate, seed, validationFraction, v, spec);
+            return new Config(
+                    epochs,
+                    batchSize,
+                    learningRate,
+                    seed,
+                    validationFraction,
+                    v,
+                    spec,
+                    augmentation);
         }
 
         public Config optSpec(FusionSpec v) {
             return new Config(
-                    epochs, batchSize, learningRate, seed, validationFraction, modalityDropout, v);
+                    epochs,
+                    batchSize,
+                    learningRate,
+                    seed,
+                    validationFraction,
+                    modalityDropout,
+                    v,
+                    augmentation);
+        }
+
+        public Config optAugmentation(Augmentation v) {
+            return new Config(
+                    epochs,
+                    batchSize,
+                    learningRate,
+                    seed,
+                    validationFraction,
+                    modalityDropout,
+                    spec,
+                    v);
         }
     }
 
@@ -108,8 +173,9 @@ public final class FusionTrainer {
             double samplesPerSecond) {}
 
     /**
-     * A finished run: the ONNX model, the DJL parameters of the best epoch, the measurements and
-     * the rows of the training set it validated on (a promotion gate compares models on them).
+     * A finished run: the ONNX model, the DJL parameters of the best epoch, the measurements, DJL's
+     * training result and the rows of the training set it validated on (a promotion gate compares
+     * models on them).
      */
     public record Result(
             byte[] onnx,
@@ -122,7 +188,8 @@ public final class FusionTrainer {
             String device,
             int trainSamples,
             int validationSamples,
-            int[] validationRows) {}
+            int[] validationRows,
+            TrainingResult training) {}
 
     /** Progress callbacks. */
     public interface Listener {
@@ -188,6 +255,10 @@ public final class FusionTrainer {
         }
     }
 
+    /**
+     * Image scale (largest value) and the mean and spread of each cepstral-mean-normalised MFCC
+     * value over the training rows: constants of the model.
+     */
     static FusionBlock.Normalization normalization(TrainingSet data, int[] rows) {
         float max = 0;
         double[] sum = new double[Dimensions.AUDIO];
@@ -196,8 +267,9 @@ public final class FusionTrainer {
             for (int i = 0; i < Dimensions.IMAGE; i++) {
                 max = Math.max(max, Math.abs(data.image(r, i)));
             }
+            float[] audio = CepstralMean.normalised(data.audio(r));
             for (int i = 0; i < Dimensions.AUDIO; i++) {
-                double v = data.audio(r, i);
+                double v = audio[i];
                 sum[i] += v;
                 sq[i] += v * v;
             }
@@ -213,7 +285,7 @@ public final class FusionTrainer {
     }
 
     public static Result train(TrainingSet data, Config config, Listener listener)
-            throws Exception {
+            throws IOException, TranslateException {
         check(data, config);
         if (System.getenv(ONEDNN_ISA_ENV) == null) {
             listener.onPhase(
@@ -221,7 +293,8 @@ public final class FusionTrainer {
                             + ONEDNN_ISA_ENV
                             + " is not set; on AVX-512 CPUs set it to AVX2 (see FusionTrainer)");
         }
-        Engine.getInstance().setRandomSeed((int) config.seed());
+        Engine engine = Engine.getInstance();
+        engine.setRandomSeed((int) config.seed());
         int[][] split = split(data, config.validationFraction(), config.seed());
         int[] trainRows = split[0];
         int[] valRows = split[1];
@@ -230,113 +303,46 @@ public final class FusionTrainer {
                     "validation split is empty: " + data.size() + " samples are too few");
         }
         FusionBlock.Normalization norm = normalization(data, trainRows);
-        Device device = Engine.getInstance().getDevices(1)[0];
+        Device device = Devices.choose(engine);
         listener.onPhase(
                 String.format(
-                        "training on %s (%s %s, %d GPU(s) visible): %,d train / %,d validation samples",
+                        "training on %s (%s %s, %d GPU(s) visible): %,d train / %,d validation"
+                                + " samples, batch %d",
                         device,
-                        Engine.getInstance().getEngineName(),
-                        Engine.getInstance().getVersion(),
-                        Engine.getInstance().getGpuCount(),
+                        engine.getEngineName(),
+                        engine.getVersion(),
+                        engine.getGpuCount(),
                         trainRows.length,
-                        valRows.length));
+                        valRows.length,
+                        config.batchSize()));
         try (Model model = Model.newInstance("fusion", device)) {
             FusionBlock block = new FusionBlock(config.spec(), norm);
-            SplittableRandom dropout = new SplittableRandom(config.seed());
             model.setBlock(block);
-            NDManager m = model.getNDManager();
-            DefaultTrainingConfig tc =
-                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                            .optOptimizer(
-                                    Optimizer.adam()
-                                            .optLearningRateTracker(
-                                                    Tracker.fixed(config.learningRate()))
-                                            .build())
-                            .optDevices(new Device[] {device});
-            List<Epoch> epochs = new ArrayList<>();
-            byte[] best = null;
-            int bestEpoch = 0;
-            double bestAccuracy = -1;
-            try (Trainer trainer = model.newTrainer(tc)) {
+            ProgressListener progress =
+                    new ProgressListener(listener, config.epochs(), trainRows.length);
+            BestEpochCheckpoint checkpoint = new BestEpochCheckpoint(block);
+            TrainingResult training;
+            ExecutorService loader = Executors.newSingleThreadExecutor(FusionTrainer::loaderThread);
+            try (Trainer trainer =
+                    model.newTrainer(
+                            trainingConfig(config, device, trainRows.length, progress, checkpoint)
+                                    .optExecutorService(loader))) {
+                trainer.setMetrics(new Metrics());
                 trainer.initialize(
                         new Shape(config.batchSize(), Dimensions.IMAGE),
                         new Shape(config.batchSize(), Dimensions.AUDIO));
-                for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-                    long t0 = System.nanoTime();
-                    double lossSum = 0;
-                    long correct = 0;
-                    long seen = 0;
-                    int[] order = shuffled(trainRows, config.seed() * 1000 + epoch);
-                    for (int start = 0; start < order.length; start += config.batchSize()) {
-                        int[] rows =
-                                Arrays.copyOfRange(
-                                        order,
-                                        start,
-                                        Math.min(order.length, start + config.batchSize()));
-                        int n = rows.length;
-                        try (NDManager bm = m.newSubManager()) {
-                            NDList input =
-                                    blankModalities(
-                                            data,
-                                            rows,
-                                            norm,
-                                            config.modalityDropout(),
-                                            dropout,
-                                            bm);
-                            float[] y = new float[n];
-                            for (int i = 0; i < n; i++) {
-                                y[i] = data.label(rows[i]);
-                            }
-                            NDList labels = new NDList(bm.create(y));
-                            try (GradientCollector gc = trainer.newGradientCollector()) {
-                                NDList pred = trainer.forward(input, labels);
-                                NDArray loss = trainer.getLoss().evaluate(labels, pred);
-                                gc.backward(loss);
-                                lossSum += loss.getFloat() * n;
-                                correct +=
-                                        pred.head()
-                                                .argMax(1)
-                                                .toType(DataType.FLOAT32, false)
-                                                .eq(labels.head())
-                                                .sum()
-                                                .getLong();
-                            }
-                            // as DJL's EasyTrain: the step runs while the batch (and what its
-                            // forward made) is open
-                            trainer.step();
-                            seen += n;
-                        }
-                        listener.onBatch(
-                                epoch,
-                                seen,
-                                trainRows.length,
-                                lossSum / seen,
-                                correct / (double) seen);
-                    }
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    double valAcc = accuracy(block, m, data, valRows, norm, Modalities.BOTH);
-                    Epoch e =
-                            new Epoch(
-                                    epoch,
-                                    config.epochs(),
-                                    lossSum / seen,
-                                    correct / (double) seen,
-                                    valAcc,
-                                    seconds,
-                                    seen / seconds);
-                    epochs.add(e);
-                    listener.onEpoch(e);
-                    if (valAcc
-                            >= bestAccuracy) { // on a tie the later epoch, trained longer on single
-                        // modalities
-                        bestAccuracy = valAcc;
-                        bestEpoch = epoch;
-                        best = save(block);
-                    }
-                }
+                EasyTrain.fit(
+                        trainer,
+                        config.epochs(),
+                        trainingData(data, trainRows, norm, config),
+                        evaluationData(data, valRows, norm, Modalities.BOTH));
+                training = trainer.getTrainingResult();
+            } finally {
+                loader.shutdownNow();
             }
-            listener.onPhase("restoring epoch " + bestEpoch + " and measuring");
-            block.loadParameters(m, new DataInputStream(new ByteArrayInputStream(best)));
+            listener.onPhase("restoring epoch " + checkpoint.bestEpoch() + " and measuring");
+            NDManager m = model.getNDManager();
+            checkpoint.restore(m);
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put(
                     "validation_accuracy",
@@ -347,173 +353,124 @@ public final class FusionTrainer {
             metrics.put(
                     "validation_accuracy_audio_only",
                     accuracy(block, m, data, valRows, norm, Modalities.AUDIO_ONLY));
-            metrics.put("best_epoch", (double) bestEpoch);
-            listener.onPhase("exporting ONNX and checking it in ONNX Runtime");
-            byte[] onnx = OnnxExporter.export(block, "digits-fusion");
-            double delta = exportDelta(block, m, data, valRows, onnx);
-            metrics.put("export_max_abs_delta", delta);
-            if (!(delta <= MAX_EXPORT_DELTA)) {
-                throw new TrainingException(
-                        String.format(
-                                "the exported ONNX model differs from DJL by %.3g (> %.0e) on a "
-                                        + "validation batch: not released",
-                                delta, MAX_EXPORT_DELTA));
-            }
+            metrics.put("best_epoch", (double) checkpoint.bestEpoch());
+            listener.onPhase("exporting ONNX and checking both outputs in ONNX Runtime");
+            ExportGate.Verified export = exportAndVerify(block, m, data, valRows);
+            metrics.put("export_max_abs_delta", export.probabilityDelta());
+            metrics.put("export_embedding_max_abs_delta", export.embeddingDelta());
             return new Result(
-                    onnx,
-                    best,
-                    epochs,
-                    bestEpoch,
+                    export.onnx(),
+                    checkpoint.parameters(),
+                    progress.history(),
+                    checkpoint.bestEpoch(),
                     metrics,
                     norm.audioMean(),
                     config.spec().embeddingDim(),
                     device.toString(),
                     trainRows.length,
                     valRows.length,
-                    valRows);
+                    valRows,
+                    training);
         }
     }
 
-    /** Which inputs the model sees; a missing image is all zeros, missing audio the train mean. */
-    public enum Modalities {
-        BOTH,
-        IMAGE_ONLY,
-        AUDIO_ONLY
+    /**
+     * Softmax cross-entropy, Adam with a cosine learning-rate decay to 1 % over the run, the {@link
+     * Accuracy} evaluator, and the listeners in the order they depend on each other.
+     */
+    static DefaultTrainingConfig trainingConfig(
+            Config config,
+            Device device,
+            int trainSamples,
+            ProgressListener progress,
+            BestEpochCheckpoint checkpoint) {
+        int steps =
+                config.epochs() * ((trainSamples + config.batchSize() - 1) / config.batchSize());
+        Tracker learningRate =
+                Tracker.cosine()
+                        .setBaseValue(config.learningRate())
+                        .optFinalValue(config.learningRate() / 100)
+                        .setMaxUpdates(Math.max(1, steps))
+                        .build();
+        return new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(learningRate).build())
+                .optDevices(new Device[] {device})
+                .addEvaluator(new Accuracy())
+                .addTrainingListeners(
+                        new EpochTrainingListener(),
+                        new EvaluatorTrainingListener(),
+                        new DivergenceCheckTrainingListener(),
+                        progress,
+                        checkpoint);
     }
 
+    /** Prepares the next batches (augmentation, arrays) while the engine trains on this one. */
+    private static Thread loaderThread(Runnable r) {
+        Thread t = new Thread(r, "training-data");
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Shuffled batches, augmented, with modality dropout. */
+    static DigitsDataset trainingData(
+            TrainingSet data, int[] rows, FusionBlock.Normalization norm, Config config) {
+        return DigitsDataset.builder()
+                .setRows(data, rows)
+                .optAugmentation(config.augmentation())
+                .optModalityDropout(config.modalityDropout())
+                .optBlankAudio(norm.audioMean())
+                .optSeed(config.seed())
+                .setSampling(config.batchSize(), true)
+                .optPrefetchNumber(2)
+                .build();
+    }
+
+    /** In order, unchanged, keeping {@code modalities}. */
+    static DigitsDataset evaluationData(
+            TrainingSet data, int[] rows, FusionBlock.Normalization norm, Modalities modalities) {
+        return DigitsDataset.builder()
+                .setRows(data, rows)
+                .optModalities(modalities)
+                .optBlankAudio(norm.audioMean())
+                .setSampling(512, false)
+                .build();
+    }
+
+    /** DJL's {@link Accuracy} of the block (inference mode) on the rows. */
     static double accuracy(
             FusionBlock block,
             NDManager parent,
             TrainingSet data,
             int[] rows,
             FusionBlock.Normalization norm,
-            Modalities modalities) {
-        long correct = 0;
-        for (int start = 0; start < rows.length; start += 512) {
-            int[] chunk = Arrays.copyOfRange(rows, start, Math.min(rows.length, start + 512));
-            try (NDManager m = parent.newSubManager()) {
-                NDList out =
-                        block.infer(
-                                new ParameterStore(m, false),
-                                inputs(m, data, chunk, norm, modalities));
-                int[] predicted = out.get(0).argMax(1).toType(DataType.INT32, false).toIntArray();
-                for (int i = 0; i < chunk.length; i++) {
-                    if (predicted[i] == data.label(chunk[i])) {
-                        correct++;
-                    }
+            Modalities modalities)
+            throws IOException, TranslateException {
+        Accuracy accuracy = new Accuracy();
+        accuracy.addAccumulator("evaluation");
+        try (NDManager m = parent.newSubManager()) {
+            for (Batch batch : evaluationData(data, rows, norm, modalities).getData(m)) {
+                try (batch) {
+                    NDList logits =
+                            block.forward(new ParameterStore(m, false), batch.getData(), false);
+                    accuracy.updateAccumulator("evaluation", batch.getLabels(), logits);
                 }
             }
         }
-        return correct / (double) rows.length;
+        return accuracy.getAccumulator("evaluation");
     }
 
-    static NDList inputs(
-            NDManager m,
-            TrainingSet data,
-            int[] rows,
-            FusionBlock.Normalization norm,
-            Modalities modalities) {
-        float[] img =
-                modalities == Modalities.AUDIO_ONLY
-                        ? new float[rows.length * Dimensions.IMAGE]
-                        : data.images(rows);
-        float[] aud;
-        if (modalities == Modalities.IMAGE_ONLY) {
-            aud = new float[rows.length * Dimensions.AUDIO];
-            for (int r = 0; r < rows.length; r++) {
-                System.arraycopy(norm.audioMean(), 0, aud, r * Dimensions.AUDIO, Dimensions.AUDIO);
-            }
-        } else {
-            aud = data.audio(rows);
+    /** The export gate on the first {@value #GATE_SAMPLES} validation samples. */
+    static ExportGate.Verified exportAndVerify(
+            FusionBlock block, NDManager m, TrainingSet data, int[] valRows) {
+        int[] rows = Arrays.copyOf(valRows, Math.min(GATE_SAMPLES, valRows.length));
+        try {
+            return ExportGate.exportAndVerify(
+                    block,
+                    "digits-fusion",
+                    m,
+                    new ExportGate.Probe(data.images(rows), data.audio(rows), rows.length));
+        } catch (ExportGate.Refused e) {
+            throw new TrainingException(e.getMessage());
         }
-        return new NDList(
-                m.create(img, new Shape(rows.length, Dimensions.IMAGE)),
-                m.create(aud, new Shape(rows.length, Dimensions.AUDIO)));
-    }
-
-    /** max |probability(DJL) - probability(ONNX Runtime)| on up to 256 validation samples. */
-    static double exportDelta(
-            FusionBlock block, NDManager parent, TrainingSet data, int[] valRows, byte[] onnx)
-            throws Exception {
-        int[] rows = Arrays.copyOf(valRows, Math.min(256, valRows.length));
-        float[] img = data.images(rows);
-        float[] aud = data.audio(rows);
-        float[] djl;
-        try (NDManager m = parent.newSubManager()) {
-            djl =
-                    block.infer(
-                                    new ParameterStore(m, false),
-                                    new NDList(
-                                            m.create(img, new Shape(rows.length, Dimensions.IMAGE)),
-                                            m.create(
-                                                    aud, new Shape(rows.length, Dimensions.AUDIO))))
-                            .get(0)
-                            .toFloatArray();
-        }
-        try (OrtRunner ort = new OrtRunner(onnx)) {
-            float[] o =
-                    ort.run(
-                                    Map.of(OnnxExporter.IMAGE, img, OnnxExporter.AUDIO, aud),
-                                    Map.of(
-                                            OnnxExporter.IMAGE,
-                                            new long[] {rows.length, Dimensions.IMAGE},
-                                            OnnxExporter.AUDIO,
-                                            new long[] {rows.length, Dimensions.AUDIO}),
-                                    OnnxExporter.PROBABILITIES)
-                            .get(OnnxExporter.PROBABILITIES);
-            double d = 0;
-            for (int i = 0; i < o.length; i++) {
-                double diff = Math.abs(o[i] - djl[i]);
-                d = Double.isNaN(diff) ? Double.NaN : Math.max(d, diff);
-            }
-            return d;
-        }
-    }
-
-    /**
-     * Modality dropout: for a share {@code rate} of the samples, blank one input (half of them the
-     * image, half the audio) exactly as a missing modality is fed at inference (image zeros, audio
-     * the train mean), so that the model learns to do with either alone.
-     */
-    static NDList blankModalities(
-            TrainingSet data,
-            int[] rows,
-            FusionBlock.Normalization norm,
-            float rate,
-            SplittableRandom random,
-            NDManager m) {
-        float[] im = data.images(rows);
-        float[] au = data.audio(rows);
-        int n = rows.length;
-        for (int i = 0; i < n && rate > 0; i++) {
-            double r = random.nextDouble();
-            if (r < rate / 2.0) {
-                Arrays.fill(im, i * Dimensions.IMAGE, (i + 1) * Dimensions.IMAGE, 0f);
-            } else if (r < rate) {
-                System.arraycopy(norm.audioMean(), 0, au, i * Dimensions.AUDIO, Dimensions.AUDIO);
-            }
-        }
-        return new NDList(
-                m.create(im, new Shape(n, Dimensions.IMAGE)),
-                m.create(au, new Shape(n, Dimensions.AUDIO)));
-    }
-
-    /** A seeded permutation of {@code rows}: the batches of one epoch. */
-    static int[] shuffled(int[] rows, long seed) {
-        int[] out = rows.clone();
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = out.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = out[i];
-            out[i] = out[j];
-            out[j] = t;
-        }
-        return out;
-    }
-
-    static byte[] save(FusionBlock block) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        block.saveParameters(new DataOutputStream(out));
-        return out.toByteArray();
     }
 }

@@ -90,6 +90,20 @@ public final class TrainingSet {
         return audio[row * Dimensions.AUDIO + i];
     }
 
+    /** The image of one row, a new array. */
+    public float[] image(int row) {
+        float[] out = new float[Dimensions.IMAGE];
+        for (int i = 0; i < Dimensions.IMAGE; i++) {
+            out[i] = image(row, i);
+        }
+        return out;
+    }
+
+    /** The MFCC of one row, a new array. */
+    public float[] audio(int row) {
+        return Arrays.copyOfRange(audio, row * Dimensions.AUDIO, (row + 1) * Dimensions.AUDIO);
+    }
+
     /** Images of the given rows, row-major floats. */
     public float[] images(int[] rows) {
         float[] out = new float[rows.length * Dimensions.IMAGE];

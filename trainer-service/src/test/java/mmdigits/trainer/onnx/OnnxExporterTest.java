@@ -1,6 +1,7 @@
 package mmdigits.trainer.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -12,6 +13,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import mmdigits.common.sample.Dimensions;
 import mmdigits.trainer.training.FusionBlock;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.Layer;
@@ -30,7 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ONNX Runtime's output of the exported graph equals DJL's, layer by layer and for the whole model.
+ * ONNX Runtime's output of the exported graph equals DJL's, layer by layer and for the whole model;
+ * the export gate releases such an export and refuses a broken one.
  */
 class OnnxExporterTest {
     static NDManager manager;
@@ -206,6 +213,114 @@ class OnnxExporterTest {
                 }
                 assertThat(sum).isCloseTo(1f, Assertions.within(1e-5f));
             }
+        }
+    }
+
+    ExportGate.Probe probe(int n) {
+        float[] img = new float[n * Dimensions.IMAGE];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = random.nextInt(256);
+        }
+        return new ExportGate.Probe(img, randomInput(n * Dimensions.AUDIO, 20f), n);
+    }
+
+    @Test
+    void gateReleasesAFaithfulExportAndSaysByHowMuchItDiffers() {
+        FusionBlock model = randomModel();
+        ExportGate.Verified v = ExportGate.exportAndVerify(model, "fusion", manager, probe(16));
+        assertThat(v.probabilityDelta()).isLessThanOrEqualTo(1e-4);
+        assertThat(v.embeddingDelta()).isLessThanOrEqualTo(1e-4);
+        assertThat(v.onnx()).isEqualTo(OnnxExporter.export(model, "fusion"));
+    }
+
+    @Test
+    void gateRefusesAnExportWithAWrongParameter() throws Exception {
+        FusionBlock model = randomModel();
+        OnnxMl.ModelProto.Builder broken =
+                OnnxMl.ModelProto.parseFrom(OnnxExporter.export(model, "fusion")).toBuilder();
+        OnnxMl.TensorProto.Builder bias =
+                broken.getGraphBuilder().getInitializerBuilderList().stream()
+                        .filter(t -> t.getName().equals("classifier0_bias"))
+                        .findFirst()
+                        .orElseThrow();
+        ByteBuffer raw =
+                ByteBuffer.wrap(bias.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+        raw.putFloat(0, raw.getFloat(0) + 1e4f); // class 0 wins everywhere
+        bias.setRawData(ByteString.copyFrom(raw.array()));
+        assertThatThrownBy(
+                        () ->
+                                ExportGate.verify(
+                                        model, broken.build().toByteArray(), manager, probe(16)))
+                .isInstanceOf(ExportGate.Refused.class)
+                .hasMessageContaining("differs from DJL on 16 samples")
+                .hasMessageContaining("not released");
+    }
+
+    @Test
+    void gateRefusesAnExportWhoseEmbeddingAloneIsWrong() throws Exception {
+        FusionBlock model = randomModel();
+        OnnxMl.ModelProto.Builder broken =
+                OnnxMl.ModelProto.parseFrom(OnnxExporter.export(model, "fusion")).toBuilder();
+        // the embedding output negated: the probabilities stay exactly as they were
+        broken.getGraphBuilder().getNodeBuilderList().stream()
+                .filter(n -> n.getName().equals("embedding_out"))
+                .findFirst()
+                .orElseThrow()
+                .setOpType("Neg");
+        assertThatThrownBy(
+                        () ->
+                                ExportGate.verify(
+                                        model, broken.build().toByteArray(), manager, probe(16)))
+                .isInstanceOf(ExportGate.Refused.class)
+                .hasMessageMatching(".*probabilities by [0-9.e-]+, embedding by [1-9].*");
+    }
+
+    @Test
+    void gateRefusesAnExportThatDoesNotRun() {
+        FusionBlock model = randomModel();
+        byte[] garbage = "not an onnx model".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ExportGate.verify(model, garbage, manager, probe(4)))
+                .isInstanceOf(ExportGate.Refused.class)
+                .hasMessageContaining("does not run in ONNX Runtime");
+    }
+
+    /**
+     * Cepstral mean normalisation is the graph's first audio step: a constant added to one
+     * coefficient in every frame (a channel or gain change) does not change the outputs.
+     */
+    @Test
+    void anOffsetPerCoefficientLeavesTheExportedModelUnchanged() throws Exception {
+        FusionBlock model = randomModel();
+        ExportGate.Probe p = probe(5);
+        float[] shifted = p.audio().clone();
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] += 4f * (i % Dimensions.AUDIO_COEFFICIENTS) - 20f;
+        }
+        try (OrtRunner ort = new OrtRunner(OnnxExporter.export(model, "fusion"))) {
+            Map<String, long[]> shapes =
+                    Map.of("image", new long[] {5, 784}, "audio", new long[] {5, 507});
+            Map<String, float[]> a =
+                    ort.run(
+                            Map.of("image", p.images(), "audio", p.audio()),
+                            shapes,
+                            "probabilities",
+                            "embedding");
+            Map<String, float[]> b =
+                    ort.run(
+                            Map.of("image", p.images(), "audio", shifted),
+                            shapes,
+                            "probabilities",
+                            "embedding");
+            assertThat(maxDiff(a.get("probabilities"), b.get("probabilities"))).isLessThan(1e-4);
+            assertThat(maxRelativeDiff(a.get("embedding"), b.get("embedding"))).isLessThan(1e-4);
+            float[] changedImage = p.images().clone();
+            changedImage[300] = 255 - changedImage[300];
+            changedImage[400] = 255 - changedImage[400];
+            Map<String, float[]> c =
+                    ort.run(Map.of("image", changedImage, "audio", p.audio()), shapes, "embedding");
+            assertThat(maxDiff(a.get("embedding"), c.get("embedding")))
+                    .as("the comparison can fail: other pixels change the embedding")
+                    .isGreaterThan(1e-3);
         }
     }
 

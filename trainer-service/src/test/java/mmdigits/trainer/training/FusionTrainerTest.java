@@ -2,6 +2,7 @@ package mmdigits.trainer.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,10 @@ class FusionTrainerTest {
                     .optLearningRate(3e-3f)
                     .optModalityDropout(0.5f)
                     .optSeed(5)
-                    .optValidationFraction(0.2f);
+                    .optValidationFraction(0.2f)
+                    // the fixture's digit is the row of a bar, 2 px per class: shifts would erase
+                    // it
+                    .optAugmentation(Augmentation.none());
 
     @Test
     void learnsEachModalityAndReleasesAMatchingOnnxModel() throws Exception {
@@ -51,6 +55,11 @@ class FusionTrainerTest {
                 .isGreaterThanOrEqualTo(0.8);
         assertThat(r.metrics().get("validation_accuracy_audio_only")).isGreaterThanOrEqualTo(0.8);
         assertThat(r.metrics().get("export_max_abs_delta")).isLessThanOrEqualTo(1e-4);
+        assertThat(r.metrics().get("export_embedding_max_abs_delta")).isLessThanOrEqualTo(1e-4);
+        assertThat(r.training().getEpoch()).as("DJL's training result").isEqualTo(10);
+        assertThat((double) r.training().getValidateEvaluation("Accuracy"))
+                .as("the last epoch's validation accuracy, as DJL's evaluator counted it")
+                .isEqualTo(seen.get(9).validationAccuracy(), within(1e-6));
         assertThat(r.device()).isEqualTo("cpu()");
         assertThat(r.metrics().get("validation_accuracy"))
                 .isEqualTo(

@@ -1,0 +1,111 @@
+package mmdigits.trainer.onnx;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.Map;
+import mmdigits.common.sample.Dimensions;
+import mmdigits.trainer.training.FusionBlock;
+
+/**
+ * Export and verify: writes the trained block as ONNX ({@link OnnxExporter}) and releases it only
+ * when ONNX Runtime gives what DJL gives on the same samples, for both outputs: every probability
+ * within {@link #MAX_DELTA}, every embedding value within {@link #MAX_DELTA} of the largest
+ * embedding value (when that is above 1; embeddings are unbounded ReLU features). DJL has no ONNX
+ * exporter, so this gate is what stands between our exporter and the served model.
+ */
+public final class ExportGate {
+    public static final double MAX_DELTA = 1e-4;
+
+    /** An export that passed: its bytes and the largest differences found. */
+    public record Verified(byte[] onnx, double probabilityDelta, double embeddingDelta) {}
+
+    /** The export differs from DJL (or does not run): it must not be released. */
+    public static final class Refused extends RuntimeException {
+        public Refused(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Samples to compare on: {@code n} raw images [n·784] and MFCC [n·507]. */
+    public record Probe(float[] images, float[] audio, int n) {}
+
+    private ExportGate() {}
+
+    public static Verified exportAndVerify(
+            FusionBlock block, String name, NDManager manager, Probe probe) {
+        return verify(block, OnnxExporter.export(block, name), manager, probe);
+    }
+
+    /** Checks {@code onnx} against {@code block} on the probe samples. */
+    public static Verified verify(FusionBlock block, byte[] onnx, NDManager manager, Probe probe) {
+        float[][] expected = djl(block, manager, probe);
+        Map<String, float[]> actual = onnxRuntime(onnx, probe);
+        double p = maxAbsDelta(expected[0], actual.get(OnnxExporter.PROBABILITIES));
+        double e =
+                maxAbsDelta(expected[1], actual.get(OnnxExporter.EMBEDDING)) / scale(expected[1]);
+        if (!(p <= MAX_DELTA) || !(e <= MAX_DELTA)) {
+            throw new Refused(
+                    String.format(
+                            "the exported ONNX model differs from DJL on %d samples: probabilities by"
+                                    + " %.3g, embedding by %.3g (allowed %.0e): not released",
+                            probe.n(), p, e, MAX_DELTA),
+                    null);
+        }
+        return new Verified(onnx, p, e);
+    }
+
+    /** DJL's probabilities and embedding. */
+    private static float[][] djl(FusionBlock block, NDManager parent, Probe probe) {
+        try (NDManager m = parent.newSubManager()) {
+            NDList inputs =
+                    new NDList(
+                            m.create(probe.images(), new Shape(probe.n(), Dimensions.IMAGE)),
+                            m.create(probe.audio(), new Shape(probe.n(), Dimensions.AUDIO)));
+            NDList out = block.infer(new ParameterStore(m, false), inputs);
+            return new float[][] {out.get(0).toFloatArray(), out.get(1).toFloatArray()};
+        }
+    }
+
+    private static Map<String, float[]> onnxRuntime(byte[] onnx, Probe probe) {
+        try (OrtRunner ort = new OrtRunner(onnx)) {
+            return ort.run(
+                    Map.of(OnnxExporter.IMAGE, probe.images(), OnnxExporter.AUDIO, probe.audio()),
+                    Map.of(
+                            OnnxExporter.IMAGE,
+                            new long[] {probe.n(), Dimensions.IMAGE},
+                            OnnxExporter.AUDIO,
+                            new long[] {probe.n(), Dimensions.AUDIO}),
+                    OnnxExporter.PROBABILITIES,
+                    OnnxExporter.EMBEDDING);
+        } catch (Exception | Error e) {
+            throw new Refused("the exported ONNX model does not run in ONNX Runtime: " + e, e);
+        }
+    }
+
+    /** The largest |value|, at least 1. */
+    static double scale(float[] values) {
+        double max = 1;
+        for (float v : values) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
+    }
+
+    /** max |a − b|; NaN when any difference is NaN or the lengths differ. */
+    static double maxAbsDelta(float[] a, float[] b) {
+        if (b == null || a.length != b.length) {
+            return Double.NaN;
+        }
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            double diff = Math.abs(a[i] - b[i]);
+            if (Double.isNaN(diff)) {
+                return Double.NaN;
+            }
+            d = Math.max(d, diff);
+        }
+        return d;
+    }
+}
