@@ -52,6 +52,7 @@ public final class ModelBench {
                     case "--seed" -> c = c.optSeed(Long.parseLong(args[++i]));
                     case "--no-augment" -> c = c.optAugmentation(Augmentation.none());
                     case "--cnn" -> c = c.optSpec(cnn(args[++i]));
+                    case "--augment" -> c = c.optAugmentation(augmentation(args[++i]));
                     default ->
                             throw new IllegalArgumentException(
                                     "unknown option " + args[i] + " (see bench/model.sh)");
@@ -62,6 +63,17 @@ public final class ModelBench {
             }
             return new Options(data, rows, name, c);
         }
+    }
+
+    /** The ten numbers of an {@link Augmentation}, comma-separated. */
+    static Augmentation augmentation(String spec) {
+        float[] v = new float[10];
+        String[] p = spec.split(",");
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.parseFloat(p[i]);
+        }
+        return new Augmentation(
+                v[0], v[1], v[2], (int) v[3], (int) v[4], (int) v[5], (int) v[6], v[7], v[8], v[9]);
     }
 
     /** "C1,C2,UNITS": the standard model with another image CNN. */

@@ -416,7 +416,7 @@ class ReadmeIT {
                 sum += v;
             }
             assertThat(sum).isCloseTo(1.0, within(1e-4));
-            assertThat(((float[][]) r.get("embedding").get().getValue())[0]).hasSize(128);
+            assertThat(((float[][]) r.get("embedding").get().getValue())[0]).hasSize(192);
             return probs;
         }
     }
@@ -598,7 +598,7 @@ class ReadmeIT {
         assertThat(batch.get(1).get("modalities"))
                 .extracting(JsonNode::asText)
                 .containsExactly("audio");
-        assertThat(batch.get(0).get("embedding")).hasSize(128);
+        assertThat(batch.get(0).get("embedding")).hasSize(192);
         JsonNode files = r.get(3).json();
         assertThat(files.get("modalities"))
                 .extracting(JsonNode::asText)

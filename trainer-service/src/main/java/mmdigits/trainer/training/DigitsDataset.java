@@ -53,11 +53,10 @@ public final class DigitsDataset extends RandomAccessDataset {
     public Record get(NDManager manager, long index) {
         int row = rows[Math.toIntExact(index)];
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + draws.getAndIncrement());
-        float[] image = data.image(row);
-        float[] audio = data.audio(row);
-        image = augmentation.image(image, random);
-        augmentation.audio(audio, random);
         Modalities kept = modalities == Modalities.BOTH ? dropOne(random) : modalities;
+        float[] image = augmentation.image(data.image(row), random);
+        float[] audio = data.audio(audioRow(row, kept, random));
+        augmentation.audio(audio, random);
         if (kept == Modalities.AUDIO_ONLY) {
             Arrays.fill(image, 0f);
         } else if (kept == Modalities.IMAGE_ONLY) {
@@ -65,6 +64,16 @@ public final class DigitsDataset extends RandomAccessDataset {
         }
         NDList input = new NDList(manager.create(image), manager.create(audio));
         return new Record(input, new NDList(manager.create((float) data.label(row))));
+    }
+
+    /** The row whose recording goes with {@code row}'s image: another one for mismatched pairs. */
+    private int audioRow(int row, Modalities kept, SplittableRandom random) {
+        if (kept == Modalities.BOTH
+                && augmentation.mismatchedAudio() > 0
+                && random.nextDouble() < augmentation.mismatchedAudio()) {
+            return rows[random.nextInt(rows.length)];
+        }
+        return row;
     }
 
     /** Modality dropout: a share {@code modalityDropout} loses one input, half each. */

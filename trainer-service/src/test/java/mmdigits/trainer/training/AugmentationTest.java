@@ -80,7 +80,7 @@ class AugmentationTest {
 
     @Test
     void masksBecomeZerosAfterCepstralMeanNormalisation() {
-        Augmentation a = new Augmentation(0, 0, 0, 1, 5, 1, 2);
+        Augmentation a = new Augmentation(0, 0, 0, 1, 5, 1, 2, 0, 0, 0);
         float[] mfcc = new float[Dimensions.AUDIO];
         SplittableRandom values = new SplittableRandom(3);
         for (int i = 0; i < mfcc.length; i++) {
@@ -114,5 +114,52 @@ class AugmentationTest {
             s += x;
         }
         return s;
+    }
+
+    static float[] numberedMfcc() {
+        float[] mfcc = new float[Dimensions.AUDIO];
+        for (int f = 0; f < Dimensions.AUDIO_FRAMES; f++) {
+            for (int c = 0; c < Dimensions.AUDIO_COEFFICIENTS; c++) {
+                mfcc[f * Dimensions.AUDIO_COEFFICIENTS + c] = f * 100 + c;
+            }
+        }
+        return mfcc;
+    }
+
+    @Test
+    void timeWarpResamplesFramesAboutTheMiddle() {
+        float[] same = numberedMfcc();
+        Augmentation.warpTime(same, 1);
+        assertThat(same).containsExactly(numberedMfcc());
+        float[] slow = numberedMfcc();
+        Augmentation.warpTime(slow, 0.5); // frame f from frame (f - 19) / 2 + 19
+        assertThat(slow[19 * 13 + 4]).isEqualTo(1904f);
+        assertThat(slow[20 * 13 + 4]).isCloseTo(1954f, within(1e-3f)); // halfway 19..20
+        assertThat(slow[0 * 13 + 4]).isCloseTo(954f, within(1e-3f)); // at 9.5
+        float[] fast = numberedMfcc();
+        Augmentation.warpTime(fast, 2); // frame 0 from -19: the first frame repeated
+        assertThat(fast[4]).isEqualTo(4f);
+        assertThat(fast[38 * 13 + 4]).isEqualTo(3804f);
+        assertThat(fast[18 * 13 + 4]).isCloseTo(1704f, within(1e-3f));
+    }
+
+    @Test
+    void coefficientScalesLeaveC0AndScaleEachCoefficientInEveryFrame() {
+        Augmentation a = new Augmentation(0, 0, 0, 0, 0, 0, 0, 0, 0.2f, 0);
+        float[] m = numberedMfcc();
+        a.audio(m, new SplittableRandom(4));
+        float[] src = numberedMfcc();
+        for (int c = 0; c < 13; c++) {
+            double factor = m[13 + c] / src[13 + c];
+            if (c == 0) {
+                assertThat(factor).isEqualTo(1.0);
+            } else {
+                assertThat(factor).isBetween(0.8, 1.2);
+            }
+            for (int f = 1; f < 39; f++) {
+                assertThat((double) m[f * 13 + c])
+                        .isCloseTo(src[f * 13 + c] * factor, within(1e-2));
+            }
+        }
     }
 }

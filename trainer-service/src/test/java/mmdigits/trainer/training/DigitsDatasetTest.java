@@ -80,6 +80,32 @@ class DigitsDatasetTest {
     }
 
     @Test
+    void mismatchedPairsTakeAnotherRowsRecordingAndKeepTheImagesLabel() throws Exception {
+        int[] all = new int[40];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        Augmentation swapAll = new Augmentation(0, 0, 0, 0, 0, 0, 0, 0, 0, 1f);
+        DigitsDataset d = rows(all).optAugmentation(swapAll).optSeed(2).build();
+        int swapped = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int i = 0; i < 40; i++) {
+                Record r = d.get(m, i);
+                float[] audio = r.getData().get(1).toFloatArray();
+                int from = -1;
+                for (int k = 0; k < 40; k++) {
+                    from = Arrays.equals(audio, data.audio(k)) ? k : from;
+                }
+                assertThat(from).as("a recording of the dataset's rows").isNotNegative();
+                swapped += from != i ? 1 : 0;
+                assertThat(r.getData().get(0).toFloatArray()).containsExactly(data.image(i));
+                assertThat(r.getLabels().singletonOrThrow().getFloat()).isEqualTo(data.label(i));
+            }
+        }
+        assertThat(swapped).isGreaterThan(30);
+    }
+
+    @Test
     void batchesStackSamplesInOrder() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
             List<Float> labels = new ArrayList<>();
