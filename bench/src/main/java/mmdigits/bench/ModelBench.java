@@ -25,7 +25,8 @@ import mmdigits.trainer.training.TrainingSet;
  * out/bench/model[-NAME]/results.json}.
  *
  * <pre>
- * bench/model.sh --data DIR [--rows N] [--epochs E] [--lr X] [--dropout X] [--no-augment] [--name NAME]
+ * bench/model.sh --data DIR [--rows N] [--epochs E] [--batch B] [--lr X] [--dropout X] [--seed S]
+ *                [--no-augment | --augment A,B,...] [--cnn C1,C2,UNITS] [--name NAME]
  * </pre>
  */
 public final class ModelBench {
