@@ -287,12 +287,7 @@ public final class FusionTrainer {
     public static Result train(TrainingSet data, Config config, Listener listener)
             throws IOException, TranslateException {
         check(data, config);
-        if (System.getenv(ONEDNN_ISA_ENV) == null) {
-            listener.onPhase(
-                    "warning: "
-                            + ONEDNN_ISA_ENV
-                            + " is not set; on AVX-512 CPUs set it to AVX2 (see FusionTrainer)");
-        }
+        warnIfOneDnnUnpinned(listener);
         Engine engine = Engine.getInstance();
         engine.setRandomSeed((int) config.seed());
         int[][] split = split(data, config.validationFraction(), config.seed());
@@ -304,55 +299,24 @@ public final class FusionTrainer {
         }
         FusionBlock.Normalization norm = normalization(data, trainRows);
         Device device = Devices.choose(engine);
-        listener.onPhase(
-                String.format(
-                        "training on %s (%s %s, %d GPU(s) visible): %,d train / %,d validation"
-                                + " samples, batch %d",
-                        device,
-                        engine.getEngineName(),
-                        engine.getVersion(),
-                        engine.getGpuCount(),
-                        trainRows.length,
-                        valRows.length,
-                        config.batchSize()));
+        listener.onPhase(describe(engine, device, trainRows.length, valRows.length, config));
         try (Model model = Model.newInstance("fusion", device)) {
             FusionBlock block = new FusionBlock(config.spec(), norm);
             model.setBlock(block);
             ProgressListener progress =
                     new ProgressListener(listener, config.epochs(), trainRows.length);
             BestEpochCheckpoint checkpoint = new BestEpochCheckpoint(block);
-            TrainingResult training;
-            ExecutorService loader = Executors.newSingleThreadExecutor(FusionTrainer::loaderThread);
-            try (Trainer trainer =
-                    model.newTrainer(
-                            trainingConfig(config, device, trainRows.length, progress, checkpoint)
-                                    .optExecutorService(loader))) {
-                trainer.setMetrics(new Metrics());
-                trainer.initialize(
-                        new Shape(config.batchSize(), Dimensions.IMAGE),
-                        new Shape(config.batchSize(), Dimensions.AUDIO));
-                EasyTrain.fit(
-                        trainer,
-                        config.epochs(),
-                        trainingData(data, trainRows, norm, config),
-                        evaluationData(data, valRows, norm, Modalities.BOTH));
-                training = trainer.getTrainingResult();
-            } finally {
-                loader.shutdownNow();
-            }
+            TrainingResult training =
+                    fit(
+                            model,
+                            trainingConfig(config, device, trainRows.length, progress, checkpoint),
+                            config,
+                            trainingData(data, trainRows, norm, config),
+                            evaluationData(data, valRows, norm, Modalities.BOTH));
             listener.onPhase("restoring epoch " + checkpoint.bestEpoch() + " and measuring");
             NDManager m = model.getNDManager();
             checkpoint.restore(m);
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put(
-                    "validation_accuracy",
-                    accuracy(block, m, data, valRows, norm, Modalities.BOTH));
-            metrics.put(
-                    "validation_accuracy_image_only",
-                    accuracy(block, m, data, valRows, norm, Modalities.IMAGE_ONLY));
-            metrics.put(
-                    "validation_accuracy_audio_only",
-                    accuracy(block, m, data, valRows, norm, Modalities.AUDIO_ONLY));
+            Map<String, Double> metrics = validationMetrics(block, m, data, valRows, norm);
             metrics.put("best_epoch", (double) checkpoint.bestEpoch());
             listener.onPhase("exporting ONNX and checking both outputs in ONNX Runtime");
             ExportGate.Verified export = exportAndVerify(block, m, data, valRows);
@@ -372,6 +336,73 @@ public final class FusionTrainer {
                     valRows,
                     training);
         }
+    }
+
+    private static void warnIfOneDnnUnpinned(Listener listener) {
+        if (System.getenv(ONEDNN_ISA_ENV) == null) {
+            listener.onPhase(
+                    "warning: "
+                            + ONEDNN_ISA_ENV
+                            + " is not set; on AVX-512 CPUs set it to AVX2 (see FusionTrainer)");
+        }
+    }
+
+    private static String describe(
+            Engine engine, Device device, int trainSamples, int validationSamples, Config config) {
+        return String.format(
+                "training on %s (%s %s, %d GPU(s) visible): %,d train / %,d validation samples,"
+                        + " batch %d",
+                device,
+                engine.getEngineName(),
+                engine.getVersion(),
+                engine.getGpuCount(),
+                trainSamples,
+                validationSamples,
+                config.batchSize());
+    }
+
+    /**
+     * DJL's {@link EasyTrain#fit}, the next batches prepared on a thread of their own while the
+     * engine trains on the current one.
+     */
+    static TrainingResult fit(
+            Model model,
+            DefaultTrainingConfig trainingConfig,
+            Config config,
+            DigitsDataset training,
+            DigitsDataset validation)
+            throws IOException, TranslateException {
+        ExecutorService loader = Executors.newSingleThreadExecutor(FusionTrainer::loaderThread);
+        try (Trainer trainer = model.newTrainer(trainingConfig.optExecutorService(loader))) {
+            trainer.setMetrics(new Metrics());
+            trainer.initialize(
+                    new Shape(config.batchSize(), Dimensions.IMAGE),
+                    new Shape(config.batchSize(), Dimensions.AUDIO));
+            EasyTrain.fit(trainer, config.epochs(), training, validation);
+            return trainer.getTrainingResult();
+        } finally {
+            loader.shutdownNow();
+        }
+    }
+
+    /** Validation accuracy with both inputs and with each alone. */
+    static Map<String, Double> validationMetrics(
+            FusionBlock block,
+            NDManager m,
+            TrainingSet data,
+            int[] valRows,
+            FusionBlock.Normalization norm)
+            throws IOException, TranslateException {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put(
+                "validation_accuracy", accuracy(block, m, data, valRows, norm, Modalities.BOTH));
+        metrics.put(
+                "validation_accuracy_image_only",
+                accuracy(block, m, data, valRows, norm, Modalities.IMAGE_ONLY));
+        metrics.put(
+                "validation_accuracy_audio_only",
+                accuracy(block, m, data, valRows, norm, Modalities.AUDIO_ONLY));
+        return metrics;
     }
 
     /**
