@@ -93,10 +93,14 @@ public final class TrainingSet {
     /** The image of one row, a new array. */
     public float[] image(int row) {
         float[] out = new float[Dimensions.IMAGE];
-        for (int i = 0; i < Dimensions.IMAGE; i++) {
-            out[i] = image(row, i);
-        }
+        copyImage(row, out, 0);
         return out;
+    }
+
+    private void copyImage(int row, float[] out, int offset) {
+        for (int i = 0; i < Dimensions.IMAGE; i++) {
+            out[offset + i] = image(row, i);
+        }
     }
 
     /** The MFCC of one row, a new array. */
@@ -108,9 +112,7 @@ public final class TrainingSet {
     public float[] images(int[] rows) {
         float[] out = new float[rows.length * Dimensions.IMAGE];
         for (int r = 0; r < rows.length; r++) {
-            for (int i = 0; i < Dimensions.IMAGE; i++) {
-                out[r * Dimensions.IMAGE + i] = image(rows[r], i);
-            }
+            copyImage(rows[r], out, r * Dimensions.IMAGE);
         }
         return out;
     }
