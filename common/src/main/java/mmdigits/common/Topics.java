@@ -16,6 +16,12 @@ public final class Topics {
     public static final String EMBEDDINGS = "digits.embeddings";
     public static final String EVENTS = "digits.events";
 
+    /**
+     * Which version each alias serves: signed promotions and rollbacks, written by the trainer
+     * alone.
+     */
+    public static final String PROMOTIONS = "digits.promotions";
+
     /** Records that could not be decoded or validated, with the reason in headers. */
     public static final String DEAD_LETTER = "digits.dead-letter";
 
@@ -53,6 +59,8 @@ public final class Topics {
                     // one partition: a total order of publications, runs, promotions and scoring
                     // requests
                     new Spec(EVENTS, 1, KEEP_FOR_EVER),
+                    // one partition: the promotions' order is the alias' history
+                    new Spec(PROMOTIONS, 1, KEEP_FOR_EVER),
                     new Spec(DEAD_LETTER, 1, Map.of()));
 
     /**

@@ -132,19 +132,39 @@ public final class KafkaFixtures {
                 e.setTimestampMs(System.currentTimeMillis()).build().toByteArray());
     }
 
-    /** The alias points at a version (as the trainer's registry writes it). */
+    private static final AtomicLong PROMOTION_SEQUENCE = new AtomicLong();
+
+    /**
+     * The alias points at a version, as the trainer's registry writes it: on digits.promotions, the
+     * next promotion sequence, signed with the test release key.
+     */
     public static ProducerRecord<String, byte[]> promotion(
             String name, String version, boolean rollback) {
-        return event(
+        return ReleaseSignatures.record(
+                ModelPromoted.newBuilder()
+                        .setAlias("digits")
+                        .setName(name)
+                        .setVersion(version)
+                        .setRollback(rollback)
+                        .setReason(rollback ? "rollback" : "test")
+                        .setSequence(PROMOTION_SEQUENCE.incrementAndGet())
+                        .build(),
+                releaseKey());
+    }
+
+    /** A promotion nobody signed (what anyone with write access to the topic could send). */
+    public static ProducerRecord<String, byte[]> unsignedPromotion(
+            String name, String version, long sequence) {
+        return new ProducerRecord<>(
+                Topics.PROMOTIONS,
                 "digits",
-                Event.newBuilder()
-                        .setModelPromoted(
-                                ModelPromoted.newBuilder()
-                                        .setAlias("digits")
-                                        .setName(name)
-                                        .setVersion(version)
-                                        .setRollback(rollback)
-                                        .setReason(rollback ? "rollback" : "test")));
+                ModelPromoted.newBuilder()
+                        .setAlias("digits")
+                        .setName(name)
+                        .setVersion(version)
+                        .setSequence(sequence)
+                        .build()
+                        .toByteArray());
     }
 
     /** A version trained on a dataset was released (the trainer's TrainingResult). */

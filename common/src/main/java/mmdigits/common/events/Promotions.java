@@ -7,15 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import mmdigits.common.kafka.TopicLog;
-import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 
 /**
- * Which model version each alias points at, from the {@code ModelPromoted} events of {@code
- * digits.events} (a handler of its {@link TopicLog}): the last promotion wins; a rollback returns
- * to the target before it. Keeps a bounded history per alias for rollbacks.
+ * Which model version each alias points at, from the signed promotions of {@code digits.promotions}
+ * (a handler of its {@link TopicLog}, whose check refused anything not signed by the trainer or out
+ * of sequence): the last promotion wins; a rollback returns to the target before it. Keeps a
+ * bounded history per alias for rollbacks, and the newest sequence (the next promotion takes a
+ * higher one).
  */
-public final class Promotions implements TopicLog.Handler<Event> {
+public final class Promotions implements TopicLog.Handler<ModelPromoted> {
     /** A model version: name and version. */
     public record Target(String name, String version) {}
 
@@ -27,15 +28,16 @@ public final class Promotions implements TopicLog.Handler<Event> {
     private final Map<String, String> reasons = new HashMap<>();
     private final Map<String, Long> offsets = new HashMap<>();
     private final Map<String, Deque<Target>> history = new HashMap<>();
+    private long newestSequence;
 
     @Override
-    public synchronized void on(TopicLog.Entry<Event> entry) {
-        Event event = entry.value();
+    public synchronized void on(TopicLog.Entry<ModelPromoted> entry) {
+        ModelPromoted p = entry.value();
         long offset = entry.offset();
-        if (event == null || !event.hasModelPromoted()) {
+        if (p == null || p.getAlias().isEmpty()) {
             return;
         }
-        ModelPromoted p = event.getModelPromoted();
+        newestSequence = Math.max(newestSequence, p.getSequence());
         Target next = new Target(p.getName(), p.getVersion());
         Deque<Target> past = history.computeIfAbsent(p.getAlias(), a -> new ArrayDeque<>());
         Target before = current.get(p.getAlias());
@@ -53,6 +55,11 @@ public final class Promotions implements TopicLog.Handler<Event> {
         current.put(p.getAlias(), next);
         reasons.put(p.getAlias(), p.getReason());
         offsets.put(p.getAlias(), offset);
+    }
+
+    /** The highest promotion sequence accepted: the next promotion takes a higher one. */
+    public synchronized long newestSequence() {
+        return newestSequence;
     }
 
     public synchronized Optional<Target> current(String alias) {

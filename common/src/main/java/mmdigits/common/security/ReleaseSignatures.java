@@ -6,16 +6,19 @@ import java.security.PublicKey;
 import java.security.Signature;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.ModelKeys;
+import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * Signed model releases: the trainer signs the exact bytes of a release record's value with Ed25519
- * and sends the signature in the record's {@value #HEADER} header; a reader verifies those bytes as
- * received, so nothing has to be re-encoded to check them. The release's {@code release_sequence}
- * is inside the signed bytes: a replayed old release carries its old sequence.
+ * What the trainer signs with the release key: model releases on {@code digits.models} and
+ * promotions (and rollbacks) on {@code digits.promotions}. The exact bytes of the record's value
+ * are signed with Ed25519 and the signature travels in the record's {@value #HEADER} header; a
+ * reader verifies those bytes as received, so nothing has to be re-encoded to check them. Each
+ * value carries a sequence inside the signed bytes ({@code release_sequence}, {@code sequence}): a
+ * replayed old record carries its old sequence ({@link SequenceCheck}).
  */
 public final class ReleaseSignatures {
     public static final String HEADER = "mmdigits-signature";
@@ -28,12 +31,21 @@ public final class ReleaseSignatures {
      * signed.
      */
     public static ProducerRecord<String, byte[]> record(ModelRelease release, PrivateKey key) {
-        byte[] value = release.toByteArray();
-        ProducerRecord<String, byte[]> r =
-                new ProducerRecord<>(
-                        Topics.MODELS,
-                        ModelKeys.of(release.getName(), release.getVersion()),
-                        value);
+        return signed(
+                Topics.MODELS,
+                ModelKeys.of(release.getName(), release.getVersion()),
+                release.toByteArray(),
+                key);
+    }
+
+    /** The record of a promotion or rollback on {@code digits.promotions}, keyed by its alias. */
+    public static ProducerRecord<String, byte[]> record(ModelPromoted promotion, PrivateKey key) {
+        return signed(Topics.PROMOTIONS, promotion.getAlias(), promotion.toByteArray(), key);
+    }
+
+    private static ProducerRecord<String, byte[]> signed(
+            String topic, String recordKey, byte[] value, PrivateKey key) {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, recordKey, value);
         r.headers().add(HEADER, sign(value, key));
         return r;
     }
@@ -51,12 +63,14 @@ public final class ReleaseSignatures {
     }
 
     /**
+     * @param what what the record is ("release", "promotion"), for the message
      * @throws SecurityException naming what is wrong: no signature, or one that does not verify
      */
-    public static void verify(byte[] value, Headers headers, PublicKey key) {
+    public static void verify(byte[] value, Headers headers, PublicKey key, String what) {
         Header h = headers.lastHeader(HEADER);
         if (h == null || h.value() == null || h.value().length == 0) {
-            throw new SecurityException("the release is not signed (no " + HEADER + " header)");
+            throw new SecurityException(
+                    "the " + what + " is not signed (no " + HEADER + " header)");
         }
         boolean valid;
         try {
@@ -69,7 +83,9 @@ public final class ReleaseSignatures {
         }
         if (!valid) {
             throw new SecurityException(
-                    "the release's signature does not verify with the release verify key (mmdigits.releases.verify-key)");
+                    "the "
+                            + what
+                            + "'s signature does not verify with the release verify key (mmdigits.releases.verify-key)");
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
-import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import org.junit.jupiter.api.Test;
@@ -15,19 +14,19 @@ import org.junit.jupiter.api.Test;
 class PromotionsTest {
     long offset;
 
-    TopicLog.Entry<Event> promoted(String alias, String name, String version, boolean rollback) {
+    TopicLog.Entry<ModelPromoted> promoted(
+            String alias, String name, String version, boolean rollback) {
         return new TopicLog.Entry<>(
                 0,
-                offset++,
+                offset,
                 alias,
-                Event.newBuilder()
-                        .setModelPromoted(
-                                ModelPromoted.newBuilder()
-                                        .setAlias(alias)
-                                        .setName(name)
-                                        .setVersion(version)
-                                        .setRollback(rollback)
-                                        .setReason(rollback ? "rollback" : "gate"))
+                ModelPromoted.newBuilder()
+                        .setAlias(alias)
+                        .setName(name)
+                        .setVersion(version)
+                        .setRollback(rollback)
+                        .setReason(rollback ? "rollback" : "gate")
+                        .setSequence(10 + offset++)
                         .build(),
                 false);
     }
@@ -50,6 +49,7 @@ class PromotionsTest {
                 .containsExactly(new Promotions.Target("a", "v1"));
         assertThat(p.state("digits").orElseThrow().reason()).isEqualTo("rollback");
         assertThat(p.current("other")).contains(new Promotions.Target("c", "v9"));
+        assertThat(p.newestSequence()).as("the fifth promotion's sequence").isEqualTo(14);
     }
 
     @Test

@@ -20,8 +20,8 @@ import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.SampleJson;
 import mmdigits.common.sample.SampleValidator;
-import mmdigits.common.security.ReleaseCheck;
 import mmdigits.common.security.ReleaseSignatures;
+import mmdigits.common.security.SequenceCheck;
 import mmdigits.localkafka.Fuzz;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -147,7 +147,7 @@ class TopicValueFuzzTest {
                         .setOnnx(ByteString.copyFrom(new byte[256]))
                         .build();
         byte[] signature = ReleaseSignatures.sign(release.toByteArray(), trainer.getPrivate());
-        ReleaseCheck check = new ReleaseCheck(trainer.getPublic());
+        SequenceCheck<ModelRelease> check = SequenceCheck.releases(trainer.getPublic());
         Map<String, Integer> outcomes =
                 fuzz(
                         "models",
@@ -172,7 +172,7 @@ class TopicValueFuzzTest {
                                     new ConsumerRecord<>(Topics.MODELS, 0, 0, "digits/v1", v);
                             r.headers().add(ReleaseSignatures.HEADER, signature);
                             ModelRelease m = ModelRelease.parseFrom(v);
-                            new ReleaseCheck(trainer.getPublic()).check(r, m);
+                            SequenceCheck.releases(trainer.getPublic()).check(r, m);
                             return m;
                         },
                         mutants);

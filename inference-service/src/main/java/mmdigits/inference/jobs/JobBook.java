@@ -6,37 +6,37 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import mmdigits.common.events.Catalog;
-import mmdigits.common.events.Promotions;
 import mmdigits.common.events.Publication;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
-import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ScoringRequested;
 import mmdigits.common.proto.Split;
 import mmdigits.common.proto.TrainingResult;
 
 /**
  * The scoring jobs, derived from {@code digits.events} in its order (a handler registered after the
- * {@link Catalog} and {@link Promotions} it reads), the same on every replica:
+ * {@link Catalog} it reads), the same on every replica:
  *
  * <ul>
- *   <li>a test split is published → the promoted version scores it, and the newest version trained
- *       on its dataset (if another) too; published before anything was promoted, it waits for the
- *       first promotion;
- *   <li>a version is released → it scores the latest test split of the dataset it was trained on;
- *   <li>a scoring request → the version scores the dataset's latest test split.
+ *   <li>a version is released → it scores the latest test split of the dataset it was trained on,
+ *       and the test splits of that dataset published later;
+ *   <li>a scoring request → the version scores the test split it names (the alias' target asked for
+ *       by messaging.AliasScoring for every published test split), or the dataset's latest.
  * </ul>
  *
- * A (version, publication) pair is scored once: a second job for it is not created. Jobs done on
- * every partition are dropped ({@link #dropDone}), so the book stays small.
+ * Which version the alias points at is on {@code digits.promotions}, another topic than the one
+ * whose order the jobs follow; so a published test split is not given to "the promoted version"
+ * here, where two replicas could read the two topics in different interleavings: the split waits in
+ * {@link #awaitingAlias()} until a request for it, written once a promotion is known, comes through
+ * this log. A (version, publication) pair is scored once: a second job for it is not created. Jobs
+ * done on every partition are dropped ({@link #dropDone}), so the book stays small.
  */
 public final class JobBook implements TopicLog.Handler<Event> {
     /** A version: name and id. */
@@ -50,9 +50,7 @@ public final class JobBook implements TopicLog.Handler<Event> {
      */
     private static final int MAX_IDENTITIES = 100_000;
 
-    private final String alias;
     private final Catalog catalog;
-    private final Promotions promotions;
     private final TreeMap<Long, ScoringJob> jobs = new TreeMap<>();
     private final Set<String> identities =
             Collections.newSetFromMap(
@@ -63,12 +61,10 @@ public final class JobBook implements TopicLog.Handler<Event> {
                         }
                     });
     private final Map<String, Target> trainedOn = new HashMap<>();
-    private final Set<Publication> awaitingPromotion = new LinkedHashSet<>();
+    private final Map<String, Publication> awaitingAlias = new LinkedHashMap<>();
 
-    public JobBook(String alias, Catalog catalog, Promotions promotions) {
-        this.alias = alias;
+    public JobBook(Catalog catalog) {
         this.catalog = catalog;
-        this.promotions = promotions;
     }
 
     @Override
@@ -81,7 +77,6 @@ public final class JobBook implements TopicLog.Handler<Event> {
         switch (ev.getPayloadCase()) {
             case DATASET_PUBLISHED -> onPublished(ev.getDatasetPublished(), e, next);
             case TRAINING_RESULT -> onReleased(ev.getTrainingResult(), e, next);
-            case MODEL_PROMOTED -> onPromoted(ev.getModelPromoted(), e, next);
             case SCORING_REQUESTED -> onRequested(ev.getScoringRequested(), e, next);
             default -> {}
         }
@@ -95,15 +90,13 @@ public final class JobBook implements TopicLog.Handler<Event> {
         if (!pub.locatable()) {
             return; // an older format: its records carry no publication header
         }
-        Optional<Promotions.Target> promoted = promotions.current(alias);
-        if (promoted.isPresent()) {
-            add(promoted.get().name(), promoted.get().version(), pub, e, next);
-        } else if (awaitingPromotion.size() < MAX_WAITING) {
-            awaitingPromotion.add(pub);
-        }
         Target own = trainedOn.get(d.getDataset());
         if (own != null) {
             add(own.name(), own.version(), pub, e, next);
+        }
+        awaitingAlias.put(pub.id(), pub);
+        if (awaitingAlias.size() > MAX_WAITING) {
+            awaitingAlias.remove(awaitingAlias.keySet().iterator().next());
         }
     }
 
@@ -118,20 +111,23 @@ public final class JobBook implements TopicLog.Handler<Event> {
                 .ifPresent(pub -> add(name, r.getModelVersion(), pub, e, next));
     }
 
-    private void onPromoted(ModelPromoted p, TopicLog.Entry<Event> e, long[] next) {
-        if (!p.getAlias().equals(alias)) {
-            return;
-        }
-        for (Publication pub : awaitingPromotion) {
-            add(p.getName(), p.getVersion(), pub, e, next);
-        }
-        awaitingPromotion.clear();
+    private void onRequested(ScoringRequested r, TopicLog.Entry<Event> e, long[] next) {
+        Optional<Publication> latest =
+                catalog.latest(r.getDataset(), Split.TEST).filter(Publication::locatable);
+        Optional<Publication> pub =
+                r.getPublicationId().isEmpty()
+                        ? latest
+                        : Optional.ofNullable(awaitingAlias.remove(r.getPublicationId()))
+                                .or(() -> latest.filter(p -> p.id().equals(r.getPublicationId())));
+        pub.ifPresent(p -> add(r.getName(), r.getVersion(), p, e, next));
     }
 
-    private void onRequested(ScoringRequested r, TopicLog.Entry<Event> e, long[] next) {
-        catalog.latest(r.getDataset(), Split.TEST)
-                .filter(Publication::locatable)
-                .ifPresent(pub -> add(r.getName(), r.getVersion(), pub, e, next));
+    /**
+     * Published test splits that no request has given to the alias' target yet, oldest first: what
+     * messaging.AliasScoring asks to be scored.
+     */
+    public synchronized List<Publication> awaitingAlias() {
+        return List.copyOf(awaitingAlias.values());
     }
 
     private void add(

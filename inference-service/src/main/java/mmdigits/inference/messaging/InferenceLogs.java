@@ -14,6 +14,7 @@ import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.inference.jobs.JobBook;
@@ -21,13 +22,15 @@ import mmdigits.inference.model.ModelRegistry;
 
 /**
  * What inference derives from the topics, on every replica alike: from {@code digits.models} the
- * registered versions (each replica reads every release), from {@code digits.events} the published
- * test splits, the alias' target and the scoring jobs. The {@link ModelRegistry} follows it.
+ * registered versions (each replica reads every release), from {@code digits.promotions} the alias'
+ * target, from {@code digits.events} the published test splits and the scoring jobs. The {@link
+ * ModelRegistry} follows it.
  */
 @ApplicationScoped
 public class InferenceLogs implements ModelRegistry.Source {
     private final TopicLog<Event> events;
     private final TopicLog<ModelRelease> models;
+    private final TopicLog<ModelPromoted> promotionLog;
     private final Catalog catalog = new Catalog();
     private final Promotions promotions = new Promotions();
     private final ModelIndex index = new ModelIndex();
@@ -36,13 +39,19 @@ public class InferenceLogs implements ModelRegistry.Source {
 
     public InferenceLogs(KafkaClients kafka, ModelRegistry registry, ReleaseKeys keys) {
         this.registry = registry;
-        this.jobs = new JobBook(registry.alias(), catalog, promotions);
+        this.jobs = new JobBook(catalog);
         this.events =
                 Logs.events(kafka.config(), "mmdigits-inference-events")
                         .handler(catalog)
-                        .handler(promotions)
                         .handler(jobs)
                         .handler(e -> registry.changed());
+        // only promotions signed with the trainer's key, in sequence, move the alias; the rest
+        // are counted and logged (the trainer dead-letters them, once)
+        this.promotionLog =
+                Logs.promotions(kafka.config(), "mmdigits-inference-promotions", keys.verifyKey())
+                        .handler(promotions)
+                        .handler(e -> registry.changed())
+                        .onUndecodable(registry::refusedPromotion);
         // only releases signed with the trainer's key, in sequence, are indexed and loaded; the
         // rest are logged with the reason
         // (the trainer dead-letters them, once)
@@ -56,26 +65,36 @@ public class InferenceLogs implements ModelRegistry.Source {
     void onStart(@Observes StartupEvent ignored) {
         registry.follow(this);
         models.startThread();
+        promotionLog.startThread();
         events.startThread();
     }
 
     @PreDestroy
     void stop() {
         events.stop();
+        promotionLog.stop();
         models.stop();
     }
 
-    /** True once both topics were read to the ends they had at start. */
+    /** True once the topics were read to the ends they had at start. */
     @Override
     public boolean caughtUp() {
-        return models.caughtUp() && events.caughtUp();
+        return models.caughtUp() && promotionLog.caughtUp() && events.caughtUp();
     }
 
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         return models.awaitCaughtUp(timeout)
-                && events.awaitCaughtUp(
-                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                && promotionLog.awaitCaughtUp(left(deadline))
+                && events.awaitCaughtUp(left(deadline));
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    public String alias() {
+        return registry.alias();
     }
 
     @Override

@@ -44,6 +44,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
@@ -73,10 +74,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * </ul>
  *
  * The group uses static membership and the producer a stable transactional id (both the instance
- * id): a restarted replica takes its partitions back at once and its predecessor's open transaction
- * is aborted. Plain clients, not a SmallRye channel: the offsets go into the producer's transaction
- * with the job progress as their metadata (the connector's {@code KafkaTransactions} commits
- * offsets without metadata), and the job ranges are read by a second consumer that seeks.
+ * id): a replica that crashed and comes back under its identity takes its partitions back at once
+ * and its predecessor's open transaction is aborted; a replica that is stopped leaves the group
+ * (not waiting for its session to time out), and the cooperative sticky assignor moves only the
+ * partitions that change hands — the other replicas go on scoring through a rebalance. Plain
+ * clients, not a SmallRye channel: the offsets go into the producer's transaction with the job
+ * progress as their metadata (the connector's {@code KafkaTransactions} commits offsets without
+ * metadata), and the job ranges are read by a second consumer that seeks.
  */
 @Singleton // not proxied: the consumer loop is a base class without a no-args constructor
 public class TestStreamScorer extends ConsumerLoop {
@@ -143,8 +147,15 @@ public class TestStreamScorer extends ConsumerLoop {
         startThread();
     }
 
-    void onShutdown(@Observes ShutdownEvent ignored) {
+    /** Stops between two transactions and leaves the group, so its partitions move at once. */
+    void onShutdown(@Observes ShutdownEvent ignored) throws InterruptedException {
         stop();
+        awaitStopped(Duration.ofSeconds(15));
+    }
+
+    @Override
+    protected boolean leaveGroupOnStop() {
+        return true;
     }
 
     /** Nothing is consumed before the topics were read and the alias has a model. */
@@ -173,6 +184,9 @@ public class TestStreamScorer extends ConsumerLoop {
                         // partitions back without a rebalance
                         ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
                         instanceId,
+                        // a rebalance moves only the partitions that change hands
+                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                        CooperativeStickyAssignor.class.getName(),
                         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
                         (int) config.stream().sessionTimeout().toMillis(),
                         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,

@@ -109,16 +109,32 @@ public class ModelRegistry {
      * sequence): never loaded, logged, counted.
      */
     public void refused(ConsumerRecord<String, byte[]> record, Exception reason) {
+        refused("release", "digits.releases.refused", record, reason);
+    }
+
+    /**
+     * A promotion on {@code digits.promotions} that was refused (unsigned, forged, replayed): the
+     * alias does not move; logged, counted.
+     */
+    public void refusedPromotion(ConsumerRecord<String, byte[]> record, Exception reason) {
+        refused("promotion", "digits.promotions.refused", record, reason);
+    }
+
+    private void refused(
+            String what, String counter, ConsumerRecord<String, byte[]> record, Exception reason) {
         Log.warnf(
-                "refused release %s at %s/%d@%d: %s",
+                "refused %s %s at %s/%d@%d: %s",
+                what,
                 record.key(),
                 record.topic(),
                 record.partition(),
                 record.offset(),
                 reason.getMessage());
-        Counter.builder("digits.releases.refused")
+        Counter.builder(counter)
                 .description(
-                        "Releases on digits.models refused (unsigned, bad signature, out of sequence)")
+                        "Records on "
+                                + record.topic()
+                                + " refused (unsigned, bad signature, out of sequence)")
                 .register(meters)
                 .increment();
     }

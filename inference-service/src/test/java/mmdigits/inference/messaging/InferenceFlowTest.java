@@ -444,19 +444,47 @@ class InferenceFlowTest {
         ProducerRecord<String, byte[]> replay =
                 new ProducerRecord<>(
                         Topics.MODELS, null, genuine.key(), genuine.value(), genuine.headers());
-        double refusedBefore = refusedReleases();
+        // promotions of a registered version that the trainer did not sign: one unsigned, one
+        // signed with another key; and a genuine promotion sent again (its old sequence)
+        ProducerRecord<String, byte[]> unsignedPromotion =
+                KafkaFixtures.unsignedPromotion("digits", "v1", Long.MAX_VALUE);
+        ProducerRecord<String, byte[]> forgedPromotion =
+                KafkaFixtures.unsignedPromotion("digits", "v1", Long.MAX_VALUE - 1);
+        forgedPromotion
+                .headers()
+                .add(
+                        ReleaseSignatures.HEADER,
+                        ReleaseSignatures.sign(forgedPromotion.value(), attacker.getPrivate()));
+        ConsumerRecord<String, byte[]> genuinePromotion =
+                TopicReader.readAll(bootstrap, Topics.PROMOTIONS, "read_committed").get(0);
+        ProducerRecord<String, byte[]> replayedPromotion =
+                new ProducerRecord<>(
+                        Topics.PROMOTIONS,
+                        null,
+                        genuinePromotion.key(),
+                        genuinePromotion.value(),
+                        genuinePromotion.headers());
+        double refusedBefore = refused("releases");
+        double promotionsRefusedBefore = refused("promotions");
         KafkaFixtures.send(
                 bootstrap,
                 List.of(
                         KafkaFixtures.unsigned(unsigned),
                         wrongKey,
                         replay,
-                        KafkaFixtures.promotion("digits", "forged-unsigned", false)));
+                        unsignedPromotion,
+                        forgedPromotion,
+                        replayedPromotion));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (refusedReleases() < refusedBefore + 3 && System.nanoTime() < deadline) {
+        while ((refused("releases") < refusedBefore + 3
+                        || refused("promotions") < promotionsRefusedBefore + 3)
+                && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertThat(refusedReleases() - refusedBefore).as("releases refused").isEqualTo(3.0);
+        assertThat(refused("releases") - refusedBefore).as("releases refused").isEqualTo(3.0);
+        assertThat(refused("promotions") - promotionsRefusedBefore)
+                .as("promotions refused")
+                .isEqualTo(3.0);
         Thread.sleep(1000);
         given().auth()
                 .oauth2(TOKEN)
@@ -490,7 +518,8 @@ class InferenceFlowTest {
         awaitServed("v2");
     }
 
-    static double refusedReleases() {
+    /** digits_releases_refused_total or digits_promotions_refused_total. */
+    static double refused(String what) {
         String metrics =
                 given().auth()
                         .oauth2(TOKEN)
@@ -500,7 +529,7 @@ class InferenceFlowTest {
                         .extract()
                         .asString();
         return metrics.lines()
-                .filter(l -> l.startsWith("digits_releases_refused_total"))
+                .filter(l -> l.startsWith("digits_" + what + "_refused_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
     }

@@ -14,7 +14,6 @@ import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
-import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.inference.Instance;
@@ -98,15 +97,14 @@ class ModelRegistryTest {
         promotions.on(
                 new TopicLog.Entry<>(
                         0,
-                        offset++,
+                        offset,
                         "digits",
-                        Event.newBuilder()
-                                .setModelPromoted(
-                                        ModelPromoted.newBuilder()
-                                                .setAlias("digits")
-                                                .setName(name)
-                                                .setVersion(version)
-                                                .setRollback(rollback))
+                        ModelPromoted.newBuilder()
+                                .setAlias("digits")
+                                .setName(name)
+                                .setVersion(version)
+                                .setRollback(rollback)
+                                .setSequence(++offset)
                                 .build(),
                         false));
     }

@@ -17,7 +17,7 @@ import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.PublicationRanges;
 import mmdigits.common.kafka.Publications;
 import mmdigits.common.kafka.Splits;
-import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.kafka.TopicBootstrap;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.sample.SampleIds;
@@ -59,15 +59,17 @@ public class SamplePublisher {
     private final IngestMetrics metrics;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
-    private volatile boolean topicsReady;
+    private final TopicBootstrap topics;
 
     public SamplePublisher(
             KafkaClients kafka,
+            TopicBootstrap topics,
             IngestConfig config,
             IngestMetrics metrics,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.kafka = kafka;
+        this.topics = topics;
         this.transactionalId =
                 config.producer().transactionalIdPrefix()
                         + "-"
@@ -85,6 +87,7 @@ public class SamplePublisher {
         Thread t =
                 new Thread(
                         () -> {
+                            int attempt = 0;
                             while (producer.get() == null) {
                                 lock.lock();
                                 try {
@@ -92,9 +95,17 @@ public class SamplePublisher {
                                     producer();
                                     Log.infof("transactional producer %s ready", transactionalId);
                                 } catch (Exception e) {
-                                    Log.debugf(
-                                            "transactional producer not ready yet: %s",
-                                            e.getMessage());
+                                    // said once (an unreachable broker at start is common), then
+                                    // at debug
+                                    if (attempt++ == 0) {
+                                        Log.warnf(
+                                                "transactional producer %s not ready yet (retrying): %s",
+                                                transactionalId, e.toString());
+                                    } else {
+                                        Log.debugf(
+                                                "transactional producer not ready yet: %s",
+                                                e.getMessage());
+                                    }
                                 } finally {
                                     lock.unlock();
                                 }
@@ -231,15 +242,9 @@ public class SamplePublisher {
         }
     }
 
+    /** The topics exist before the first publish (made here only where this service makes them). */
     private void ensureTopics() throws Exception {
-        if (!topicsReady) {
-            List<String> created =
-                    TopicAdmin.ensureTopics(kafka.config(), config.producer().brokerTimeout());
-            if (!created.isEmpty()) {
-                Log.infof("created topics %s", created);
-            }
-            topicsReady = true;
-        }
+        topics.ensure(config.producer().brokerTimeout());
     }
 
     private KafkaProducer<String, byte[]> producer() {

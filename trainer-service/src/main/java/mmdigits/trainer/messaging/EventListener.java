@@ -13,10 +13,12 @@ import mmdigits.trainer.service.TrainingService;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Queues a run when a train split is published (trainer.auto-train). The channel's consumer group
- * commits its offsets once an event is handled, so a split published while the trainer was down is
- * trained when it comes back; a redelivered event finds the run of its publication and queues none.
- * Undecodable events go to the dead-letter topic.
+ * The training queue: {@code digits.events} read by the trainers' consumer group. The topic has one
+ * partition, so one trainer replica at a time holds it ({@link QueueLeadership}) and works the
+ * queue in order: a published train split queues a run (trainer.auto-train), a queued run is run —
+ * the handler returns when it has finished, so the group's committed offset never passes an
+ * unfinished run and the replica that takes the partition over runs it again. Undecodable events go
+ * to the dead-letter topic.
  */
 @ApplicationScoped
 public class EventListener {
@@ -34,21 +36,28 @@ public class EventListener {
 
     @Incoming(CHANNEL)
     @Blocking
-    public void onEvent(byte[] value) throws InvalidProtocolBufferException, InterruptedException {
-        Event event = Event.parseFrom(value);
-        if (!event.hasDatasetPublished() || !config.autoTrain()) {
+    public void onEvent(byte[] value) throws Exception {
+        Event event = parse(value);
+        switch (event.getPayloadCase()) {
+            case DATASET_PUBLISHED -> onPublished(event.getDatasetPublished());
+            case TRAINING_QUEUED -> {
+                awaitLogs();
+                service.runQueued(event.getTrainingQueued());
+            }
+            default -> {}
+        }
+    }
+
+    private static Event parse(byte[] value) throws InvalidProtocolBufferException {
+        return Event.parseFrom(value);
+    }
+
+    private void onPublished(DatasetPublished p) throws Exception {
+        if (p.getSplit() != Split.TRAIN || !config.autoTrain()) {
             return;
         }
-        DatasetPublished p = event.getDatasetPublished();
-        if (p.getSplit() != Split.TRAIN) {
-            return;
-        }
-        // the runs of earlier processes must be known before deciding whether this publication has
-        // one
-        while (!logs.awaitCaughtUp(Duration.ofSeconds(10))) {
-            Log.info("auto-train waits for digits.events to be read");
-        }
-        service.startFor(p)
+        awaitLogs();
+        service.queueFor(p)
                 .ifPresentOrElse(
                         run ->
                                 Log.infof(
@@ -61,5 +70,12 @@ public class EventListener {
                                 Log.infof(
                                         "dataset '%s' publication %s already has its run",
                                         p.getDataset(), p.getPublicationId()));
+    }
+
+    /** The runs of every replica must be known before deciding about one. */
+    private void awaitLogs() throws InterruptedException {
+        while (!logs.awaitCaughtUp(Duration.ofSeconds(10))) {
+            Log.info("the training queue waits for digits.events to be read");
+        }
     }
 }

@@ -14,8 +14,9 @@ import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.ModelKeys;
-import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.kafka.TopicBootstrap;
 import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.common.security.ReleaseSignatures;
@@ -24,31 +25,57 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * What the trainer writes to Kafka, always in transactions: a release together with its result
- * event, the promotion and the tombstones of versions no longer kept is one atomic step (a crash
- * leaves all of it or none). The transactional id is stable per instance, so a restarted trainer
- * fences the crashed one and its open transaction is aborted at once. A plain producer (from {@link
- * KafkaClients}), not a channel's {@code KafkaTransactions}: releases of up to 64 MB are committed
- * synchronously from training threads and HTTP calls, and a producer whose abort fails is closed
- * and a new one takes over at the next commit (a channel's transactional producer is created once,
- * for the channel).
+ * What the trainer writes to Kafka, always in transactions. Two producers:
+ *
+ * <ul>
+ *   <li>this instance's, for run events and dead letters: its transactional id is stable per
+ *       instance, so a restarted trainer fences the crashed one and its open transaction is aborted
+ *       at once;
+ *   <li>the registry's ({@link #exclusive}): a release with its result event, the promotion and the
+ *       tombstones of versions no longer kept, or a promotion or rollback, is one atomic step, and
+ *       its transactional id is {@value #REGISTRY_TRANSACTIONAL_ID} on every trainer replica —
+ *       opening it fences the others, so two replicas never decide on the registry at once.
+ * </ul>
+ *
+ * Plain producers (from {@link KafkaClients}), not a channel's {@code KafkaTransactions}: releases
+ * of up to 64 MB are committed synchronously from training threads and HTTP calls, and a producer
+ * whose abort fails is closed and a new one takes over at the next commit.
  */
 @ApplicationScoped
 public class KafkaOutput {
+    /** The registry's transactional id, shared by the trainer replicas (a prefix of their ACL). */
+    public static final String REGISTRY_TRANSACTIONAL_ID = "mmdigits-trainer-registry";
+
+    private static final int REGISTRY_ATTEMPTS = 5;
+
+    /** What a registry decision writes, and what it returns to its caller. */
+    public record Decided<T>(List<ProducerRecord<String, byte[]>> records, T result) {}
+
+    /** A registry decision, taken on a view of the topics that includes every earlier one. */
+    @FunctionalInterface
+    public interface Exclusive<T> {
+        Decided<T> decide() throws Exception;
+    }
+
     private final KafkaClients kafka;
+    private final TopicBootstrap topics;
     private final String transactionalId;
     private final PrivateKey signingKey;
     private KafkaProducer<String, byte[]> producer;
 
     public KafkaOutput(
             KafkaClients kafka,
+            TopicBootstrap topics,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort,
             ReleaseKeys keys) {
         this.kafka = kafka;
+        this.topics = topics;
         this.transactionalId = "mmdigits-trainer-" + InstanceId.resolve(instanceId, httpPort);
         this.signingKey = keys.signingKey();
     }
@@ -62,6 +89,11 @@ public class KafkaOutput {
         return ReleaseSignatures.record(release, signingKey);
     }
 
+    /** A promotion or rollback on {@code digits.promotions}, signed like a release. */
+    public ProducerRecord<String, byte[]> promotion(ModelPromoted promotion) {
+        return ReleaseSignatures.record(promotion, signingKey);
+    }
+
     /** Removes a version from the compacted topic. */
     public static ProducerRecord<String, byte[]> tombstone(String name, String version) {
         return new ProducerRecord<>(Topics.MODELS, ModelKeys.of(name, version), null);
@@ -72,9 +104,7 @@ public class KafkaOutput {
         KafkaProducer<String, byte[]> p = producer();
         p.beginTransaction();
         try {
-            for (ProducerRecord<String, byte[]> r : records) {
-                p.send(r);
-            }
+            records.forEach(p::send);
             p.commitTransaction();
         } catch (Exception e) {
             abort(p);
@@ -99,6 +129,49 @@ public class KafkaOutput {
         }
     }
 
+    /**
+     * Takes a registry decision and commits what it writes in one transaction of the registry's
+     * producer. The producer is opened first — fencing any other replica's registry producer and
+     * aborting its open transaction — so the decision's view of the topics (it syncs them) includes
+     * every registry write committed before; when another replica opens it in turn before this
+     * commit, the commit fails and the decision is taken again.
+     */
+    public <T> T exclusive(Exclusive<T> decision) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try (KafkaProducer<String, byte[]> p = registryProducer()) {
+                Decided<T> d = decision.decide();
+                commit(p, d.records());
+                return d.result();
+            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                if (attempt >= REGISTRY_ATTEMPTS) {
+                    throw e;
+                }
+                Log.infof(
+                        "another trainer replica wrote to the registry meanwhile (%s); deciding again",
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static void commit(
+            KafkaProducer<String, byte[]> p, List<ProducerRecord<String, byte[]>> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        p.beginTransaction();
+        try {
+            records.forEach(p::send);
+            p.commitTransaction();
+        } catch (RuntimeException e) {
+            try {
+                p.abortTransaction();
+            } catch (KafkaException ignored) {
+                // fenced or broken: closing it is all that is left; the broker aborts on its own
+            }
+            throw e;
+        }
+    }
+
     private void abort(KafkaProducer<String, byte[]> p) {
         try {
             p.abortTransaction();
@@ -113,24 +186,32 @@ public class KafkaOutput {
 
     private KafkaProducer<String, byte[]> producer() throws Exception {
         if (producer == null) {
-            TopicAdmin.ensureTopics(kafka.config(), Duration.ofSeconds(30));
-            Map<String, Object> c = new HashMap<>();
-            c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-            c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
-            c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
-            c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-            c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
-            KafkaProducer<String, byte[]> p = kafka.producer("mmdigits-trainer", c);
-            try {
-                p.initTransactions();
-            } catch (RuntimeException e) {
-                p.close(Duration.ZERO);
-                throw e;
-            }
-            producer = p;
+            producer = transactional(transactionalId);
         }
         return producer;
+    }
+
+    private KafkaProducer<String, byte[]> registryProducer() throws Exception {
+        return transactional(REGISTRY_TRANSACTIONAL_ID);
+    }
+
+    private KafkaProducer<String, byte[]> transactional(String id) throws Exception {
+        topics.ensure(Duration.ofSeconds(30));
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
+        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+        c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        KafkaProducer<String, byte[]> p = kafka.producer(id, c);
+        try {
+            p.initTransactions();
+        } catch (RuntimeException e) {
+            p.close(Duration.ZERO);
+            throw e;
+        }
+        return p;
     }
 
     @PreDestroy

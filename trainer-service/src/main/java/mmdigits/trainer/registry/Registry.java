@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.proto.Event;
@@ -30,9 +29,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * The model registry's writer: releases a version (with the gate's decision, the result event and
  * the tombstones of versions no longer kept, in one transaction), promotes a version explicitly and
- * rolls the alias back. One decision at a time, each taken on a view of the topics that includes
- * everything committed before it. Promotions and rollbacks are {@code ModelPromoted} events on
- * {@code digits.events}: the audit trail and what every service derives the alias from.
+ * rolls the alias back. One decision at a time across every trainer replica ({@link
+ * KafkaOutput#exclusive}), each taken on a view of the topics that includes everything committed
+ * before it. Promotions and rollbacks are signed {@code ModelPromoted} records on {@code
+ * digits.promotions}, in rising sequence: the audit trail and what every service derives the alias
+ * from.
  */
 @ApplicationScoped
 public class Registry {
@@ -52,7 +53,6 @@ public class Registry {
     private final TrainerConfig config;
     private final TrainerLogs logs;
     private final KafkaOutput output;
-    private final ReentrantLock lock = new ReentrantLock();
 
     public Registry(TrainerConfig config, TrainerLogs logs, KafkaOutput output) {
         this.config = config;
@@ -71,39 +71,58 @@ public class Registry {
      *
      * @param validate the new model's and the promoted model's accuracy on the same validation
      *     samples
+     * @return the decision; empty when this version is registered already (another trainer replica
+     *     ran the same run and released it first)
      */
-    public Decision release(ModelRelease release, Event.Builder result, Gate validate)
+    public Optional<Decision> release(ModelRelease release, Event.Builder result, Gate validate)
             throws Exception {
-        lock.lock();
-        try {
-            logs.sync(SYNC);
-            Decision d = decide(release, validate);
-            List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-            records.add(
-                    output.release(
-                            release.toBuilder()
-                                    .setReleaseSequence(logs.index().newestSequence() + 1)
-                                    .build()));
-            tombstones(release)
-                    .forEach(v -> records.add(KafkaOutput.tombstone(v.name(), v.version())));
-            result.getTrainingResultBuilder()
-                    .setPromoted(d.promote())
-                    .setPromotionReason(d.reason());
-            records.add(KafkaOutput.event(release.getRunId(), result.build()));
-            if (d.promote()) {
-                records.add(promotion(release.getName(), release.getVersion(), false, d.reason()));
-            }
-            output.commit(records);
-            Log.infof(
-                    "model %s version %s registered; %s: %s",
-                    release.getName(),
-                    release.getVersion(),
-                    d.promote() ? "promoted to '" + alias() + "'" : "not promoted",
-                    d.reason());
-            return d;
-        } finally {
-            lock.unlock();
+        Optional<Decision> d =
+                output.exclusive(
+                        () -> {
+                            logs.sync(SYNC);
+                            if (logs.index()
+                                    .get(release.getName(), release.getVersion())
+                                    .isPresent()) {
+                                return new KafkaOutput.Decided<>(
+                                        List.of(), Optional.<Decision>empty());
+                            }
+                            Decision decision = decide(release, validate);
+                            return new KafkaOutput.Decided<>(
+                                    releaseRecords(release, result, decision),
+                                    Optional.of(decision));
+                        });
+        d.ifPresentOrElse(
+                decision ->
+                        Log.infof(
+                                "model %s version %s registered; %s: %s",
+                                release.getName(),
+                                release.getVersion(),
+                                decision.promote()
+                                        ? "promoted to '" + alias() + "'"
+                                        : "not promoted",
+                                decision.reason()),
+                () ->
+                        Log.warnf(
+                                "model %s version %s was registered by another trainer instance: not released twice",
+                                release.getName(), release.getVersion()));
+        return d;
+    }
+
+    private List<ProducerRecord<String, byte[]>> releaseRecords(
+            ModelRelease release, Event.Builder result, Decision d) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        records.add(
+                output.release(
+                        release.toBuilder()
+                                .setReleaseSequence(logs.index().newestSequence() + 1)
+                                .build()));
+        tombstones(release).forEach(v -> records.add(KafkaOutput.tombstone(v.name(), v.version())));
+        result.getTrainingResultBuilder().setPromoted(d.promote()).setPromotionReason(d.reason());
+        records.add(KafkaOutput.event(release.getRunId(), result.build()));
+        if (d.promote()) {
+            records.add(promotion(release.getName(), release.getVersion(), false, d.reason()));
         }
+        return records;
     }
 
     /** Scores a model on the new version's validation samples: the gate compares two of these. */
@@ -188,80 +207,84 @@ public class Registry {
      * null).
      */
     public AliasState promote(String name, String version, String reason) throws Exception {
-        lock.lock();
-        try {
-            logs.sync(SYNC);
-            ModelIndex.Version v =
-                    (version == null ? logs.index().newest(name) : logs.index().get(name, version))
-                            .orElseThrow(
-                                    () ->
-                                            ProblemException.notFound(
-                                                    version == null
-                                                            ? "name: no version of model '"
-                                                                    + name
-                                                                    + "' is registered"
-                                                            : "version: model '"
-                                                                    + name
-                                                                    + "' has no registered version '"
-                                                                    + version
-                                                                    + "'"));
-            Optional<Promotions.Target> current = logs.promotions().current(alias());
-            if (current.isEmpty()
-                    || !current.get().equals(new Promotions.Target(v.name(), v.version()))) {
-                output.commit(List.of(promotion(v.name(), v.version(), false, reason)));
-                logs.events().sync(SYNC);
-                Log.infof(
-                        "alias '%s' now points at %s/%s (%s)",
-                        alias(), v.name(), v.version(), reason);
-            }
-            return state();
-        } finally {
-            lock.unlock();
+        boolean moved =
+                output.exclusive(
+                        () -> {
+                            logs.sync(SYNC);
+                            ModelIndex.Version v = registered(name, version);
+                            Optional<Promotions.Target> current =
+                                    logs.promotions().current(alias());
+                            if (current.isPresent()
+                                    && current.get()
+                                            .equals(new Promotions.Target(v.name(), v.version()))) {
+                                return new KafkaOutput.Decided<>(List.of(), false);
+                            }
+                            return new KafkaOutput.Decided<>(
+                                    List.of(promotion(v.name(), v.version(), false, reason)), true);
+                        });
+        logs.promotionLog().sync(SYNC);
+        if (moved) {
+            AliasState s = state();
+            Log.infof(
+                    "alias '%s' now points at %s/%s (%s)", alias(), s.name(), s.version(), reason);
         }
+        return state();
+    }
+
+    private ModelIndex.Version registered(String name, String version) {
+        return (version == null ? logs.index().newest(name) : logs.index().get(name, version))
+                .orElseThrow(
+                        () ->
+                                ProblemException.notFound(
+                                        version == null
+                                                ? "name: no version of model '"
+                                                        + name
+                                                        + "' is registered"
+                                                : "version: model '"
+                                                        + name
+                                                        + "' has no registered version '"
+                                                        + version
+                                                        + "'"));
     }
 
     /** Points the alias back at its previous target. */
     public AliasState rollback() throws Exception {
-        lock.lock();
-        try {
-            logs.sync(SYNC);
-            Promotions.State s =
-                    logs.promotions()
-                            .state(alias())
-                            .orElseThrow(
-                                    () ->
-                                            ProblemException.conflict(
-                                                    "alias '"
-                                                            + alias()
-                                                            + "' was never promoted: nothing to roll back"));
-            Promotions.Target previous =
-                    s.history().stream()
-                            .filter(t -> logs.index().get(t.name(), t.version()).isPresent())
-                            .findFirst()
-                            .orElseThrow(
-                                    () ->
-                                            ProblemException.conflict(
-                                                    "alias '"
-                                                            + alias()
-                                                            + "' has no earlier registered target to roll back to"));
-            output.commit(
-                    List.of(
-                            promotion(
-                                    previous.name(),
-                                    previous.version(),
-                                    true,
-                                    "rollback from "
-                                            + s.current().name()
-                                            + "/"
-                                            + s.current().version())));
-            logs.events().sync(SYNC);
-            Log.infof(
-                    "alias '%s' rolled back to %s/%s",
-                    alias(), previous.name(), previous.version());
-            return state();
-        } finally {
-            lock.unlock();
-        }
+        output.exclusive(
+                () -> {
+                    logs.sync(SYNC);
+                    Promotions.State s =
+                            logs.promotions()
+                                    .state(alias())
+                                    .orElseThrow(
+                                            () ->
+                                                    ProblemException.conflict(
+                                                            "alias '"
+                                                                    + alias()
+                                                                    + "' was never promoted: nothing to roll back"));
+                    Promotions.Target previous =
+                            s.history().stream()
+                                    .filter(
+                                            t ->
+                                                    logs.index()
+                                                            .get(t.name(), t.version())
+                                                            .isPresent())
+                                    .findFirst()
+                                    .orElseThrow(
+                                            () ->
+                                                    ProblemException.conflict(
+                                                            "alias '"
+                                                                    + alias()
+                                                                    + "' has no earlier registered target to roll back to"));
+                    String reason =
+                            "rollback from " + s.current().name() + "/" + s.current().version();
+                    return new KafkaOutput.Decided<>(
+                            List.of(promotion(previous.name(), previous.version(), true, reason)),
+                            previous);
+                });
+        logs.promotionLog().sync(SYNC);
+        AliasState s = state();
+        Log.infof("alias '%s' rolled back to %s/%s", alias(), s.name(), s.version());
+        return s;
     }
 
     public AliasState state() {
@@ -278,6 +301,7 @@ public class Registry {
                 .orElse(new AliasState(alias(), null, null, null, List.of()));
     }
 
+    /** The next promotion, signed, in sequence after every promotion accepted so far. */
     private ProducerRecord<String, byte[]> promotion(
             String name, String version, boolean rollback, String reason) {
         ModelPromoted.Builder p =
@@ -286,16 +310,13 @@ public class Registry {
                         .setName(name)
                         .setVersion(version)
                         .setRollback(rollback)
-                        .setReason(reason);
+                        .setReason(reason)
+                        .setSequence(logs.promotions().newestSequence() + 1)
+                        .setPromotedAtMs(System.currentTimeMillis());
         logs.promotions()
                 .current(alias())
                 .ifPresent(t -> p.setPreviousName(t.name()).setPreviousVersion(t.version()));
-        return KafkaOutput.event(
-                alias(),
-                Event.newBuilder()
-                        .setTimestampMs(System.currentTimeMillis())
-                        .setModelPromoted(p)
-                        .build());
+        return output.promotion(p.build());
     }
 
     /**

@@ -79,12 +79,13 @@ public class TrainingResource {
     @Operation(
             summary = "Cancel a run",
             description =
-                    "A queued run is removed at once; the running one stops at its next batch "
+                    "Any trainer replica takes the request; the one running the training queue "
+                            + "cancels a queued run at once and stops the running one at its next batch "
                             + "(nothing is released).")
     @APIResponse(responseCode = "200", description = "cancelled, or cancelling")
     @APIResponse(responseCode = "404", description = "no such run")
     @APIResponse(responseCode = "409", description = "the run has already finished")
-    public TrainingRun cancel(@PathParam("id") String id) {
+    public TrainingRun cancel(@PathParam("id") String id) throws Exception {
         return service.cancel(id);
     }
 }

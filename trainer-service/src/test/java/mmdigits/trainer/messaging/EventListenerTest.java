@@ -20,8 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
-import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.Split;
+import mmdigits.common.proto.TrainingProgress;
+import mmdigits.common.proto.TrainingQueued;
 import mmdigits.trainer.service.TrainingService;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
@@ -29,10 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The logic of the {@code events} channel on the in-memory connector: a published train split
- * queues a run, a test split or another event does not, and a record that is no event is refused
- * (nacked: on Kafka the connector's dead-letter strategy takes it, which TrainingFlowIT checks on
- * the broker).
+ * The logic of the {@code events} channel (the training queue) on the in-memory connector: a
+ * published train split queues a run, a queued run is run, a test split or another event does
+ * neither, and a record that is no event is refused (nacked: on Kafka the connector's dead-letter
+ * strategy takes it, which TrainingFlowIT checks on the broker).
  */
 @QuarkusTest
 @QuarkusTestResource(value = InMemoryEvents.class, restrictToAnnotatedClass = true)
@@ -98,20 +99,36 @@ class EventListenerTest {
 
         assertThat(send(e.toByteArray())).isNull();
 
-        verify(service, timeout(5000)).startFor(e.getDatasetPublished());
+        verify(service, timeout(5000)).queueFor(e.getDatasetPublished());
     }
 
     @Test
     void aTestSplitAndOtherEventsQueueNothing() throws Exception {
         assertThat(send(published("digits", Split.TEST).toByteArray())).isNull();
-        Event promoted =
+        Event progress =
                 Event.newBuilder()
-                        .setModelPromoted(
-                                ModelPromoted.newBuilder().setName("digits").setVersion("v1"))
+                        .setTrainingProgress(
+                                TrainingProgress.newBuilder().setRunId("r1").setEpoch(1))
                         .build();
-        assertThat(send(promoted.toByteArray())).isNull();
+        assertThat(send(progress.toByteArray())).isNull();
 
-        verify(service, never()).startFor(any());
+        verify(service, never()).queueFor(any());
+        verify(service, never()).runQueued(any());
+    }
+
+    @Test
+    void aQueuedRunIsRunAndAcknowledgedWhenItHasFinished() throws Exception {
+        TrainingQueued q =
+                TrainingQueued.newBuilder()
+                        .setRunId("r2")
+                        .setDataset("digits")
+                        .setEpochs(1)
+                        .build();
+
+        assertThat(send(Event.newBuilder().setTrainingQueued(q).build().toByteArray())).isNull();
+
+        verify(service).runQueued(q);
+        verify(service, never()).queueFor(any());
     }
 
     @Test
@@ -119,6 +136,6 @@ class EventListenerTest {
         Throwable refused = send(new byte[] {(byte) 0xff, 0x01, 0x02});
 
         assertThat(refused).isInstanceOf(InvalidProtocolBufferException.class);
-        verify(service, never()).startFor(any());
+        verify(service, never()).queueFor(any());
     }
 }

@@ -25,6 +25,7 @@ import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.Splits;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
@@ -131,6 +132,27 @@ class TrainingFlowIT {
         return events;
     }
 
+    /**
+     * The signed promotions and rollbacks on digits.promotions, in order; each verifies with the
+     * release key and carries a rising sequence.
+     */
+    List<ModelPromoted> promotions() throws Exception {
+        PublicKey verifyKey =
+                Pem.publicKey(
+                        KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_VERIFY),
+                        ReleaseSignatures.ALGORITHM);
+        List<ModelPromoted> promotions = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.PROMOTIONS, "read_committed")) {
+            ReleaseSignatures.verify(r.value(), r.headers(), verifyKey, "promotion");
+            ModelPromoted p = ModelPromoted.parseFrom(r.value());
+            assertThat(p.getSequence()).isEqualTo(promotions.size() + 1L);
+            assertThat(r.key()).isEqualTo(p.getAlias());
+            promotions.add(p);
+        }
+        return promotions;
+    }
+
     @Test
     @Order(1)
     void aStreamedDatasetIsTrainedRegisteredAndPromotedAsTheFirstModel() throws Exception {
@@ -189,7 +211,7 @@ class TrainingFlowIT {
             if (r.key().equals(ModelKeys.of("flow", version))) {
                 release = ModelRelease.parseFrom(r.value());
                 // signed by the trainer's key, over the value as sent
-                ReleaseSignatures.verify(r.value(), r.headers(), verifyKey);
+                ReleaseSignatures.verify(r.value(), r.headers(), verifyKey, "release");
             }
         }
         assertThat(release).as("release flow/%s on %s", version, Topics.MODELS).isNotNull();
@@ -247,9 +269,8 @@ class TrainingFlowIT {
                         "TRAINING_RESULT");
         assertThat(events.get(5).getTrainingResult().getModelVersion()).isEqualTo(version);
         assertThat(events.get(5).getTrainingResult().getPromoted()).isTrue();
-        assertThat(events("digits"))
-                .extracting(e -> e.getModelPromoted().getVersion())
-                .containsExactly(version);
+        assertThat(promotions()).extracting(ModelPromoted::getVersion).containsExactly(version);
+        assertThat(events("digits")).as("no promotion on digits.events").isEmpty();
         assertThat(events(second))
                 .extracting(e -> e.getPayloadCase().name())
                 .containsExactly("TRAINING_QUEUED", "TRAINING_RESULT");
@@ -291,17 +312,30 @@ class TrainingFlowIT {
                                     .setCreatedMs(Long.MAX_VALUE)
                                     .build()
                                     .toByteArray()));
+            // a promotion nobody signed, for a version that exists: refused, the alias stays
+            p.send(
+                    new ProducerRecord<>(
+                            Topics.PROMOTIONS,
+                            "digits",
+                            ModelPromoted.newBuilder()
+                                    .setAlias("digits")
+                                    .setName("flow")
+                                    .setVersion("forged-promotion")
+                                    .setSequence(Long.MAX_VALUE)
+                                    .build()
+                                    .toByteArray()));
         }
         Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (dead.size() < 4 && System.nanoTime() < deadline) {
+        while (dead.size() < 5 && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> r :
                     TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed")) {
                 if (List.of(
                                 "flow/train/poison",
                                 "flow/poison-event",
                                 "flow/poison-release",
-                                "flow/forged")
+                                "flow/forged",
+                                "digits")
                         .contains(r.key())) {
                     dead.put(r.key(), r);
                 }
@@ -313,7 +347,17 @@ class TrainingFlowIT {
                         "flow/train/poison",
                         "flow/poison-event",
                         "flow/poison-release",
-                        "flow/forged");
+                        "flow/forged",
+                        "digits");
+        assertThat(DeadLetters.reason(dead.get("digits").headers()))
+                .isEqualTo(
+                        "refused record on digits.promotions: the promotion is not signed (no mmdigits-signature header)");
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/models")
+                .then()
+                .body("alias.version", equalTo(firstVersion));
+        dead.remove("digits");
         assertThat(DeadLetters.reason(dead.get("flow/forged").headers()))
                 .isEqualTo(
                         "refused record on digits.models: the release is not signed (no mmdigits-signature header)");
@@ -405,15 +449,8 @@ class TrainingFlowIT {
                 .statusCode(409)
                 .contentType("application/problem+json")
                 .body("detail", containsString("no earlier registered target"));
-        List<Event> promotions = events("digits");
-        assertThat(promotions)
-                .extracting(
-                        e ->
-                                e.getModelPromoted().getName()
-                                        + "/"
-                                        + e.getModelPromoted().getVersion()
-                                        + " "
-                                        + e.getModelPromoted().getRollback())
+        assertThat(promotions())
+                .extracting(p -> p.getName() + "/" + p.getVersion() + " " + p.getRollback())
                 .containsExactly(
                         "flow/" + firstVersion + " false",
                         "flow-small/" + worse + " false",

@@ -15,6 +15,8 @@ import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
+import mmdigits.common.proto.ModelPromoted;
+import mmdigits.common.security.ReleaseKeys;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.report.ReportService;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,27 +24,32 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
- * Follows {@code digits.events} (datasets, training results and curves, promotions) and {@code
- * digits.embeddings} from their beginning into the {@link Aggregates}; the report index on disk
- * says which pairs are done, so a restart rebuilds nothing. After each embedding the report service
- * checks whether its pair is complete. Undecodable embeddings go to the dead-letter topic.
+ * Follows {@code digits.events} (datasets, training results and curves), {@code digits.promotions}
+ * (the alias' target; only the trainer's signed promotions) and {@code digits.embeddings} from
+ * their beginning into the {@link Aggregates}; the report index on disk says which pairs are done,
+ * so a restart rebuilds nothing. After each embedding the report service checks whether its pair is
+ * complete. Undecodable embeddings go to the dead-letter topic.
  */
 @ApplicationScoped
 public class VizLogs {
     private final TopicLog<Event> events;
     private final TopicLog<Embedding> embeddings;
+    private final TopicLog<ModelPromoted> promotionLog;
     private final Promotions promotions = new Promotions();
     private final KafkaProducer<String, byte[]> deadLetters;
     private final ReportService reports;
 
-    public VizLogs(KafkaClients kafka, Aggregates aggregates, ReportService reports) {
+    public VizLogs(
+            KafkaClients kafka, Aggregates aggregates, ReportService reports, ReleaseKeys keys) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
         this.events =
                 Logs.events(kafka.config(), "mmdigits-viz-events")
                         .handler(aggregates.catalog())
-                        .handler(promotions)
                         .handler(aggregates::onEvent)
                         .handler(e -> reports.checkComplete());
+        this.promotionLog =
+                Logs.promotions(kafka.config(), "mmdigits-viz-promotions", keys.verifyKey())
+                        .handler(promotions);
         this.embeddings =
                 new TopicLog<>(
                                 kafka.config(),
@@ -66,6 +73,7 @@ public class VizLogs {
 
     void onStart(@Observes StartupEvent ignored) {
         events.startThread();
+        promotionLog.startThread();
         embeddings.startThread();
         Thread t = new Thread(this::startReportsOnceCaughtUp, "viz-caught-up");
         t.setDaemon(true);
@@ -123,6 +131,7 @@ public class VizLogs {
     @PreDestroy
     void stop() {
         events.stop();
+        promotionLog.stop();
         embeddings.stop();
         deadLetters.close();
     }
