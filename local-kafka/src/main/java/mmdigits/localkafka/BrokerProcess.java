@@ -11,7 +11,9 @@ import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +27,8 @@ import java.util.concurrent.TimeoutException;
  * JDK, so that tests can start a broker without Kafka's server classes on their own classpath.
  */
 public final class BrokerProcess extends ChildProcess {
+    static final long READY_TIMEOUT_SECONDS = 90;
+
     private final String bootstrapServers;
     private final Path dir;
     private final int[] ports;
@@ -47,6 +51,54 @@ public final class BrokerProcess extends ChildProcess {
             throws IOException, InterruptedException, TimeoutException {
         Files.createDirectories(dir);
         Path log = dir.resolve("broker-" + System.currentTimeMillis() + ".log");
+        Spawned spawned =
+                spawn(
+                        List.of(),
+                        List.of(
+                                "--dir",
+                                dir.toString(),
+                                "--port",
+                                Integer.toString(port),
+                                "--controller-port",
+                                Integer.toString(controllerPort)),
+                        log,
+                        false);
+        String bootstrap = spawned.await(log, READY_TIMEOUT_SECONDS);
+        return new BrokerProcess(
+                spawned.process(), bootstrap, dir, log, new int[] {port, controllerPort});
+    }
+
+    /** A {@link LocalKafka} process and the bootstrap address its READY line will give. */
+    record Spawned(Process process, CompletableFuture<String> ready) {
+        /**
+         * The bootstrap address once the node serves; the process is killed when it exits or stays
+         * silent for {@code seconds}.
+         */
+        String await(Path log, long seconds)
+                throws IOException, InterruptedException, TimeoutException {
+            try {
+                return ready.get(seconds, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                process.destroyForcibly();
+                throw new IOException(
+                        "local Kafka broker did not start: "
+                                + e.getCause().getMessage()
+                                + "; see "
+                                + log);
+            } catch (TimeoutException e) {
+                process.destroyForcibly();
+                throw new TimeoutException(
+                        "local Kafka broker not ready after " + seconds + " s; see " + log);
+            }
+        }
+    }
+
+    /**
+     * Starts {@link LocalKafka} with {@code args} in a child JVM (512 MB heap, {@code jvmOptions}
+     * added), its output into {@code log} (appended to, or replaced).
+     */
+    static Spawned spawn(List<String> jvmOptions, List<String> args, Path log, boolean append)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd =
                 new ArrayList<>(
@@ -55,44 +107,30 @@ public final class BrokerProcess extends ChildProcess {
                                 "-Xmx512m",
                                 "-XX:+UseSerialGC",
                                 "-XX:TieredStopAtLevel=1",
-                                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                                "-cp",
-                                classpath(),
-                                LocalKafka.class.getName(),
-                                "--dir",
-                                dir.toString(),
-                                "--port",
-                                Integer.toString(port),
-                                "--controller-port",
-                                Integer.toString(controllerPort)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Process process = pb.start();
+                                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", classpath(), LocalKafka.class.getName()));
+        cmd.addAll(args);
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<String> ready = new CompletableFuture<>();
         Thread pump =
-                new Thread(() -> pump(process.getInputStream(), log, ready), "local-kafka-output");
+                new Thread(
+                        () -> pump(process.getInputStream(), log, append, ready),
+                        "local-kafka-output");
         pump.setDaemon(true);
         pump.start();
-        try {
-            String bootstrap = ready.get(90, TimeUnit.SECONDS);
-            return new BrokerProcess(
-                    process, bootstrap, dir, log, new int[] {port, controllerPort});
-        } catch (ExecutionException e) {
-            process.destroyForcibly();
-            throw new IOException(
-                    "local Kafka broker did not start: "
-                            + e.getCause().getMessage()
-                            + "; see "
-                            + log);
-        } catch (TimeoutException e) {
-            process.destroyForcibly();
-            throw new TimeoutException("local Kafka broker not ready after 90 s; see " + log);
-        }
+        return new Spawned(process, ready);
     }
 
-    private static void pump(InputStream in, Path log, CompletableFuture<String> ready) {
+    private static void pump(
+            InputStream in, Path log, boolean append, CompletableFuture<String> ready) {
+        OpenOption[] mode =
+                append
+                        ? new OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
+                        : new OpenOption[0];
         try (BufferedReader r =
                         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-                var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, mode)) {
             String line;
             while ((line = r.readLine()) != null) {
                 w.write(line);
