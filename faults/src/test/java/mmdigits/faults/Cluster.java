@@ -174,6 +174,15 @@ final class Cluster implements AutoCloseable {
                         .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Deletes as a user holding every role ({@link #token()}). */
+    Answer delete(String service, String path) throws Exception {
+        return send(
+                service,
+                HttpRequest.newBuilder(uri(service, path))
+                        .header("Authorization", "Bearer " + token())
+                        .DELETE());
+    }
+
     /** A token with every role, signed with the cluster's key. */
     String token() throws IOException, GeneralSecurityException {
         return Keys.token(keys(), "faults", Keys.ROLES, Duration.ofHours(2));

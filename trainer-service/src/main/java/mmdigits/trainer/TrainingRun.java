@@ -106,14 +106,20 @@ public record TrainingRun(
         return b.build();
     }
 
-    /** An epoch finished: added to the history, or in place of an epoch of the same number. */
+    /**
+     * An epoch finished (so the run trains): added to the history, or in place of an epoch of the
+     * same number.
+     */
     public TrainingRun withEpoch(FusionTrainer.Epoch e) {
         List<FusionTrainer.Epoch> h = new ArrayList<>(history);
         h.removeIf(old -> old.epoch() == e.epoch());
         h.add(e);
         h.sort((a, b) -> Integer.compare(a.epoch(), b.epoch()));
         Builder b =
-                toBuilder().phase("epoch " + e.epoch() + " of " + e.epochs()).epochProgress(0.0);
+                toBuilder()
+                        .state(TRAINING)
+                        .phase("epoch " + e.epoch() + " of " + e.epochs())
+                        .epochProgress(0.0);
         b.epoch = e.epoch();
         b.epochs = e.epochs();
         b.loss = e.loss();

@@ -56,6 +56,8 @@ public class TrainingSetReader {
                     dataset, Topics.SAMPLES_TRAIN);
             scan(loader);
         }
+        // the partitions' records interleave as they arrive: the same data in the same order
+        loader.set.sortByRowId();
         Log.infof(
                 "loaded %,d training samples of dataset '%s' from %,d records (%d dead-lettered)",
                 loader.set.size(), dataset, loader.records, loader.dead);

@@ -1,6 +1,7 @@
 package mmdigits.trainer.training;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import mmdigits.common.proto.Sample;
@@ -9,7 +10,9 @@ import mmdigits.common.sample.Dimensions;
 /**
  * Training samples in compact arrays, deduplicated by sample id (the latest record wins). Images
  * are kept as bytes while every value is an integer 0–255 (as in MNIST-style files: 47 MB for
- * 60,000), and switch to floats only when a value needs it.
+ * 60,000), and switch to floats only when a value needs it. {@link #sortByRowId} puts the rows in
+ * the seed files' order, whatever order the partitions of the topic delivered them in: the same
+ * data and seed train the same model.
  */
 public final class TrainingSet {
     private final Map<String, Integer> rowOf = new HashMap<>();
@@ -18,6 +21,7 @@ public final class TrainingSet {
     private float[] imageFloats;
     private float[] audio = new float[1024 * Dimensions.AUDIO];
     private int[] labels = new int[1024];
+    private long[] rowIds = new long[1024];
     private int size;
 
     public int size() {
@@ -34,6 +38,7 @@ public final class TrainingSet {
             size++;
         }
         labels[row] = s.getLabel();
+        rowIds[row] = s.getRowId();
         for (int i = 0; i < Dimensions.IMAGE; i++) {
             float v = s.getImage(i);
             if (imageFloats == null && (v != Math.rint(v) || v < 0 || v > 255)) {
@@ -65,12 +70,65 @@ public final class TrainingSet {
         int cap = Math.max(n, labels.length * 2);
         ids = Arrays.copyOf(ids, cap);
         labels = Arrays.copyOf(labels, cap);
+        rowIds = Arrays.copyOf(rowIds, cap);
         audio = Arrays.copyOf(audio, cap * Dimensions.AUDIO);
         if (imageFloats != null) {
             imageFloats = Arrays.copyOf(imageFloats, cap * Dimensions.IMAGE);
         } else {
             imageBytes = Arrays.copyOf(imageBytes, cap * Dimensions.IMAGE);
         }
+    }
+
+    /** Puts the rows in the order of their row ids (then sample ids): the seed files' order. */
+    public void sortByRowId() {
+        Integer[] order = new Integer[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(
+                order,
+                Comparator.<Integer>comparingLong(r -> rowIds[r]).thenComparing(r -> ids[r]));
+        String[] newIds = new String[ids.length];
+        int[] newLabels = new int[labels.length];
+        long[] newRowIds = new long[rowIds.length];
+        float[] newAudio = new float[audio.length];
+        byte[] newBytes = imageBytes == null ? null : new byte[imageBytes.length];
+        float[] newFloats = imageFloats == null ? null : new float[imageFloats.length];
+        rowOf.clear();
+        for (int to = 0; to < size; to++) {
+            int from = order[to];
+            newIds[to] = ids[from];
+            newLabels[to] = labels[from];
+            newRowIds[to] = rowIds[from];
+            rowOf.put(ids[from], to);
+            System.arraycopy(
+                    audio,
+                    from * Dimensions.AUDIO,
+                    newAudio,
+                    to * Dimensions.AUDIO,
+                    Dimensions.AUDIO);
+            if (newBytes != null) {
+                System.arraycopy(
+                        imageBytes,
+                        from * Dimensions.IMAGE,
+                        newBytes,
+                        to * Dimensions.IMAGE,
+                        Dimensions.IMAGE);
+            } else {
+                System.arraycopy(
+                        imageFloats,
+                        from * Dimensions.IMAGE,
+                        newFloats,
+                        to * Dimensions.IMAGE,
+                        Dimensions.IMAGE);
+            }
+        }
+        ids = newIds;
+        labels = newLabels;
+        rowIds = newRowIds;
+        audio = newAudio;
+        imageBytes = newBytes;
+        imageFloats = newFloats;
     }
 
     public String id(int row) {

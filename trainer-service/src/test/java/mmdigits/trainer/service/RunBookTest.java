@@ -95,7 +95,7 @@ class RunBookTest {
         assertThat(again.instance()).isEqualTo("trainer-1");
         assertThat(again.startedMs()).isEqualTo(9000);
         assertThat(again.history()).extracting(e -> e.loss()).containsExactly(0.8);
-        assertThat(again.state()).isEqualTo(TrainingRun.LOADING);
+        assertThat(again.state()).isEqualTo(TrainingRun.TRAINING);
     }
 
     @Test
