@@ -61,19 +61,23 @@ final class Outputs {
      */
     static long written(String bootstrap, String topic) throws Exception {
         try (Admin admin = TopicAdmin.admin(bootstrap)) {
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (int p = 0; p < 4; p++) {
-                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            return admin
-                    .listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-                    .all()
-                    .get(10, TimeUnit.SECONDS)
-                    .values()
-                    .stream()
-                    .mapToLong(i -> i.offset())
-                    .sum();
+            return written(admin, topic);
         }
+    }
+
+    static long written(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < 4; p++) {
+            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        return admin
+                .listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                .all()
+                .get(10, TimeUnit.SECONDS)
+                .values()
+                .stream()
+                .mapToLong(i -> i.offset())
+                .sum();
     }
 
     /** Exactly once: every expected id once, nothing else. Returns [lost, duplicated]. */

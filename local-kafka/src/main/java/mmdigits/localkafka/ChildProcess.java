@@ -1,6 +1,7 @@
 package mmdigits.localkafka;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +31,18 @@ public abstract class ChildProcess implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Waits until the process has ended on its own; false when it still runs after {@code timeout}.
+     */
+    public boolean waitFor(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The exit status of an ended process. */
+    public int exitValue() {
+        return process.exitValue();
     }
 
     /** SIGKILL: the process dies at once, as in a crash. */

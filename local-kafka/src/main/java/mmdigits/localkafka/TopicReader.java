@@ -2,6 +2,7 @@ package mmdigits.localkafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,21 +26,24 @@ public final class TopicReader {
      */
     public static List<ConsumerRecord<String, byte[]>> readAll(
             String bootstrap, String topic, String isolation) {
+        return readAll(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, isolation);
+    }
+
+    /**
+     * The same with the connection settings of a secured cluster (bootstrap servers, SASL: e.g.
+     * {@link LocalCluster#adminProperties()}).
+     */
+    public static List<ConsumerRecord<String, byte[]>> readAll(
+            Map<String, ?> connection, String topic, String isolation) {
+        Map<String, Object> config = new HashMap<>(connection);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
         try (KafkaConsumer<String, byte[]> c =
                 new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ConsumerConfig.GROUP_ID_CONFIG,
-                                "test-reader-" + UUID.randomUUID(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                isolation,
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false,
-                                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                                8 * 1024 * 1024),
-                        new StringDeserializer(),
-                        new ByteArrayDeserializer())) {
+                        config, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions =
                     c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                             .map(p -> new TopicPartition(topic, p.partition()))

@@ -40,6 +40,7 @@ import mmdigits.inference.model.ModelRegistry;
 import mmdigits.inference.model.PredictionMetrics;
 import mmdigits.inference.model.Scores;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +53,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -175,6 +177,7 @@ public class TestStreamScorer extends ConsumerLoop {
 
     @Override
     protected KafkaConsumer<String, byte[]> createConsumer() {
+        Log.infof("test stream: joining group %s as %s", config.stream().groupId(), instanceId);
         return kafka.consumer(
                 "mmdigits-inference-test-stream",
                 Map.of(
@@ -246,6 +249,14 @@ public class TestStreamScorer extends ConsumerLoop {
                         @Override
                         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                             partitions.forEach(p -> progress.remove(p.partition()));
+                            if (!partitions.isEmpty()) {
+                                Log.infof(
+                                        "test stream: partitions %s revoked",
+                                        partitions.stream()
+                                                .map(TopicPartition::partition)
+                                                .sorted()
+                                                .toList());
+                            }
                         }
                     });
             JobReader jobs = new JobReader(reader);
@@ -262,9 +273,12 @@ public class TestStreamScorer extends ConsumerLoop {
                 scoreLive(records, batch);
                 jobs.step(batch);
                 if (!records.isEmpty() || !batch.changed.isEmpty()) {
-                    commit(producer, c, batch, records.partitions());
-                    scored.addAndGet(batch.scored);
-                    scoredByJobs.addAndGet(batch.scoredByJobs);
+                    if (commit(producer, c, batch, records.partitions())) {
+                        scored.addAndGet(batch.scored);
+                        scoredByJobs.addAndGet(batch.scoredByJobs);
+                    } else {
+                        rewind(c, jobs);
+                    }
                 }
                 log.maybeLog();
             }
@@ -291,9 +305,12 @@ public class TestStreamScorer extends ConsumerLoop {
 
     /**
      * Commits the batch's outputs and the offsets (with the job progress) of the partitions it
-     * touched, in one transaction.
+     * touched, in one transaction; false when a rebalance of the group came in between (the
+     * transaction is aborted: the partitions this replica still owns are scored again from what is
+     * committed, the others by their new owner). Anything else throws: the loop starts over from
+     * what is committed.
      */
-    private void commit(
+    private boolean commit(
             KafkaProducer<String, byte[]> producer,
             KafkaConsumer<String, byte[]> c,
             Batch batch,
@@ -312,11 +329,38 @@ public class TestStreamScorer extends ConsumerLoop {
                 offsets.put(tp, new OffsetAndMetadata(c.position(tp), pp.encode()));
             }
         }
-        if (!offsets.isEmpty()) {
-            producer.sendOffsetsToTransaction(offsets, c.groupMetadata());
+        try {
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, c.groupMetadata());
+            }
+            producer.commitTransaction();
+            return true;
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            producer.abortTransaction();
+            Log.infof(
+                    "test stream: the group rebalanced during a transaction (%s): aborted, on from the committed offsets",
+                    e.getMessage());
+            return false;
         }
-        producer.commitTransaction(); // throws when a send failed or the group moved on: the loop
-        // restarts from what is committed
+    }
+
+    /**
+     * After an aborted transaction: the partitions this replica owns go back to their committed
+     * offsets and job progress.
+     */
+    private void rewind(KafkaConsumer<String, byte[]> c, JobReader jobs) {
+        Set<TopicPartition> owned = c.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = c.committed(owned);
+        for (TopicPartition tp : owned) {
+            OffsetAndMetadata o = committed.get(tp);
+            if (o != null) {
+                c.seek(tp, o.offset());
+            } else {
+                c.seekToBeginning(List.of(tp));
+            }
+            progress.put(tp.partition(), PartitionProgress.parse(o == null ? null : o.metadata()));
+        }
+        jobs.forgetPositions();
     }
 
     /**
@@ -472,6 +516,11 @@ public class TestStreamScorer extends ConsumerLoop {
 
         JobReader(KafkaConsumer<String, byte[]> reader) {
             this.reader = reader;
+        }
+
+        /** The reader seeks again before its next read (the progress went back). */
+        void forgetPositions() {
+            readerAt.clear();
         }
 
         boolean busy() {

@@ -342,13 +342,14 @@ public class ModelRegistry {
 
     /**
      * Takes a reference on a model: the alias (name null or the alias), the newest loaded version
-     * of a name (version null), or a version.
+     * of a name (version null), or a version (of the name, or of any name when the name is empty).
      *
      * @throws NoModelException the alias has no model yet (503)
      * @throws UnknownModelException no such name or version is served (404)
      */
     public LoadedModel acquire(String name, String version) {
-        boolean isAlias = name == null || name.equals(alias());
+        // no name (a scoring request that names only the version, as viz's do): the version alone
+        boolean isAlias = name == null || name.isEmpty() || name.equals(alias());
         if (isAlias && version == null) {
             return acquire();
         }

@@ -169,6 +169,13 @@ class ModelRegistryTest {
         assertThat(registry.served().key()).isEqualTo("a/v2");
         assertThat(registry.availability("a", "v1", false))
                 .isEqualTo(ModelRegistry.Availability.LOADED);
+        // a scoring request that names only the version (viz's): what availability finds, acquire
+        // gives
+        assertThat(registry.availability("", "v1", false))
+                .isEqualTo(ModelRegistry.Availability.LOADED);
+        LoadedModel byVersion = registry.acquire("", "v1");
+        assertThat(byVersion.key()).isEqualTo("a/v1");
+        byVersion.release();
         assertThat(registry.availability("a", "v3", false))
                 .as("registered, loaded when a job needs it")
                 .isEqualTo(ModelRegistry.Availability.PENDING);
