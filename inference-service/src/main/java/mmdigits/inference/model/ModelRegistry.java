@@ -161,8 +161,11 @@ public class ModelRegistry {
         }
     }
 
-    /** Loads what should be loaded, moves the alias, unloads the rest. */
+    /** Loads what should be loaded, moves the alias, unloads the rest (nothing once closed). */
     synchronized void reconcile() {
+        if (!running) {
+            return;
+        }
         ModelIndex index = source.index();
         Set<String> wanted = wanted(index);
         for (ModelIndex.Version v : index.all()) {
@@ -448,8 +451,12 @@ public class ModelRegistry {
         return m.score(image, audio, n);
     }
 
+    /**
+     * Releases every model; waits for a reconciliation in progress (it may be inside ONNX Runtime
+     * with a session this would close: a crash in native code, seen once in a test's teardown).
+     */
     @PreDestroy
-    void close() {
+    synchronized void close() {
         running = false;
         for (LoadedModel m : List.copyOf(loaded.values())) {
             if (loaded.remove(m.key(), m)) {
