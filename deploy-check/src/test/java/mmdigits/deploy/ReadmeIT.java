@@ -89,6 +89,12 @@ class ReadmeIT {
                             List.of(
                                     "README.md",
                                     "./digits run --train 2000 --test 500 --epochs 1 --keep"),
+                    // the cluster mode runs for real in TwoDatasetsIT (up is the first step of run)
+                    // and is held against the single broker's results there
+                    Pattern.compile("\\./digits (up|run) --cluster.*"),
+                            List.of(
+                                    "faults/src/test/java/mmdigits/faults/TwoDatasetsIT.java",
+                                    "ClusterRunMode.with(\"--cluster\", QUICK)"),
                     // docker compose runs for real in ComposeIT (with docker-compose 1.29, on the
                     // small demo set)
                     Pattern.compile("docker compose --env-file secrets/compose.env up --build"),

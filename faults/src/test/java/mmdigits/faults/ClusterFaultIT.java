@@ -468,37 +468,47 @@ class ClusterFaultIT {
                                 PatternType.LITERAL,
                                 AclOperation.READ));
         List<String> lines = new ArrayList<>();
-        for (String service : KafkaAccess.SERVICES) {
-            AclBinding binding = taken.get(service);
-            try (Admin a = Admin.create(admin)) {
-                a.deleteAcls(List.of(binding.toFilter())).all().get(30, TimeUnit.SECONDS);
-                try {
-                    ServiceProcess p = t.launch(service, 9, Map.of());
-                    assertThat(p.waitFor(Duration.ofMinutes(2)))
-                            .as("%s with one ACL fewer stopped", service)
-                            .isTrue();
-                    String log = Files.readString(t.log(ProductionTopology.name(service, 9)));
-                    String expected =
-                            "Kafka user '"
-                                    + KafkaAccess.user(service)
-                                    + "' may not "
-                                    + binding.entry().operation().name();
-                    assertThat(p.exitValue()).isEqualTo(1);
-                    assertThat(log).contains(expected).contains(binding.pattern().name());
-                    lines.add(
-                            log.lines()
-                                    .filter(l -> l.contains(expected))
-                                    .findFirst()
-                                    .orElseThrow()
-                                    .replaceAll("^.*ERROR +\\[[^]]*\\] ", ""));
-                } finally {
-                    a.createAcls(List.of(binding)).all().get(30, TimeUnit.SECONDS);
+        try (Admin a = Admin.create(admin)) {
+            a.deleteAcls(taken.values().stream().map(AclBinding::toFilter).toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            try {
+                // all four at once: each stops on its own user's missing ACL
+                Map<String, ServiceProcess> started = new HashMap<>();
+                for (String service : KafkaAccess.SERVICES) {
+                    started.put(service, t.launch(service, 9, Map.of()));
                 }
+                for (String service : KafkaAccess.SERVICES) {
+                    lines.add(stoppedNaming(service, started.get(service), taken.get(service)));
+                }
+            } finally {
+                a.createAcls(List.copyOf(taken.values())).all().get(30, TimeUnit.SECONDS);
             }
         }
         report(
                 "each service with one ACL fewer stopped at start, saying:\n  %s",
                 String.join("\n  ", lines));
+    }
+
+    /** The line of the log of an instance that stopped because its user lacks {@code binding}. */
+    static String stoppedNaming(String service, ServiceProcess p, AclBinding binding)
+            throws Exception {
+        assertThat(p.waitFor(Duration.ofMinutes(3)))
+                .as("%s with one ACL fewer stopped", service)
+                .isTrue();
+        String log = Files.readString(t.log(ProductionTopology.name(service, 9)));
+        String expected =
+                "Kafka user '"
+                        + KafkaAccess.user(service)
+                        + "' may not "
+                        + binding.entry().operation().name();
+        assertThat(p.exitValue()).as(log).isEqualTo(1);
+        assertThat(log).contains(expected).contains(binding.pattern().name());
+        return log.lines()
+                .filter(l -> l.contains(expected))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll("^.*ERROR +\\[[^]]*\\] ", "");
     }
 
     /** The brokers' audit log: every ACL of kafka-users.yaml matched at least once. */

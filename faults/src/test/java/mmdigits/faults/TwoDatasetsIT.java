@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,18 +18,30 @@ import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.BrokerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * What a user saw: a second dataset got the first dataset's results. Here, in one clone and one
  * broker: {@code ./digits run} (demo data), then {@code ./digits run --data OTHER --keep --out
  * DIR}, then, with those services still running, {@code ./digits run --data THIRD}: each run's
  * predictions.csv has exactly its own test rows, and the accuracy it prints is on its own labels.
+ * Then {@code ./digits run --cluster} — three Kafka nodes with the deploy/ ACLs, two replicas of
+ * every service behind HAProxy — on the first run's data ends with the same predictions.csv and
+ * accuracy: the same data and seed train the same model whatever the topology (the time of each is
+ * printed, a measurement, not an assertion).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoDatasetsIT {
+    static final String[] QUICK = {"--train", "1000", "--test", "200", "--epochs", "1"};
+    static String firstAccuracy;
+    static double firstSeconds;
     static Path root;
     static Path work;
     static final Map<String, String> ENV = new HashMap<>();
+    static final Map<String, String> CLUSTER = new HashMap<>();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -45,12 +58,19 @@ class TwoDatasetsIT {
     @AfterAll
     static void down() throws Exception {
         digits("down");
+        if (CLUSTER.containsKey("DIGITS_RUN_DIR")) {
+            digits(CLUSTER, "down");
+        }
     }
 
     /**
      * Runs ./digits with the test's directories and ports; returns its output (stdout and stderr).
      */
     static String digits(String... args) throws Exception {
+        return digits(ENV, args);
+    }
+
+    static String digits(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(root.resolve("digits").toString()));
         cmd.addAll(List.of(args));
         Path log = work.resolve("digits-" + System.nanoTime() + ".log");
@@ -59,7 +79,7 @@ class TwoDatasetsIT {
                         .directory(work.toFile())
                         .redirectErrorStream(true)
                         .redirectOutput(log.toFile());
-        pb.environment().putAll(ENV);
+        pb.environment().putAll(env);
         Process p = pb.start();
         assertThat(p.waitFor(20, TimeUnit.MINUTES))
                 .as("./digits %s did not end", String.join(" ", args))
@@ -103,8 +123,25 @@ class TwoDatasetsIT {
     }
 
     @Test
+    @Order(1)
     void eachRunEndsWithTheResultsOfTheDataItWasGiven() throws Exception {
-        String first = digits("run", "--train", "1000", "--test", "200", "--epochs", "1");
+        // the demo data first, so that the run's time is the pipeline's
+        digits(
+                "demo-data",
+                "--out",
+                root.resolve("data/demo-1000-200").toString(),
+                "--train",
+                "1000",
+                "--test",
+                "200");
+        long t0 = System.nanoTime();
+        String first = digits(ClusterRunMode.with("run", QUICK));
+        firstSeconds = (System.nanoTime() - t0) / 1e9;
+        firstAccuracy = ClusterRunMode.accuracy(first);
+        Files.copy(
+                work.resolve("out/predictions.csv"),
+                work.resolve("first-predictions.csv"),
+                StandardCopyOption.REPLACE_EXISTING);
         String a =
                 assertOwnResults(
                         first,
@@ -141,5 +178,37 @@ class TwoDatasetsIT {
                         + b
                         + "; "
                         + c);
+    }
+
+    @Test
+    @Order(2)
+    void theClusterModeEndsWithTheSameResultsAsTheSingleBroker() throws Exception {
+        digits("down"); // the services the runs above left running
+        CLUSTER.putAll(ClusterRunMode.ports());
+        CLUSTER.put("DIGITS_RUN_DIR", work.resolve("run-cluster").toString());
+        CLUSTER.put("DIGITS_OUT_DIR", work.resolve("out-cluster").toString());
+        long t0 = System.nanoTime();
+        String cluster =
+                digits(
+                        CLUSTER,
+                        ClusterRunMode.with("run", ClusterRunMode.with("--cluster", QUICK)));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(cluster)
+                .contains("Kafka cluster up: 3 nodes")
+                .contains("STRIMZI-PLAY DONE topics=8 users=4")
+                .contains("in front of 2 replicas of each service")
+                .contains("inference-service-1 up on");
+        assertThat(ClusterRunMode.accuracy(cluster)).isEqualTo(firstAccuracy);
+        assertThat(Files.readString(work.resolve("out-cluster/predictions.csv")))
+                .isEqualTo(Files.readString(work.resolve("first-predictions.csv")));
+        Outputs.report(
+                String.format(
+                        Locale.ROOT,
+                        "./digits run --cluster (1,000/200, 1 epoch): the same predictions.csv and accuracy (%s) as"
+                                + " ./digits run; %.0f s against %.0f s (%.2fx)",
+                        firstAccuracy,
+                        seconds,
+                        firstSeconds,
+                        seconds / firstSeconds));
     }
 }
