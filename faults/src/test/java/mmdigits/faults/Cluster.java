@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 import mmdigits.localkafka.BrokerProcess;
+import mmdigits.localkafka.Clone;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
 
@@ -72,14 +73,7 @@ final class Cluster implements AutoCloseable {
 
     /** The clone: the directory with ./digits and the services' modules. */
     static Path root() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isRegularFile(p.resolve("digits"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("not inside the multimodal-digits clone");
-        }
-        return p;
+        return Clone.root();
     }
 
     String bootstrap() {

@@ -37,7 +37,7 @@ class ProductionOverlayIT {
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void theClusterHoldsWhatTheProductionOverlayLists() throws Exception {
-        Path root = repositoryRoot();
+        Path root = Clone.root();
         Path kubectl = root.resolve("tools/kubectl/bin/kubectl");
         assumeTrue(
                 Files.isExecutable(kubectl),
@@ -208,16 +208,5 @@ class ProductionOverlayIT {
             counts.put(u.path("metadata").path("name").asText(), n);
         }
         return counts;
-    }
-
-    static Path repositoryRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isRegularFile(p.resolve("digits"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("not inside the multimodal-digits clone");
-        }
-        return p;
     }
 }

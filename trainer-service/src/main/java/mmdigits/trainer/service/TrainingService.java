@@ -143,19 +143,10 @@ public class TrainingService {
             queued.setPublicationId(publication);
         }
         long now = System.currentTimeMillis();
-        try {
-            output.commit(
-                    List.of(
-                            KafkaOutput.event(
-                                    id,
-                                    Event.newBuilder()
-                                            .setTimestampMs(now)
-                                            .setTrainingQueued(queued)
-                                            .build())));
-        } catch (Exception e) {
-            throw ProblemException.unavailable(
-                    "Kafka did not accept the run (nothing was queued): " + e.getMessage());
-        }
+        write(
+                id,
+                Event.newBuilder().setTimestampMs(now).setTrainingQueued(queued),
+                "Kafka did not accept the run (nothing was queued)");
         book.add(RunBook.queued(queued.build(), now));
         Log.infof(
                 "run %s queued: dataset '%s', model '%s', %d epochs (%d waiting)",
@@ -220,26 +211,28 @@ public class TrainingService {
             throw ProblemException.conflict(
                     "run " + id + " has already finished (" + run.state() + ")");
         }
-        try {
-            output.commit(
-                    List.of(
-                            KafkaOutput.event(
-                                    id,
-                                    Event.newBuilder()
-                                            .setTimestampMs(System.currentTimeMillis())
-                                            .setTrainingCancelRequested(
-                                                    TrainingCancelRequested.newBuilder()
-                                                            .setRunId(id)
-                                                            .setRequestedBy(instanceId))
-                                            .build())));
-        } catch (Exception e) {
-            throw ProblemException.unavailable(
-                    "Kafka did not accept the cancellation: " + e.getMessage());
-        }
+        write(
+                id,
+                Event.newBuilder()
+                        .setTimestampMs(System.currentTimeMillis())
+                        .setTrainingCancelRequested(
+                                TrainingCancelRequested.newBuilder()
+                                        .setRunId(id)
+                                        .setRequestedBy(instanceId)),
+                "Kafka did not accept the cancellation");
         // once this replica has read its own request, a queued run it runs the queue for is
         // cancelled
         logs.events().sync(SYNC);
         return book.run(id).orElse(run);
+    }
+
+    /** An event a request depends on; @throws ProblemException 503 when Kafka does not take it */
+    private void write(String key, Event.Builder event, String refused) {
+        try {
+            output.commit(List.of(KafkaOutput.event(key, event.build())));
+        } catch (Exception e) {
+            throw ProblemException.unavailable(refused + ": " + e.getMessage());
+        }
     }
 
     /** A cancellation was asked for (on the events log's thread, every replica). */
