@@ -9,7 +9,7 @@ import java.time.Duration;
 public interface InferenceConfig {
     /**
      * The alias answered by default (/api/predictions, /v2/models/digits): the version promoted on
-     * digits.events (before any promotion, the newest release).
+     * digits.promotions (before any promotion, the newest release).
      */
     @WithDefault("digits")
     String alias();

@@ -126,7 +126,7 @@ public class ModelResource {
             summary = "Point the alias at a version of this model",
             description =
                     "{\"version\": ...}; without it, the newest "
-                            + "version. Recorded as a ModelPromoted event; every inference replica switches without a failed request.")
+                            + "version. Recorded as a signed ModelPromoted on digits.promotions; every inference replica switches without a failed request.")
     @APIResponse(responseCode = "200", description = "the alias now")
     @APIResponse(responseCode = "404", description = "no such name or version")
     public Registry.AliasState promote(@PathParam("name") String name, PromoteRequest body)
