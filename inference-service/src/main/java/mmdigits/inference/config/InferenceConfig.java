@@ -89,8 +89,9 @@ public interface InferenceConfig {
         int maxPollRecords();
 
         /**
-         * A replica that stopped without coming back loses its partitions after this; one that
-         * restarts (the same instance id) takes them back at once (static group membership).
+         * A replica that crashed and does not come back loses its partitions after this; one that
+         * comes back under its instance id takes them back at once (static group membership), one
+         * that is stopped leaves the group and hands them over at once.
          */
         @WithDefault("30s")
         Duration sessionTimeout();
