@@ -29,6 +29,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * {@code docker compose up} for real, as the README's "Run with Docker" shows it: the images built
@@ -40,15 +42,43 @@ import org.junit.jupiter.api.TestMethodOrder;
  * streamed with kcat to the published Kafka port (SASL/SCRAM as user mmdigits-client) and their
  * predictions read back; the inference container crashes (its process killed) and the restart
  * policy brings it back; {@code down -v} leaves nothing. A second run puts the stack on an {@code
- * internal: true} network (no route out) and drives it from a helper container there. The three
- * public base images are local stand-ins ({@link StandIns}); nothing else differs from a user's
- * run. Needs a Docker engine, docker-compose, mmdebstrap and kcat ({@code bash .ci/run} installs
- * them and starts dockerd).
+ * internal: true} network (no route out) and drives it from a helper container there.
+ *
+ * <p>With {@code -Dcompose.cluster=true} the second run is the cluster override instead
+ * (docker-compose.cluster.yml: three Kafka nodes, two inference replicas behind HAProxy) on the
+ * internal network: it trains and serves through the proxy, both replicas answer REST and are UP
+ * for gRPC, the test split is scored into a complete report, each replica is a member of the
+ * scoring group under its own instance id with partitions of its own, and every topic has three
+ * in-sync replicas and min.insync.replicas 2. Not in CI by default: on 2 cores that run took 3 to 4
+ * minutes where the single one takes 1.5 (and its HAProxy stand-in is one more mmdebstrap), which
+ * the suite's 40 minutes do not leave beside the cluster fault tests; ComposeTest checks the
+ * override without an engine ({@code docker-compose config}, the HAProxy configuration against the
+ * cluster mode's, {@code haproxy -c}).
+ *
+ * <p>The public base images (and HAProxy) are local stand-ins ({@link StandIns}); nothing else
+ * differs from a user's run. Needs a Docker engine, docker-compose, mmdebstrap and kcat ({@code
+ * bash .ci/run} installs them and starts dockerd).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeIT {
     static final String PROJECT = "mmdigits-it";
     static final String OFFLINE_PROJECT = "mmdigits-it-offline";
+    static final String CLUSTER_PROJECT = "mmdigits-it-cluster";
+    static final List<String> CLUSTER_CONTAINERS =
+            List.of(
+                    "kafka",
+                    "kafka-2",
+                    "kafka-3",
+                    "trainer-service",
+                    "ingest-service",
+                    "inference-0",
+                    "inference-1",
+                    "viz-service");
+    static final List<String> INFERENCE_REPLICAS = List.of("inference-0", "inference-1");
+
+    /** Predictions sent through the proxy: round robin gives each replica half. */
+    static final int PROXIED = 20;
+
     static final List<String> SERVICES =
             List.of("trainer-service", "ingest-service", "inference-service", "viz-service");
     static final int TRAIN = 2000;
@@ -91,6 +121,10 @@ class ComposeIT {
             PORTS.put(p, BrokerProcess.freePort());
             docker.with("DIGITS_" + p + "_PORT", Integer.toString(PORTS.get(p)));
         }
+        // the cluster's (on an internal network they are not published; free all the same)
+        for (String v : List.of("KAFKA_PORT_2", "KAFKA_PORT_3", "LB_STATS_PORT")) {
+            docker.with("DIGITS_" + v, Integer.toString(BrokerProcess.freePort()));
+        }
         boolean fromSource = "source".equals(System.getProperty("compose.build"));
         docker.with("DIGITS_SECRETS_DIR", secrets.toString())
                 .with("DIGITS_SECRETS", secrets.toString())
@@ -99,14 +133,19 @@ class ComposeIT {
                 .with("DIGITS_JDK_IMAGE", StandIns.JDK)
                 .with("DIGITS_JRE_IMAGE", StandIns.JRE)
                 .with("DIGITS_KAFKA_IMAGE", StandIns.KAFKA)
+                .with("DIGITS_HAPROXY_IMAGE", StandIns.HAPROXY)
                 .with("DIGITS_APP_BUILD", fromSource ? "source" : "prebuilt");
         // a run that was interrupted leaves its containers: gone before anything starts
         down(PROJECT);
         down(OFFLINE_PROJECT);
+        down(CLUSTER_PROJECT);
 
         StandIns standIns = new StandIns(docker, work);
         standIns.ensureJre();
         standIns.ensureKafka();
+        if (Boolean.getBoolean("compose.cluster")) {
+            standIns.ensureHaproxy();
+        }
         if (fromSource) {
             standIns.ensureJdk();
         }
@@ -133,6 +172,7 @@ class ComposeIT {
         if (docker != null) {
             down(PROJECT);
             down(OFFLINE_PROJECT);
+            down(CLUSTER_PROJECT);
         }
     }
 
@@ -455,6 +495,7 @@ class ComposeIT {
 
     @Test
     @Order(9)
+    @DisabledIfSystemProperty(named = "compose.cluster", matches = "true")
     void trainsAndServesWithNoRouteOutside() throws Exception {
         compose(OFFLINE_PROJECT, Duration.ofMinutes(5), "up", "-d");
         for (String service : concat("kafka", SERVICES)) {
@@ -516,6 +557,211 @@ class ComposeIT {
         assertNothingLeft(OFFLINE_PROJECT);
     }
 
+    /**
+     * The cluster override for real, in place of the run above (not in CI by default: see the class
+     * comment).
+     */
+    @Test
+    @Order(10)
+    @EnabledIfSystemProperty(named = "compose.cluster", matches = "true")
+    void clusterTrainsAndServesThroughTheProxyWithNoRouteOutside() throws Exception {
+        compose(CLUSTER_PROJECT, Duration.ofMinutes(5), "up", "-d");
+        for (String service : CLUSTER_CONTAINERS) {
+            awaitHealthy(CLUSTER_PROJECT, service, Duration.ofMinutes(8));
+        }
+        assertThat(containers(CLUSTER_PROJECT, "inference-service"))
+                .as("the single inference-service (profile single-inference)")
+                .isEmpty();
+        String network = CLUSTER_PROJECT + "_default";
+        assertThat(
+                        docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "network",
+                                        "inspect",
+                                        "-f",
+                                        "{{.Internal}}",
+                                        network)
+                                .strip())
+                .isEqualTo("true");
+        String out = predictThroughTheProxy(network);
+        List<String> answers = out.lines().filter(l -> l.startsWith("{")).toList();
+        assertThat(answers).as(out).hasSize(PROXIED);
+        for (String a : answers) {
+            assertThat(JSON.readTree(a).get("modelVersion").asText()).isNotBlank();
+            assertThat(JSON.readTree(a).get("label").asInt()).isBetween(0, 9);
+        }
+        assertBothReplicasServed(proxyStats(out), out);
+        assertThat(out).contains("unreachable: curl exit").doesNotContain("RESOLVED", "REACHED");
+        assertTheTestSplitScoredInAReport(network);
+        assertEachReplicaScoresAsItself();
+        assertTopicsOnThreeReplicas();
+        compose(CLUSTER_PROJECT, Duration.ofMinutes(3), "down", "-v");
+        assertNothingLeft(CLUSTER_PROJECT);
+    }
+
+    /**
+     * From a helper container on the cluster's network: once both replicas are UP on the stats
+     * page, {@value #PROXIED} predictions through the proxy's port, then the stats as CSV; and
+     * nothing outside answers (no name resolves, no address is reachable).
+     */
+    static String predictThroughTheProxy(String network) throws Exception {
+        JsonNode sample = JSON.readTree(work.resolve("scratch/sample.json").toFile());
+        Files.writeString(
+                work.resolve("scratch/offline-request.json"),
+                JSON.writeValueAsString(Map.of("image", sample.get("image"))));
+        return inside(
+                network,
+                "set -e\n"
+                        + "for i in $(seq 1 240); do [ \"$(curl -fs 'http://haproxy:8404/;csv' | grep -c '^inference,inference-[01],.*,UP,')\" = 2 ] && break; sleep 2; done\n"
+                        + "for i in $(seq 1 "
+                        + PROXIED
+                        + "); do curl -fsS -H 'Content-Type: application/json' http://haproxy:8080/api/predictions -d @/w/offline-request.json; echo; done\n"
+                        + "curl -fsS 'http://haproxy:8404/;csv'\n"
+                        + "if getent hosts deb.debian.org; then echo 'RESOLVED deb.debian.org'; fi\n"
+                        + "if curl -s -m 5 -o /dev/null http://1.1.1.1/; then echo 'REACHED 1.1.1.1'; else echo \"unreachable: curl exit $?\"; fi\n");
+    }
+
+    /** Both replicas UP for REST and gRPC, and each was sent predictions (round robin). */
+    static void assertBothReplicasServed(Map<String, String[]> stats, String out) {
+        for (String replica : INFERENCE_REPLICAS) {
+            String[] rest = stats.get("inference/" + replica);
+            assertThat(rest).as("%s on the stats page:%n%s", replica, out).isNotNull();
+            assertThat(rest[0]).as("%s", replica).isEqualTo("UP");
+            // stot: the requests it was sent (health checks not counted), i.e. predictions
+            assertThat(Long.parseLong(rest[1])).as("requests to %s", replica).isPositive();
+            String grpc =
+                    "inference-grpc/inference-grpc-" + replica.substring("inference-".length());
+            assertThat(stats.get(grpc)).as("%s:%n%s", grpc, out).isNotNull();
+            assertThat(stats.get(grpc)[0]).as(grpc).isEqualTo("UP");
+        }
+    }
+
+    /**
+     * Every test sample scored once across the replicas: viz's report of the served model is READY
+     * with all of them.
+     */
+    static void assertTheTestSplitScoredInAReport(String network) throws Exception {
+        String reports =
+                inside(
+                        network,
+                        "for i in $(seq 1 240); do curl -fs http://viz-service:8083/reports | grep -q '\"READY\"' && break; sleep 2; done\n"
+                                + "curl -fsS http://viz-service:8083/reports");
+        JsonNode ready = null;
+        for (JsonNode r :
+                JSON.readTree(reports.strip().lines().reduce((a, b) -> b).orElse("{}"))
+                        .path("reports")) {
+            ready = r.path("state").asText().equals("READY") ? r : ready;
+        }
+        assertThat(ready).as("a READY report: %s", reports).isNotNull();
+        assertThat(ready.path("samples").asInt()).as(reports).isEqualTo(TEST);
+    }
+
+    /**
+     * The broker's view of the test stream's group: one static member per replica, under its
+     * instance id (MMDIGITS_INSTANCE_ID), each with partitions of digits.samples.test.
+     */
+    static void assertEachReplicaScoresAsItself() throws Exception {
+        String members =
+                docker.run(
+                        Duration.ofMinutes(1),
+                        "docker",
+                        "exec",
+                        container(CLUSTER_PROJECT, "kafka-2"),
+                        "/opt/kafka/bin/kafka-run-class.sh",
+                        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                        "--bootstrap-server",
+                        "localhost:29093",
+                        "--describe",
+                        "--group",
+                        "mmdigits-inference",
+                        "--members",
+                        "--verbose");
+        for (String replica : INFERENCE_REPLICAS) {
+            assertThat(members)
+                    .as("%s in the group:%n%s", replica, members)
+                    .containsPattern(
+                            "(?m)^mmdigits-inference\\s+"
+                                    + replica
+                                    + "-\\S+\\s+"
+                                    + replica
+                                    + "\\s+.*\\s"
+                                    + Topics.SAMPLES_TEST
+                                    + ":\\d");
+        }
+    }
+
+    /**
+     * The topics the services created, and Kafka's own, on all three nodes: the brokers' default
+     * replication (3), min.insync.replicas 2, every replica in sync.
+     */
+    static void assertTopicsOnThreeReplicas() throws Exception {
+        String describe =
+                docker.run(
+                        Duration.ofMinutes(1),
+                        "docker",
+                        "exec",
+                        container(CLUSTER_PROJECT, "kafka-2"),
+                        "/opt/kafka/bin/kafka-topics.sh",
+                        "--bootstrap-server",
+                        "localhost:29093",
+                        "--describe");
+        List<String> topics = new ArrayList<>();
+        Topics.ALL.forEach(t -> topics.add(t.name()));
+        topics.addAll(List.of("__consumer_offsets", "__transaction_state"));
+        for (String topic : topics) {
+            assertThat(describe)
+                    .as("%s:%n%s", topic, describe)
+                    .containsPattern(
+                            "Topic: "
+                                    + topic
+                                    + "\\s+TopicId: \\S+\\s+PartitionCount: \\d+\\s+ReplicationFactor: 3\\s+Configs: \\S*min.insync.replicas=2");
+        }
+        assertThat(describe.lines().filter(l -> l.contains("Isr: ")))
+                .isNotEmpty()
+                .allSatisfy(l -> assertThat(l).containsPattern("Isr: \\d+,\\d+,\\d+\\b"));
+    }
+
+    /**
+     * A script in a helper container on {@code network} (the inference image has curl), scratch at
+     * /w.
+     */
+    static String inside(String network, String script) throws Exception {
+        return docker.run(
+                Duration.ofMinutes(10),
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                network,
+                "-v",
+                work.resolve("scratch") + ":/w:ro",
+                "--entrypoint",
+                "sh",
+                "mmdigits/inference-service:0.1.0",
+                "-c",
+                script);
+    }
+
+    /** HAProxy's CSV stats in {@code out}: {@code proxy/server} to its status and request count. */
+    static Map<String, String[]> proxyStats(String out) {
+        List<String> header = null;
+        Map<String, String[]> stats = new LinkedHashMap<>();
+        for (String line : out.lines().toList()) {
+            if (line.startsWith("# pxname,")) {
+                header = List.of(line.substring(2).split(",", -1));
+            } else if (header != null && line.contains(",")) {
+                String[] v = line.split(",", -1);
+                if (v.length >= header.size()) {
+                    stats.put(
+                            v[0] + "/" + v[1],
+                            new String[] {v[header.indexOf("status")], v[header.indexOf("stot")]});
+                }
+            }
+        }
+        return stats;
+    }
+
     // --- helpers
     // -----------------------------------------------------------------------------------------------
 
@@ -527,18 +773,28 @@ class ComposeIT {
                                 "--env-file",
                                 secrets.resolve("compose.env").toString(),
                                 "-p",
-                                project,
-                                "-f",
-                                root.resolve("docker-compose.yml").toString()));
-        if (project.equals(OFFLINE_PROJECT)) {
-            cmd.addAll(
-                    List.of(
-                            "-f",
-                            root.resolve("deploy-check/src/test/docker/compose-offline.yml")
-                                    .toString()));
-        }
+                                project));
+        cmd.addAll(files(project));
         cmd.addAll(List.of(args));
         return docker.run(timeout, cmd.toArray(String[]::new));
+    }
+
+    /**
+     * The compose files of a project ({@code -f ...}): the second run is on an internal network,
+     * the cluster's with the cluster override.
+     */
+    static List<String> files(String project) {
+        List<String> files = new ArrayList<>();
+        files.add(root.resolve("docker-compose.yml").toString());
+        if (project.equals(CLUSTER_PROJECT)) {
+            files.add(root.resolve("docker-compose.cluster.yml").toString());
+        }
+        if (!project.equals(PROJECT)) {
+            files.add(root.resolve("deploy-check/src/test/docker/compose-offline.yml").toString());
+        }
+        List<String> args = new ArrayList<>();
+        files.forEach(f -> args.addAll(List.of("-f", f)));
+        return args;
     }
 
     static void down(String project) throws Exception {
@@ -552,20 +808,18 @@ class ComposeIT {
                                 "--filter",
                                 "label=com.docker.compose.project=" + project));
         if (!ids.isEmpty() || Files.exists(secrets.resolve("compose.env"))) {
-            docker.attempt(
-                    Duration.ofMinutes(3),
-                    "docker-compose",
-                    "-p",
-                    project,
-                    "-f",
-                    root.resolve("docker-compose.yml").toString(),
-                    "--env-file",
-                    Files.exists(secrets.resolve("compose.env"))
-                            ? secrets.resolve("compose.env").toString()
-                            : "/dev/null",
-                    "down",
-                    "-v",
-                    "--remove-orphans");
+            List<String> cmd = new ArrayList<>(List.of("docker-compose", "-p", project));
+            cmd.addAll(files(project));
+            cmd.addAll(
+                    List.of(
+                            "--env-file",
+                            Files.exists(secrets.resolve("compose.env"))
+                                    ? secrets.resolve("compose.env").toString()
+                                    : "/dev/null",
+                            "down",
+                            "-v",
+                            "--remove-orphans"));
+            docker.attempt(Duration.ofMinutes(3), cmd.toArray(String[]::new));
         }
         // what compose could not take down (no env file left from an interrupted run): by the
         // project's label
@@ -642,19 +896,22 @@ class ComposeIT {
     }
 
     static String container(String project, String service) throws Exception {
-        List<String> ids =
-                Docker.lines(
-                        docker.run(
-                                Duration.ofMinutes(1),
-                                "docker",
-                                "ps",
-                                "-aq",
-                                "--filter",
-                                "label=com.docker.compose.project=" + project,
-                                "--filter",
-                                "label=com.docker.compose.service=" + service));
+        List<String> ids = containers(project, service);
         assertThat(ids).as("the container of %s in %s", service, project).hasSize(1);
         return ids.get(0);
+    }
+
+    static List<String> containers(String project, String service) throws Exception {
+        return Docker.lines(
+                docker.run(
+                        Duration.ofMinutes(1),
+                        "docker",
+                        "ps",
+                        "-aq",
+                        "--filter",
+                        "label=com.docker.compose.project=" + project,
+                        "--filter",
+                        "label=com.docker.compose.service=" + service));
     }
 
     static void awaitHealthy(String project, String service, Duration timeout) throws Exception {

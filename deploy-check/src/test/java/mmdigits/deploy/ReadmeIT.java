@@ -78,57 +78,77 @@ class ReadmeIT {
      * string it must contain.
      */
     static final Map<Pattern, List<String>> ELSEWHERE =
-            Map.of(
-                    Pattern.compile("\\./mvnw -B verify"),
-                            List.of(".ci/run", "\n./mvnw -B verify\n"),
+            Map.ofEntries(
+                    Map.entry(
+                            Pattern.compile("\\./mvnw -B verify"),
+                            List.of(".ci/run", "\n./mvnw -B verify\n")),
                     // the full-size run is the quick look's code path with the default sizes
-                    // (60,000/10,000);
-                    // its wall time and accuracy are measured by hand and reported in the closing
-                    // notes
-                    Pattern.compile("\\./digits run"),
+                    // (60,000/10,000); its wall time and accuracy are measured by hand and
+                    // reported in the closing notes
+                    Map.entry(
+                            Pattern.compile("\\./digits run"),
                             List.of(
                                     "README.md",
-                                    "./digits run --train 2000 --test 500 --epochs 1 --keep"),
-                    // the cluster mode runs for real in TwoDatasetsIT (up is the first step of run)
-                    // and is held against the single broker's results there
-                    Pattern.compile("\\./digits (up|run) --cluster.*"),
+                                    "./digits run --train 2000 --test 500 --epochs 1 --keep")),
+                    // the cluster mode runs for real in TwoDatasetsIT (up is the first step of
+                    // run) and is held against the single broker's results there
+                    Map.entry(
+                            Pattern.compile("\\./digits (up|run) --cluster.*"),
                             List.of(
                                     "faults/src/test/java/mmdigits/faults/TwoDatasetsIT.java",
-                                    "ClusterRunMode.with(\"--cluster\", QUICK)"),
-                    // docker compose runs for real in ComposeIT (with docker-compose 1.29, on the
-                    // small demo set)
-                    Pattern.compile("docker compose --env-file secrets/compose.env up --build"),
+                                    "ClusterRunMode.with(\"--cluster\", QUICK)")),
+                    // docker compose runs for real in ComposeIT (with docker-compose 1.29, on
+                    // the small demo set)
+                    Map.entry(
+                            Pattern.compile(
+                                    "docker compose --env-file secrets/compose.env up --build"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
-                                    "compose(PROJECT, Duration.ofMinutes(5), \"up\", \"-d\")"),
-                    Pattern.compile(
+                                    "compose(PROJECT, Duration.ofMinutes(5), \"up\", \"-d\")")),
+                    Map.entry(
+                            Pattern.compile(
                                     "DIGITS_DATA=\\S+ docker compose --env-file secrets/compose.env up --build"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
-                                    ".with(\"DIGITS_DATA\", data.toString())"),
-                    Pattern.compile("docker compose --env-file secrets/compose.env down -v"),
+                                    ".with(\"DIGITS_DATA\", data.toString())")),
+                    Map.entry(
+                            Pattern.compile(
+                                    "docker compose --env-file secrets/compose.env down -v"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
-                                    "compose(PROJECT, Duration.ofMinutes(3), \"down\", \"-v\")"),
-                    Pattern.compile(
+                                    "compose(PROJECT, Duration.ofMinutes(3), \"down\", \"-v\")")),
+                    Map.entry(
+                            Pattern.compile(
                                     "docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.gpu.yml up --build"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                                    "\"docker-compose.yml\", \"docker-compose.gpu.yml\""),
-                    // what it makes is what every other README block uses (TOKEN=$(./digits
-                    // token)); compose reads secrets/compose.env
-                    Pattern.compile("\\./digits token > /dev/null"),
+                                    "\"docker-compose.yml\", \"docker-compose.gpu.yml\"")),
+                    // validated by docker-compose config in ComposeTest; ComposeIT runs it with
+                    // -Dcompose.cluster=true
+                    Map.entry(
+                            Pattern.compile(
+                                    "docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.cluster.yml up --build"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                                    "DIGITS_KAFKA_PASSWORD_CLIENT"),
-                    Pattern.compile("kubectl create secret generic mmdigits-keys .*"),
+                                    "List.of(\"docker-compose.yml\", \"docker-compose.cluster.yml\")")),
+                    // what it makes is what every other README block uses (TOKEN=$(./digits
+                    // token)); compose reads secrets/compose.env
+                    Map.entry(
+                            Pattern.compile("\\./digits token > /dev/null"),
+                            List.of(
+                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
+                                    "DIGITS_KAFKA_PASSWORD_CLIENT")),
+                    Map.entry(
+                            Pattern.compile("kubectl create secret generic mmdigits-keys .*"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java",
-                                    "\"mmdigits-keys\""),
-                    Pattern.compile("kubectl apply -k deploy/overlays/(local|production|gpu)"),
+                                    "\"mmdigits-keys\"")),
+                    Map.entry(
+                            Pattern.compile(
+                                    "kubectl apply -k deploy/overlays/(local|production|gpu)"),
                             List.of(
                                     "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java",
-                                    "kubectl(), \"kustomize\", \"deploy/overlays/\""));
+                                    "kubectl(), \"kustomize\", \"deploy/overlays/\"")));
 
     static Path root;
     static Path work;

@@ -10,18 +10,20 @@ import java.util.stream.Stream;
 import mmdigits.localkafka.BrokerProcess;
 
 /**
- * Local stand-ins for the three public images docker-compose.yml and the Dockerfile start from,
- * which the test machines cannot pull (Docker Hub is not reachable there): {@code
- * eclipse-temurin:17-jdk} and {@code :17-jre} are Debian bookworm root filesystems with {@code
- * openjdk-17-jdk-headless} / {@code openjdk-17-jre-headless} made by {@code mmdebstrap} from
+ * Local stand-ins for the public images docker-compose.yml, docker-compose.cluster.yml and the
+ * Dockerfile start from, which the test machines cannot pull (Docker Hub is not reachable there):
+ * {@code eclipse-temurin:17-jdk} and {@code :17-jre} are Debian bookworm root filesystems with
+ * {@code openjdk-17-jdk-headless} / {@code openjdk-17-jre-headless} made by {@code mmdebstrap} from
  * Debian's packages and loaded with {@code docker import}; {@code apache/kafka:4.1.1} is the
- * project's own KRaft broker on the JRE stand-in ({@code src/test/docker/kafka-standin}). Each is
- * built only when the engine does not have it yet. Nothing else differs from what a user runs.
+ * project's own KRaft broker on the JRE stand-in ({@code src/test/docker/kafka-standin}); {@code
+ * haproxy:2.6} is Debian bookworm's {@code haproxy} package (2.6) made the same way. Each is built
+ * only when the engine does not have it yet. Nothing else differs from what a user runs.
  */
 final class StandIns {
     static final String JDK = "mmdigits-standin/temurin:17-jdk";
     static final String JRE = "mmdigits-standin/temurin:17-jre";
     static final String KAFKA = "mmdigits-standin/kafka:4.1.1";
+    static final String HAPROXY = "mmdigits-standin/haproxy:2.6";
 
     private final Docker docker;
     private final Path work;
@@ -91,6 +93,31 @@ final class StandIns {
                 + local
                 + "/\""
                 + " && chroot \"$1\" update-ca-certificates --fresh > /dev/null'";
+    }
+
+    /**
+     * What the official {@code haproxy:2.6} image offers compose: {@code haproxy} on the PATH, run
+     * in the foreground as the user {@code haproxy} on {@code /usr/local/etc/haproxy/haproxy.cfg}
+     * (the image's entrypoint adds {@code -W -db} to its command; here the command has them).
+     * Debian's package, as {@code ./digits deps} installs it for the cluster mode.
+     */
+    void ensureHaproxy() throws Exception {
+        if (exists(HAPROXY)) {
+            return;
+        }
+        String script =
+                "set -o pipefail; mmdebstrap --variant=apt --include=haproxy"
+                        + " --dpkgopt='path-exclude=/usr/share/doc/*'"
+                        + " --dpkgopt='path-exclude=/usr/share/locale/*'"
+                        + " --customize-hook='mkdir -p \"$1/usr/local/etc/haproxy\"' bookworm - "
+                        + "| docker import"
+                        + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
+                        + " --change 'USER haproxy'"
+                        + " --change 'CMD [\"haproxy\", \"-W\", \"-db\", \"-f\", \"/usr/local/etc/haproxy/haproxy.cfg\"]'"
+                        + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian haproxy\"'"
+                        + " - "
+                        + HAPROXY;
+        docker.run(Duration.ofMinutes(10), "bash", "-c", script);
     }
 
     /** The project's broker in an image that reads the {@code apache/kafka} image's environment. */
