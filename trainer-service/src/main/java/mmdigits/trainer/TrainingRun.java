@@ -161,12 +161,18 @@ public record TrainingRun(
     public TrainingRun recorded(
             String endState,
             String version,
+            long trainedOn,
+            long validatedOn,
+            String onDevice,
             Map<String, Double> resultMetrics,
             Boolean isPromoted,
             String reason,
             String failure,
             long now) {
         Builder b = finish(endState, endState.toLowerCase(Locale.ROOT), now);
+        b.trainSamples = trainedOn;
+        b.validationSamples = validatedOn;
+        b.device = blankToNull(onDevice) == null ? device : onDevice;
         b.metrics = resultMetrics;
         b.modelVersion = blankToNull(version);
         b.promoted = isPromoted;

@@ -107,6 +107,9 @@ public final class RunBook implements TopicLog.Handler<Event> {
                         r.recorded(
                                 state,
                                 t.getModelVersion(),
+                                t.getTrainSamples(),
+                                t.getValidationSamples(),
+                                t.getDevice(),
                                 t.getMetricsMap(),
                                 t.getModelVersion().isEmpty() ? null : t.getPromoted(),
                                 t.getPromotionReason(),

@@ -177,6 +177,9 @@ final class RunExecutor {
                                 .setModelName(job.modelName())
                                 .setModelVersion(release.getVersion())
                                 .setState(TrainingRun.RELEASED)
+                                .setTrainSamples(result.trainSamples())
+                                .setValidationSamples(result.validationSamples())
+                                .setDevice(result.device())
                                 .putAllMetrics(result.metrics()));
     }
 

@@ -115,6 +115,28 @@ class RunBookTest {
     }
 
     @Test
+    void aReleasedResultCarriesWhatTheRunTrainedOnWhicheverUpdateComesFirst() {
+        RunBook b = book();
+        b.on(entry(queued("r1", ""), 1000, false));
+        b.on(entry(started("r1", "trainer-0"), 2000, false));
+        Event.Builder released = result("r1", "RELEASED", "r1");
+        released.getTrainingResultBuilder()
+                .setTrainSamples(270)
+                .setValidationSamples(30)
+                .setDevice("cpu()")
+                .putMetrics("validation_accuracy", 0.9);
+        // the event came back before the releasing replica updated its own run: it is complete
+        b.on(entry(released, 5000, false));
+        b.update("r1", r -> r.ended(TrainingRun.FAILED, "too late", 6000));
+        TrainingRun r = b.run("r1").orElseThrow();
+        assertThat(r.state()).isEqualTo(TrainingRun.RELEASED);
+        assertThat(r.trainSamples()).isEqualTo(270);
+        assertThat(r.validationSamples()).isEqualTo(30);
+        assertThat(r.device()).isEqualTo("cpu()");
+        assertThat(r.metrics()).containsEntry("validation_accuracy", 0.9);
+    }
+
+    @Test
     void waitingCountsQueuedRunsOfEveryReplicaAndCancellationsAreReportedOnlyLive() {
         RunBook b = book();
         b.on(entry(queued("r1", ""), 1000, true));
