@@ -85,7 +85,8 @@ class ComposeTest {
         Path root = ServiceConfig.root();
         Path tool = Path.of("/usr/bin/docker-compose");
         assertThat(tool)
-                .as("docker-compose is missing: run ./digits deps (Debian package docker-compose)")
+                .as(
+                        "docker-compose is missing: run ./digits deps all (Debian package docker-compose)")
                 .exists();
         for (List<String> files :
                 List.of(
@@ -549,13 +550,15 @@ class ComposeTest {
         return Files.readString(ServiceConfig.root().resolve(HAPROXY_CONFIG));
     }
 
-    /** {@code 2.6} of the haproxy on this machine (Debian's, as ./digits deps installs it). */
+    /**
+     * {@code 2.6} of the haproxy on this machine (Debian's, as ./digits deps cluster installs it).
+     */
     static String hostHaproxyVersion() throws Exception {
         Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Matcher m = Pattern.compile("HAProxy version (\\d+\\.\\d+)\\.").matcher(out);
-        assertThat(m.find()).as("haproxy -v: %s (./digits deps installs it)", out).isTrue();
+        assertThat(m.find()).as("haproxy -v: %s (./digits deps cluster installs it)", out).isTrue();
         return m.group(1);
     }
 

@@ -127,8 +127,8 @@ class KubernetesTest {
     static final List<JsonNode> PRODUCTION = new ArrayList<>();
 
     /**
-     * The kubectl {@code ./digits deps} pins in tools/kubectl/bin (Debian's is too old for these
-     * kustomizations), else the PATH's.
+     * The kubectl {@code ./digits deps cluster} pins in tools/kubectl/bin (Debian's is too old for
+     * these kustomizations), else the PATH's.
      */
     static String kubectl() {
         Path pinned = ServiceConfig.root().resolve("tools/kubectl/bin/kubectl");

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +73,41 @@ class ReadmeTest {
                         "./mvnw -B verify",
                         "./digits run --train 2000 --test 500 --epochs 1 --keep");
         assertThat(c).allSatisfy(cmd -> assertThat(cmd.plain()).isNotBlank());
+    }
+
+    /** The packages of a purpose in ./digits, e.g. RUN_PACKAGES=(espeak-ng flite ...). */
+    static List<String> packages(String script, String array) {
+        Matcher m = Pattern.compile("(?m)^" + array + "=\\(([^)]*)\\)").matcher(script);
+        assertThat(m.find()).as(array + " in ./digits").isTrue();
+        return List.of(m.group(1).trim().split("\\s+"));
+    }
+
+    @Test
+    void theReadmeSaysWhatEachCommandInstallsAsTheScriptDoes() throws Exception {
+        String script = Files.readString(ServiceConfig.root().resolve("digits"));
+        List<String> readme = Files.readAllLines(ServiceConfig.root().resolve("README.md"));
+        Map<String, String> rows = new LinkedHashMap<>();
+        for (String purpose : List.of("run", "cluster", "bench", "all")) {
+            rows.put(
+                    purpose,
+                    readme.stream()
+                            .filter(l -> l.contains("| `" + purpose + "` |"))
+                            .findFirst()
+                            .orElseThrow(() -> new AssertionError("no README row for " + purpose)));
+        }
+        assertThat(packages(script, "RUN_PACKAGES"))
+                .allSatisfy(p -> assertThat(rows.get("run")).contains(p));
+        assertThat(packages(script, "CLUSTER_PACKAGES"))
+                .allSatisfy(p -> assertThat(rows.get("cluster")).contains(p));
+        assertThat(packages(script, "BENCH_PACKAGES"))
+                .allSatisfy(p -> assertThat(rows.get("bench")).contains(p));
+        assertThat(packages(script, "TEST_PACKAGES"))
+                .allSatisfy(p -> assertThat(rows.get("all")).contains(p));
+        // the pipeline installs nothing that only the tests, the cluster mode or the benchmarks use
+        assertThat(packages(script, "RUN_PACKAGES"))
+                .doesNotContainAnyElementsOf(packages(script, "TEST_PACKAGES"))
+                .doesNotContain("docker.io", "chromium", "mmdebstrap", "haproxy", "python3-torch");
+        assertThat(Files.readString(ServiceConfig.root().resolve(".ci/run")))
+                .contains("./digits deps all");
     }
 }

@@ -99,7 +99,7 @@ final class StandIns {
      * What the official {@code haproxy:2.6} image offers compose: {@code haproxy} on the PATH, run
      * in the foreground as the user {@code haproxy} on {@code /usr/local/etc/haproxy/haproxy.cfg}
      * (the image's entrypoint adds {@code -W -db} to its command; here the command has them).
-     * Debian's package, as {@code ./digits deps} installs it for the cluster mode.
+     * Debian's package, as {@code ./digits deps cluster} installs it for the cluster mode.
      */
     void ensureHaproxy() throws Exception {
         if (exists(HAPROXY)) {

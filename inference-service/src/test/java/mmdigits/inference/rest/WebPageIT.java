@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The web page in a real headless browser (Debian chromium driven by playwright-core, installed by
- * {@code ./digits deps}): draw a stroke, predict from the image, record from a fake microphone,
+ * {@code ./digits deps all}): draw a stroke, predict from the image, record from a fake microphone,
  * predict from both; no console errors. Screenshot: target/web-page.png.
  */
 @QuarkusTest
@@ -39,10 +39,10 @@ class WebPageIT {
         assertThat(dir).as("tools/browser above " + System.getProperty("user.dir")).isNotNull();
         Path tools = dir.resolve("tools/browser");
         assertThat(tools.resolve("node_modules/playwright-core"))
-                .as("playwright-core is missing: run ./digits deps")
+                .as("playwright-core is missing: run ./digits deps all")
                 .isDirectory();
         assertThat(Path.of("/usr/bin/chromium"))
-                .as("chromium is missing: run ./digits deps (apt-get install chromium)")
+                .as("chromium is missing: run ./digits deps all (apt-get install chromium)")
                 .exists();
         return tools;
     }

@@ -66,7 +66,7 @@ class ReportPageIT {
         assertThat(tools).isNotNull();
         tools = tools.resolve("tools/browser");
         assertThat(tools.resolve("node_modules/playwright-core"))
-                .as("playwright-core is missing: run ./digits deps")
+                .as("playwright-core is missing: run ./digits deps all")
                 .isDirectory();
         Path screenshot = Path.of("target/report-page.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
