@@ -10,6 +10,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import mmdigits.trainer.training.FusionSpec;
 
 /**
  * docs/performance.md from the results the benches of one {@code ./digits bench} wrote under
@@ -17,8 +18,12 @@ import java.util.Locale;
  * anchors beside them.
  *
  * <pre>
- * java -cp ... mmdigits.bench.PerformanceReport "COMMAND" [out/bench] [docs/performance.md] [T-SNE N] [LARGE T-SNE N]
+ * java -cp ... mmdigits.bench.PerformanceReport "COMMAND" [out/bench] [docs/performance.md] [T-SNE N] [LARGE T-SNE N] [COMMIT]
  * </pre>
+ *
+ * Every label comes from the code or from the results (sizes, the measured model's embedding
+ * width); the model line from {@link FusionSpec#standard()}. {@code PerformanceReportTest} fails
+ * when the committed report's rows or model line differ from what this generator writes.
  */
 public final class PerformanceReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,7 +37,8 @@ public final class PerformanceReport {
         Files.createDirectories(out.toAbsolutePath().getParent());
         int small = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
         int large = args.length > 4 ? Integer.parseInt(args[4]) : 70_000;
-        Files.writeString(out, markdown(command, bench, small, large));
+        String commit = args.length > 5 ? args[5] : "unknown";
+        Files.writeString(out, markdown(command, commit, bench, small, large));
         System.out.println("wrote " + out);
     }
 
@@ -46,7 +52,38 @@ public final class PerformanceReport {
      */
     record Row(String what, String figure, String goal, String met) {}
 
-    static String markdown(String command, Path bench, int small, int large) throws IOException {
+    /** The default model as the report describes it: what the code trains today. */
+    static String model() {
+        FusionSpec spec = FusionSpec.standard();
+        return String.format(
+                Locale.ROOT,
+                "Model: `FusionSpec.standard()`, embedding %d wide (image %d + audio %d), %d layers.",
+                spec.embeddingDim(),
+                spec.imageFeatures(),
+                spec.audioFeatures(),
+                spec.image().size() + spec.audio().size() + spec.classifier().size());
+    }
+
+    static String markdown(String command, String commit, Path bench, int small, int large)
+            throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append("# Performance\n\n");
+        md.append("Written by `")
+                .append(command)
+                .append("` at commit ")
+                .append(commit)
+                .append(" on ")
+                .append(LocalDate.now())
+                .append(" (every figure from that one run; ")
+                .append(
+                        "ratios are measured side by side, so they hold on a noisy machine better than the absolute numbers).\n\n");
+        md.append(model()).append("\n\n");
+        md.append("Machine: ").append(machine()).append("\n\n");
+        md.append(tables(bench, small, large));
+        return md.toString();
+    }
+
+    static String tables(Path bench, int small, int large) throws IOException {
         JsonNode inf = read(bench.resolve("inference/results.json"));
         JsonNode ingest = read(bench.resolve("ingest/results.json"));
         JsonNode training = read(bench.resolve("training/results.json"));
@@ -106,7 +143,7 @@ public final class PerformanceReport {
                         0.8));
         rows.add(
                 atMost(
-                        "t-SNE " + s + " × 128: seconds ÷ scikit-learn's",
+                        "t-SNE " + s + " × " + width(t10) + ": seconds ÷ scikit-learn's",
                         sk10.path("ratio_seconds").asDouble(Double.NaN),
                         0.35,
                         String.format(
@@ -168,34 +205,34 @@ public final class PerformanceReport {
         rows.add(
                 new Row(
                         "ingest of "
-                                + ingest.path("rows").asInt()
+                                + String.format(Locale.ROOT, "%,d", ingest.path("rows").asInt())
                                 + " rows ÷ kafka-producer-perf-test (warm, lz4)",
                         fmt(ratio(ingest, "lz4_ingest_warm_per_s", "lz4_perf_test_per_s")),
                         "–",
                         "–"));
         rows.add(
+                atLeast(
+                        "training: DJL samples/s ÷ PyTorch's, same architecture, rows, threads and"
+                                + " batch (no augmentation)",
+                        training.path("ratio_pytorch").asDouble(Double.NaN),
+                        1.0));
+        rows.add(
                 new Row(
-                        "training: samples/s (one epoch of "
-                                + training.path("rows").asInt()
-                                + " rows) → seconds per epoch of 60,000",
+                        "training with the service's settings: samples/s ("
+                                + String.format(Locale.ROOT, "%,d", training.path("rows").asInt())
+                                + " rows, last of "
+                                + training.path("epochs").asInt()
+                                + " epochs) → seconds per epoch of 60,000; augmentation's share",
                         String.format(
                                 Locale.ROOT,
-                                "%.0f → %.0f s",
+                                "%.0f → %.0f s; %.0f %%",
                                 training.path("samples_per_s").asDouble(Double.NaN),
-                                training.path("epoch_60k_seconds").asDouble(Double.NaN)),
+                                training.path("epoch_60k_seconds").asDouble(Double.NaN),
+                                100 * training.path("augmentation_cost").asDouble(Double.NaN)),
                         "–",
                         "–"));
 
         StringBuilder md = new StringBuilder();
-        md.append("# Performance\n\n");
-        md.append("Written by `")
-                .append(command)
-                .append("` on ")
-                .append(LocalDate.now())
-                .append(" (every figure from that one run; ")
-                .append(
-                        "ratios are measured side by side, so they hold on a noisy machine better than the absolute numbers).\n\n");
-        md.append("Machine: ").append(machine()).append("\n\n");
         md.append("| figure | measured | goal | met |\n|---|---|---|---|\n");
         for (Row r : rows) {
             md.append("| ")
@@ -235,6 +272,11 @@ public final class PerformanceReport {
         md.append(
                 "\nHow each figure is made: `bench/*.sh` (each prints its own ratios); `./digits bench --help` lists the sizes.\n");
         return md.toString();
+    }
+
+    /** The embedding width t-SNE ran on, as measured, or the current model's when not measured. */
+    private static int width(JsonNode tsne) {
+        return tsne.path("dim").asInt(FusionSpec.standard().embeddingDim());
     }
 
     private static double ratio(JsonNode n, String a, String b) {

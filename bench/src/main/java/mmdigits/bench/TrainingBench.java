@@ -1,24 +1,35 @@
 package mmdigits.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import mmdigits.common.proto.Split;
 import mmdigits.common.seed.SeedSplit;
+import mmdigits.trainer.training.Augmentation;
 import mmdigits.trainer.training.FusionTrainer;
 import mmdigits.trainer.training.TrainingSet;
 
 /**
- * Training throughput: the trainer's own FusionTrainer (DJL, PyTorch on CPU or GPU) for one epoch
- * of the first N rows of the training split, with the service's default settings; samples per
- * second and the seconds an epoch of 60,000 takes at that rate. Export and its ONNX Runtime check
- * run too, as in the service.
+ * Training throughput, side by side in one run: the trainer's own FusionTrainer (DJL) with the
+ * service's settings, the same without augmentation and modality dropout, and the same architecture
+ * in PyTorch ({@code bench/training_torch.py}, Debian's python3-torch) on the same rows with the
+ * same threads, batch and optimiser. Each trains {@value #EPOCHS} epochs of the first N rows and is
+ * measured on its last epoch (the first carries the engines' warm-up); prints samples/s and DJL ÷
+ * PyTorch.
  *
  * <pre>
  * bench/training.sh [--rows 10000] [--data data/demo]
  * </pre>
  */
 public final class TrainingBench {
+    static final int EPOCHS = 2;
+
     public static void main(String[] args) {
         Services.runAndExit(() -> run(args));
     }
@@ -27,53 +38,116 @@ public final class TrainingBench {
         Path root = Path.of(".").toAbsolutePath().normalize();
         Services.ModelInputs in = Services.ModelInputs.parse(args, root, "--rows", 10_000);
         Path work = Files.createDirectories(root.resolve("out/bench/training"));
+        TrainingSet set = read(in.data(), in.number());
+        System.out.printf(
+                "%,d training rows from %s, %d epochs each%n", set.size(), in.data(), EPOCHS);
+        FusionTrainer.Config service = FusionTrainer.Config.defaults().optEpochs(EPOCHS);
+        double djl = samplesPerSecond("djl (service settings)", set, service);
+        double plain =
+                samplesPerSecond(
+                        "djl (no augmentation)",
+                        set,
+                        service.optAugmentation(Augmentation.none()).optModalityDropout(0));
+        double torch = pytorch(root, in.data(), set.size(), service, work);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("rows", set.size());
+        r.put("epochs", EPOCHS);
+        r.put("batch", service.batchSize());
+        r.put("threads", Runtime.getRuntime().availableProcessors());
+        r.put("samples_per_s", djl);
+        r.put("samples_per_s_no_augmentation", plain);
+        r.put("pytorch_samples_per_s", torch);
+        r.put("ratio_pytorch", plain / torch);
+        r.put("augmentation_cost", 1 - djl / plain);
+        r.put("epoch_60k_seconds", 60_000 * 0.9 / djl); // 10 % of the rows are held out
+        System.out.printf(
+                Locale.ROOT,
+                "training: %.0f samples/s with the service's settings -> %.1f s per epoch of 60,000"
+                        + " (54,000 trained); %.0f without augmentation (augmentation costs %.0f %%)%n",
+                djl,
+                60_000 * 0.9 / djl,
+                plain,
+                100 * (1 - djl / plain));
+        System.out.printf(
+                Locale.ROOT,
+                "ratio djl/pytorch: %.2f (%.0f ÷ %.0f samples/s, no augmentation on either side;"
+                        + " goal >= 1.0)%n",
+                plain / torch,
+                plain,
+                torch);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(work.resolve("results.json").toFile(), r);
+    }
+
+    static TrainingSet read(Path data, int rows) throws Exception {
         TrainingSet set = new TrainingSet();
-        try (SeedSplit train = SeedSplit.open(in.data(), Split.TRAIN, x -> {})) {
-            long rows = Math.min(in.number(), train.rows());
-            for (long i = 0; i < rows; i++) {
+        try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, x -> {})) {
+            long n = Math.min(rows, train.rows());
+            for (long i = 0; i < n; i++) {
                 set.add(train.sample("bench", i));
             }
         }
-        System.out.printf("%,d training rows from %s, one epoch%n", set.size(), in.data());
-        double[] samplesPerSecond = new double[1];
-        double[] seconds = new double[1];
-        long start = System.nanoTime();
+        return set;
+    }
+
+    /** The last epoch's samples/s of a run of FusionTrainer with {@code config}. */
+    static double samplesPerSecond(String what, TrainingSet set, FusionTrainer.Config config)
+            throws Exception {
+        double[] last = new double[1];
         FusionTrainer.train(
                 set,
-                FusionTrainer.Config.defaults().optEpochs(1),
+                config,
                 new FusionTrainer.Listener() {
                     @Override
                     public void onEpoch(FusionTrainer.Epoch e) {
-                        samplesPerSecond[0] = e.samplesPerSecond();
-                        seconds[0] = e.seconds();
+                        last[0] = e.samplesPerSecond();
                         System.out.printf(
                                 Locale.ROOT,
-                                "epoch %d: %.1f s, %.0f samples/s, validation accuracy %.4f%n",
+                                "%s: epoch %d: %.1f s, %.0f samples/s, validation accuracy %.4f%n",
+                                what,
                                 e.epoch(),
                                 e.seconds(),
                                 e.samplesPerSecond(),
                                 e.validationAccuracy());
                     }
                 });
-        double total = (System.nanoTime() - start) / 1e9;
-        double epoch60k =
-                60_000 * 0.9 / samplesPerSecond[0]; // 10 % of the rows are held out for validation
-        System.out.printf(
-                Locale.ROOT,
-                "training: %.0f samples/s -> %.1f s per epoch of 60,000 (54,000 trained, 6,000 validated); "
-                        + "this run %.1f s with export and check%n",
-                samplesPerSecond[0],
-                epoch60k,
-                total);
-        Files.writeString(
-                work.resolve("results.json"),
-                String.format(
-                        Locale.ROOT,
-                        "{\"rows\": %d, \"epoch_seconds\": %.3f, \"samples_per_s\": %.3f, \"epoch_60k_seconds\": %.3f, \"total_seconds\": %.3f}%n",
-                        set.size(),
-                        seconds[0],
-                        samplesPerSecond[0],
-                        epoch60k,
-                        total));
+        return last[0];
+    }
+
+    /** The PyTorch peer's last-epoch samples/s, run as a child process with the same settings. */
+    static double pytorch(Path root, Path data, int rows, FusionTrainer.Config config, Path work)
+            throws Exception {
+        Path json = work.resolve("pytorch.json");
+        Files.deleteIfExists(json);
+        List<String> command =
+                List.of(
+                        "/usr/bin/python3", // Debian's, with its python3-torch (not a pyenv's)
+                        root.resolve("bench/training_torch.py").toString(),
+                        "--data",
+                        data.toString(),
+                        "--rows",
+                        Integer.toString(rows),
+                        "--epochs",
+                        Integer.toString(EPOCHS),
+                        "--batch",
+                        Integer.toString(config.batchSize()),
+                        "--lr",
+                        Float.toString(config.learningRate()),
+                        "--threads",
+                        Integer.toString(Runtime.getRuntime().availableProcessors()),
+                        "--json",
+                        json.toString());
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        int exit = p.waitFor();
+        if (exit != 0 || !Files.exists(json)) {
+            throw new IllegalStateException(
+                    "the PyTorch peer failed (exit "
+                            + exit
+                            + "; python3-torch missing? ./digits deps bench installs it): "
+                            + String.join(" ", command));
+        }
+        JsonNode peer = new ObjectMapper().readTree(json.toFile());
+        return peer.path("samples_per_s").asDouble(Double.NaN);
     }
 }

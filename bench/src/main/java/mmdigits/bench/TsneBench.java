@@ -167,11 +167,12 @@ public final class TsneBench {
                 work.resolve("java.json"),
                 String.format(
                         Locale.ROOT,
-                        "{\"n\": %d, \"tsne_seconds\": %.3f, \"affinity_seconds\": %.3f, \"gradient\": \"%s\", \"approximate_neighbours\": %s, "
+                        "{\"n\": %d, \"dim\": %d, \"tsne_seconds\": %.3f, \"affinity_seconds\": %.3f, \"gradient\": \"%s\", \"approximate_neighbours\": %s, "
                                 + "\"kmeans_seconds\": %.3f, \"trustworthiness\": %s, \"exact_trustworthiness_seconds\": %s, "
                                 + "\"sampled_trustworthiness\": %.6f, \"silhouette\": %.6f, \"metrics_sample\": %d, \"metrics_seconds\": %.3f, "
                                 + "\"kl\": %.6f}%n",
                         n,
+                        dim,
                         tsneSeconds,
                         r.affinitySeconds(),
                         r.gradient().label(),

@@ -745,10 +745,15 @@ class ReadmeIT {
                 .containsPattern(
                         "\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.6 \\| (yes|no) \\|")
                 .containsPattern(
-                        "\\| t-SNE 500 × 128: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
-                .contains("FIt-SNE");
+                        "\\| t-SNE 500 × 192: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
+                .containsPattern(
+                        "\\| training: DJL samples/s ÷ PyTorch's, [^|]+\\| [0-9.]+ \\| ≥ 1.0 \\| (yes|no) \\|")
+                .containsPattern("Written by `\\./digits bench [^`]+` at commit [0-9a-f]{40}")
+                .contains("embedding 192 wide (image 128 + audio 64)", "FIt-SNE");
         assertThat(readmeLine(r, "bench/training.sh"))
-                .containsPattern("training: [0-9]+ samples/s -> [0-9.]+ s per epoch of 60,000");
+                .containsPattern(
+                        "training: [0-9]+ samples/s with the service's settings -> [0-9.]+ s per epoch of 60,000")
+                .containsPattern("ratio djl/pytorch: [0-9.]+ \\([0-9]+ ÷ [0-9]+ samples/s");
         assertThat(readmeLine(r, "bench/inference.sh"))
                 .containsPattern("ratio KServe binary batch 64 \\S+ raw batch 64 +[0-9.]+")
                 .containsPattern("ratio gRPC batch 64 \\S+ raw batch 64 +[0-9.]+");
