@@ -215,7 +215,12 @@ public final class PerformanceReport {
                         "training: DJL samples/s ÷ PyTorch's, same architecture, rows, threads and"
                                 + " batch (no augmentation)",
                         training.path("ratio_pytorch").asDouble(Double.NaN),
-                        1.0));
+                        1.0,
+                        String.format(
+                                Locale.ROOT,
+                                " (median of alternating pairs, %.2f–%.2f)",
+                                training.path("ratio_pytorch_min").asDouble(Double.NaN),
+                                training.path("ratio_pytorch_max").asDouble(Double.NaN))));
         rows.add(
                 new Row(
                         "training with the service's settings: samples/s ("
@@ -288,7 +293,15 @@ public final class PerformanceReport {
     }
 
     private static Row atLeast(String what, double v, double goal) {
-        return new Row(what, fmt(v), "≥ " + goal, Double.isNaN(v) ? "–" : v >= goal ? "yes" : "no");
+        return atLeast(what, v, goal, "");
+    }
+
+    private static Row atLeast(String what, double v, double goal, String detail) {
+        return new Row(
+                what,
+                fmt(v) + (Double.isNaN(v) ? "" : detail),
+                "≥ " + goal,
+                Double.isNaN(v) ? "–" : v >= goal ? "yes" : "no");
     }
 
     private static Row atMost(String what, double v, double goal, String detail) {

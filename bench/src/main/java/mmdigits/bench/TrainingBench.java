@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +31,14 @@ import mmdigits.trainer.training.TrainingSet;
 public final class TrainingBench {
     static final int EPOCHS = 2;
 
+    static final int ROUNDS = 3;
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
     public static void main(String[] args) {
         Services.runAndExit(() -> run(args));
     }
@@ -42,13 +51,21 @@ public final class TrainingBench {
         System.out.printf(
                 "%,d training rows from %s, %d epochs each%n", set.size(), in.data(), EPOCHS);
         FusionTrainer.Config service = FusionTrainer.Config.defaults().optEpochs(EPOCHS);
+        FusionTrainer.Config plainConfig =
+                service.optAugmentation(Augmentation.none()).optModalityDropout(0);
         double djl = samplesPerSecond("djl (service settings)", set, service);
-        double plain =
-                samplesPerSecond(
-                        "djl (no augmentation)",
-                        set,
-                        service.optAugmentation(Augmentation.none()).optModalityDropout(0));
-        double torch = pytorch(root, in.data(), set.size(), service, work);
+        // the pair alternates, ROUNDS times: the machine's speed drifts, a ratio of one pair holds
+        double[] plains = new double[ROUNDS];
+        double[] torches = new double[ROUNDS];
+        double[] ratios = new double[ROUNDS];
+        for (int round = 0; round < ROUNDS; round++) {
+            plains[round] = samplesPerSecond("djl (no augmentation)", set, plainConfig);
+            torches[round] = pytorch(root, in.data(), set.size(), service, work);
+            ratios[round] = plains[round] / torches[round];
+        }
+        double plain = median(plains);
+        double torch = median(torches);
+        double ratio = median(ratios);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("rows", set.size());
         r.put("epochs", EPOCHS);
@@ -57,7 +74,9 @@ public final class TrainingBench {
         r.put("samples_per_s", djl);
         r.put("samples_per_s_no_augmentation", plain);
         r.put("pytorch_samples_per_s", torch);
-        r.put("ratio_pytorch", plain / torch);
+        r.put("ratio_pytorch", ratio);
+        r.put("ratio_pytorch_min", Arrays.stream(ratios).min().orElse(Double.NaN));
+        r.put("ratio_pytorch_max", Arrays.stream(ratios).max().orElse(Double.NaN));
         r.put("augmentation_cost", 1 - djl / plain);
         r.put("epoch_60k_seconds", 60_000 * 0.9 / djl); // 10 % of the rows are held out
         System.out.printf(
@@ -71,10 +90,13 @@ public final class TrainingBench {
         System.out.printf(
                 Locale.ROOT,
                 "ratio djl/pytorch: %.2f (%.0f ÷ %.0f samples/s, no augmentation on either side;"
-                        + " goal >= 1.0)%n",
-                plain / torch,
+                        + " median of %d alternating pairs, %.2f-%.2f; goal >= 1.0)%n",
+                ratio,
                 plain,
-                torch);
+                torch,
+                ROUNDS,
+                Arrays.stream(ratios).min().orElse(Double.NaN),
+                Arrays.stream(ratios).max().orElse(Double.NaN));
         new ObjectMapper()
                 .enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(work.resolve("results.json").toFile(), r);

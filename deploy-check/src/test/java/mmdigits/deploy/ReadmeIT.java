@@ -747,7 +747,7 @@ class ReadmeIT {
                 .containsPattern(
                         "\\| t-SNE 500 × 192: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
                 .containsPattern(
-                        "\\| training: DJL samples/s ÷ PyTorch's, [^|]+\\| [0-9.]+ \\| ≥ 1.0 \\| (yes|no) \\|")
+                        "\\| training: DJL samples/s ÷ PyTorch's, [^|]+\\| [0-9.]+ \\(median of alternating pairs, [0-9.]+–[0-9.]+\\) \\| ≥ 1.0 \\| (yes|no) \\|")
                 .containsPattern("Written by `\\./digits bench [^`]+` at commit [0-9a-f]{40}")
                 .contains("embedding 192 wide (image 128 + audio 64)", "FIt-SNE");
         assertThat(readmeLine(r, "bench/training.sh"))
