@@ -743,7 +743,7 @@ class ReadmeIT {
                         "Machine: ",
                         "| gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64 | ")
                 .containsPattern(
-                        "\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.6 \\| (yes|no) \\|")
+                        "\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.9 \\| (yes|no) \\|")
                 .containsPattern(
                         "\\| t-SNE 500 × 192: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
                 .containsPattern(
