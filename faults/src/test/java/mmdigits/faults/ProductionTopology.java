@@ -84,7 +84,8 @@ final class ProductionTopology implements AutoCloseable {
     private void render() throws IOException, InterruptedException {
         Path kubectl = root.resolve("tools/kubectl/bin/kubectl");
         if (!Files.isExecutable(kubectl)) {
-            throw new IllegalStateException(kubectl + " is missing: ./digits deps cluster installs it");
+            throw new IllegalStateException(
+                    kubectl + " is missing: ./digits deps cluster installs it");
         }
         Process p =
                 new ProcessBuilder(
