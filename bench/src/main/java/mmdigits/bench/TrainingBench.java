@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import mmdigits.common.proto.Split;
-import mmdigits.common.seed.SeedSplit;
 import mmdigits.trainer.training.Augmentation;
 import mmdigits.trainer.training.FusionTrainer;
 import mmdigits.trainer.training.TrainingSet;
@@ -47,7 +45,7 @@ public final class TrainingBench {
         Path root = Path.of(".").toAbsolutePath().normalize();
         Services.ModelInputs in = Services.ModelInputs.parse(args, root, "--rows", 10_000);
         Path work = Files.createDirectories(root.resolve("out/bench/training"));
-        TrainingSet set = read(in.data(), in.number());
+        TrainingSet set = ModelBench.load(in.data(), in.number());
         System.out.printf(
                 "%,d training rows from %s, %d epochs each%n", set.size(), in.data(), EPOCHS);
         FusionTrainer.Config service = FusionTrainer.Config.defaults().optEpochs(EPOCHS);
@@ -100,17 +98,6 @@ public final class TrainingBench {
         new ObjectMapper()
                 .enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(work.resolve("results.json").toFile(), r);
-    }
-
-    static TrainingSet read(Path data, int rows) throws Exception {
-        TrainingSet set = new TrainingSet();
-        try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, x -> {})) {
-            long n = Math.min(rows, train.rows());
-            for (long i = 0; i < n; i++) {
-                set.add(train.sample("bench", i));
-            }
-        }
-        return set;
     }
 
     /** The last epoch's samples/s of a run of FusionTrainer with {@code config}. */
