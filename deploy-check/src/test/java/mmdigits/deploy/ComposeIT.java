@@ -502,17 +502,7 @@ class ComposeIT {
             awaitHealthy(OFFLINE_PROJECT, service, Duration.ofMinutes(8));
         }
         String network = OFFLINE_PROJECT + "_default";
-        assertThat(
-                        docker.run(
-                                        Duration.ofMinutes(1),
-                                        "docker",
-                                        "network",
-                                        "inspect",
-                                        "-f",
-                                        "{{.Internal}}",
-                                        network)
-                                .strip())
-                .isEqualTo("true");
+        assertInternal(network);
         // a helper container on that network (the inference image has curl): the model is trained
         // and served ...
         Path scratch = work.resolve("scratch");
@@ -573,17 +563,7 @@ class ComposeIT {
                 .as("the single inference-service (profile single-inference)")
                 .isEmpty();
         String network = CLUSTER_PROJECT + "_default";
-        assertThat(
-                        docker.run(
-                                        Duration.ofMinutes(1),
-                                        "docker",
-                                        "network",
-                                        "inspect",
-                                        "-f",
-                                        "{{.Internal}}",
-                                        network)
-                                .strip())
-                .isEqualTo("true");
+        assertInternal(network);
         String out = predictThroughTheProxy(network);
         List<String> answers = out.lines().filter(l -> l.startsWith("{")).toList();
         assertThat(answers).as(out).hasSize(PROXIED);
@@ -1114,5 +1094,21 @@ class ComposeIT {
         List<String> all = new ArrayList<>(List.of(first));
         all.addAll(rest);
         return all;
+    }
+
+    /** The compose network has no route outside (Docker's internal network). */
+    private void assertInternal(String network) throws Exception {
+        assertThat(
+                        docker.run(
+                                        Duration.ofMinutes(1),
+                                        "docker",
+                                        "network",
+                                        "inspect",
+                                        "-f",
+                                        "{{.Internal}}",
+                                        network)
+                                .strip())
+                .as("network %s is internal", network)
+                .isEqualTo("true");
     }
 }
