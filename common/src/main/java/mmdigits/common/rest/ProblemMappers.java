@@ -17,6 +17,8 @@ import org.apache.kafka.common.KafkaException;
  * Jandex index of this module).
  */
 public final class ProblemMappers {
+    private static final System.Logger LOG = System.getLogger(ProblemMappers.class.getName());
+
     private ProblemMappers() {}
 
     public static Response response(Problem problem) {
@@ -27,10 +29,28 @@ public final class ProblemMappers {
     public static class ProblemExceptionMapper implements ExceptionMapper<ProblemException> {
         @Override
         public Response toResponse(ProblemException e) {
+            logServerSide(e.problem());
             Response r = response(e.problem());
             return e.retryAfterSeconds() > 0
                     ? Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build()
                     : r;
+        }
+    }
+
+    /**
+     * A 5xx answer is this side's trouble (a broker that did not answer, a full queue): the
+     * operator sees why in the log, not only the client.
+     */
+    private static void logServerSide(Problem problem) {
+        if (problem.status() >= 500) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "answered "
+                            + problem.status()
+                            + " "
+                            + problem.title()
+                            + ": "
+                            + problem.detail());
         }
     }
 

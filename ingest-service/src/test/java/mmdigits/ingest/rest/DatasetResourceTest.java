@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.assertj.core.groups.Tuple;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +54,12 @@ class DatasetResourceTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    /** A refused call shows the problem the service answered, not only its status. */
+    @BeforeAll
+    static void showProblemsOfFailedCalls() {
+        RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+    }
 
     static List<Sample> samplesOf(
             String bootstrap, String topic, String dataset, String isolation) {
