@@ -14,12 +14,13 @@ import org.jtransforms.fft.FloatFFT_2D;
  * boxes with {@value #NODES}×{@value #NODES} equispaced interpolation nodes each; every point
  * spreads its charges onto the nodes of its box with Lagrange weights; the kernels are applied
  * between all nodes at once as convolutions (FFTs by JTransforms); the potentials are interpolated
- * back to the points. The grids are single precision (a quarter faster than double, measured; its
- * rounding far below the interpolation's error). With w(d) = 1/(1+|d|²) the kernel w gives Σ_j
- * w_ij, hence Z = Σ_{i≠j} w_ij, and the vector kernel w(d)²·d (as one complex kernel: x real, y
- * imaginary) gives the repulsion Σ_j w_ij² (y_i − y_j) directly — unlike FIt-SNE's charges 1, x, y,
- * x²+y² under w², whose sums cancel to far fewer digits once the map spreads over tens of units.
- * O(N + G log G) for G grid nodes.
+ * back to the points (Z by Parseval, without going back). The grids are single precision (a quarter
+ * faster than double, measured; its rounding far below the interpolation's error). With w(d) =
+ * 1/(1+|d|²) the kernel w gives Σ_j w_ij, hence Z = Σ_{i≠j} w_ij, and the vector kernel w(d)²·d (as
+ * one complex kernel: x real, y imaginary) gives the repulsion Σ_j w_ij² (y_i − y_j) directly —
+ * unlike FIt-SNE's charges 1, x, y, x²+y² under w², whose sums cancel to far fewer digits once the
+ * map spreads over tens of units. O(N + G log G) for G grid nodes; the grids are reused from one
+ * iteration to the next.
  */
 final class FftRepulsion {
     /** Interpolation nodes per box and dimension (FIt-SNE's default). */
@@ -53,13 +54,31 @@ final class FftRepulsion {
         }
     }
 
-    private FftRepulsion() {}
+    /** The charges' transform (m×m complex), reused while the grid keeps its size. */
+    private float[] spectrum = new float[0];
+
+    /** The transform times the force kernel's, then the potentials (m×m complex), reused. */
+    private float[] product = new float[0];
+
+    /**
+     * A workspace for one embedding run: its grids are reused from one iteration to the next
+     * (reallocated only when the grid grows or shrinks).
+     */
+    FftRepulsion() {}
+
+    /** {@link #apply} with a workspace of its own (for one-off calls). */
+    static double repulsion(double[] y, double[] rep) {
+        return new FftRepulsion().apply(y, rep);
+    }
 
     /**
      * Fills {@code rep} (flattened N×2) with Σ_j w_ij² (y_i − y_j) and returns Z = Σ_{i≠j} w_ij,
-     * for the embedding {@code y} (flattened N×2).
+     * for the embedding {@code y} (flattened N×2). One real forward and one complex inverse FFT: Z
+     * is a sum over all nodes of charge × potential, which Parseval gives from the spectrum (Σ_f
+     * |C_f|² K_f / m²; the Cauchy kernel's transform is positive, so nothing cancels) without
+     * transforming the potential back.
      */
-    static double repulsion(double[] y, double[] rep) {
+    double apply(double[] y, double[] rep) {
         int n = y.length / 2;
         double minX = Double.POSITIVE_INFINITY;
         double minY = Double.POSITIVE_INFINITY;
@@ -79,28 +98,21 @@ final class FftRepulsion {
         int m = 2 * grid; // zero-padded: a circular convolution of length 2·grid is the
         // linear one on the grid
         double h = boxWidth / NODES;
-        float[] charges = spread(w, n, m);
-        plan(m).complexForward(charges);
         float[][] kernels = kernels(grid, h);
-        // the two kernels' potentials in parallel: w (real) and w²·d (x real, y imaginary)
-        float[][] potentials = new float[2][];
-        IntStream.range(0, 2)
-                .parallel()
-                .forEach(c -> potentials[c] = convolve(charges, kernels[c], m));
-        double[] phi = new double[3 * n];
+        transformCharges(w, n, m);
+        double z = allPairs(kernels[0], m);
+        convolveForce(kernels[1], m);
         double[][] near = nearKernels(h);
+        double[] selfZ = new double[n];
         IntStream.range(0, n)
                 .parallel()
                 .forEach(
                         i -> {
-                            interpolate(potentials, w, i, m, phi);
-                            withoutSelf(near, w, i, phi);
+                            interpolateForce(w, i, m, rep);
+                            selfZ[i] = withoutSelf(near, w, i, rep);
                         });
-        double z = 0;
-        for (int i = 0; i < n; i++) {
-            z += phi[3 * i];
-            rep[2 * i] = phi[3 * i + 1];
-            rep[2 * i + 1] = phi[3 * i + 2];
+        for (double s : selfZ) {
+            z -= s;
         }
         return z;
     }
@@ -128,9 +140,10 @@ final class FftRepulsion {
     /**
      * Takes out the point's interaction with itself as the interpolation computed it (spread to the
      * nodes of its box, the kernel between them, interpolated back) — an error of the order of the
-     * kernel's curvature times the node spacing, per point — so that the sums are over j ≠ i only.
+     * kernel's curvature times the node spacing, per point — so that the sums are over j ≠ i only:
+     * subtracted from the force, returned for Z.
      */
-    private static void withoutSelf(double[][] near, Weights w, int i, double[] phi) {
+    private static double withoutSelf(double[][] near, Weights w, int i, double[] rep) {
         int span = 2 * NODES - 1;
         int wx = 2 * i * NODES;
         int wy = (2 * i + 1) * NODES;
@@ -149,9 +162,9 @@ final class FftRepulsion {
                 }
             }
         }
-        phi[3 * i] -= self[0];
-        phi[3 * i + 1] -= self[1];
-        phi[3 * i + 2] -= self[2];
+        rep[2 * i] -= self[1];
+        rep[2 * i + 1] -= self[2];
+        return self[0];
     }
 
     /**
@@ -245,11 +258,17 @@ final class FftRepulsion {
     }
 
     /**
-     * The unit charges of the points on the grid nodes, as an m×m complex array (imaginary parts
-     * 0).
+     * The unit charges of the points on the grid nodes (an m×m real array), transformed into {@link
+     * #spectrum} (m×m complex).
      */
-    private static float[] spread(Weights w, int n, int m) {
-        float[] a = new float[m * 2 * m];
+    private void transformCharges(Weights w, int n, int m) {
+        if (spectrum.length != m * 2 * m) {
+            spectrum = new float[m * 2 * m];
+            product = new float[m * 2 * m];
+        } else {
+            Arrays.fill(spectrum, 0, m * m, 0f);
+        }
+        float[] a = spectrum;
         for (int i = 0; i < n; i++) {
             int gx = w.node[2 * i];
             int gy = w.node[2 * i + 1];
@@ -257,13 +276,26 @@ final class FftRepulsion {
             int wy = (2 * i + 1) * NODES;
             for (int k = 0; k < NODES; k++) {
                 double lx = w.weight[wx + k];
-                int row = (gx + k) * 2 * m;
+                int row = (gx + k) * m;
                 for (int l = 0; l < NODES; l++) {
-                    a[row + 2 * (gy + l)] += (float) (lx * w.weight[wy + l]);
+                    a[row + gy + l] += (float) (lx * w.weight[wy + l]);
                 }
             }
         }
-        return a;
+        plan(m).realForwardFull(a);
+    }
+
+    /**
+     * Σ over node pairs of charge × kernel × charge = Σ_{i,j} w_ij as interpolated (self pairs
+     * included), by Parseval from the charges' transform: Σ_f |C_f|² K_f / m².
+     */
+    private double allPairs(float[] kernelHat, int m) {
+        float[] c = spectrum;
+        double sum = 0;
+        for (int i = 0; i < c.length; i += 2) {
+            sum += ((double) c[i] * c[i] + (double) c[i + 1] * c[i + 1]) * kernelHat[i];
+        }
+        return sum / ((double) m * m);
     }
 
     /**
@@ -303,47 +335,40 @@ final class FftRepulsion {
     }
 
     /**
-     * The circular convolution of the charges (given transformed) with a kernel (given
-     * transformed): a new array.
+     * The circular convolution of the charges (transformed, in {@link #spectrum}) with the force
+     * kernel (transformed), into {@link #product}: x real, y imaginary.
      */
-    private static float[] convolve(float[] chargesHat, float[] kernelHat, int m) {
-        float[] a = new float[chargesHat.length];
+    private void convolveForce(float[] kernelHat, int m) {
+        float[] c = spectrum;
+        float[] a = product;
         for (int i = 0; i < a.length; i += 2) {
-            a[i] = chargesHat[i] * kernelHat[i] - chargesHat[i + 1] * kernelHat[i + 1];
-            a[i + 1] = chargesHat[i] * kernelHat[i + 1] + chargesHat[i + 1] * kernelHat[i];
+            a[i] = c[i] * kernelHat[i] - c[i + 1] * kernelHat[i + 1];
+            a[i + 1] = c[i] * kernelHat[i + 1] + c[i + 1] * kernelHat[i];
         }
         plan(m).complexInverse(a, true);
-        return a;
     }
 
-    /**
-     * Σ_j w_ij and the two components of Σ_j w_ij²(y_i − y_j) at point i, from the potentials on
-     * the nodes of its box.
-     */
-    private static void interpolate(float[][] potentials, Weights w, int i, int m, double[] phi) {
+    /** The two components of Σ_j w_ij²(y_i − y_j) at point i, from the nodes of its box. */
+    private void interpolateForce(Weights w, int i, int m, double[] rep) {
         int gx = w.node[2 * i];
         int gy = w.node[2 * i + 1];
         int wx = 2 * i * NODES;
         int wy = (2 * i + 1) * NODES;
-        double z = 0;
         double fx = 0;
         double fy = 0;
-        float[] a = potentials[0];
-        float[] b = potentials[1];
+        float[] b = product;
         for (int k = 0; k < NODES; k++) {
             double lx = w.weight[wx + k];
             int row = (gx + k) * 2 * m;
             for (int l = 0; l < NODES; l++) {
                 double f = lx * w.weight[wy + l];
                 int at = row + 2 * (gy + l);
-                z += f * a[at];
                 fx += f * b[at];
                 fy += f * b[at + 1];
             }
         }
-        phi[3 * i] = z;
-        phi[3 * i + 1] = fx;
-        phi[3 * i + 2] = fy;
+        rep[2 * i] = fx;
+        rep[2 * i + 1] = fy;
     }
 
     /** Exact Σ_j w_ij² (y_i − y_j) and Z, for tests and small N: O(N²). */

@@ -79,14 +79,24 @@ public final class Tsne {
         Arrays.fill(gains, 1.0);
         double[] grad = new double[2 * n];
         double kl = Double.NaN;
+        FftRepulsion fft = method == Gradient.FFT ? new FftRepulsion() : null;
         for (int it = 0; it < config.iterations(); it++) {
             boolean early = it < config.exaggerationIterations();
             double exaggeration = early ? config.earlyExaggeration() : 1.0;
             double momentum = early ? 0.5 : 0.8;
-            switch (method) {
-                case EXACT -> exactGradient(p.dense, y, exaggeration, grad);
-                case BARNES_HUT -> bhGradient(p, y, exaggeration, config.theta(), grad);
-                case FFT -> fftGradient(p, y, exaggeration, grad);
+            double z =
+                    switch (method) {
+                        case EXACT -> exactGradient(p.dense, y, exaggeration, grad);
+                        case BARNES_HUT -> bhGradient(p, y, exaggeration, config.theta(), grad);
+                        case FFT -> fftGradient(p, y, exaggeration, grad, fft);
+                    };
+            if ((it + 1) % 50 == 0 || it + 1 == config.iterations()) {
+                // the embedding the gradient was taken at, with the gradient pass's Z: no extra
+                // repulsion pass for the figure
+                kl = exact ? exactKl(p.dense, y) : sparseKl(p, y, z);
+                if (progress != null) {
+                    progress.accept(new Progress(it + 1, config.iterations(), kl));
+                }
             }
             for (int i = 0; i < 2 * n; i++) {
                 boolean sameSign =
@@ -95,20 +105,6 @@ public final class Tsne {
                 gains[i] = Math.max(gains[i], 0.01);
                 update[i] = momentum * update[i] - eta * gains[i] * grad[i];
                 y[i] += update[i];
-            }
-            if ((it + 1) % 50 == 0 || it + 1 == config.iterations()) {
-                kl =
-                        exact
-                                ? exactKl(p.dense, y)
-                                : sparseKl(
-                                        p,
-                                        y,
-                                        method == Gradient.FFT
-                                                ? FftRepulsion.repulsion(y, new double[y.length])
-                                                : barnesHutZ(y, n));
-                if (progress != null) {
-                    progress.accept(new Progress(it + 1, config.iterations(), kl));
-                }
             }
         }
         double[][] out = new double[n][2];
@@ -206,9 +202,9 @@ public final class Tsne {
 
     /**
      * Exact gradient of KL(P‖Q) with respect to y (flattened N×2), P multiplied by the
-     * exaggeration.
+     * exaggeration; returns Z = Σ_{i≠j} w_ij.
      */
-    static void exactGradient(double[][] p, double[] y, double exaggeration, double[] grad) {
+    static double exactGradient(double[][] p, double[] y, double exaggeration, double[] grad) {
         int n = p.length;
         double[][] w = new double[n][];
         double[] zParts = new double[n];
@@ -246,6 +242,7 @@ public final class Tsne {
                             grad[2 * i] = 4 * gx;
                             grad[2 * i + 1] = 4 * gy;
                         });
+        return z;
     }
 
     /** KL(P‖Q) = Σ p_ij log(p_ij / q_ij) with dense P. */
@@ -276,8 +273,11 @@ public final class Tsne {
         return 1.0 / (1.0 + dx * dx + dy * dy);
     }
 
-    /** Barnes-Hut gradient: exact attraction over the sparse P, quadtree repulsion. */
-    static void bhGradient(
+    /**
+     * Barnes-Hut gradient: exact attraction over the sparse P, quadtree repulsion; returns the
+     * quadtree's Z.
+     */
+    static double bhGradient(
             Affinities p, double[] y, double exaggeration, double theta, double[] grad) {
         int n = p.rows.length - 1;
         QuadTree tree = QuadTree.build(y, n);
@@ -299,28 +299,22 @@ public final class Tsne {
             grad[2 * i] = 4 * (grad[2 * i] - negX[i] / z);
             grad[2 * i + 1] = 4 * (grad[2 * i + 1] - negY[i] / z);
         }
-    }
-
-    /** Z = Σ_{i≠j} 1/(1+|y_i−y_j|²) from a Barnes-Hut pass (θ 0.5). */
-    static double barnesHutZ(double[] y, int n) {
-        QuadTree tree = QuadTree.build(y, n);
-        return IntStream.range(0, n)
-                .parallel()
-                .mapToDouble(i -> tree.repulsion(y, i, 0.5, new double[2]))
-                .sum();
+        return z;
     }
 
     /**
      * FFT gradient: exact attraction over the sparse P, repulsion and Z by FFT-accelerated
-     * interpolation.
+     * interpolation in the run's workspace; returns Z.
      */
-    static void fftGradient(Affinities p, double[] y, double exaggeration, double[] grad) {
+    static double fftGradient(
+            Affinities p, double[] y, double exaggeration, double[] grad, FftRepulsion fft) {
         double[] rep = new double[y.length];
-        double z = FftRepulsion.repulsion(y, rep);
+        double z = fft.apply(y, rep);
         attraction(p, y, exaggeration, grad);
         for (int i = 0; i < grad.length; i++) {
             grad[i] = 4 * (grad[i] - rep[i] / z);
         }
+        return z;
     }
 
     /** Σ_j exaggeration·p_ij·w_ij·(y_i − y_j) over the sparse P, into out (flattened N×2). */

@@ -23,7 +23,7 @@ public record TsneConfig(
         int approximateNeighboursFrom) {
 
     public static TsneConfig defaults() {
-        return new TsneConfig(30, 12, 250, 1000, 0, 0.5, 42, 1000, 20000, 20000);
+        return new TsneConfig(30, 12, 250, 1000, 0, 0.5, 42, 1000, 10000, 10000);
     }
 
     public TsneConfig withIterations(int exaggeration, int total) {
