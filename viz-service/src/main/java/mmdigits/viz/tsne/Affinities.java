@@ -151,12 +151,28 @@ final class Affinities {
     }
 
     static double squared(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - b[i];
-            s += d * d;
+        // four independent sums: the additions of one do not wait for the other's (the JIT keeps
+        // the order of floating-point additions, so one sum would be a chain of dependent adds)
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < a.length; i += 4) {
+            double d0 = a[i] - b[i];
+            double d1 = a[i + 1] - b[i + 1];
+            double d2 = a[i + 2] - b[i + 2];
+            double d3 = a[i + 3] - b[i + 3];
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
         }
-        return s;
+        for (; i < a.length; i++) {
+            double d = a[i] - b[i];
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

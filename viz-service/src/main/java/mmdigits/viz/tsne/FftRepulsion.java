@@ -35,6 +35,9 @@ final class FftRepulsion {
     /** At most this many: past it boxes get wider than a unit and the interpolation coarser. */
     static final int MAX_BOXES = 200;
 
+    /** Points per task when interpolating back (scratch arrays per task, not per point). */
+    private static final int CHUNK = 1024;
+
     private static final ConcurrentHashMap<Integer, FloatFFT_2D> PLANS = new ConcurrentHashMap<>();
 
     /** Kernel transforms by grid and spacing, the 4 most recent. */
@@ -102,14 +105,21 @@ final class FftRepulsion {
         transformCharges(w, n, m);
         double z = allPairs(kernels[0], m);
         convolveForce(kernels[1], m);
-        double[][] near = nearKernels(h);
-        double[] selfZ = new double[n];
-        IntStream.range(0, n)
+        double[] near = nearKernel(h);
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        double[] selfZ = new double[chunks];
+        IntStream.range(0, chunks)
                 .parallel()
                 .forEach(
-                        i -> {
-                            interpolateForce(w, i, m, rep);
-                            selfZ[i] = withoutSelf(near, w, i, rep);
+                        c -> {
+                            double[] xs = new double[2 * NODES - 1];
+                            double[] ys = new double[2 * NODES - 1];
+                            double sum = 0;
+                            for (int i = c * CHUNK; i < Math.min(n, (c + 1) * CHUNK); i++) {
+                                interpolateForce(w, i, m, rep);
+                                sum += selfInteraction(near, w, i, xs, ys);
+                            }
+                            selfZ[c] = sum;
                         });
         for (double s : selfZ) {
             z -= s;
@@ -117,54 +127,49 @@ final class FftRepulsion {
         return z;
     }
 
-    /**
-     * The kernels (w, w²·d_x, w²·d_y) at the node offsets within one box, (dx, dy) in [−(NODES−1),
-     * NODES−1]².
-     */
-    private static double[][] nearKernels(double h) {
+    /** The kernel w at the node offsets within one box, (dx, dy) in [−(NODES−1), NODES−1]². */
+    private static double[] nearKernel(double h) {
         int span = 2 * NODES - 1;
-        double[][] k = new double[3][span * span];
+        double[] k = new double[span * span];
         for (int a = 0; a < span; a++) {
             double da = (a - NODES + 1) * h;
             for (int b = 0; b < span; b++) {
                 double db = (b - NODES + 1) * h;
-                double q = 1 / (1 + da * da + db * db);
-                k[0][a * span + b] = q;
-                k[1][a * span + b] = q * q * da;
-                k[2][a * span + b] = q * q * db;
+                k[a * span + b] = 1 / (1 + da * da + db * db);
             }
         }
         return k;
     }
 
     /**
-     * Takes out the point's interaction with itself as the interpolation computed it (spread to the
-     * nodes of its box, the kernel between them, interpolated back) — an error of the order of the
-     * kernel's curvature times the node spacing, per point — so that the sums are over j ≠ i only:
-     * subtracted from the force, returned for Z.
+     * The point's interaction with itself as the interpolation computed it (spread to the nodes of
+     * its box, the kernel between them, interpolated back) — an error of the order of the kernel's
+     * curvature times the node spacing, per point — taken out of Z so that it sums over j ≠ i only.
+     * Its force on itself is zero exactly (the weights' products are even in the node offset, the
+     * kernel w²·d odd), so the force needs no correction. Σ_{a,b,c,d} lx_a ly_b lx_c ly_d w((a−c)h,
+     * (b−d)h) = Σ_{p,q} X_p Y_q w(ph, qh) with X_p = Σ_{a−c=p} lx_a lx_c (Y alike): (2·NODES−1)²
+     * terms instead of NODES⁴. {@code xs}, {@code ys}: scratch of 2·NODES−1.
      */
-    private static double withoutSelf(double[][] near, Weights w, int i, double[] rep) {
+    private static double selfInteraction(
+            double[] near, Weights w, int i, double[] xs, double[] ys) {
         int span = 2 * NODES - 1;
         int wx = 2 * i * NODES;
         int wy = (2 * i + 1) * NODES;
-        double[] self = new double[3];
+        Arrays.fill(xs, 0);
+        Arrays.fill(ys, 0);
         for (int a = 0; a < NODES; a++) {
-            for (int b = 0; b < NODES; b++) {
-                double la = w.weight[wx + a] * w.weight[wy + b];
-                for (int c = 0; c < NODES; c++) {
-                    for (int d = 0; d < NODES; d++) {
-                        double f = la * w.weight[wx + c] * w.weight[wy + d];
-                        int at = (a - c + NODES - 1) * span + (b - d + NODES - 1);
-                        self[0] += f * near[0][at];
-                        self[1] += f * near[1][at];
-                        self[2] += f * near[2][at];
-                    }
-                }
+            for (int c = 0; c < NODES; c++) {
+                xs[a - c + NODES - 1] += w.weight[wx + a] * w.weight[wx + c];
+                ys[a - c + NODES - 1] += w.weight[wy + a] * w.weight[wy + c];
             }
         }
-        rep[2 * i] -= self[1];
-        rep[2 * i + 1] -= self[2];
-        return self[0];
+        double self = 0;
+        for (int p = 0; p < span; p++) {
+            for (int q = 0; q < span; q++) {
+                self += xs[p] * ys[q] * near[p * span + q];
+            }
+        }
+        return self;
     }
 
     /**

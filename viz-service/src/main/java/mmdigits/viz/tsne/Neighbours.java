@@ -82,7 +82,11 @@ final class Neighbours {
                             int[] seen = new int[n];
                             Arrays.fill(seen, -1);
                             Best best = new Best(k);
-                            for (int i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) {
+                            // leaf by leaf of the first tree: neighbouring points share most
+                            // of their candidates, whose rows stay in cache from one point to
+                            // the next
+                            for (int at = c * chunk; at < Math.min(n, (c + 1) * chunk); at++) {
+                                int i = order[0][at];
                                 best.clear();
                                 seen[i] = i;
                                 for (int t = 0; t < trees; t++) {

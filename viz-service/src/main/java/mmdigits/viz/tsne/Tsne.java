@@ -115,6 +115,54 @@ public final class Tsne {
         return new Result(out, kl, method, approximate, affinitySeconds);
     }
 
+    /** Row blocks of the covariance: a fixed split, so that the sums do not depend on threads. */
+    private static final int COVARIANCE_BLOCKS = 8;
+
+    /**
+     * The sample covariance, accumulated row by row (each row's outer product into the upper
+     * triangle, which stays in cache) in fixed blocks of rows summed in order: 70,000 × 192 in a
+     * fraction of a second, where a pass over all rows per pair of columns took seconds.
+     */
+    static double[][] covariance(double[][] x, double[] mean) {
+        int n = x.length;
+        int d = mean.length;
+        double[][][] blocks = new double[COVARIANCE_BLOCKS][][];
+        IntStream.range(0, COVARIANCE_BLOCKS)
+                .parallel()
+                .forEach(
+                        c -> {
+                            double[][] sum = new double[d][d];
+                            double[] v = new double[d];
+                            for (int i = (int) ((long) c * n / COVARIANCE_BLOCKS);
+                                    i < (int) ((long) (c + 1) * n / COVARIANCE_BLOCKS);
+                                    i++) {
+                                for (int j = 0; j < d; j++) {
+                                    v[j] = x[i][j] - mean[j];
+                                }
+                                for (int a = 0; a < d; a++) {
+                                    double va = v[a];
+                                    double[] row = sum[a];
+                                    for (int b = a; b < d; b++) {
+                                        row[b] += va * v[b];
+                                    }
+                                }
+                            }
+                            blocks[c] = sum;
+                        });
+        double[][] cov = new double[d][d];
+        for (int a = 0; a < d; a++) {
+            for (int b = a; b < d; b++) {
+                double s = 0;
+                for (double[][] block : blocks) {
+                    s += block[a][b];
+                }
+                cov[a][b] = s / Math.max(1, n - 1);
+                cov[b][a] = cov[a][b];
+            }
+        }
+        return cov;
+    }
+
     /** The first two principal components, scaled so that the first has standard deviation 1e-4. */
     static double[] pcaInit(double[][] x) {
         int n = x.length;
@@ -125,20 +173,7 @@ public final class Tsne {
                 mean[j] += row[j] / n;
             }
         }
-        double[][] cov = new double[d][d];
-        IntStream.range(0, d)
-                .parallel()
-                .forEach(
-                        a -> {
-                            for (int b = a; b < d; b++) {
-                                double s = 0;
-                                for (double[] row : x) {
-                                    s += (row[a] - mean[a]) * (row[b] - mean[b]);
-                                }
-                                cov[a][b] = s / Math.max(1, n - 1);
-                                cov[b][a] = cov[a][b];
-                            }
-                        });
+        double[][] cov = covariance(x, mean);
         EigenDecomposition eig = new EigenDecomposition(MatrixUtils.createRealMatrix(cov));
         double[] values = eig.getRealEigenvalues();
         Integer[] order = new Integer[d];

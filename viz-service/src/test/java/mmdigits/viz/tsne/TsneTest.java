@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import mmdigits.viz.metrics.Metrics;
+import org.apache.commons.math3.stat.correlation.Covariance;
 import org.junit.jupiter.api.Test;
 
 class TsneTest {
@@ -239,6 +240,29 @@ class TsneTest {
             assertThat(Math.sqrt(diff / norm))
                     .as("relative error of the repulsion at scale %s", scale)
                     .isLessThan(0.05);
+        }
+    }
+
+    /** The blocked covariance of the PCA start against Commons Math's, on uneven blocks. */
+    @Test
+    void covarianceMatchesCommonsMath() {
+        Random r = new Random(5);
+        double[][] x = new double[1003][7];
+        double[] mean = new double[7];
+        for (double[] row : x) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = r.nextGaussian() * (j + 1) + (j == 3 ? 0.5 * row[0] : 0) + 10;
+                mean[j] += row[j] / x.length;
+            }
+        }
+        double[][] expected = new Covariance(x).getCovarianceMatrix().getData();
+        double[][] actual = Tsne.covariance(x, mean);
+        for (int a = 0; a < 7; a++) {
+            for (int b = 0; b < 7; b++) {
+                assertThat(actual[a][b])
+                        .as("cov[%d][%d]", a, b)
+                        .isCloseTo(expected[a][b], within(1e-9 * (1 + Math.abs(expected[a][b]))));
+            }
         }
     }
 
