@@ -3,13 +3,14 @@
 seed files with the same threads, batch size, optimiser and validation share, so that bench/training.sh can print
 DJL samples/s ÷ PyTorch samples/s measured in one run.
 
-The model is FusionSpec.standard(): an image CNN (conv 3×3 32 → pool 2 → batch norm → ReLU → conv 3×3 64 → pool 2 →
-batch norm → ReLU → dropout 0.25 → dense 128 → ReLU), an audio MLP (507 → 256 → ReLU → dropout 0.3 → 64 → ReLU), and
-dropout 0.3 → dense 10 over the 192-wide concatenation; the inputs normalised as FusionBlock does (image ÷ its largest
+The model is FusionSpec.standard(), its CNN's widths given by the caller (--cnn C1,C2,UNITS, from the Java spec): an
+image CNN (conv 3×3 C1 → pool 2 → batch norm → ReLU → conv 3×3 C2 → pool 2 → batch norm → ReLU → dropout 0.25 →
+dense UNITS → ReLU), an audio MLP (507 → 256 → ReLU → dropout 0.3 → 64 → ReLU), and
+dropout 0.3 → dense 10 over the (UNITS + 64)-wide concatenation; the inputs normalised as FusionBlock does (image ÷ its largest
 value; MFCC cepstral-mean-normalised, then standardised per value). No augmentation, no modality dropout: the DJL side
 reports the same work separately (bench/training.sh prints both).
 
-Usage: bench/training_torch.py --data DIR [--rows N] [--epochs E] [--batch B] [--threads T] [--lr X] [--json FILE]
+Usage: bench/training_torch.py --data DIR --cnn C1,C2,UNITS [--rows N] [--epochs E] [--batch B] [--threads T] [--lr X] [--json FILE]
 Prints one line per epoch and "pytorch: N samples/s"; --json writes the figures.
 """
 import argparse
@@ -47,15 +48,15 @@ def normalise(images, audio, train):
 
 
 class Fusion(nn.Module):
-    def __init__(self):
+    def __init__(self, c1, c2, units):
         super().__init__()
         self.image = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.MaxPool2d(2), nn.BatchNorm2d(32, eps=1e-5, momentum=0.1), nn.ReLU(),
-            nn.Conv2d(32, 64, 3), nn.MaxPool2d(2), nn.BatchNorm2d(64, eps=1e-5, momentum=0.1), nn.ReLU(),
-            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 5 * 5, 128), nn.ReLU())
+            nn.Conv2d(1, c1, 3), nn.MaxPool2d(2), nn.BatchNorm2d(c1, eps=1e-5, momentum=0.1), nn.ReLU(),
+            nn.Conv2d(c1, c2, 3), nn.MaxPool2d(2), nn.BatchNorm2d(c2, eps=1e-5, momentum=0.1), nn.ReLU(),
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(c2 * 5 * 5, units), nn.ReLU())
         self.audio = nn.Sequential(
             nn.Linear(FRAMES * COEFFICIENTS, 256), nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, 64), nn.ReLU())
-        self.classifier = nn.Sequential(nn.Dropout(0.3), nn.Linear(128 + 64, 10))
+        self.classifier = nn.Sequential(nn.Dropout(0.3), nn.Linear(units + 64, 10))
 
     def forward(self, image, audio):
         return self.classifier(torch.cat([self.image(image), self.audio(audio)], dim=1))
@@ -64,6 +65,7 @@ class Fusion(nn.Module):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default="data/demo")
+    p.add_argument("--cnn", required=True, help="C1,C2,UNITS: the Java spec's convolution channels and image units")
     p.add_argument("--rows", type=int, default=10_000)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch", type=int, default=128)
@@ -81,11 +83,12 @@ def main():
     val, train = order[:n_val], order[n_val:]
     images, audio = normalise(images, audio, train)
     x_img, x_aud, y = torch.from_numpy(images), torch.from_numpy(audio), torch.from_numpy(labels)
-    model = Fusion()
+    c1, c2, units = (int(v) for v in a.cnn.split(","))
+    model = Fusion(c1, c2, units)
     optimiser = torch.optim.Adam(model.parameters(), lr=a.lr)
     loss_fn = nn.CrossEntropyLoss()
     print(f"pytorch {torch.__version__}, {torch.get_num_threads()} threads: {len(train):,} train / {len(val):,} "
-          f"validation rows of {a.data}, batch {a.batch}", flush=True)
+          f"validation rows of {a.data}, batch {a.batch}, CNN {a.cnn}", flush=True)
     epochs = []
     for epoch in range(1, a.epochs + 1):
         model.train()

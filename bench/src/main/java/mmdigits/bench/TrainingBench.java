@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import mmdigits.trainer.training.Augmentation;
+import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.FusionTrainer;
+import mmdigits.trainer.training.Layer;
 import mmdigits.trainer.training.TrainingSet;
 
 /**
@@ -124,6 +126,23 @@ public final class TrainingBench {
         return last[0];
     }
 
+    /**
+     * The CNN's widths as the PyTorch peer takes them ({@code --cnn C1,C2,UNITS}): both
+     * convolutions' output channels and the image branch's units, from the spec DJL trains.
+     */
+    static String cnn(FusionSpec spec) {
+        List<Integer> channels =
+                spec.image().stream()
+                        .filter(Layer.Conv.class::isInstance)
+                        .map(l -> ((Layer.Conv) l).outChannels())
+                        .toList();
+        if (channels.size() != 2) {
+            throw new IllegalArgumentException(
+                    "the PyTorch peer builds a CNN of two convolutions; the spec has " + channels);
+        }
+        return channels.get(0) + "," + channels.get(1) + "," + spec.imageFeatures();
+    }
+
     /** The PyTorch peer's last-epoch samples/s, run as a child process with the same settings. */
     static double pytorch(Path root, Path data, int rows, FusionTrainer.Config config, Path work)
             throws Exception {
@@ -135,6 +154,8 @@ public final class TrainingBench {
                         root.resolve("bench/training_torch.py").toString(),
                         "--data",
                         data.toString(),
+                        "--cnn",
+                        cnn(config.spec()),
                         "--rows",
                         Integer.toString(rows),
                         "--epochs",
