@@ -43,6 +43,11 @@ public class BrokerReadiness implements HealthCheck {
         }
     }
 
+    /** Whether the broker answers now (within 3 s). */
+    public boolean answers() {
+        return call().getStatus() == HealthCheckResponse.Status.UP;
+    }
+
     private synchronized Admin admin() {
         if (admin == null) {
             admin = kafka.admin(Duration.ofSeconds(3));

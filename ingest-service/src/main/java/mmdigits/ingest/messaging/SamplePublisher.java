@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import mmdigits.common.health.BrokerReadiness;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.PublicationRanges;
@@ -27,7 +28,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Publishes samples in Kafka transactions (idempotent, transactional producer): a batch or a whole
@@ -60,16 +63,19 @@ public class SamplePublisher {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
     private final TopicBootstrap topics;
+    private final BrokerReadiness broker;
 
     public SamplePublisher(
             KafkaClients kafka,
             TopicBootstrap topics,
+            @Readiness BrokerReadiness broker,
             IngestConfig config,
             IngestMetrics metrics,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.kafka = kafka;
         this.topics = topics;
+        this.broker = broker;
         this.transactionalId =
                 config.producer().transactionalIdPrefix()
                         + "-"
@@ -141,60 +147,94 @@ public class SamplePublisher {
             throws Exception {
         lock.lock();
         try {
-            ensureTopics();
-            KafkaProducer<String, byte[]> p = producer();
-            String publication =
-                    event == null ? null : Publications.newId(event.getDataset(), event.getSplit());
-            PublicationRanges ranges = new PublicationRanges();
-            long[] count = {0};
-            long[] bytes = {0};
-            p.beginTransaction();
             try {
-                AtomicReference<Exception> sendError = new AtomicReference<>();
-                source.forEach(
-                        sample -> {
-                            if (sendError.get() != null) {
-                                throw new KafkaException(
-                                        "a record was not accepted: "
-                                                + sendError.get().getMessage(),
-                                        sendError.get());
-                            }
-                            p.send(
-                                    Splits.record(sample, publication),
-                                    (meta, e) -> {
-                                        if (e != null) {
-                                            sendError.compareAndSet(null, e);
-                                        } else {
-                                            ranges.add(meta);
-                                        }
-                                    });
-                            count[0]++;
-                            bytes[0] += sample.getSerializedSize();
-                            if (progress != null) {
-                                progress.update(count[0], sample.getSerializedSize());
-                            }
-                        });
-                p.flush();
-                if (sendError.get() != null) {
-                    throw sendError.get();
+                return publishOnce(source, event, progress);
+            } catch (KafkaException e) {
+                if (!abortedByTheClient(e) || !broker.answers()) {
+                    throw e;
                 }
-                DatasetPublished committed = null;
-                if (event != null) {
-                    committed = Splits.published(event, publication, count[0], ranges);
-                    p.send(Splits.eventRecord(committed));
-                }
-                p.commitTransaction();
-                metrics.committed(
-                        event == null ? "stream" : SampleIds.splitName(event.getSplit()),
-                        count[0],
-                        bytes[0]);
-                return new Published(count[0], committed);
-            } catch (Exception | Error e) {
-                abort(p, e);
-                throw e;
+                // nothing of the aborted transaction is visible; the same samples once more
+                Log.warnf(
+                        "the Kafka client gave up on the transaction (%s) while the broker answers;"
+                                + " publishing it once more",
+                        e.getMessage());
+                metrics.retried(event == null ? "stream" : SampleIds.splitName(event.getSplit()));
+                return publishOnce(source, event, progress);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The client turned retriable errors it could not get past within the delivery timeout into a
+     * {@link TransactionAbortableException}: a transaction that started while the broker still
+     * completed the one before can meet {@code CONCURRENT_TRANSACTIONS} and out-of-order sequences
+     * behind it and stall (seen on a loaded 3-node cluster). Aborting and sending the transaction
+     * again is the way out the client documents.
+     */
+    private static boolean abortedByTheClient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TransactionAbortableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Published publishOnce(
+            SampleSource source, DatasetPublished.Builder event, ProgressLog progress)
+            throws Exception {
+        ensureTopics();
+        KafkaProducer<String, byte[]> p = producer();
+        String publication =
+                event == null ? null : Publications.newId(event.getDataset(), event.getSplit());
+        PublicationRanges ranges = new PublicationRanges();
+        long[] count = {0};
+        long[] bytes = {0};
+        p.beginTransaction();
+        try {
+            AtomicReference<Exception> sendError = new AtomicReference<>();
+            source.forEach(
+                    sample -> {
+                        if (sendError.get() != null) {
+                            throw new KafkaException(
+                                    "a record was not accepted: " + sendError.get().getMessage(),
+                                    sendError.get());
+                        }
+                        p.send(
+                                Splits.record(sample, publication),
+                                (meta, e) -> {
+                                    if (e != null) {
+                                        sendError.compareAndSet(null, e);
+                                    } else {
+                                        ranges.add(meta);
+                                    }
+                                });
+                        count[0]++;
+                        bytes[0] += sample.getSerializedSize();
+                        if (progress != null) {
+                            progress.update(count[0], sample.getSerializedSize());
+                        }
+                    });
+            p.flush();
+            if (sendError.get() != null) {
+                throw sendError.get();
+            }
+            DatasetPublished committed = null;
+            if (event != null) {
+                committed = Splits.published(event, publication, count[0], ranges);
+                p.send(Splits.eventRecord(committed));
+            }
+            p.commitTransaction();
+            metrics.committed(
+                    event == null ? "stream" : SampleIds.splitName(event.getSplit()),
+                    count[0],
+                    bytes[0]);
+            return new Published(count[0], committed);
+        } catch (Exception | Error e) {
+            abort(p, e);
+            throw e;
         }
     }
 

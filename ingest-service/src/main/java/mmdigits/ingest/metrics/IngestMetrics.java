@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * What the ingest service published and refused, registered at start (a run can be watched from its
- * first second): rows and bytes committed per split kind, requests rejected per reason.
+ * first second): rows and bytes committed per split kind, transactions sent once more after the
+ * client aborted them, requests rejected per reason.
  */
 @Startup
 @ApplicationScoped
@@ -28,6 +29,7 @@ public class IngestMetrics {
                 k -> {
                     rows(k);
                     bytes(k);
+                    retriedCounter(k);
                 });
         REASONS.forEach(this::rejected);
     }
@@ -45,6 +47,19 @@ public class IngestMetrics {
                 .baseUnit("bytes")
                 .tag("kind", kind)
                 .register(meters);
+    }
+
+    private Counter retriedCounter(String kind) {
+        return Counter.builder("mmdigits.ingest.transactions.retried")
+                .description(
+                        "Transactions the Kafka client gave up on (abortable) and that were sent once more")
+                .tag("kind", kind)
+                .register(meters);
+    }
+
+    /** A transaction of {@code kind} was aborted by the client and is sent once more. */
+    public void retried(String kind) {
+        retriedCounter(kind).increment();
     }
 
     private Counter rejected(String reason) {
