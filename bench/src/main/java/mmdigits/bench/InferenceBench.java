@@ -61,10 +61,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Inference throughput, side by side in one run on one local broker: raw ONNX Runtime (batch 1 and
- * 64) in this JVM; the inference-service over HTTP (single samples at concurrency 1 and 32 next to
- * its echo endpoint with the same body; batches of 64 next to raw batch 64; latency percentiles);
- * the test-stream scorer next to a consume-and-produce pass-through of the same records.
+ * Inference throughput, side by side in one run on one local broker: the test-stream scorer next to
+ * a consume-and-produce pass-through of the same records (both in Kafka transactions); then, in
+ * {@value #ROUNDS} rounds (system property {@code bench.rounds}), raw ONNX Runtime (batch 1 and 64)
+ * in this JVM and the inference-service over HTTP (single samples at concurrency 1 and 32 next to
+ * its echo endpoint with the same body; batches of 64 next to raw batch 64 in JSON, KServe JSON,
+ * KServe binary and gRPC; latency percentiles). Each ratio is reported as its median over the
+ * rounds with the smallest and largest, because the machine's speed moves within minutes.
  *
  * <pre>
  * bench/inference.sh [--model out/model.onnx] [--data data/demo] [--seconds 5]
@@ -101,21 +104,25 @@ public final class InferenceBench {
             }
         }
         System.out.printf(
-                "model %s (%,d bytes), %,d test samples from %s, %d s per measurement%n",
-                model, onnx.length, samples.size(), data, seconds);
+                "model %s (%,d bytes), %,d test samples from %s, %d s per measurement, %d serving"
+                        + " rounds%n",
+                model,
+                onnx.length,
+                samples.size(),
+                data,
+                seconds,
+                Integer.getInteger("bench.rounds", ROUNDS));
         Map<String, Double> r = new LinkedHashMap<>();
+        int rounds = Integer.getInteger("bench.rounds", ROUNDS);
+        List<Map<String, Double>> perRound = new ArrayList<>();
 
-        // --- raw ONNX Runtime, the service's session settings ---
+        // --- raw ONNX Runtime in this JVM, the service's session settings (measured in each round)
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(1);
-            o.setInterOpNumThreads(1);
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            try (OrtSession session = env.createSession(onnx, o)) {
-                r.put("raw_batch1_samples_per_s", raw(env, session, samples, 1, seconds));
-                r.put("raw_batch64_samples_per_s", raw(env, session, samples, 64, seconds));
-            }
-        }
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(1);
+        options.setInterOpNumThreads(1);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        OrtSession session = env.createSession(onnx, options);
 
         Path work = Files.createDirectories(root.resolve("out/bench/inference"));
         Path keys = Keys.ensure(work.resolve("keys"));
@@ -188,24 +195,194 @@ public final class InferenceBench {
             r.put("stream_samples_per_s", stream);
             r.put("passthrough_samples_per_s", passThrough);
 
-            // --- HTTP ---
-            String base = "http://127.0.0.1:" + port;
-            // request bodies cycle through the test samples (a small test split repeats some)
-            List<String> single = new ArrayList<>();
+            // --- serving: ROUNDS rounds, each next to raw ONNX Runtime measured in the same round
+            Serving serving = new Serving("http://127.0.0.1:" + port, service.grpcPort(), samples);
+            serving.warmUp();
+            raw(env, session, samples, 1, 1); // and the raw path (JIT, ONNX Runtime's arenas)
+            raw(env, session, samples, 64, 1);
+            for (int round = 1; round <= rounds; round++) {
+                Map<String, Double> figures = new LinkedHashMap<>();
+                figures.put("raw_batch1_samples_per_s", raw(env, session, samples, 1, seconds));
+                figures.put("raw_batch64_samples_per_s", raw(env, session, samples, 64, seconds));
+                figures.putAll(serving.round(seconds));
+                System.out.printf(Locale.ROOT, "round %d/%d: %s%n", round, rounds, figures);
+                perRound.add(figures);
+            }
+        } finally {
+            if (service != null) {
+                service.close();
+            }
+            broker.close();
+            session.close();
+            options.close();
+        }
+
+        Map<String, Object> results = summary(r, perRound);
+        System.out.println();
+        Files.writeString(
+                work.resolve("results.json"),
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        System.out.println("results: " + work.resolve("results.json"));
+    }
+
+    /** Serving rounds by default: the report gives each ratio's median and spread over them. */
+    static final int ROUNDS = 3;
+
+    /**
+     * A ratio of two figures of one round, as printed and as the report reads it from {@code
+     * results.json} ({@code ratios.KEY.median}, {@code .min}, {@code .max}).
+     */
+    record Ratio(String key, String what, String numerator, String denominator) {
+        double of(Map<String, Double> figures) {
+            return figures.get(numerator) / figures.get(denominator);
+        }
+    }
+
+    static final List<Ratio> RATIOS =
+            List.of(
+                    new Ratio(
+                            "http_c1_vs_echo",
+                            "HTTP single, concurrency 1 ÷ echo",
+                            "http_predict_c1_per_s",
+                            "http_echo_c1_per_s"),
+                    new Ratio(
+                            "http_c32_vs_echo",
+                            "HTTP single, concurrency 32 ÷ echo",
+                            "http_predict_c32_per_s",
+                            "http_echo_c32_per_s"),
+                    new Ratio(
+                            "http_c32_vs_raw_batch1",
+                            "HTTP concurrency 32 ÷ raw batch 1",
+                            "http_predict_c32_per_s",
+                            "raw_batch1_samples_per_s"),
+                    new Ratio(
+                            "http_batch64_vs_raw_batch64",
+                            "HTTP batch 64 ÷ raw batch 64",
+                            "http_batch64_samples_per_s",
+                            "raw_batch64_samples_per_s"),
+                    new Ratio(
+                            "kserve_json_vs_raw_batch64",
+                            "KServe JSON batch 64 ÷ raw batch 64",
+                            "http_kserve_json_batch64_samples_per_s",
+                            "raw_batch64_samples_per_s"),
+                    new Ratio(
+                            "kserve_binary_vs_raw_batch64",
+                            "KServe binary batch 64 ÷ raw batch 64",
+                            "http_kserve_binary_batch64_samples_per_s",
+                            "raw_batch64_samples_per_s"),
+                    new Ratio(
+                            "grpc_vs_raw_batch64",
+                            "gRPC batch 64 ÷ raw batch 64",
+                            "grpc_batch64_samples_per_s",
+                            "raw_batch64_samples_per_s"),
+                    new Ratio(
+                            "http_c1_p99_vs_echo",
+                            "HTTP c=1 p99 ÷ echo p99",
+                            "http_predict_c1_p99_ms",
+                            "http_echo_c1_p99_ms"));
+
+    /** The stream ratio, measured once (it needs a fresh service with a backlog). */
+    static final Ratio STREAM =
+            new Ratio(
+                    "stream_vs_passthrough",
+                    "stream scoring ÷ pass-through",
+                    "stream_samples_per_s",
+                    "passthrough_samples_per_s");
+
+    /**
+     * The results: the stream figures, each serving figure's median over the rounds, and every
+     * ratio's median, minimum and maximum over the rounds (printed as it goes into the file).
+     */
+    static Map<String, Object> summary(Map<String, Double> once, List<Map<String, Double>> rounds) {
+        Map<String, Object> out = new LinkedHashMap<>(once);
+        out.put("rounds", rounds.size());
+        for (String key : rounds.get(0).keySet()) {
+            out.put(key, median(rounds.stream().map(f -> f.get(key)).toList()));
+        }
+        out.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-42s %12s%n", k, String.valueOf(v)));
+        System.out.println();
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        for (Ratio ratio : RATIOS) {
+            List<Double> values = rounds.stream().map(ratio::of).toList();
+            ratios.put(ratio.key(), spread(ratio, values));
+        }
+        ratios.put(STREAM.key(), spread(STREAM, List.of(STREAM.of(once))));
+        out.put("ratios", ratios);
+        return out;
+    }
+
+    private static Map<String, Object> spread(Ratio ratio, List<Double> values) {
+        double median = median(values);
+        double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        System.out.printf(
+                Locale.ROOT,
+                "ratio %-38s %.3f (%d rounds: %.3f–%.3f)%n",
+                ratio.what(),
+                median,
+                values.size(),
+                min,
+                max);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("what", ratio.what());
+        m.put("median", median);
+        m.put("min", min);
+        m.put("max", max);
+        m.put("values", values);
+        return m;
+    }
+
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** The serving measurements of one round against the running service, with their bodies. */
+    static final class Serving {
+        private final String base;
+        private final int grpcPort;
+        private final List<String> single = new ArrayList<>();
+        private final List<String> batches = new ArrayList<>();
+        private final List<Body> kserveJson = new ArrayList<>();
+        private final List<Body> kserveBinary = new ArrayList<>();
+        private final List<ModelInferRequest> grpc = new ArrayList<>();
+
+        /** Request bodies cycle through the test samples (a small test split repeats some). */
+        Serving(String base, int grpcPort, List<Sample> samples) {
+            this.base = base;
+            this.grpcPort = grpcPort;
             for (int i = 0; i < 256; i++) {
                 single.add(json(samples.get(i % samples.size())));
             }
-            List<String> batches = new ArrayList<>();
             for (int b = 0; b < 8; b++) {
-                StringBuilder sb = new StringBuilder("{\"instances\":[");
+                List<Sample> batch = new ArrayList<>();
                 for (int i = 0; i < 64; i++) {
-                    sb.append(i > 0 ? "," : "")
-                            .append(json(samples.get((b * 64 + i) % samples.size())));
+                    batch.add(samples.get((b * 64 + i) % samples.size()));
+                }
+                StringBuilder sb = new StringBuilder("{\"instances\":[");
+                for (int i = 0; i < batch.size(); i++) {
+                    sb.append(i > 0 ? "," : "").append(json(batch.get(i)));
                 }
                 batches.add(sb.append("]}").toString());
+                kserveJson.add(Body.json(kserveJson(batch)));
+                kserveBinary.add(kserveBinary(batch));
+                grpc.add(grpcRequest(batch));
             }
-            load(base + "/api/predictions", single, 8, 2); // warm-up of both paths
+        }
+
+        void warmUp() throws Exception {
+            load(base + "/api/predictions", single, 8, 2);
             load(base + "/api/echo", single, 8, 2);
+            load(base + "/v2/models/digits/infer", kserveBinary, 2, 1, true);
+            grpcLoad(grpcPort, grpc, 2, 1);
+        }
+
+        /** Single samples next to the echo endpoint, then batches of 64 in every protocol. */
+        Map<String, Double> round(int seconds) throws Exception {
+            Map<String, Double> r = new LinkedHashMap<>();
             for (int c : new int[] {1, 32}) {
                 // ABBA order, so that warm-up and drift hit both endpoints alike
                 Load echo = load(base + "/api/echo", single, c, seconds);
@@ -222,87 +399,21 @@ public final class InferenceBench {
                     r.put("http_echo_c1_p99_ms", echo.percentile(99));
                 }
             }
-            Load batched = load(base + "/api/predictions", batches, 4, seconds);
-            r.put("http_batch64_samples_per_s", batched.rate() * 64);
+            r.put(
+                    "http_batch64_samples_per_s",
+                    load(base + "/api/predictions", batches, 4, seconds).rate() * 64);
             // the Open Inference Protocol, batches of 64: JSON, the binary tensor extension, gRPC
             // with raw contents
-            List<Body> kserveJson = new ArrayList<>();
-            List<Body> kserveBinary = new ArrayList<>();
-            List<ModelInferRequest> grpc = new ArrayList<>();
-            for (int b = 0; b < 8; b++) {
-                List<Sample> batch = new ArrayList<>();
-                for (int i = 0; i < 64; i++) {
-                    batch.add(samples.get((b * 64 + i) % samples.size()));
-                }
-                kserveJson.add(Body.json(kserveJson(batch)));
-                kserveBinary.add(kserveBinary(batch));
-                grpc.add(grpcRequest(batch));
-            }
             String infer = base + "/v2/models/digits/infer";
-            load(infer, kserveBinary, 2, 1, true);
             r.put(
                     "http_kserve_json_batch64_samples_per_s",
                     load(infer, kserveJson, 4, seconds, true).rate() * 64);
             r.put(
                     "http_kserve_binary_batch64_samples_per_s",
                     load(infer, kserveBinary, 4, seconds, true).rate() * 64);
-            r.put(
-                    "grpc_batch64_samples_per_s",
-                    grpcLoad(service.grpcPort(), grpc, 4, seconds) * 64);
-        } finally {
-            if (service != null) {
-                service.close();
-            }
-            broker.close();
+            r.put("grpc_batch64_samples_per_s", grpcLoad(grpcPort, grpc, 4, seconds) * 64);
+            return r;
         }
-
-        System.out.println();
-        r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-32s %12.2f%n", k, v));
-        System.out.println();
-        ratio(
-                "HTTP single, concurrency 1 ÷ echo",
-                r.get("http_predict_c1_per_s"),
-                r.get("http_echo_c1_per_s"));
-        ratio(
-                "HTTP single, concurrency 32 ÷ echo",
-                r.get("http_predict_c32_per_s"),
-                r.get("http_echo_c32_per_s"));
-        ratio(
-                "HTTP concurrency 32 ÷ raw batch 1",
-                r.get("http_predict_c32_per_s"),
-                r.get("raw_batch1_samples_per_s"));
-        ratio(
-                "HTTP batch 64 ÷ raw batch 64",
-                r.get("http_batch64_samples_per_s"),
-                r.get("raw_batch64_samples_per_s"));
-        ratio(
-                "KServe JSON batch 64 ÷ raw batch 64",
-                r.get("http_kserve_json_batch64_samples_per_s"),
-                r.get("raw_batch64_samples_per_s"));
-        ratio(
-                "KServe binary batch 64 ÷ raw batch 64",
-                r.get("http_kserve_binary_batch64_samples_per_s"),
-                r.get("raw_batch64_samples_per_s"));
-        ratio(
-                "gRPC batch 64 ÷ raw batch 64",
-                r.get("grpc_batch64_samples_per_s"),
-                r.get("raw_batch64_samples_per_s"));
-        ratio(
-                "HTTP c=1 p99 ÷ echo p99",
-                r.get("http_predict_c1_p99_ms"),
-                r.get("http_echo_c1_p99_ms"));
-        ratio(
-                "stream scoring ÷ pass-through",
-                r.get("stream_samples_per_s"),
-                r.get("passthrough_samples_per_s"));
-        Files.writeString(
-                work.resolve("results.json"),
-                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
-        System.out.println("results: " + work.resolve("results.json"));
-    }
-
-    static void ratio(String what, double a, double b) {
-        System.out.printf(Locale.ROOT, "ratio %-36s %.2f%n", what, a / b);
     }
 
     static String json(Sample s) {
