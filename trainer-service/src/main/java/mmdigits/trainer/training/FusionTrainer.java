@@ -77,7 +77,7 @@ public final class FusionTrainer {
 
         public static Config defaults() {
             return new Config(
-                    10, 128, 2e-3f, 42, 0.1f, 0.4f, FusionSpec.standard(), Augmentation.standard());
+                    7, 128, 2e-3f, 42, 0.1f, 0.4f, FusionSpec.standard(), Augmentation.standard());
         }
 
         public Config optEpochs(int v) {
