@@ -50,6 +50,7 @@ import mmdigits.inference.grpc.oip.ModelInferRequest;
 import mmdigits.localkafka.BrokerProcess;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
+import mmdigits.trainer.training.FusionSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -285,7 +286,7 @@ public final class InferenceBench {
     static final Ratio STREAM =
             new Ratio(
                     "stream_vs_passthrough",
-                    "stream scoring ÷ pass-through",
+                    "stream scoring ÷ transactional pass-through",
                     "stream_samples_per_s",
                     "passthrough_samples_per_s");
 
@@ -741,9 +742,10 @@ public final class InferenceBench {
     }
 
     /**
-     * The scorer's loop without the model: read_committed consumer, decode and validate each
-     * Sample, produce a prediction and an embedding of the same sizes (zeros), wait for acks,
-     * commit.
+     * The scorer's loop without the model, in the same exactly-once shape: a read_committed
+     * consumer; per poll one transaction that holds a prediction and an embedding of the served
+     * model's sizes (zeros) for every decoded Sample and the consumed offsets ({@code
+     * sendOffsetsToTransaction}), committed before the next poll.
      */
     static double passThrough(String bootstrap, int n) throws Exception {
         String predictions = "bench.passthrough.predictions";
@@ -759,7 +761,7 @@ public final class InferenceBench {
         }
         SampleDeserializer decoder = new SampleDeserializer();
         float[] probs = new float[10];
-        float[] vector = new float[128];
+        float[] vector = new float[FusionSpec.standard().embeddingDim()];
         int done = 0;
         long start = 0;
         try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-passthrough");
@@ -768,12 +770,15 @@ public final class InferenceBench {
                                 bootstrap,
                                 "bench-passthrough",
                                 Map.of(
+                                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                                        "bench-passthrough",
                                         ProducerConfig.LINGER_MS_CONFIG,
                                         5,
                                         ProducerConfig.BATCH_SIZE_CONFIG,
                                         256 * 1024,
                                         ProducerConfig.COMPRESSION_TYPE_CONFIG,
                                         "lz4"))) {
+            p.initTransactions();
             c.subscribe(List.of(Topics.SAMPLES_TEST));
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (done < n && System.nanoTime() < deadline) {
@@ -784,7 +789,7 @@ public final class InferenceBench {
                 if (start == 0) {
                     start = System.nanoTime();
                 }
-                List<Future<?>> sends = new ArrayList<>();
+                p.beginTransaction();
                 for (ConsumerRecord<String, byte[]> r : records) {
                     Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
                     Prediction.Builder pb =
@@ -805,30 +810,23 @@ public final class InferenceBench {
                     for (float v : vector) {
                         eb.addVector(v);
                     }
-                    sends.add(
-                            p.send(
-                                    new ProducerRecord<>(
-                                            predictions, s.getId(), pb.build().toByteArray())));
-                    sends.add(
-                            p.send(
-                                    new ProducerRecord<>(
-                                            embeddings, s.getId(), eb.build().toByteArray())));
-                }
-                p.flush();
-                for (Future<?> f : sends) {
-                    f.get();
+                    p.send(new ProducerRecord<>(predictions, s.getId(), pb.build().toByteArray()));
+                    p.send(new ProducerRecord<>(embeddings, s.getId(), eb.build().toByteArray()));
                 }
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                 for (TopicPartition tp : records.partitions()) {
                     var rs = records.records(tp);
                     offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
                 }
-                c.commitSync(offsets);
+                p.sendOffsetsToTransaction(offsets, c.groupMetadata());
+                p.commitTransaction();
                 done += records.count();
             }
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("pass-through: %,d records in %.2f s%n", done, s);
+        System.out.printf(
+                "pass-through (transactional consume-transform-produce): %,d records in %.2f s%n",
+                done, s);
         return done / s;
     }
 }

@@ -133,7 +133,8 @@ public final class PerformanceReport {
                                 + spread(p99)));
         rows.add(
                 served(
-                        "stream scoring (exactly-once transactions) ÷ consume+produce pass-through",
+                        "stream scoring ÷ a pass-through in the same transactions (consume, decode,"
+                                + " produce both outputs, offsets in the transaction)",
                         inf,
                         "stream_vs_passthrough",
                         0.8));
