@@ -743,7 +743,8 @@ class ReadmeIT {
                         "Machine: ",
                         "| gRPC ModelInfer (raw contents), batches of 64 ÷ raw batch 64 | ")
                 .containsPattern(
-                        "\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+ \\| ≥ 0.9 \\| (yes|no) \\|")
+                        "\\| KServe v2 binary tensor data, batches of 64 ÷ raw batch 64 \\| [0-9.]+"
+                                + " \\(median of 3 rounds, [0-9.]+–[0-9.]+\\) \\| ≥ 0.9 \\| (yes|no) \\|")
                 .containsPattern(
                         "\\| t-SNE 500 × 192: seconds ÷ scikit-learn's \\| [0-9.]+ \\([0-9.]+ / [0-9.]+ s, exact\\) \\|")
                 .containsPattern(
@@ -762,7 +763,9 @@ class ReadmeIT {
                         "RATIO ingest / producer-perf-test \\(records/s\\), compression lz4: cold [0-9.]+, warm [0-9.]+");
         assertThat(readmeLine(r, "bench/inference.sh"))
                 .containsPattern("ratio HTTP single, concurrency 1 \\S+ echo +[0-9.]+")
-                .containsPattern("ratio stream scoring \\S+ pass-through +[0-9.]+");
+                .containsPattern("ratio stream scoring ÷ transactional pass-through +[0-9.]+")
+                .containsPattern(
+                        "ratio gRPC batch 64 ÷ raw batch 64 +[0-9.]+ \\(3 rounds: [0-9.]+–[0-9.]+\\)");
         assertThat(readmeLine(r, "bench/tsne.sh"))
                 .containsPattern("ratio java / scikit-learn seconds: [0-9.]+");
     }
