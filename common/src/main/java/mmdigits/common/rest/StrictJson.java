@@ -19,11 +19,11 @@ public class StrictJson implements ObjectMapperCustomizer {
      */
     static final int MAX_NESTING = 32;
 
-    // Also: numbers by Jackson's fast floating-point parser (exactly rounded, as the JDK's): the
-    // JDK's FloatingDecimal took most of the CPU of /api/predictions in a profile of
-    // bench/inference.sh (JFR: 44-61 % of the samples in readJavaFormatString, FDBigInteger and
-    // the like).
-
+    /**
+     * Strict about duplicates and depth; numbers by Jackson's fast floating-point parser (exactly
+     * rounded, as the JDK's): the JDK's FloatingDecimal took 44-61 % of /api/predictions' CPU in a
+     * JFR profile of bench/inference.sh.
+     */
     @Override
     public void customize(ObjectMapper mapper) {
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);

@@ -150,7 +150,7 @@ public class SamplePublisher {
             try {
                 return publishOnce(source, event, progress);
             } catch (KafkaException e) {
-                if (!abortedByTheClient(e) || !broker.answers()) {
+                if (!causedBy(e, TransactionAbortableException.class) || !broker.answers()) {
                     throw e;
                 }
                 // nothing of the aborted transaction is visible; the same samples once more
@@ -158,7 +158,7 @@ public class SamplePublisher {
                         "the Kafka client gave up on the transaction (%s) while the broker answers;"
                                 + " publishing it once more",
                         e.getMessage());
-                metrics.retried(event == null ? "stream" : SampleIds.splitName(event.getSplit()));
+                metrics.retried(kind(event));
                 return publishOnce(source, event, progress);
             }
         } finally {
@@ -167,19 +167,25 @@ public class SamplePublisher {
     }
 
     /**
-     * The client turned retriable errors it could not get past within the delivery timeout into a
-     * {@link TransactionAbortableException}: a transaction that started while the broker still
-     * completed the one before can meet {@code CONCURRENT_TRANSACTIONS} and out-of-order sequences
-     * behind it and stall (seen on a loaded 3-node cluster). Aborting and sending the transaction
-     * again is the way out the client documents.
+     * Whether {@code type} is anywhere in the failure's cause chain. A {@link
+     * TransactionAbortableException} is the client giving up on retriable errors within the
+     * delivery timeout: a transaction that started while the broker still completed the one before
+     * can meet {@code CONCURRENT_TRANSACTIONS} and out-of-order sequences behind it and stall (seen
+     * on a loaded 3-node cluster); aborting and sending the transaction again is the way out the
+     * client documents. A {@link TimeoutException}: the broker did not answer in time.
      */
-    private static boolean abortedByTheClient(Throwable failure) {
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof TransactionAbortableException) {
+            if (type.isInstance(t)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The metrics' kind of a publish: its split, or "stream" for samples sent one by one. */
+    private static String kind(DatasetPublished.Builder event) {
+        return event == null ? "stream" : SampleIds.splitName(event.getSplit());
     }
 
     private Published publishOnce(
@@ -227,10 +233,7 @@ public class SamplePublisher {
                 p.send(Splits.eventRecord(committed));
             }
             p.commitTransaction();
-            metrics.committed(
-                    event == null ? "stream" : SampleIds.splitName(event.getSplit()),
-                    count[0],
-                    bytes[0]);
+            metrics.committed(kind(event), count[0], bytes[0]);
             return new Published(count[0], committed);
         } catch (Exception | Error e) {
             abort(p, e);
@@ -244,7 +247,7 @@ public class SamplePublisher {
     }
 
     private void abort(KafkaProducer<String, byte[]> p, Throwable cause) {
-        if (brokerUnreachable(cause)) {
+        if (causedBy(cause, TimeoutException.class)) {
             // the broker does not answer: an abort would wait for it too; the next producer (same
             // transactional id) fences this
             // one and the broker aborts the transaction then, so nothing of it ever becomes visible
@@ -263,16 +266,6 @@ public class SamplePublisher {
             Log.warnf("abort failed (%s); closing the producer", e.getMessage());
             drop();
         }
-    }
-
-    /** A Kafka timeout anywhere in the chain: the broker did not answer in time. */
-    private static boolean brokerUnreachable(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof TimeoutException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void drop() {
