@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.Map;
 import mmdigits.inference.Releases;
 import mmdigits.localkafka.Fuzz;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.RestFuzz;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -30,19 +30,7 @@ class FuzzTest {
     String bootstrap;
 
     static Map<Integer, Integer> fuzz(String path, List<String> valid, long seed, int n) {
-        return Fuzz.send(
-                path,
-                seed,
-                Fuzz.mutants(seed, valid, n),
-                body -> {
-                    Response r =
-                            given().auth()
-                                    .oauth2(TOKEN)
-                                    .contentType(ContentType.JSON)
-                                    .body(body)
-                                    .post(path);
-                    return new Fuzz.Answer(r.statusCode(), r.asString());
-                });
+        return RestFuzz.withToken(TOKEN).post(path, valid, seed, n);
     }
 
     static String values(int n, String v) {

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.util.List;
 import java.util.Map;
-import mmdigits.localkafka.Fuzz;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.RestFuzz;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,25 +21,17 @@ import org.junit.jupiter.api.Test;
 class FuzzTest {
     static final String TOKEN = KafkaBrokerTestResource.token("train", "admin");
 
+    /** Posts the cases; a run a case queued is cancelled at once. */
     static Map<Integer, Integer> fuzz(String path, List<String> valid, long seed, int n) {
-        return Fuzz.send(
-                path,
-                seed,
-                Fuzz.mutants(seed, valid, n),
-                body -> {
-                    Response r =
-                            given().auth()
-                                    .oauth2(TOKEN)
-                                    .contentType(ContentType.JSON)
-                                    .body(body)
-                                    .post(path);
-                    if (r.statusCode() == 202) {
-                        given().auth()
-                                .oauth2(TOKEN)
-                                .delete("/trainings/" + r.jsonPath().getString("id"));
-                    }
-                    return new Fuzz.Answer(r.statusCode(), r.asString());
-                });
+        return RestFuzz.withToken(TOKEN)
+                .afterEach(FuzzTest::cancelQueuedRun)
+                .post(path, valid, seed, n);
+    }
+
+    private static void cancelQueuedRun(Response r) {
+        if (r.statusCode() == 202) {
+            given().auth().oauth2(TOKEN).delete("/trainings/" + r.jsonPath().getString("id"));
+        }
     }
 
     @Test
