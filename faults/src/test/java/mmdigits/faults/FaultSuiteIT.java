@@ -365,6 +365,7 @@ class FaultSuiteIT {
         long committedAtKill = Outputs.predictions(bootstrap, v2, "faults/").size();
         c.killBroker();
         Thread.sleep(2000);
+        long restartedMs = System.currentTimeMillis();
         c.startBroker();
         await(
                 "the whole split scored by " + v2,
@@ -375,11 +376,16 @@ class FaultSuiteIT {
                 Outputs.lostAndDuplicated(
                         Outputs.predictions(bootstrap, v2, "faults/"),
                         ids("faults", Split.TEST, TEST_ROWS));
+        // the precondition: the kill came mid-job, so the restart had scoring left to do
+        long scoredAfterRestart =
+                Outputs.predictionsWrittenSince(bootstrap, v2, "faults/", restartedMs);
+        assertThat(committedAtKill).as("committed at the kill").isLessThan(TEST_ROWS);
+        assertThat(scoredAfterRestart).as("predictions written after the restart").isPositive();
         assertThat(ld).containsExactly(0, 0);
         Outputs.report(
                 f(
-                        "broker SIGKILL mid-scoring: %d of %d committed at the kill; after the restart: %d lost, %d duplicated",
-                        committedAtKill, TEST_ROWS, ld[0], ld[1]));
+                        "broker SIGKILL mid-scoring: %d of %d committed at the kill, %d written after the restart; %d lost, %d duplicated",
+                        committedAtKill, TEST_ROWS, scoredAfterRestart, ld[0], ld[1]));
     }
 
     @Test

@@ -35,14 +35,8 @@ final class Outputs {
         Map<String, Integer> out = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r :
                 TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed")) {
-            if (r.key() != null && r.key().startsWith(prefix)) {
-                try {
-                    if (Prediction.parseFrom(r.value()).getModelVersion().equals(version)) {
-                        out.merge(r.key(), 1, Integer::sum);
-                    }
-                } catch (InvalidProtocolBufferException e) {
-                    throw new AssertionError(e);
-                }
+            if (r.key() != null && r.key().startsWith(prefix) && versionOf(r).equals(version)) {
+                out.merge(r.key(), 1, Integer::sum);
             }
         }
         return out;
@@ -59,6 +53,23 @@ final class Outputs {
      * The sum of a topic's end offsets (uncommitted: records written, whether their transaction
      * ends or not).
      */
+    /** How many committed predictions of {@code version} were written at or after {@code ms}. */
+    static long predictionsWrittenSince(String bootstrap, String version, String prefix, long ms) {
+        return TopicReader.readAll(bootstrap, Topics.PREDICTIONS, "read_committed").stream()
+                .filter(r -> r.key() != null && r.key().startsWith(prefix))
+                .filter(r -> r.timestamp() >= ms)
+                .filter(r -> versionOf(r).equals(version))
+                .count();
+    }
+
+    private static String versionOf(ConsumerRecord<String, byte[]> r) {
+        try {
+            return Prediction.parseFrom(r.value()).getModelVersion();
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static long written(String bootstrap, String topic) throws Exception {
         try (Admin admin = TopicAdmin.admin(bootstrap)) {
             return written(admin, topic);
