@@ -308,7 +308,8 @@ class ComposeIT {
         System.out.printf(
                 "[compose-it] predictions.csv: %d rows, accuracy %.4f after %d epochs of %d%n",
                 TEST, accuracy, EPOCHS, TRAIN);
-        assertThat(accuracy).isGreaterThan(0.6);
+        // CI reached 0.942 (500 rows: one standard error is about 0.011); the floor leaves ~4
+        assertThat(accuracy).as("fused accuracy on the 500 test rows").isGreaterThan(0.90);
         assertThat(report.at("/metrics/accuracy").asDouble())
                 .isCloseTo(accuracy, Offset.offset(1e-9));
         // the pages: the report through viz's published port, the web page through inference's
