@@ -2,6 +2,7 @@ package mmdigits.trainer;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,7 +12,9 @@ import mmdigits.trainer.training.FusionTrainer;
  * The state of one training run, as GET /trainings shows it. A run names its dataset and the model
  * name its version is registered under; {@code publication} is the train split it was queued for
  * (auto-train), {@code instance} the trainer replica that runs (or ran) it, {@code promoted}/{@code
- * promotionReason} what the gate decided. Changed through {@link #toBuilder()}.
+ * promotionReason} what the gate decided. Changed through {@link #toBuilder()}; the transitions
+ * that do more than set fields ({@link #startedOn}, {@link #startedOver}, {@link #afterEpoch},
+ * {@link Builder#finished}) are named here once.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingRun(
@@ -50,26 +53,6 @@ public record TrainingRun(
     public static final String FAILED = "FAILED";
     public static final String CANCELLED = "CANCELLED";
 
-    /** A run waiting in the queue. */
-    public static TrainingRun queued(
-            String id,
-            String dataset,
-            String modelName,
-            int epochs,
-            String publication,
-            long queuedMs) {
-        Builder b = new Builder();
-        b.id = id;
-        b.dataset = dataset;
-        b.modelName = modelName;
-        b.state = QUEUED;
-        b.phase = "queued";
-        b.epochs = epochs;
-        b.publication = publication;
-        b.queuedMs = queuedMs;
-        return b.build();
-    }
-
     public boolean finished() {
         return RELEASED.equals(state) || FAILED.equals(state) || CANCELLED.equals(state);
     }
@@ -78,15 +61,11 @@ public record TrainingRun(
         return startedMs != null;
     }
 
-    public TrainingRun withState(String newState, String newPhase) {
-        return toBuilder().state(newState).phase(newPhase).build();
-    }
-
     /**
      * Started on a trainer instance, as its TrainingStarted event says; a second notice of the same
      * start changes nothing, a start on another instance is {@link #startedOver}.
      */
-    public TrainingRun withStarted(long ms, String onInstance) {
+    public TrainingRun startedOn(long ms, String onInstance) {
         if (startedMs != null && onInstance.equals(instance)) {
             return this;
         }
@@ -98,98 +77,41 @@ public record TrainingRun(
      * starts over, without the epochs of that attempt.
      */
     public TrainingRun startedOver(long ms, String onInstance) {
-        Builder b = toBuilder().state(LOADING).phase("reading the train split").epochProgress(0.0);
-        b.startedMs = ms;
-        b.instance = onInstance;
-        b.epoch = 0;
-        b.history = List.of();
-        return b.build();
+        return toBuilder()
+                .state(LOADING)
+                .phase("reading the train split")
+                .epochProgress(0.0)
+                .startedMs(ms)
+                .instance(onInstance)
+                .epoch(0)
+                .history(List.of())
+                .build();
     }
 
     /**
      * An epoch finished (so the run trains): added to the history, or in place of an epoch of the
      * same number.
      */
-    public TrainingRun withEpoch(FusionTrainer.Epoch e) {
+    public TrainingRun afterEpoch(FusionTrainer.Epoch e) {
         List<FusionTrainer.Epoch> h = new ArrayList<>(history);
         h.removeIf(old -> old.epoch() == e.epoch());
         h.add(e);
-        h.sort((a, b) -> Integer.compare(a.epoch(), b.epoch()));
-        Builder b =
-                toBuilder()
-                        .state(TRAINING)
-                        .phase("epoch " + e.epoch() + " of " + e.epochs())
-                        .epochProgress(0.0);
-        b.epoch = e.epoch();
-        b.epochs = e.epochs();
-        b.loss = e.loss();
-        b.trainAccuracy = e.trainAccuracy();
-        b.validationAccuracy = e.validationAccuracy();
-        b.history = List.copyOf(h);
-        return b.build();
+        h.sort(Comparator.comparingInt(FusionTrainer.Epoch::epoch));
+        return toBuilder()
+                .state(TRAINING)
+                .phase("epoch " + e.epoch() + " of " + e.epochs())
+                .epochProgress(0.0)
+                .epoch(e.epoch())
+                .epochs(e.epochs())
+                .loss(e.loss())
+                .trainAccuracy(e.trainAccuracy())
+                .validationAccuracy(e.validationAccuracy())
+                .history(List.copyOf(h))
+                .build();
     }
 
-    /** The share of the current epoch done (0-1), for progress bars. */
-    public TrainingRun withEpochProgress(double share) {
-        return toBuilder().epochProgress(share).build();
-    }
-
-    /** Released as {@code version}, with what the promotion gate decided. */
-    public TrainingRun released(
-            FusionTrainer.Result r, String version, boolean isPromoted, String reason, long now) {
-        Builder b = finish(RELEASED, "released", now);
-        b.device = r.device();
-        b.trainSamples = r.trainSamples();
-        b.validationSamples = r.validationSamples();
-        b.metrics = r.metrics();
-        b.history = r.epochs();
-        b.modelVersion = version;
-        b.promoted = isPromoted;
-        b.promotionReason = reason;
-        b.error = null;
-        return b.build();
-    }
-
-    /** Ended without a release: FAILED or CANCELLED, with the reason. */
-    public TrainingRun ended(String endState, String reason, long now) {
-        Builder b = finish(endState, endState.toLowerCase(Locale.ROOT), now);
-        b.error = reason;
-        return b.build();
-    }
-
-    /** As recorded by a TrainingResult event (of this or another trainer instance). */
-    public TrainingRun recorded(
-            String endState,
-            String version,
-            long trainedOn,
-            long validatedOn,
-            String onDevice,
-            Map<String, Double> resultMetrics,
-            Boolean isPromoted,
-            String reason,
-            String failure,
-            long now) {
-        Builder b = finish(endState, endState.toLowerCase(Locale.ROOT), now);
-        b.trainSamples = trainedOn;
-        b.validationSamples = validatedOn;
-        b.device = blankToNull(onDevice) == null ? device : onDevice;
-        b.metrics = resultMetrics;
-        b.modelVersion = blankToNull(version);
-        b.promoted = isPromoted;
-        b.promotionReason = blankToNull(reason);
-        b.error = blankToNull(failure);
-        return b.build();
-    }
-
-    private Builder finish(String endState, String endPhase, long now) {
-        Builder b = toBuilder().state(endState).phase(endPhase).epochProgress(null);
-        b.finishedMs = now;
-        b.seconds = startedMs == null ? null : (now - startedMs) / 1000.0;
-        return b;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
+    public static Builder builder() {
+        return new Builder();
     }
 
     public Builder toBuilder() {
@@ -256,6 +178,34 @@ public record TrainingRun(
             epochProgress = r.epochProgress;
         }
 
+        /**
+         * Ended at {@code now} in {@code endState} (RELEASED, FAILED or CANCELLED, the phase its
+         * lower case), timed from its start.
+         */
+        public Builder finished(String endState, long now) {
+            state = endState;
+            phase = endState.toLowerCase(Locale.ROOT);
+            epochProgress = null;
+            finishedMs = now;
+            seconds = startedMs == null ? null : (now - startedMs) / 1000.0;
+            return this;
+        }
+
+        public Builder id(String value) {
+            id = value;
+            return this;
+        }
+
+        public Builder dataset(String value) {
+            dataset = value;
+            return this;
+        }
+
+        public Builder modelName(String value) {
+            modelName = value;
+            return this;
+        }
+
         public Builder state(String value) {
             state = value;
             return this;
@@ -263,6 +213,106 @@ public record TrainingRun(
 
         public Builder phase(String value) {
             phase = value;
+            return this;
+        }
+
+        public Builder epoch(int value) {
+            epoch = value;
+            return this;
+        }
+
+        public Builder epochs(int value) {
+            epochs = value;
+            return this;
+        }
+
+        public Builder loss(Double value) {
+            loss = value;
+            return this;
+        }
+
+        public Builder trainAccuracy(Double value) {
+            trainAccuracy = value;
+            return this;
+        }
+
+        public Builder validationAccuracy(Double value) {
+            validationAccuracy = value;
+            return this;
+        }
+
+        public Builder device(String value) {
+            device = value;
+            return this;
+        }
+
+        public Builder trainSamples(long value) {
+            trainSamples = value;
+            return this;
+        }
+
+        public Builder validationSamples(long value) {
+            validationSamples = value;
+            return this;
+        }
+
+        public Builder metrics(Map<String, Double> value) {
+            metrics = value;
+            return this;
+        }
+
+        public Builder history(List<FusionTrainer.Epoch> value) {
+            history = value;
+            return this;
+        }
+
+        public Builder modelVersion(String value) {
+            modelVersion = value;
+            return this;
+        }
+
+        public Builder promoted(Boolean value) {
+            promoted = value;
+            return this;
+        }
+
+        public Builder promotionReason(String value) {
+            promotionReason = value;
+            return this;
+        }
+
+        public Builder publication(String value) {
+            publication = value;
+            return this;
+        }
+
+        public Builder instance(String value) {
+            instance = value;
+            return this;
+        }
+
+        public Builder error(String value) {
+            error = value;
+            return this;
+        }
+
+        public Builder queuedMs(long value) {
+            queuedMs = value;
+            return this;
+        }
+
+        public Builder startedMs(Long value) {
+            startedMs = value;
+            return this;
+        }
+
+        public Builder finishedMs(Long value) {
+            finishedMs = value;
+            return this;
+        }
+
+        public Builder seconds(Double value) {
+            seconds = value;
             return this;
         }
 

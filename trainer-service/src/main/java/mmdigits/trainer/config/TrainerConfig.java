@@ -12,7 +12,8 @@ public interface TrainerConfig {
     @WithDefault("true")
     boolean autoTrain();
 
-    @WithDefault("10")
+    /** Defaults here and in application.properties are FusionConfig's (FusionConfigTest). */
+    @WithDefault("7")
     int epochs();
 
     /** The most epochs a run may ask for. */

@@ -9,7 +9,6 @@ import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.Split;
 import mmdigits.trainer.config.TrainerConfig;
-import mmdigits.trainer.service.TrainingService;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -24,12 +23,12 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 public class EventListener {
     public static final String CHANNEL = "events";
 
-    private final TrainingService service;
+    private final TrainingQueue queue;
     private final TrainerConfig config;
     private final TrainerLogs logs;
 
-    public EventListener(TrainingService service, TrainerConfig config, TrainerLogs logs) {
-        this.service = service;
+    public EventListener(TrainingQueue queue, TrainerConfig config, TrainerLogs logs) {
+        this.queue = queue;
         this.config = config;
         this.logs = logs;
     }
@@ -42,7 +41,7 @@ public class EventListener {
             case DATASET_PUBLISHED -> onPublished(event.getDatasetPublished());
             case TRAINING_QUEUED -> {
                 awaitLogs();
-                service.runQueued(event.getTrainingQueued());
+                queue.runQueued(event.getTrainingQueued());
             }
             default -> {}
         }
@@ -57,7 +56,7 @@ public class EventListener {
             return;
         }
         awaitLogs();
-        service.queueFor(p)
+        queue.queueFor(p)
                 .ifPresentOrElse(
                         run ->
                                 Log.infof(

@@ -4,7 +4,6 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
-import mmdigits.trainer.service.TrainingService;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -20,17 +19,17 @@ import org.apache.kafka.common.TopicPartition;
 public class QueueLeadership implements KafkaConsumerRebalanceListener {
     public static final String NAME = "training-queue";
 
-    private final TrainingService service;
+    private final TrainingQueue queue;
 
-    public QueueLeadership(TrainingService service) {
-        this.service = service;
+    public QueueLeadership(TrainingQueue queue) {
+        this.queue = queue;
     }
 
     @Override
     public void onPartitionsAssigned(
             Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty()) {
-            service.leading(true);
+            queue.leading(true);
         }
     }
 
@@ -38,7 +37,7 @@ public class QueueLeadership implements KafkaConsumerRebalanceListener {
     public void onPartitionsRevoked(
             Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty()) {
-            service.leading(false);
+            queue.leading(false);
         }
     }
 

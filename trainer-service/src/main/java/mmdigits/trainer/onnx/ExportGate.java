@@ -7,6 +7,10 @@ import ai.djl.training.ParameterStore;
 import java.util.Map;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.trainer.training.FusionBlock;
+import mmdigits.trainer.training.ModelExport;
+import mmdigits.trainer.training.ModelExport.Probe;
+import mmdigits.trainer.training.ModelExport.Verified;
+import mmdigits.trainer.training.TrainingException;
 
 /**
  * Export and verify: writes the trained block as ONNX ({@link OnnxExporter}) and releases it only
@@ -18,18 +22,22 @@ import mmdigits.trainer.training.FusionBlock;
 public final class ExportGate {
     public static final double MAX_DELTA = 1e-4;
 
-    /** An export that passed: its bytes and the largest differences found. */
-    public record Verified(byte[] onnx, double probabilityDelta, double embeddingDelta) {}
+    /** The name the trainer's models carry in their ONNX graph. */
+    public static final String MODEL_NAME = "digits-fusion";
 
-    /** The export differs from DJL (or does not run): it must not be released. */
-    public static final class Refused extends RuntimeException {
+    /** The trainer's export: ONNX, released only when it passes this gate. */
+    public static final ModelExport ONNX =
+            (block, manager, probe) -> exportAndVerify(block, MODEL_NAME, manager, probe);
+
+    /**
+     * The export differs from DJL (or does not run): it must not be released, and the run that made
+     * it fails.
+     */
+    public static final class Refused extends TrainingException {
         public Refused(String message, Throwable cause) {
             super(message, cause);
         }
     }
-
-    /** Samples to compare on: {@code n} raw images [n·784] and MFCC [n·507]. */
-    public record Probe(float[] images, float[] audio, int n) {}
 
     private ExportGate() {}
 

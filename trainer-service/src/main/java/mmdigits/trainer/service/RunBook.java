@@ -54,7 +54,7 @@ public final class RunBook implements TopicLog.Handler<Event> {
             case TRAINING_STARTED ->
                     update(
                             ev.getTrainingStarted().getRunId(),
-                            r -> r.withStarted(ts, ev.getTrainingStarted().getInstanceId()));
+                            r -> r.startedOn(ts, ev.getTrainingStarted().getInstanceId()));
             case TRAINING_PROGRESS -> onProgress(ev.getTrainingProgress());
             case TRAINING_RESULT -> onResult(ev.getTrainingResult(), ts);
             case TRAINING_CANCEL_REQUESTED -> {
@@ -62,7 +62,7 @@ public final class RunBook implements TopicLog.Handler<Event> {
                 synchronized (this) {
                     cancelRequested.add(id);
                 }
-                update(id, r -> r.withState(r.state(), "cancelling"));
+                update(id, r -> r.toBuilder().phase("cancelling").build());
                 if (!entry.historical()) {
                     onCancelRequested.accept(id);
                 }
@@ -72,20 +72,23 @@ public final class RunBook implements TopicLog.Handler<Event> {
     }
 
     static TrainingRun queued(TrainingQueued q, long ts) {
-        return TrainingRun.queued(
-                q.getRunId(),
-                q.getDataset(),
-                q.getModelName(),
-                q.getEpochs(),
-                q.getPublicationId().isEmpty() ? null : q.getPublicationId(),
-                ts);
+        return TrainingRun.builder()
+                .id(q.getRunId())
+                .dataset(q.getDataset())
+                .modelName(q.getModelName())
+                .state(TrainingRun.QUEUED)
+                .phase("queued")
+                .epochs(q.getEpochs())
+                .publication(blankToNull(q.getPublicationId()))
+                .queuedMs(ts)
+                .build();
     }
 
     private void onProgress(TrainingProgress p) {
         update(
                 p.getRunId(),
                 r ->
-                        r.withEpoch(
+                        r.afterEpoch(
                                 new FusionTrainer.Epoch(
                                         p.getEpoch(),
                                         p.getEpochs(),
@@ -101,20 +104,27 @@ public final class RunBook implements TopicLog.Handler<Event> {
                 !t.getState().isEmpty()
                         ? t.getState()
                         : t.getModelVersion().isEmpty() ? TrainingRun.FAILED : TrainingRun.RELEASED;
-        update(
-                t.getRunId(),
-                r ->
-                        r.recorded(
-                                state,
-                                t.getModelVersion(),
-                                t.getTrainSamples(),
-                                t.getValidationSamples(),
-                                t.getDevice(),
-                                t.getMetricsMap(),
-                                t.getModelVersion().isEmpty() ? null : t.getPromoted(),
-                                t.getPromotionReason(),
-                                t.getError(),
-                                ts));
+        update(t.getRunId(), r -> recorded(r, t, state, ts));
+    }
+
+    /** A run as its TrainingResult event (of this or another replica) records it. */
+    private static TrainingRun recorded(TrainingRun r, TrainingResult t, String state, long ts) {
+        String version = blankToNull(t.getModelVersion());
+        return r.toBuilder()
+                .finished(state, ts)
+                .trainSamples(t.getTrainSamples())
+                .validationSamples(t.getValidationSamples())
+                .device(t.getDevice().isEmpty() ? r.device() : t.getDevice())
+                .metrics(t.getMetricsMap())
+                .modelVersion(version)
+                .promoted(version == null ? null : t.getPromoted())
+                .promotionReason(blankToNull(t.getPromotionReason()))
+                .error(blankToNull(t.getError()))
+                .build();
+    }
+
+    private static String blankToNull(String s) {
+        return s.isEmpty() ? null : s;
     }
 
     /** Adds a run unless it is known; the oldest finished runs beyond the limit are forgotten. */

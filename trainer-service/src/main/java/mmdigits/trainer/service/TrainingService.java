@@ -14,21 +14,18 @@ import java.util.UUID;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
-import mmdigits.common.proto.TrainingCancelRequested;
 import mmdigits.common.proto.TrainingQueued;
 import mmdigits.common.rest.ProblemException;
-import mmdigits.common.sample.SampleIds;
 import mmdigits.trainer.TrainingRequest;
 import mmdigits.trainer.TrainingRun;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.messaging.KafkaOutput;
 import mmdigits.trainer.messaging.TrainerLogs;
+import mmdigits.trainer.messaging.TrainingQueue;
 import mmdigits.trainer.messaging.TrainingSetReader;
 import mmdigits.trainer.metrics.TrainerMetrics;
 import mmdigits.trainer.registry.Registry;
-import mmdigits.trainer.training.Augmentation;
-import mmdigits.trainer.training.FusionSpec;
-import mmdigits.trainer.training.FusionTrainer;
+import mmdigits.trainer.training.FusionConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -36,14 +33,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * accepts a run (POST /trainings, or a published train split) by writing its {@code TrainingQueued}
  * event, and the one replica that holds the topic's single partition in the trainers' consumer
  * group (the {@code events} channel: {@link mmdigits.trainer.messaging.EventListener}) runs the
- * queued runs one at a time, in order. A run executes once: only that replica runs it; when it goes
- * away, the replica that takes the partition over reads on from the last run it finished and runs
- * an unfinished one again. Every replica follows the run events into its {@link RunBook}, so any of
- * them answers for any run. Cancelling is an event too: the replica running the queue stops the
- * run.
+ * queued runs one at a time, in order ({@link QueueRunner}, each run by the {@link RunExecutor}). A
+ * run executes once: only that replica runs it; when it goes away, the replica that takes the
+ * partition over reads on from the last run it finished and runs an unfinished one again. Every
+ * replica follows the run events into its {@link RunBook}, so any of them answers for any run.
+ * Cancelling is an event too: the replica running the queue stops the run.
  */
 @ApplicationScoped
-public class TrainingService {
+public class TrainingService implements TrainingQueue {
     private static final DateTimeFormatter RUN_STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     private static final Duration SYNC = Duration.ofSeconds(30);
@@ -53,10 +50,8 @@ public class TrainingService {
     private final TrainerLogs logs;
     private final String instanceId;
     private final RunBook book;
-    private final RunExecutor executor;
-    private final Object queueLock = new Object();
-    private String active;
-    private boolean leading;
+    private final RunSettings settings;
+    private final QueueRunner queue;
 
     public TrainingService(
             TrainerConfig config,
@@ -72,13 +67,23 @@ public class TrainingService {
         this.logs = logs;
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.book = new RunBook(config.runsKept());
-        this.executor =
+        this.settings = new RunSettings(config);
+        RunExecutor executor =
                 new RunExecutor(
-                        config, reader, output, logs, registry, metrics, book, this.instanceId);
-        book.onCancelRequested(this::onCancelRequested);
+                        reader,
+                        output,
+                        logs,
+                        registry,
+                        metrics,
+                        new ArtifactWriter(config.artifactsDir()),
+                        book,
+                        this.instanceId);
+        this.queue = new QueueRunner(book, settings, executor, this.instanceId);
+        book.onCancelRequested(queue::onCancelRequested);
         metrics.watchRuns(book::countByState);
     }
 
+    /** The run book follows digits.events from its start: every run of every replica, again. */
     void onStart(@Observes StartupEvent ignored) {
         logs.events().handler(book);
         logs.start();
@@ -109,43 +114,29 @@ public class TrainingService {
      * event, or one whose run another replica queued, finds its run. Never refused for a full
      * queue: the queue is the topic, and the publication would be lost.
      */
+    @Override
     public Optional<TrainingRun> queueFor(DatasetPublished p) throws Exception {
         logs.events().sync(SYNC);
-        if (!p.getPublicationId().isEmpty()
-                && book.forPublication(p.getPublicationId()).isPresent()) {
+        String publication = p.getPublicationId().isEmpty() ? null : p.getPublicationId();
+        if (publication != null && book.forPublication(publication).isPresent()) {
             return Optional.empty();
         }
-        return Optional.of(
-                queue(
-                        TrainingRequest.of(p.getDataset()),
-                        p.getPublicationId().isEmpty() ? null : p.getPublicationId()));
+        return Optional.of(queue(TrainingRequest.of(p.getDataset()), publication));
     }
 
     private TrainingRun queue(TrainingRequest request, String publication) {
-        String name = modelName(request);
-        FusionTrainer.Config c = trainerConfig(request);
-        String id =
-                RUN_STAMP.format(Instant.now())
-                        + "-"
-                        + UUID.randomUUID().toString().substring(0, 4);
+        String name = settings.modelName(request);
+        FusionConfig c = settings.trainerConfig(request);
+        String id = newRunId();
         TrainingQueued.Builder queued =
-                TrainingQueued.newBuilder()
-                        .setRunId(id)
-                        .setDataset(request.dataset())
-                        .setModelName(name)
-                        .setEpochs(c.epochs())
-                        .setBatchSize(c.batchSize())
-                        .setLearningRate(c.learningRate())
-                        .setSeed(c.seed())
-                        .setValidationFraction(c.validationFraction())
-                        .setInstanceId(instanceId);
+                RunMessages.queued(id, request.dataset(), name, c, instanceId);
         if (publication != null) {
             queued.setPublicationId(publication);
         }
         long now = System.currentTimeMillis();
         write(
                 id,
-                Event.newBuilder().setTimestampMs(now).setTrainingQueued(queued),
+                RunMessages.event(queued.build(), now),
                 "Kafka did not accept the run (nothing was queued)");
         book.add(RunBook.queued(queued.build(), now));
         Log.infof(
@@ -154,48 +145,19 @@ public class TrainingService {
         return book.run(id).orElseThrow();
     }
 
-    /**
-     * Runs a queued run, on the replica that holds the training queue; returns when it has finished
-     * (or was cancelled or handed over). A finished run, or one this replica runs already, is
-     * skipped; one cancelled before it started ends CANCELLED.
-     */
-    public void runQueued(TrainingQueued q) throws Exception {
-        logs.events().sync(SYNC);
-        String id = q.getRunId();
-        synchronized (queueLock) {
-            Optional<TrainingRun> run = book.run(id);
-            if (run.isEmpty() || run.get().finished() || id.equals(active)) {
-                return; // finished and forgotten, finished, or running here already
-            }
-            if (book.cancelRequested(id)) {
-                executor.finish(id, TrainingRun.CANCELLED, "cancelled before it started");
-                return;
-            }
-            active = id;
-        }
-        try {
-            executor.execute(job(q));
-        } finally {
-            synchronized (queueLock) {
-                active = null;
-            }
-        }
+    /** The time it was queued and a random tail: ids sort by time and do not collide. */
+    private static String newRunId() {
+        return RUN_STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 4);
     }
 
-    private RunExecutor.Job job(TrainingQueued q) {
-        return new RunExecutor.Job(
-                q.getRunId(),
-                q.getDataset(),
-                q.getModelName(),
-                trainerConfig(
-                        new TrainingRequest(
-                                q.getDataset(),
-                                q.getModelName(),
-                                q.getEpochs(),
-                                q.getBatchSize(),
-                                (float) q.getLearningRate(),
-                                q.getSeed(),
-                                (float) q.getValidationFraction())));
+    /**
+     * Runs a queued run, on the replica that holds the training queue; returns when it has finished
+     * (or was cancelled or handed over).
+     */
+    @Override
+    public void runQueued(TrainingQueued q) throws Exception {
+        logs.events().sync(SYNC);
+        queue.run(q);
     }
 
     /**
@@ -213,12 +175,7 @@ public class TrainingService {
         }
         write(
                 id,
-                Event.newBuilder()
-                        .setTimestampMs(System.currentTimeMillis())
-                        .setTrainingCancelRequested(
-                                TrainingCancelRequested.newBuilder()
-                                        .setRunId(id)
-                                        .setRequestedBy(instanceId)),
+                RunMessages.cancelRequested(id, instanceId),
                 "Kafka did not accept the cancellation");
         // once this replica has read its own request, a queued run it runs the queue for is
         // cancelled
@@ -235,81 +192,13 @@ public class TrainingService {
         }
     }
 
-    /** A cancellation was asked for (on the events log's thread, every replica). */
-    private void onCancelRequested(String id) {
-        synchronized (queueLock) {
-            if (id.equals(active)) {
-                executor.cancel(id);
-            } else if (leading
-                    && book.run(id).map(r -> !r.finished() && !r.started()).orElse(false)) {
-                executor.finish(id, TrainingRun.CANCELLED, "cancelled before it started");
-            }
-        }
-    }
-
     /**
      * This replica holds the training queue ({@code true}) or no longer does: a run it was running
      * is handed over (the new holder runs it again).
      */
+    @Override
     public void leading(boolean nowLeading) {
-        synchronized (queueLock) {
-            if (leading != nowLeading) {
-                Log.infof(
-                        nowLeading
-                                ? "%s runs the training queue"
-                                : "%s no longer runs the training queue",
-                        instanceId);
-            }
-            leading = nowLeading;
-            if (!nowLeading && active != null) {
-                executor.handOver(active);
-            }
-        }
-    }
-
-    String modelName(TrainingRequest r) {
-        String name = r.model() != null ? r.model() : config.modelName().orElse(r.dataset());
-        if (!SampleIds.isValidDataset(name)) {
-            throw ProblemException.badRequest(
-                    "model: must be 1-100 characters of letters, digits, '.', '_' or '-', got '"
-                            + name
-                            + "'",
-                    "model");
-        }
-        return name;
-    }
-
-    FusionTrainer.Config trainerConfig(TrainingRequest r) {
-        FusionTrainer.Config c =
-                FusionTrainer.Config.defaults()
-                        .optEpochs(config.epochs())
-                        .optBatchSize(config.batchSize())
-                        .optLearningRate(config.learningRate())
-                        .optSeed(config.seed())
-                        .optValidationFraction(config.validationFraction())
-                        .optModalityDropout(config.modalityDropout())
-                        .optSpec(
-                                "small".equals(config.model())
-                                        ? FusionSpec.small()
-                                        : FusionSpec.standard())
-                        .optAugmentation(
-                                config.augment() ? Augmentation.standard() : Augmentation.none());
-        if (r.epochs() != null) {
-            c = c.optEpochs(r.epochs());
-        }
-        if (r.batchSize() != null) {
-            c = c.optBatchSize(r.batchSize());
-        }
-        if (r.learningRate() != null) {
-            c = c.optLearningRate(r.learningRate());
-        }
-        if (r.seed() != null) {
-            c = c.optSeed(r.seed());
-        }
-        if (r.validationFraction() != null) {
-            c = c.optValidationFraction(r.validationFraction());
-        }
-        return c;
+        queue.leading(nowLeading);
     }
 
     public Optional<TrainingRun> run(String id) {

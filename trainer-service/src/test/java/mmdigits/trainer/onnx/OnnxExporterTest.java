@@ -29,6 +29,7 @@ import mmdigits.trainer.training.FusionBlock;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.Layer;
 import mmdigits.trainer.training.LayerBlocks;
+import mmdigits.trainer.training.ModelExport;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -216,21 +217,21 @@ class OnnxExporterTest {
         }
     }
 
-    ExportGate.Probe probe(int n) {
+    ModelExport.Probe probe(int n) {
         float[] img = new float[n * Dimensions.IMAGE];
         for (int i = 0; i < img.length; i++) {
             img[i] = random.nextInt(256);
         }
-        return new ExportGate.Probe(img, randomInput(n * Dimensions.AUDIO, 20f), n);
+        return new ModelExport.Probe(img, randomInput(n * Dimensions.AUDIO, 20f), n);
     }
 
     @Test
     void gateReleasesAFaithfulExportAndSaysByHowMuchItDiffers() {
         FusionBlock model = randomModel();
-        ExportGate.Verified v = ExportGate.exportAndVerify(model, "fusion", manager, probe(16));
+        ModelExport.Verified v = ExportGate.exportAndVerify(model, "fusion", manager, probe(16));
         assertThat(v.probabilityDelta()).isLessThanOrEqualTo(1e-4);
         assertThat(v.embeddingDelta()).isLessThanOrEqualTo(1e-4);
-        assertThat(v.onnx()).isEqualTo(OnnxExporter.export(model, "fusion"));
+        assertThat(v.bytes()).isEqualTo(OnnxExporter.export(model, "fusion"));
     }
 
     @Test
@@ -291,7 +292,7 @@ class OnnxExporterTest {
     @Test
     void anOffsetPerCoefficientLeavesTheExportedModelUnchanged() throws Exception {
         FusionBlock model = randomModel();
-        ExportGate.Probe p = probe(5);
+        ModelExport.Probe p = probe(5);
         float[] shifted = p.audio().clone();
         for (int i = 0; i < shifted.length; i++) {
             shifted[i] += 4f * (i % Dimensions.AUDIO_COEFFICIENTS) - 20f;

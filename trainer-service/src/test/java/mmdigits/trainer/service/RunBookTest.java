@@ -127,7 +127,9 @@ class RunBookTest {
                 .putMetrics("validation_accuracy", 0.9);
         // the event came back before the releasing replica updated its own run: it is complete
         b.on(entry(released, 5000, false));
-        b.update("r1", r -> r.ended(TrainingRun.FAILED, "too late", 6000));
+        b.update(
+                "r1",
+                r -> r.toBuilder().finished(TrainingRun.FAILED, 6000).error("too late").build());
         TrainingRun r = b.run("r1").orElseThrow();
         assertThat(r.state()).isEqualTo(TrainingRun.RELEASED);
         assertThat(r.trainSamples()).isEqualTo(270);

@@ -7,14 +7,15 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import mmdigits.trainer.onnx.ExportGate;
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import org.junit.jupiter.api.Test;
 
 /** A few epochs on a small learnable fixture (accuracy bars for real data belong to benchmarks). */
 class FusionTrainerTest {
-    static final FusionTrainer.Config CONFIG =
-            FusionTrainer.Config.defaults()
+    static final FusionConfig CONFIG =
+            FusionConfig.builder()
                     .optSpec(FusionSpec.small())
                     .optEpochs(10)
                     .optBatchSize(32)
@@ -24,7 +25,8 @@ class FusionTrainerTest {
                     .optValidationFraction(0.2f)
                     // the fixture's digit is the row of a bar, 2 px per class: shifts would erase
                     // it
-                    .optAugmentation(Augmentation.none());
+                    .optAugmentation(Augmentation.none())
+                    .build();
 
     @Test
     void learnsEachModalityAndReleasesAMatchingOnnxModel() throws Exception {
@@ -34,6 +36,7 @@ class FusionTrainerTest {
                 FusionTrainer.train(
                         data,
                         CONFIG,
+                        ExportGate.ONNX,
                         new FusionTrainer.Listener() {
                             @Override
                             public void onEpoch(FusionTrainer.Epoch epoch) {
@@ -91,11 +94,13 @@ class FusionTrainerTest {
 
     @Test
     void sameSeedSameRun() throws Exception {
-        FusionTrainer.Config c = CONFIG.optEpochs(1);
+        FusionConfig c = CONFIG.toBuilder().optEpochs(1).build();
         FusionTrainer.Result a =
-                FusionTrainer.train(Fixtures.set(200, 4), c, new FusionTrainer.Listener() {});
+                FusionTrainer.train(
+                        Fixtures.set(200, 4), c, ExportGate.ONNX, new FusionTrainer.Listener() {});
         FusionTrainer.Result b =
-                FusionTrainer.train(Fixtures.set(200, 4), c, new FusionTrainer.Listener() {});
+                FusionTrainer.train(
+                        Fixtures.set(200, 4), c, ExportGate.ONNX, new FusionTrainer.Listener() {});
         assertThat(a.epochs().get(0).loss()).isEqualTo(b.epochs().get(0).loss());
         assertThat(a.parameters()).isEqualTo(b.parameters());
     }
@@ -105,14 +110,23 @@ class FusionTrainerTest {
         assertThatThrownBy(
                         () ->
                                 FusionTrainer.train(
-                                        new TrainingSet(), CONFIG, new FusionTrainer.Listener() {}))
-                .isInstanceOf(FusionTrainer.TrainingException.class)
+                                        new TrainingSet(),
+                                        CONFIG,
+                                        ExportGate.ONNX,
+                                        new FusionTrainer.Listener() {}))
+                .isInstanceOf(TrainingException.class)
                 .hasMessageContaining("the training set is empty");
         TrainingSet one = new TrainingSet();
         for (int i = 0; i < 20; i++) {
             one.add(Fixtures.sample("x", i * 10, 1));
         }
-        assertThatThrownBy(() -> FusionTrainer.train(one, CONFIG, new FusionTrainer.Listener() {}))
+        assertThatThrownBy(
+                        () ->
+                                FusionTrainer.train(
+                                        one,
+                                        CONFIG,
+                                        ExportGate.ONNX,
+                                        new FusionTrainer.Listener() {}))
                 .hasMessage(
                         "the training set has only one class (label 0) in 20 samples: a classifier needs at least two");
     }
