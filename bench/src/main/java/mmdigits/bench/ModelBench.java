@@ -11,9 +11,11 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.common.seed.SeedSplit;
+import mmdigits.trainer.onnx.ExportGate;
 import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.Augmentation;
+import mmdigits.trainer.training.FusionConfig;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.FusionTrainer;
 import mmdigits.trainer.training.TrainingSet;
@@ -35,26 +37,26 @@ public final class ModelBench {
         Services.runAndExit(() -> run(args));
     }
 
-    record Options(Path data, int rows, String name, FusionTrainer.Config config) {
+    record Options(Path data, int rows, String name, FusionConfig config) {
         static Options parse(String[] args) {
             Path data = Path.of("data/demo");
             int rows = Integer.MAX_VALUE;
             String name = "";
-            FusionTrainer.Config c = FusionTrainer.Config.defaults();
+            FusionConfig.Builder c = FusionConfig.builder();
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
                     case "--data" -> data = Path.of(args[++i]);
                     case "--rows" -> rows = Integer.parseInt(args[++i]);
                     case "--name" -> name = args[++i];
-                    case "--epochs" -> c = c.optEpochs(Integer.parseInt(args[++i]));
-                    case "--batch" -> c = c.optBatchSize(Integer.parseInt(args[++i]));
-                    case "--lr" -> c = c.optLearningRate(Float.parseFloat(args[++i]));
-                    case "--dropout" -> c = c.optModalityDropout(Float.parseFloat(args[++i]));
-                    case "--seed" -> c = c.optSeed(Long.parseLong(args[++i]));
-                    case "--no-augment" -> c = c.optAugmentation(Augmentation.none());
-                    case "--cnn" -> c = c.optSpec(cnn(args[++i]));
-                    case "--augment" -> c = c.optAugmentation(augmentation(args[++i]));
+                    case "--epochs" -> c.optEpochs(Integer.parseInt(args[++i]));
+                    case "--batch" -> c.optBatchSize(Integer.parseInt(args[++i]));
+                    case "--lr" -> c.optLearningRate(Float.parseFloat(args[++i]));
+                    case "--dropout" -> c.optModalityDropout(Float.parseFloat(args[++i]));
+                    case "--seed" -> c.optSeed(Long.parseLong(args[++i]));
+                    case "--no-augment" -> c.optAugmentation(Augmentation.none());
+                    case "--cnn" -> c.optSpec(cnn(args[++i]));
+                    case "--augment" -> c.optAugmentation(augmentation(args[++i]));
                     default ->
                             throw new IllegalArgumentException(
                                     "unknown option " + args[i] + " (see bench/model.sh)");
@@ -63,7 +65,7 @@ public final class ModelBench {
                     throw new IllegalArgumentException(args[i] + " needs a value");
                 }
             }
-            return new Options(data, rows, name, c);
+            return new Options(data, rows, name, c.build());
         }
     }
 
@@ -104,6 +106,7 @@ public final class ModelBench {
                 FusionTrainer.train(
                         set,
                         o.config(),
+                        ExportGate.ONNX,
                         new FusionTrainer.Listener() {
                             @Override
                             public void onEpoch(FusionTrainer.Epoch e) {

@@ -10,7 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import mmdigits.trainer.onnx.ExportGate;
 import mmdigits.trainer.training.Augmentation;
+import mmdigits.trainer.training.FusionConfig;
 import mmdigits.trainer.training.FusionSpec;
 import mmdigits.trainer.training.FusionTrainer;
 import mmdigits.trainer.training.Layer;
@@ -50,9 +52,12 @@ public final class TrainingBench {
         TrainingSet set = ModelBench.load(in.data(), in.number());
         System.out.printf(
                 "%,d training rows from %s, %d epochs each%n", set.size(), in.data(), EPOCHS);
-        FusionTrainer.Config service = FusionTrainer.Config.defaults().optEpochs(EPOCHS);
-        FusionTrainer.Config plainConfig =
-                service.optAugmentation(Augmentation.none()).optModalityDropout(0);
+        FusionConfig service = FusionConfig.builder().optEpochs(EPOCHS).build();
+        FusionConfig plainConfig =
+                service.toBuilder()
+                        .optAugmentation(Augmentation.none())
+                        .optModalityDropout(0)
+                        .build();
         double djl = samplesPerSecond("djl (service settings)", set, service);
         // the pair alternates, ROUNDS times: the machine's speed drifts, a ratio of one pair holds
         double[] plains = new double[ROUNDS];
@@ -103,12 +108,13 @@ public final class TrainingBench {
     }
 
     /** The last epoch's samples/s of a run of FusionTrainer with {@code config}. */
-    static double samplesPerSecond(String what, TrainingSet set, FusionTrainer.Config config)
+    static double samplesPerSecond(String what, TrainingSet set, FusionConfig config)
             throws Exception {
         double[] last = new double[1];
         FusionTrainer.train(
                 set,
                 config,
+                ExportGate.ONNX,
                 new FusionTrainer.Listener() {
                     @Override
                     public void onEpoch(FusionTrainer.Epoch e) {
@@ -144,7 +150,7 @@ public final class TrainingBench {
     }
 
     /** The PyTorch peer's last-epoch samples/s, run as a child process with the same settings. */
-    static double pytorch(Path root, Path data, int rows, FusionTrainer.Config config, Path work)
+    static double pytorch(Path root, Path data, int rows, FusionConfig config, Path work)
             throws Exception {
         Path json = work.resolve("pytorch.json");
         Files.deleteIfExists(json);
