@@ -740,7 +740,9 @@ class ReadmeIT {
                             Double.parseDouble(ratio.group(4)), Double.parseDouble(ratio.group(5)));
             ratios++;
         }
-        assertThat(ratios).as(inference).isGreaterThanOrEqualTo(10);
+        // nine today: single at concurrency 1 and 32, concurrency 32 ÷ raw, the four batch
+        // routes, p99, the stream
+        assertThat(ratios).as(inference).isGreaterThanOrEqualTo(9);
 
         String training = readmeLine(r, "bench/training.sh");
         Matcher pair =
