@@ -5,16 +5,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * The shell commands of the README: every {@code ```bash} block, cut into commands as bash would
- * read them (a line ending in {@code \} or {@code |}, or an open quote, continues the command;
- * lines that are only a comment are skipped).
+ * The shell commands of the docs (README.md and docs/*.md): every {@code ```bash} block, cut into
+ * commands as bash would read them (a line ending in {@code \} or {@code |}, or an open quote,
+ * continues the command; lines that are only a comment are skipped).
  */
 final class Readme {
 
-    /** One command; {@code line} is its first line in the README (1-based). */
-    record Command(int block, int line, String text) {
+    /**
+     * One command; {@code page} is the file it is in (relative to the clone), {@code block} the
+     * number of its block among all pages read together, {@code line} its first line in the page
+     * (1-based).
+     */
+    record Command(String page, int block, int line, String text) {
         /** The command without its trailing comment, on one line (for messages and matching). */
         String plain() {
             StringBuilder sb = new StringBuilder();
@@ -28,11 +33,37 @@ final class Readme {
 
     private Readme() {}
 
+    /** README.md, then docs/*.md by name: the pages whose commands are run. */
+    static List<Path> pages(Path root) throws IOException {
+        List<Path> pages = new ArrayList<>(List.of(root.resolve("README.md")));
+        try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
+            docs.filter(p -> p.getFileName().toString().endsWith(".md"))
+                    .sorted()
+                    .forEach(pages::add);
+        }
+        return pages;
+    }
+
+    /** The commands of several pages, blocks numbered across them. */
+    static List<Command> commands(Path root, List<Path> pages) throws IOException {
+        List<Command> out = new ArrayList<>();
+        for (Path page : pages) {
+            int blocks = out.isEmpty() ? 0 : out.get(out.size() - 1).block() + 1;
+            out.addAll(commands(page, root.relativize(page).toString(), blocks));
+        }
+        return out;
+    }
+
     static List<Command> commands(Path readme) throws IOException {
+        return commands(readme, readme.getFileName().toString(), 0);
+    }
+
+    private static List<Command> commands(Path readme, String page, int firstBlock)
+            throws IOException {
         List<String> lines = Files.readAllLines(readme);
         List<Command> out = new ArrayList<>();
         boolean inBash = false;
-        int block = -1;
+        int block = firstBlock - 1;
         StringBuilder current = null;
         int start = 0;
         Scan scan = null;
@@ -65,7 +96,7 @@ final class Readme {
                     && !code.endsWith("\\")
                     && !code.endsWith("|")
                     && !code.endsWith("&&")) {
-                out.add(new Command(block, start, current.toString()));
+                out.add(new Command(page, block, start, current.toString()));
                 current = null;
             }
         }

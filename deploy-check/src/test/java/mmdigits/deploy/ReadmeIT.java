@@ -24,7 +24,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -52,20 +54,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Every shell command of the README, run as written, in the README's order, against a real
+ * Every shell command of the docs (README.md, then docs/*.md), run as written against a real
  * pipeline: the quick look ({@code ./digits run --train 2000 --test 500 --epochs 1 --keep}) starts
  * the local broker and the four services, then each {@code ```bash} block runs in one bash (so a
  * variable set by one command is there for the next) and each command's exit code and output are
- * checked.
+ * checked. The tests pick blocks by their first command, whatever page they are on.
  *
  * <p>What differs from a user's shell, and only this: the services listen on free ports, so {@code
  * localhost:8080} etc. in a command become those ports (the {@code DIGITS_*_PORT} variables tell
  * {@code ./digits} the same), the commands run in a scratch directory where {@code ./digits} and
  * {@code bench/} link to the clone and {@code data/demo} to the quick look's demo set, {@code curl}
  * fails on an HTTP error status ({@code --fail-with-body}), and the benchmarks get small sizes
- * appended to their arguments. The commands that cannot run here (docker compose, kubectl apply) or
- * run elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) are listed in {@link #ELSEWHERE} with
- * the file that covers them; the last test fails if a README command is in neither place.
+ * appended to their arguments. The commands that cannot run here (docker compose, kubectl apply),
+ * run elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) or are measured by hand (the
+ * full-size {@code ./digits run}) are claimed in {@link Elsewhere} by a named test method that
+ * holds the command; the last test fails if a docs command is in neither place or a claim's test is
+ * gone.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReadmeIT {
@@ -74,81 +78,19 @@ class ReadmeIT {
     static final Pattern LOCALHOST = Pattern.compile("localhost:(8080|8081|8082|8083|9092)\\b");
 
     /**
-     * Commands not run here: a pattern of the command → the file that runs or checks it and a
-     * string it must contain.
+     * The quick look's test accuracy at least (500 test samples, one epoch on 2,000): it reached
+     * 0.7740 in three runs of the same code (seeded, so the same each time); 0.70 leaves about 3.5
+     * binomial standard deviations (0.019 on 500 samples) for a changed seed or thread count. The
+     * README prints this floor.
      */
-    static final Map<Pattern, List<String>> ELSEWHERE =
-            Map.ofEntries(
-                    Map.entry(
-                            Pattern.compile("\\./mvnw -B verify"),
-                            List.of(".ci/run", "\n./mvnw -B verify\n")),
-                    // the full-size run is the quick look's code path with the default sizes
-                    // (60,000/10,000); its wall time and accuracy are measured by hand and
-                    // reported in the closing notes
-                    Map.entry(
-                            Pattern.compile("\\./digits run"),
-                            List.of(
-                                    "README.md",
-                                    "./digits run --train 2000 --test 500 --epochs 1 --keep")),
-                    // the cluster mode runs for real in TwoDatasetsIT (up is the first step of
-                    // run) and is held against the single broker's results there
-                    Map.entry(
-                            Pattern.compile("\\./digits (up|run) --cluster.*"),
-                            List.of(
-                                    "faults/src/test/java/mmdigits/faults/TwoDatasetsIT.java",
-                                    "ClusterRunMode.with(\"--cluster\", QUICK)")),
-                    // docker compose runs for real in ComposeIT (with docker-compose 1.29, on
-                    // the small demo set)
-                    Map.entry(
-                            Pattern.compile(
-                                    "docker compose --env-file secrets/compose.env up --build"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
-                                    "compose(PROJECT, Duration.ofMinutes(5), \"up\", \"-d\")")),
-                    Map.entry(
-                            Pattern.compile(
-                                    "DIGITS_DATA=\\S+ docker compose --env-file secrets/compose.env up --build"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
-                                    ".with(\"DIGITS_DATA\", data.toString())")),
-                    Map.entry(
-                            Pattern.compile(
-                                    "docker compose --env-file secrets/compose.env down -v"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeIT.java",
-                                    "compose(PROJECT, Duration.ofMinutes(3), \"down\", \"-v\")")),
-                    Map.entry(
-                            Pattern.compile(
-                                    "docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.gpu.yml up --build"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                                    "\"docker-compose.yml\", \"docker-compose.gpu.yml\"")),
-                    // validated by docker-compose config in ComposeTest; ComposeIT runs it with
-                    // -Dcompose.cluster=true
-                    Map.entry(
-                            Pattern.compile(
-                                    "docker compose --env-file secrets/compose.env -f docker-compose.yml -f docker-compose.cluster.yml up --build"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                                    "List.of(\"docker-compose.yml\", \"docker-compose.cluster.yml\")")),
-                    // what it makes is what every other README block uses (TOKEN=$(./digits
-                    // token)); compose reads secrets/compose.env
-                    Map.entry(
-                            Pattern.compile("\\./digits token > /dev/null"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/ComposeTest.java",
-                                    "DIGITS_KAFKA_PASSWORD_CLIENT")),
-                    Map.entry(
-                            Pattern.compile("kubectl create secret generic mmdigits-keys .*"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java",
-                                    "\"mmdigits-keys\"")),
-                    Map.entry(
-                            Pattern.compile(
-                                    "kubectl apply -k deploy/overlays/(local|production|gpu)"),
-                            List.of(
-                                    "deploy-check/src/test/java/mmdigits/deploy/KubernetesTest.java",
-                                    "kubectl(), \"kustomize\", \"deploy/overlays/\"")));
+    static final double QUICK_LOOK_ACCURACY = 0.70;
+
+    /**
+     * bench/audio_difficulty.py's held-out-speaker accuracy on the 6,000/1,000 demo set at least:
+     * it reached 0.7660 (seeded, the same in three runs; ~0.91 on the full demo set); 0.72 leaves
+     * about 3.5 standard deviations (0.013 on 1,000 samples).
+     */
+    static final double AUDIO_MLP_ACCURACY = 0.72;
 
     static Path root;
     static Path work;
@@ -186,7 +128,7 @@ class ReadmeIT {
                 List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "GRPC", "VIZ")) {
             PORTS.put(p, freePort());
         }
-        commands = Readme.commands(root.resolve("README.md"));
+        commands = Readme.commands(root, Readme.pages(root));
     }
 
     @AfterAll
@@ -228,7 +170,7 @@ class ReadmeIT {
         return LOCALHOST.matcher(text).replaceAll(m -> "localhost:" + byDefault.get(m.group(1)));
     }
 
-    /** The README block that contains a command starting with {@code first}. */
+    /** The docs block that contains a command starting with {@code first}. */
     static List<Readme.Command> block(String first) {
         Readme.Command c =
                 commands.stream()
@@ -237,7 +179,7 @@ class ReadmeIT {
                         .orElseThrow(
                                 () ->
                                         new AssertionError(
-                                                "README.md has no bash command starting with: "
+                                                "no bash command of the docs starts with: "
                                                         + first));
         return commands.stream().filter(x -> x.block() == c.block()).toList();
     }
@@ -266,8 +208,9 @@ class ReadmeIT {
                     .append(i)
                     .append(" %d\\n' $?\n");
         }
-        Path file = Files.writeString(work.resolve("block-" + cmds.get(0).line() + ".sh"), script);
-        Path log = work.resolve("block-" + cmds.get(0).line() + ".log");
+        String name = "block-" + cmds.get(0).page().replace('/', '-') + "-" + cmds.get(0).line();
+        Path file = Files.writeString(work.resolve(name + ".sh"), script);
+        Path log = work.resolve(name + ".log");
         Process p = process(List.of("bash", file.toString())).redirectOutput(log.toFile()).start();
         boolean ended = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
         if (!ended) {
@@ -276,15 +219,15 @@ class ReadmeIT {
         String all = Files.readString(log);
         assertThat(ended)
                 .as(
-                        "README block at line %d did not end in %s:%n%s",
-                        cmds.get(0).line(), timeout, all)
+                        "block at %s:%d did not end in %s:%n%s",
+                        cmds.get(0).page(), cmds.get(0).line(), timeout, all)
                 .isTrue();
         List<Ran> results = new ArrayList<>();
         for (int i = 0; i < cmds.size(); i++) {
             int b = all.indexOf("\n@@@ begin " + i + "\n");
             Matcher e = Pattern.compile("\n@@@ end " + i + " (\\d+)\n").matcher(all);
             assertThat(b >= 0 && e.find(b))
-                    .as("README line %d did not finish:%n%s", cmds.get(i).line(), all)
+                    .as("%s:%d did not finish:%n%s", cmds.get(i).page(), cmds.get(i).line(), all)
                     .isTrue();
             Ran r =
                     new Ran(
@@ -293,8 +236,8 @@ class ReadmeIT {
                             all.substring(b + ("\n@@@ begin " + i + "\n").length(), e.start()));
             assertThat(r.exitCode())
                     .as(
-                            "README line %d: %s%n%s",
-                            cmds.get(i).line(), cmds.get(i).plain(), r.output())
+                            "%s:%d: %s%n%s",
+                            cmds.get(i).page(), cmds.get(i).line(), cmds.get(i).plain(), r.output())
                     .isZero();
             RAN.add(cmds.get(i));
             results.add(r);
@@ -396,6 +339,10 @@ class ReadmeIT {
                 Pattern.compile("test accuracy\\s+([0-9.]+)\\s+\\(500 test samples").matcher(log);
         assertThat(printed.find()).as(log).isTrue();
         assertThat(Double.parseDouble(printed.group(1))).isCloseTo(accuracy, within(0.00005));
+        assertThat(accuracy).as(log).isGreaterThanOrEqualTo(QUICK_LOOK_ACCURACY);
+        assertThat(Files.readString(root.resolve("README.md")))
+                .as("the README prints the floor the quick look is held to")
+                .contains(String.format(Locale.ROOT, "(at least %.2f;", QUICK_LOOK_ACCURACY));
         JsonNode report = JSON.readTree(out.resolve("report/report.json").toFile());
         assertThat(report.at("/metrics/accuracy").asDouble()).isCloseTo(accuracy, within(1e-12));
         assertThat(report.get("samples").asInt()).isEqualTo(500);
@@ -420,7 +367,7 @@ class ReadmeIT {
 
     /**
      * ONNX Runtime loads the model and it answers the contract: probabilities summing to 1, a
-     * 128-wide embedding.
+     * 192-wide embedding.
      */
     static float[] assertOnnxContract(Path model) throws Exception {
         return score(model, new float[784], new float[507]);
@@ -457,14 +404,13 @@ class ReadmeIT {
         assertThat(Files.readAllLines(scratch.resolve("data/small/y_test.csv"))).hasSize(1001);
         assertThat(Files.size(scratch.resolve("data/small/x_test_sp.npy")))
                 .isGreaterThan(1000L * 507 * 4);
-        // the audio-only baseline: a small MLP on the MFCC, on held-out speakers, far above chance
-        // (0.1)
+        // the audio-only baseline: a small MLP on the MFCC, on held-out speakers
         Matcher m =
                 Pattern.compile(
                                 "MLP 507-256-10: train accuracy [0-9.]+, test accuracy \\(held-out speakers\\) ([0-9.]+)")
                         .matcher(readmeLine(r, "python3 bench/audio_difficulty.py"));
         assertThat(m.find()).as(readmeLine(r, "python3 bench/audio_difficulty.py")).isTrue();
-        assertThat(Double.parseDouble(m.group(1))).isGreaterThan(0.4);
+        assertThat(Double.parseDouble(m.group(1))).isGreaterThanOrEqualTo(AUDIO_MLP_ACCURACY);
     }
 
     @Test
@@ -768,6 +714,118 @@ class ReadmeIT {
                         "ratio gRPC batch 64 ÷ raw batch 64 +[0-9.]+ \\(3 rounds: [0-9.]+–[0-9.]+\\)");
         assertThat(readmeLine(r, "bench/tsne.sh"))
                 .containsPattern("ratio java / scikit-learn seconds: [0-9.]+");
+        assertBenchValuesMeanSomething(r, report);
+    }
+
+    /**
+     * What the benchmark values can show at these sizes (1 s per measurement, 500 rows, 500 t-SNE
+     * points, on a machine shared with other jobs). Timing ratios: positive and finite, each inside
+     * its own rounds' spread — their size is not held to a floor here, since at these sizes it says
+     * nothing about the goals; the goals are judged on the full-size figures of
+     * docs/performance.md. Quality: both trainers learn and the t-SNE map is as trustworthy as
+     * scikit-learn's.
+     */
+    static void assertBenchValuesMeanSomething(List<Ran> r, Path report) throws IOException {
+        String inference = readmeLine(r, "bench/inference.sh");
+        Matcher ratio =
+                Pattern.compile("ratio (.+?) +(\\S+) \\((\\d+) rounds: (\\S+)–(\\S+)\\)")
+                        .matcher(inference);
+        int ratios = 0;
+        while (ratio.find()) {
+            double value = Double.parseDouble(ratio.group(2));
+            assertThat(value).as(ratio.group()).isPositive().isFinite();
+            assertThat(value)
+                    .as("%s: the median inside its rounds", ratio.group())
+                    .isBetween(
+                            Double.parseDouble(ratio.group(4)), Double.parseDouble(ratio.group(5)));
+            ratios++;
+        }
+        // nine today: single at concurrency 1 and 32, concurrency 32 ÷ raw, the four batch
+        // routes, p99, the stream
+        assertThat(ratios).as(inference).isGreaterThanOrEqualTo(9);
+
+        String training = readmeLine(r, "bench/training.sh");
+        Matcher pair =
+                Pattern.compile(
+                                "ratio djl/pytorch: (\\S+) \\((\\d+) ÷ (\\d+) samples/s.*median of \\d+ alternating pairs, (\\S+)-(\\S+);")
+                        .matcher(training);
+        assertThat(pair.find()).as(training).isTrue();
+        double djlOverTorch = Double.parseDouble(pair.group(1));
+        assertThat(djlOverTorch).isPositive().isFinite();
+        assertThat(djlOverTorch)
+                .isBetween(Double.parseDouble(pair.group(4)), Double.parseDouble(pair.group(5)));
+        assertThat(Long.parseLong(pair.group(2))).isPositive();
+        assertThat(Long.parseLong(pair.group(3))).isPositive();
+        // both learn: the last epoch's validation accuracy (50 samples of 500 rows, 2 epochs)
+        // reached 0.647 (DJL, no augmentation) and 0.620 (PyTorch), seeded; 0.45 is 10 samples
+        // below, far above chance (0.1)
+        assertThat(lastValidationAccuracy(training, "djl \\(no augmentation\\): epoch 2: "))
+                .isGreaterThanOrEqualTo(0.45);
+        assertThat(lastValidationAccuracy(training, "epoch 2/2: ")).isGreaterThanOrEqualTo(0.45);
+
+        Matcher ingest =
+                Pattern.compile("compression lz4: cold (\\S+), warm (\\S+)")
+                        .matcher(readmeLine(r, "bench/ingest.sh"));
+        assertThat(ingest.find()).isTrue();
+        assertThat(Double.parseDouble(ingest.group(1))).isPositive().isFinite();
+        assertThat(Double.parseDouble(ingest.group(2))).isPositive().isFinite();
+
+        // t-SNE of 500 points: trustworthiness 0.8992 against scikit-learn's 0.9009 (seeded)
+        String tsne = readmeLine(r, "bench/tsne.sh");
+        double ours =
+                number(
+                        tsne,
+                        "java: report metrics from \\d+ query points [^(]*\\(trustworthiness ([0-9.]+)");
+        double theirs =
+                number(tsne, "scikit-learn [0-9.]+: TSNE [0-9.]+ s, trustworthiness ([0-9.]+)");
+        assertThat(ours).isGreaterThanOrEqualTo(0.85);
+        assertThat(ours - theirs).isBetween(-0.03, 0.03);
+        assertThat(number(tsne, "ratio java / scikit-learn seconds: ([0-9.]+)"))
+                .isPositive()
+                .isFinite();
+
+        // the report ./digits bench wrote: every measured figure a number that means something
+        Matcher row =
+                Pattern.compile("(?m)^\\| ([^|]+) \\| (\\S+)[^|]*\\| ([^|]+) \\| ([^|]+) \\|$")
+                        .matcher(Files.readString(report));
+        int figures = 0;
+        while (row.find()) {
+            Optional<Double> measured = parsed(row.group(2));
+            if (measured.isEmpty()) {
+                continue; // the header, or a figure without a number
+            }
+            if (row.group(1).contains("ours − scikit-learn's")) {
+                assertThat(measured.get()).as(row.group()).isBetween(-0.03, 0.03);
+            } else {
+                assertThat(measured.get()).as(row.group()).isPositive().isFinite();
+            }
+            figures++;
+        }
+        assertThat(figures).isGreaterThanOrEqualTo(10);
+    }
+
+    static double lastValidationAccuracy(String output, String epochLine) {
+        Matcher m = Pattern.compile(epochLine + ".*validation accuracy ([0-9.]+)").matcher(output);
+        Double last = null;
+        while (m.find()) {
+            last = Double.parseDouble(m.group(1));
+        }
+        assertThat(last).as("no line %s in:%n%s", epochLine, output).isNotNull();
+        return last;
+    }
+
+    static double number(String output, String pattern) {
+        Matcher m = Pattern.compile(pattern).matcher(output);
+        assertThat(m.find()).as("no %s in:%n%s", pattern, output).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    static Optional<Double> parsed(String text) {
+        try {
+            return Optional.of(Double.parseDouble(text));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     @Test
@@ -893,26 +951,22 @@ class ReadmeIT {
 
     @Test
     @Order(11)
-    void everyReadmeCommandRanHereOrIsCoveredElsewhere() throws Exception {
+    void everyDocsCommandRanHereOrIsClaimedByANamedTest() throws Exception {
         List<String> missing = new ArrayList<>();
+        List<String> broken = new ArrayList<>();
         for (Readme.Command c : commands) {
             if (RAN.contains(c)) {
                 continue;
             }
-            List<String> where =
-                    ELSEWHERE.entrySet().stream()
-                            .filter(e -> e.getKey().matcher(c.plain()).matches())
-                            .map(Map.Entry::getValue)
-                            .findFirst()
-                            .orElse(null);
-            if (where == null) {
-                missing.add("line " + c.line() + ": " + c.plain());
-            } else {
-                assertThat(Files.readString(root.resolve(where.get(0))))
-                        .as("%s covers README line %d", where.get(0), c.line())
-                        .contains(where.get(1));
+            Optional<Elsewhere.Claim> claim = Elsewhere.claim(c.plain());
+            if (claim.isEmpty()) {
+                missing.add(c.page() + ":" + c.line() + ": " + c.plain());
+                continue;
             }
+            Elsewhere.broken(root, claim.get())
+                    .ifPresent(why -> broken.add(c.page() + ":" + c.line() + ": " + why));
         }
-        assertThat(missing).as("README commands that no test runs").isEmpty();
+        assertThat(missing).as("docs commands that no test runs").isEmpty();
+        assertThat(broken).as("docs commands whose claimed test does not hold them").isEmpty();
     }
 }

@@ -64,6 +64,38 @@ class ReadmeTest {
     }
 
     @Test
+    void pagesAreReadTogetherWithBlocksNumberedAcrossThem(@TempDir Path tmp) throws Exception {
+        Files.createDirectories(tmp.resolve("docs"));
+        Files.writeString(tmp.resolve("README.md"), "```bash\n./digits run\n```\n");
+        Files.writeString(tmp.resolve("docs/b.md"), "```bash\ncurl b\n```\n```bash\ncurl c\n```\n");
+        Files.writeString(tmp.resolve("docs/a.md"), "text\n```bash\ncurl a\n```\n");
+        Files.writeString(tmp.resolve("docs/notes.txt"), "```bash\nnot read\n```\n");
+        List<Path> pages = Readme.pages(tmp);
+        assertThat(pages)
+                .containsExactly(
+                        tmp.resolve("README.md"),
+                        tmp.resolve("docs/a.md"),
+                        tmp.resolve("docs/b.md"));
+        List<Readme.Command> c = Readme.commands(tmp, pages);
+        assertThat(c)
+                .extracting(Readme.Command::plain)
+                .containsExactly("./digits run", "curl a", "curl b", "curl c");
+        assertThat(c)
+                .extracting(Readme.Command::page)
+                .containsExactly("README.md", "docs/a.md", "docs/b.md", "docs/b.md");
+        assertThat(c).extracting(Readme.Command::block).containsExactly(0, 1, 2, 3);
+        assertThat(c).extracting(Readme.Command::line).containsExactly(2, 3, 2, 5);
+    }
+
+    @Test
+    void theProjectDocsParse() throws Exception {
+        Path root = ServiceConfig.root();
+        List<Readme.Command> all = Readme.commands(root, Readme.pages(root));
+        assertThat(all).extracting(Readme.Command::page).contains("README.md", "docs/api.md");
+        assertThat(all).allSatisfy(cmd -> assertThat(cmd.plain()).isNotBlank());
+    }
+
+    @Test
     void theProjectReadmeParses() throws Exception {
         List<Readme.Command> c = Readme.commands(ServiceConfig.root().resolve("README.md"));
         assertThat(c)
