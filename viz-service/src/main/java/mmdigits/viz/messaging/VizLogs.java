@@ -18,7 +18,6 @@ import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.viz.Aggregates;
-import mmdigits.viz.report.ReportService;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,7 +27,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * (the alias' target; only the trainer's signed promotions) and {@code digits.embeddings} from
  * their beginning into the {@link Aggregates}; the report index on disk says which pairs are done,
  * so a restart rebuilds nothing. After each embedding the report service checks whether its pair is
- * complete. Undecodable embeddings go to the dead-letter topic.
+ * complete (the {@link CompletionListener}). Undecodable embeddings go to the dead-letter topic.
  */
 @ApplicationScoped
 public class VizLogs {
@@ -37,10 +36,13 @@ public class VizLogs {
     private final TopicLog<ModelPromoted> promotionLog;
     private final Promotions promotions = new Promotions();
     private final KafkaProducer<String, byte[]> deadLetters;
-    private final ReportService reports;
+    private final CompletionListener reports;
 
     public VizLogs(
-            KafkaClients kafka, Aggregates aggregates, ReportService reports, ReleaseKeys keys) {
+            KafkaClients kafka,
+            Aggregates aggregates,
+            CompletionListener reports,
+            ReleaseKeys keys) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
         this.events =
                 Logs.events(kafka.config(), "mmdigits-viz-events")

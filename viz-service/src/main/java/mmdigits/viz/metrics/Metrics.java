@@ -119,7 +119,7 @@ public final class Metrics {
         return (double) sum / clusters.length;
     }
 
-    /** Euclidean distance (also the t-SNE neighbour search's). */
+    /** Euclidean distance. */
     public static double distance(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {

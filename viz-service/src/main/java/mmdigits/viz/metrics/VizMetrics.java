@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import mmdigits.viz.Aggregates;
-import mmdigits.viz.report.Report;
 
 /**
  * What the reports can be watched by, registered at start: seconds per build stage (t-SNE, K-means,
@@ -58,11 +57,13 @@ public class VizMetrics {
         this.reportsByState = counts;
     }
 
-    public void built(Report.Seconds s) {
-        tsne.record(seconds(s.tsne()));
-        kmeans.record(seconds(s.kmeans()));
-        measures.record(seconds(s.metrics()));
-        total.record(seconds(s.total()));
+    /** A finished build's seconds per stage. */
+    public void built(
+            double tsneSeconds, double kmeansSeconds, double metricsSeconds, double totalSeconds) {
+        tsne.record(seconds(tsneSeconds));
+        kmeans.record(seconds(kmeansSeconds));
+        measures.record(seconds(metricsSeconds));
+        total.record(seconds(totalSeconds));
     }
 
     private static Duration seconds(double s) {

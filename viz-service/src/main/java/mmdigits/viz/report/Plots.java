@@ -197,68 +197,64 @@ final class Plots {
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int n = 0; n < misses.size(); n++) {
-            Miss m = misses.get(n);
-            int x0 = (n % cols) * cellW + 6;
-            int y0 = (n / cols) * cellH + 6;
-            Sample s = m.sample();
-            if (s != null && s.getImageCount() == Dimensions.IMAGE) {
-                float max = 1e-6f;
-                for (float v : s.getImageList()) {
-                    max = Math.max(max, v);
-                }
-                for (int y = 0; y < Dimensions.IMAGE_HEIGHT; y++) {
-                    for (int x = 0; x < Dimensions.IMAGE_WIDTH; x++) {
-                        int v =
-                                Math.max(
-                                        0,
-                                        Math.min(
-                                                255,
-                                                Math.round(
-                                                        255
-                                                                * s.getImage(
-                                                                        y * Dimensions.IMAGE_WIDTH
-                                                                                + x)
-                                                                / max)));
-                        g.setColor(new Color(v, v, v));
-                        g.fillRect(x0 + x * 3, y0 + y * 3, 3, 3);
-                    }
-                }
-            }
-            if (s != null && s.getAudioCount() == Dimensions.AUDIO) {
-                // MFCC: 39 frames across, 13 coefficients up, each coefficient scaled to its own
-                // range
-                int ax = x0 + 90;
-                for (int c = 0; c < Dimensions.AUDIO_COEFFICIENTS; c++) {
-                    float lo = Float.MAX_VALUE;
-                    float hi = -Float.MAX_VALUE;
-                    for (int f = 0; f < Dimensions.AUDIO_FRAMES; f++) {
-                        float v = s.getAudio(f * Dimensions.AUDIO_COEFFICIENTS + c);
-                        lo = Math.min(lo, v);
-                        hi = Math.max(hi, v);
-                    }
-                    for (int f = 0; f < Dimensions.AUDIO_FRAMES; f++) {
-                        float v =
-                                (s.getAudio(f * Dimensions.AUDIO_COEFFICIENTS + c) - lo)
-                                        / Math.max(1e-6f, hi - lo);
-                        g.setColor(viridisLike(v));
-                        g.fillRect(
-                                ax + f * 2, y0 + (Dimensions.AUDIO_COEFFICIENTS - 1 - c) * 6, 2, 6);
-                    }
-                }
-            }
-            g.setColor(Color.DARK_GRAY);
-            g.drawString("row " + m.rowId(), x0, y0 + 100);
-            g.setColor(new Color(0xb00020));
-            g.drawString(
-                    "true "
-                            + (m.truth() < 0 ? "?" : m.truth())
-                            + " \u2192 predicted "
-                            + m.predicted(),
-                    x0,
-                    y0 + 116);
+            drawMiss(g, misses.get(n), (n % cols) * cellW + 6, (n / cols) * cellH + 6);
         }
         g.dispose();
         ImageIO.write(img, "png", file.toFile());
+    }
+
+    /** One cell of the grid, its top left corner at (x0, y0): image, MFCC and caption. */
+    private static void drawMiss(Graphics2D g, Miss m, int x0, int y0) {
+        Sample s = m.sample();
+        if (s != null && s.getImageCount() == Dimensions.IMAGE) {
+            drawImage(g, s, x0, y0);
+        }
+        if (s != null && s.getAudioCount() == Dimensions.AUDIO) {
+            drawMfcc(g, s, x0 + 90, y0);
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.drawString("row " + m.rowId(), x0, y0 + 100);
+        g.setColor(new Color(0xb00020));
+        g.drawString(
+                "true " + (m.truth() < 0 ? "?" : m.truth()) + " \u2192 predicted " + m.predicted(),
+                x0,
+                y0 + 116);
+    }
+
+    /** The 28×28 image in grey, 3 pixels a pixel, scaled to its own maximum. */
+    private static void drawImage(Graphics2D g, Sample s, int x0, int y0) {
+        float max = 1e-6f;
+        for (float v : s.getImageList()) {
+            max = Math.max(max, v);
+        }
+        for (int y = 0; y < Dimensions.IMAGE_HEIGHT; y++) {
+            for (int x = 0; x < Dimensions.IMAGE_WIDTH; x++) {
+                float v = s.getImage(y * Dimensions.IMAGE_WIDTH + x);
+                int grey = Math.max(0, Math.min(255, Math.round(255 * v / max)));
+                g.setColor(new Color(grey, grey, grey));
+                g.fillRect(x0 + x * 3, y0 + y * 3, 3, 3);
+            }
+        }
+    }
+
+    /** The MFCC: 39 frames across, 13 coefficients up, each coefficient scaled to its own range. */
+    private static void drawMfcc(Graphics2D g, Sample s, int x0, int y0) {
+        for (int c = 0; c < Dimensions.AUDIO_COEFFICIENTS; c++) {
+            float lo = Float.MAX_VALUE;
+            float hi = -Float.MAX_VALUE;
+            for (int f = 0; f < Dimensions.AUDIO_FRAMES; f++) {
+                float v = s.getAudio(f * Dimensions.AUDIO_COEFFICIENTS + c);
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            for (int f = 0; f < Dimensions.AUDIO_FRAMES; f++) {
+                float v =
+                        (s.getAudio(f * Dimensions.AUDIO_COEFFICIENTS + c) - lo)
+                                / Math.max(1e-6f, hi - lo);
+                g.setColor(viridisLike(v));
+                g.fillRect(x0 + f * 2, y0 + (Dimensions.AUDIO_COEFFICIENTS - 1 - c) * 6, 2, 6);
+            }
+        }
     }
 
     /** Dark purple (low) to yellow (high), like the ends of viridis. */

@@ -25,6 +25,7 @@ import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Split;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
+import mmdigits.viz.messaging.CompletionListener;
 import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
 import mmdigits.viz.metrics.VizMetrics;
@@ -36,7 +37,7 @@ import mmdigits.viz.metrics.VizMetrics;
  * restarted service serves its reports at once and builds none of them again.
  */
 @ApplicationScoped
-public class ReportService {
+public class ReportService implements CompletionListener {
     public enum State {
         BUILDING,
         READY,
@@ -145,6 +146,7 @@ public class ReportService {
     }
 
     /** Both topics were read to their ends: reports may now start by themselves. */
+    @Override
     public void caughtUp() {
         caughtUp = true;
         checkComplete();
@@ -154,6 +156,7 @@ public class ReportService {
      * Starts the reports of complete pairs that have none yet (by themselves when auto-report is
      * on, else those requested).
      */
+    @Override
     public void checkComplete() {
         if (caughtUp) {
             aggregates.complete().stream()
@@ -162,6 +165,7 @@ public class ReportService {
         }
     }
 
+    @Override
     public void checkComplete(Aggregates.Pair pair) {
         if (caughtUp
                 && (config.autoReport() || aggregates.requested(pair))
@@ -215,46 +219,54 @@ public class ReportService {
                         System.currentTimeMillis(),
                         "waiting for the builder");
         put(pair, building);
-        worker.submit(
-                () -> {
-                    try {
-                        Report report =
-                                builder.build(
-                                        snap,
-                                        directory(pair),
-                                        stage ->
-                                                reports.computeIfPresent(
-                                                        pair, (p, i) -> i.withProgress(stage)));
-                        ReportBuilder.Summary s = ReportBuilder.Summary.of(report);
-                        put(
-                                pair,
-                                new Info(
-                                        pair.dataset(),
-                                        pair.version(),
-                                        State.READY,
-                                        s.samples(),
-                                        s,
-                                        null,
-                                        System.currentTimeMillis(),
-                                        null));
-                        metrics.built(report.seconds());
-                        aggregates.reported(pair);
-                    } catch (Exception | Error e) {
-                        Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
-                        put(
-                                pair,
-                                new Info(
-                                        pair.dataset(),
-                                        pair.version(),
-                                        State.FAILED,
-                                        building.samples(),
-                                        null,
-                                        String.valueOf(e.getMessage()),
-                                        System.currentTimeMillis(),
-                                        null));
-                    }
-                });
+        worker.submit(() -> buildInBackground(snap, building));
         return building;
+    }
+
+    /** On the builder's thread: the report, then READY or FAILED in the index. */
+    private void buildInBackground(Aggregates.Snapshot snap, Info building) {
+        Aggregates.Pair pair = snap.pair();
+        try {
+            Report report =
+                    builder.build(
+                            snap,
+                            directory(pair),
+                            stage ->
+                                    reports.computeIfPresent(
+                                            pair, (p, i) -> i.withProgress(stage)));
+            ready(pair, report);
+        } catch (Exception | Error e) {
+            Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
+            put(
+                    pair,
+                    new Info(
+                            pair.dataset(),
+                            pair.version(),
+                            State.FAILED,
+                            building.samples(),
+                            null,
+                            String.valueOf(e.getMessage()),
+                            System.currentTimeMillis(),
+                            null));
+        }
+    }
+
+    private void ready(Aggregates.Pair pair, Report report) {
+        ReportBuilder.Summary s = ReportBuilder.Summary.of(report);
+        put(
+                pair,
+                new Info(
+                        pair.dataset(),
+                        pair.version(),
+                        State.READY,
+                        s.samples(),
+                        s,
+                        null,
+                        System.currentTimeMillis(),
+                        null));
+        Report.Seconds seconds = report.seconds();
+        metrics.built(seconds.tsne(), seconds.kmeans(), seconds.metrics(), seconds.total());
+        aggregates.reported(pair);
     }
 
     private void put(Aggregates.Pair pair, Info info) {

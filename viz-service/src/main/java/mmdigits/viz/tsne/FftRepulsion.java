@@ -1,11 +1,7 @@
 package mmdigits.viz.tsne;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
-import org.jtransforms.fft.FloatFFT_2D;
 
 /**
  * The repulsive forces of t-SNE by FFT-accelerated interpolation (Linderman, Rachh, Hoskins,
@@ -37,17 +33,6 @@ final class FftRepulsion {
 
     /** Points per task when interpolating back (scratch arrays per task, not per point). */
     private static final int CHUNK = 1024;
-
-    private static final ConcurrentHashMap<Integer, FloatFFT_2D> PLANS = new ConcurrentHashMap<>();
-
-    /** Kernel transforms by grid and spacing, the 4 most recent. */
-    private static final Map<String, float[][]> KERNELS =
-            new LinkedHashMap<>(8, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, float[][]> eldest) {
-                    return size() > 4;
-                }
-            };
 
     private static final double[] NODE_AT = new double[NODES];
 
@@ -83,29 +68,46 @@ final class FftRepulsion {
      */
     double apply(double[] y, double[] rep) {
         int n = y.length / 2;
-        double minX = Double.POSITIVE_INFINITY;
-        double minY = Double.POSITIVE_INFINITY;
-        double maxX = Double.NEGATIVE_INFINITY;
-        double maxY = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            minX = Math.min(minX, y[2 * i]);
-            maxX = Math.max(maxX, y[2 * i]);
-            minY = Math.min(minY, y[2 * i + 1]);
-            maxY = Math.max(maxY, y[2 * i + 1]);
-        }
-        double spread = Math.max(Math.max(maxX - minX, maxY - minY), 1e-9);
-        double boxWidth = boxWidth(spread);
-        int boxes = boxes(spread, boxWidth);
+        Square square = Square.around(y, n);
+        double boxWidth = boxWidth(square.side());
+        int boxes = boxes(square.side(), boxWidth);
         int grid = boxes * NODES;
-        Weights w = weights(y, n, minX, minY, boxWidth);
+        Weights w = weights(y, n, square.minX(), square.minY(), boxWidth);
         int m = 2 * grid; // zero-padded: a circular convolution of length 2·grid is the
         // linear one on the grid
         double h = boxWidth / NODES;
-        float[][] kernels = kernels(grid, h);
+        float[][] kernels = FftKernels.of(grid, h);
         transformCharges(w, n, m);
         double z = allPairs(kernels[0], m);
         convolveForce(kernels[1], m);
-        double[] near = nearKernel(h);
+        for (double s : interpolateBack(w, n, m, nearKernel(h), rep)) {
+            z -= s;
+        }
+        return z;
+    }
+
+    /** The embedding's bounding square: its lower corner and side (never 0). */
+    private record Square(double minX, double minY, double side) {
+        static Square around(double[] y, int n) {
+            double minX = Double.POSITIVE_INFINITY;
+            double minY = Double.POSITIVE_INFINITY;
+            double maxX = Double.NEGATIVE_INFINITY;
+            double maxY = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                minX = Math.min(minX, y[2 * i]);
+                maxX = Math.max(maxX, y[2 * i]);
+                minY = Math.min(minY, y[2 * i + 1]);
+                maxY = Math.max(maxY, y[2 * i + 1]);
+            }
+            return new Square(minX, minY, Math.max(Math.max(maxX - minX, maxY - minY), 1e-9));
+        }
+    }
+
+    /**
+     * Fills {@code rep} from the potentials on the grid, chunk by chunk in parallel, and returns
+     * each chunk's sum of the points' self-interactions (to be taken out of Z).
+     */
+    private double[] interpolateBack(Weights w, int n, int m, double[] near, double[] rep) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         double[] selfZ = new double[chunks];
         IntStream.range(0, chunks)
@@ -121,10 +123,7 @@ final class FftRepulsion {
                             }
                             selfZ[c] = sum;
                         });
-        for (double s : selfZ) {
-            z -= s;
-        }
-        return z;
+        return selfZ;
     }
 
     /** The kernel w at the node offsets within one box, (dx, dy) in [−(NODES−1), NODES−1]². */
@@ -197,26 +196,6 @@ final class FftRepulsion {
         return b;
     }
 
-    /**
-     * The two kernels' transforms for a grid and spacing: the last few are kept, as the spacing
-     * repeats.
-     */
-    private static float[][] kernels(int grid, double h) {
-        String key = grid + "/" + Double.doubleToLongBits(h);
-        synchronized (KERNELS) {
-            float[][] k = KERNELS.get(key);
-            if (k != null) {
-                return k;
-            }
-        }
-        float[][] k = new float[2][];
-        IntStream.range(0, 2).parallel().forEach(c -> k[c] = kernelTransform(grid, h, c == 1));
-        synchronized (KERNELS) {
-            KERNELS.put(key, k);
-        }
-        return k;
-    }
-
     private static boolean smooth(int v) {
         for (int f : new int[] {2, 3, 5}) {
             while (v % f == 0) {
@@ -287,7 +266,7 @@ final class FftRepulsion {
                 }
             }
         }
-        plan(m).realForwardFull(a);
+        FftKernels.plan(m).realForwardFull(a);
     }
 
     /**
@@ -304,42 +283,6 @@ final class FftRepulsion {
     }
 
     /**
-     * The FFT of a kernel between grid nodes spaced h apart, as an m×m complex array (m = 2·grid):
-     * w(d) = 1/(1+|d|²), or ({@code force}) w(d)²·d as d_x + i·d_y parts, d the offset of the
-     * output node from the input node.
-     */
-    private static float[] kernelTransform(int grid, double h, boolean force) {
-        int m = 2 * grid;
-        float[] k = new float[m * 2 * m];
-        for (int a = 0; a < m; a++) {
-            if (a == grid) {
-                continue;
-            }
-            double da = (a < grid ? a : a - m) * h;
-            for (int b = 0; b < m; b++) {
-                if (b == grid) {
-                    continue;
-                }
-                double db = (b < grid ? b : b - m) * h;
-                double q = 1 / (1 + da * da + db * db);
-                int at = a * 2 * m + 2 * b;
-                if (force) {
-                    k[at] = (float) (q * q * da);
-                    k[at + 1] = (float) (q * q * db);
-                } else {
-                    k[at] = (float) q;
-                }
-            }
-        }
-        plan(m).complexForward(k);
-        return k;
-    }
-
-    private static FloatFFT_2D plan(int m) {
-        return PLANS.computeIfAbsent(m, s -> new FloatFFT_2D(s, s));
-    }
-
-    /**
      * The circular convolution of the charges (transformed, in {@link #spectrum}) with the force
      * kernel (transformed), into {@link #product}: x real, y imaginary.
      */
@@ -350,7 +293,7 @@ final class FftRepulsion {
             a[i] = c[i] * kernelHat[i] - c[i + 1] * kernelHat[i + 1];
             a[i + 1] = c[i] * kernelHat[i + 1] + c[i + 1] * kernelHat[i];
         }
-        plan(m).complexInverse(a, true);
+        FftKernels.plan(m).complexInverse(a, true);
     }
 
     /** The two components of Σ_j w_ij²(y_i − y_j) at point i, from the nodes of its box. */

@@ -1,11 +1,8 @@
 package mmdigits.viz.tsne;
 
 import java.util.Arrays;
-import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
-import org.apache.commons.math3.linear.EigenDecomposition;
-import org.apache.commons.math3.linear.MatrixUtils;
 
 /**
  * t-distributed stochastic neighbour embedding to 2-D (van der Maaten and Hinton 2008; Barnes-Hut
@@ -72,7 +69,7 @@ public final class Tsne {
                         ? Affinities.dense(x, perplexity)
                         : Affinities.sparse(x, perplexity, config.seed(), approximate);
         double affinitySeconds = (System.nanoTime() - start) / 1e9;
-        double[] y = pcaInit(x);
+        double[] y = PcaStart.of(x);
         double eta = config.learningRate(n);
         double[] update = new double[2 * n];
         double[] gains = new double[2 * n];
@@ -98,141 +95,40 @@ public final class Tsne {
                     progress.accept(new Progress(it + 1, config.iterations(), kl));
                 }
             }
-            for (int i = 0; i < 2 * n; i++) {
-                boolean sameSign =
-                        update[i] * grad[i] < 0; // moving against the gradient: keep going faster
-                gains[i] = sameSign ? gains[i] + 0.2 : gains[i] * 0.8;
-                gains[i] = Math.max(gains[i], 0.01);
-                update[i] = momentum * update[i] - eta * gains[i] * grad[i];
-                y[i] += update[i];
-            }
+            descend(y, grad, update, gains, momentum, eta);
         }
+        return new Result(rows(y, n), kl, method, approximate, affinitySeconds);
+    }
+
+    /**
+     * One step of gradient descent with momentum and per-coordinate gains (larger while a
+     * coordinate keeps moving the same way).
+     */
+    private static void descend(
+            double[] y,
+            double[] grad,
+            double[] update,
+            double[] gains,
+            double momentum,
+            double eta) {
+        for (int i = 0; i < y.length; i++) {
+            boolean sameSign =
+                    update[i] * grad[i] < 0; // moving against the gradient: keep going faster
+            gains[i] = sameSign ? gains[i] + 0.2 : gains[i] * 0.8;
+            gains[i] = Math.max(gains[i], 0.01);
+            update[i] = momentum * update[i] - eta * gains[i] * grad[i];
+            y[i] += update[i];
+        }
+    }
+
+    /** The flattened N×2 embedding as N rows. */
+    private static double[][] rows(double[] y, int n) {
         double[][] out = new double[n][2];
         for (int i = 0; i < n; i++) {
             out[i][0] = y[2 * i];
             out[i][1] = y[2 * i + 1];
         }
-        return new Result(out, kl, method, approximate, affinitySeconds);
-    }
-
-    /** Row blocks of the covariance: a fixed split, so that the sums do not depend on threads. */
-    private static final int COVARIANCE_BLOCKS = 8;
-
-    /**
-     * The sample covariance, accumulated row by row (each row's outer product into the upper
-     * triangle, which stays in cache) in fixed blocks of rows summed in order: 70,000 × 192 in a
-     * fraction of a second, where a pass over all rows per pair of columns took seconds.
-     */
-    static double[][] covariance(double[][] x, double[] mean) {
-        int n = x.length;
-        int d = mean.length;
-        double[][][] blocks = new double[COVARIANCE_BLOCKS][][];
-        IntStream.range(0, COVARIANCE_BLOCKS)
-                .parallel()
-                .forEach(
-                        c -> {
-                            double[][] sum = new double[d][d];
-                            double[] v = new double[d];
-                            for (int i = (int) ((long) c * n / COVARIANCE_BLOCKS);
-                                    i < (int) ((long) (c + 1) * n / COVARIANCE_BLOCKS);
-                                    i++) {
-                                for (int j = 0; j < d; j++) {
-                                    v[j] = x[i][j] - mean[j];
-                                }
-                                for (int a = 0; a < d; a++) {
-                                    double va = v[a];
-                                    double[] row = sum[a];
-                                    for (int b = a; b < d; b++) {
-                                        row[b] += va * v[b];
-                                    }
-                                }
-                            }
-                            blocks[c] = sum;
-                        });
-        double[][] cov = new double[d][d];
-        for (int a = 0; a < d; a++) {
-            for (int b = a; b < d; b++) {
-                double s = 0;
-                for (double[][] block : blocks) {
-                    s += block[a][b];
-                }
-                cov[a][b] = s / Math.max(1, n - 1);
-                cov[b][a] = cov[a][b];
-            }
-        }
-        return cov;
-    }
-
-    /** The first two principal components, scaled so that the first has standard deviation 1e-4. */
-    static double[] pcaInit(double[][] x) {
-        int n = x.length;
-        int d = x[0].length;
-        double[] mean = new double[d];
-        for (double[] row : x) {
-            for (int j = 0; j < d; j++) {
-                mean[j] += row[j] / n;
-            }
-        }
-        double[][] cov = covariance(x, mean);
-        EigenDecomposition eig = new EigenDecomposition(MatrixUtils.createRealMatrix(cov));
-        double[] values = eig.getRealEigenvalues();
-        Integer[] order = new Integer[d];
-        for (int i = 0; i < d; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(values[b], values[a]));
-        double[] c0 = eig.getEigenvector(order[0]).toArray();
-        double[] c1 = eig.getEigenvector(d > 1 ? order[1] : order[0]).toArray();
-        // a deterministic sign: the largest component of each axis positive
-        c0 = signFixed(c0);
-        c1 = signFixed(c1);
-        double[] y = new double[2 * n];
-        for (int i = 0; i < n; i++) {
-            double s0 = 0;
-            double s1 = 0;
-            for (int j = 0; j < d; j++) {
-                double v = x[i][j] - mean[j];
-                s0 += v * c0[j];
-                s1 += v * c1[j];
-            }
-            y[2 * i] = s0;
-            y[2 * i + 1] = s1;
-        }
-        double m = 0;
-        for (int i = 0; i < n; i++) {
-            m += y[2 * i] / n;
-        }
-        double var = 0;
-        for (int i = 0; i < n; i++) {
-            var += (y[2 * i] - m) * (y[2 * i] - m) / n;
-        }
-        double scale = var > 0 ? 1e-4 / Math.sqrt(var) : 1.0;
-        if (var <= 0) { // all points identical along every axis: tiny random start instead
-            Random r = new Random(0);
-            for (int i = 0; i < y.length; i++) {
-                y[i] = r.nextGaussian() * 1e-4;
-            }
-            return y;
-        }
-        for (int i = 0; i < y.length; i++) {
-            y[i] *= scale;
-        }
-        return y;
-    }
-
-    private static double[] signFixed(double[] v) {
-        int arg = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (Math.abs(v[i]) > Math.abs(v[arg])) {
-                arg = i;
-            }
-        }
-        if (v[arg] < 0) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] = -v[i];
-            }
-        }
-        return v;
+        return out;
     }
 
     /**

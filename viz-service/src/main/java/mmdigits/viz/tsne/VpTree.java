@@ -2,7 +2,6 @@ package mmdigits.viz.tsne;
 
 import java.util.PriorityQueue;
 import java.util.Random;
-import mmdigits.viz.metrics.Metrics;
 
 /** Vantage-point tree over rows of a matrix (Euclidean distance): exact k nearest neighbours. */
 final class VpTree {
@@ -27,8 +26,9 @@ final class VpTree {
         root = build(0, n, new Random(seed));
     }
 
+    /** The Euclidean distance of the t-SNE's squared one ({@link Affinities#squared}). */
     static double distance(double[] a, double[] b) {
-        return Metrics.distance(a, b);
+        return Math.sqrt(Affinities.squared(a, b));
     }
 
     /** Builds the node for index[lo, hi); the node is stored at position lo. */

@@ -174,11 +174,14 @@ class ReportFlowTest {
                         report.getInt("metrics.confusion[3][3]")
                                 + report.getInt("metrics.confusion[3][4]"))
                 .isEqualTo(30);
-        // ten separated classes: K-means finds them, t-SNE keeps them
-        assertThat(report.getDouble("metrics.adjusted_rand_index")).isGreaterThan(0.95);
-        assertThat(report.getDouble("metrics.purity")).isGreaterThan(0.95);
-        assertThat(report.getDouble("metrics.silhouette")).isGreaterThan(0.5);
-        assertThat(report.getDouble("metrics.tsne_trustworthiness_k10")).isGreaterThan(0.9);
+        // ten separated classes: K-means finds them, t-SNE keeps them. Floors at what the seeded
+        // fixture reaches (the same in three runs) minus a noise margin: ARI and purity 1.0 (one
+        // of 300 points in another cluster gives 0.992 and 0.997, two 0.985 and 0.993),
+        // silhouette 0.584, trustworthiness 0.992
+        assertThat(report.getDouble("metrics.adjusted_rand_index")).isGreaterThan(0.99);
+        assertThat(report.getDouble("metrics.purity")).isGreaterThan(0.99);
+        assertThat(report.getDouble("metrics.silhouette")).isGreaterThan(0.57);
+        assertThat(report.getDouble("metrics.tsne_trustworthiness_k10")).isGreaterThan(0.98);
         assertThat(report.getList("misclassified_shown")).hasSize((int) Math.min(wrong, 36));
         assertThat(report.getList("training")).hasSize(4);
         for (String file :

@@ -256,7 +256,7 @@ class TsneTest {
             }
         }
         double[][] expected = new Covariance(x).getCovarianceMatrix().getData();
-        double[][] actual = Tsne.covariance(x, mean);
+        double[][] actual = PcaStart.covariance(x, mean);
         for (int a = 0; a < 7; a++) {
             for (int b = 0; b < 7; b++) {
                 assertThat(actual[a][b])
