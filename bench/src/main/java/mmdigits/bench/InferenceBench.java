@@ -36,9 +36,7 @@ import mmdigits.common.kafka.Consumers;
 import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.kafka.TopicAdmin;
-import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.ModelRelease;
-import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
@@ -47,6 +45,8 @@ import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.common.seed.SeedSplit;
 import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
 import mmdigits.inference.grpc.oip.ModelInferRequest;
+import mmdigits.inference.model.Scores;
+import mmdigits.inference.scoring.OutputRecords;
 import mmdigits.localkafka.BrokerProcess;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.ServiceProcess;
@@ -84,16 +84,39 @@ public final class InferenceBench {
     static void run(String[] args) throws Exception {
         Path root = Path.of(".").toAbsolutePath().normalize();
         Services.ModelInputs in = Services.ModelInputs.parse(args, root, "--seconds", 5);
-        Path model = in.model();
-        Path data = in.data();
-        int seconds = in.number();
-        byte[] onnx = Files.readAllBytes(model);
+        byte[] onnx = Files.readAllBytes(in.model());
+        List<Sample> samples = testSamples(in.data());
+        float[] blank = meanTrainingAudio(in.data());
+        System.out.printf(
+                "model %s (%,d bytes), %,d test samples from %s, %d s per measurement, %d serving"
+                        + " rounds%n",
+                in.model(), onnx.length, samples.size(), in.data(), in.number(), rounds());
+        Path work = Files.createDirectories(root.resolve("out/bench/inference"));
+        Map<String, Double> once = new LinkedHashMap<>();
+        List<Map<String, Double>> perRound = new ArrayList<>();
+        // raw ONNX Runtime in this JVM, the service's session settings (measured in each round)
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = serviceSessionOptions();
+                OrtSession session = env.createSession(onnx, options)) {
+            Raw raw = new Raw(env, session, samples, in.number());
+            measureAgainstService(root, work, release(onnx, blank), samples, raw, once, perRound);
+        }
+        writeResults(work, summary(once, perRound));
+    }
+
+    /** The test split, in row order. */
+    private static List<Sample> testSamples(Path data) throws Exception {
         List<Sample> samples = new ArrayList<>();
         try (SeedSplit test = SeedSplit.open(data, Split.TEST, n -> {})) {
             for (long i = 0; i < test.rows(); i++) {
                 samples.add(test.sample("bench", i));
             }
         }
+        return samples;
+    }
+
+    /** The release's blank audio: the mean of (up to 10,000) training samples' audio. */
+    private static float[] meanTrainingAudio(Path data) throws Exception {
         float[] blank = new float[Dimensions.AUDIO];
         try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, n -> {})) {
             long n = Math.min(train.rows(), 10_000);
@@ -104,33 +127,74 @@ public final class InferenceBench {
                 }
             }
         }
-        System.out.printf(
-                "model %s (%,d bytes), %,d test samples from %s, %d s per measurement, %d serving"
-                        + " rounds%n",
-                model,
-                onnx.length,
-                samples.size(),
-                data,
-                seconds,
-                Integer.getInteger("bench.rounds", ROUNDS));
-        Map<String, Double> r = new LinkedHashMap<>();
-        int rounds = Integer.getInteger("bench.rounds", ROUNDS);
-        List<Map<String, Double>> perRound = new ArrayList<>();
+        return blank;
+    }
 
-        // --- raw ONNX Runtime in this JVM, the service's session settings (measured in each round)
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private static OrtSession.SessionOptions serviceSessionOptions() throws Exception {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(1);
         options.setInterOpNumThreads(1);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        OrtSession session = env.createSession(onnx, options);
+        return options;
+    }
 
-        Path work = Files.createDirectories(root.resolve("out/bench/inference"));
+    private static ModelRelease.Builder release(byte[] onnx, float[] blank) {
+        ModelRelease.Builder release =
+                ModelRelease.newBuilder()
+                        .setName("digits")
+                        .setVersion("bench")
+                        .setCreatedMs(System.currentTimeMillis())
+                        .setDataset("bench")
+                        .setOnnx(ByteString.copyFrom(onnx));
+        for (float v : blank) {
+            release.addBlankAudio(v);
+        }
+        return release;
+    }
+
+    /**
+     * A local broker and the inference-service on it: the stream figures once (the service scores
+     * the backlog as soon as the model is loaded), then the serving rounds; both are stopped after,
+     * or on Ctrl-C.
+     */
+    private static void measureAgainstService(
+            Path root,
+            Path work,
+            ModelRelease.Builder release,
+            List<Sample> samples,
+            Raw raw,
+            Map<String, Double> once,
+            List<Map<String, Double>> perRound)
+            throws Exception {
         Path keys = Keys.ensure(work.resolve("keys"));
-        Path kafkaDir = Files.createTempDirectory("bench-kafka");
-        BrokerProcess broker = BrokerProcess.start(kafkaDir);
+        BrokerProcess broker = BrokerProcess.start(Files.createTempDirectory("bench-kafka"));
         ServiceProcess[] started = new ServiceProcess[1];
-        // Ctrl-C or kill: stop the children too (finally blocks do not run then)
+        stopOnExit(broker, started);
+        try {
+            String bootstrap = broker.bootstrapServers();
+            TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(60));
+            publishBacklogAndRelease(bootstrap, samples, release, keys);
+            started[0] = startService(root, work, keys, bootstrap);
+            double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
+            double passThrough = passThrough(bootstrap, samples.size());
+            once.put("stream_samples_per_s", stream);
+            once.put("passthrough_samples_per_s", passThrough);
+            Serving serving =
+                    new Serving(
+                            "http://127.0.0.1:" + started[0].port(),
+                            started[0].grpcPort(),
+                            samples);
+            perRound.addAll(servingRounds(serving, raw));
+        } finally {
+            if (started[0] != null) {
+                started[0].close();
+            }
+            broker.close();
+        }
+    }
+
+    /** Ctrl-C or kill: stop the children too (finally blocks do not run then). */
+    private static void stopOnExit(BrokerProcess broker, ServiceProcess[] started) {
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(
@@ -140,85 +204,71 @@ public final class InferenceBench {
                                     }
                                     broker.close();
                                 }));
-        ServiceProcess service = null;
-        try {
-            String bootstrap = broker.bootstrapServers();
-            TopicAdmin.ensureTopics(bootstrap, Duration.ofSeconds(60));
-            try (KafkaProducer<String, byte[]> p =
-                    Producers.idempotent(
-                            bootstrap,
-                            "bench-load",
-                            Map.of(
-                                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                                    Topics.MAX_MESSAGE_BYTES,
-                                    ProducerConfig.LINGER_MS_CONFIG,
-                                    5,
-                                    ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                                    "lz4"))) {
-                for (Sample s : samples) {
-                    p.send(new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray()));
-                }
-                ModelRelease.Builder release =
-                        ModelRelease.newBuilder()
-                                .setName("digits")
-                                .setVersion("bench")
-                                .setCreatedMs(System.currentTimeMillis())
-                                .setDataset("bench")
-                                .setOnnx(ByteString.copyFrom(onnx));
-                for (float v : blank) {
-                    release.addBlankAudio(v);
-                }
-                p.send(
-                                ReleaseSignatures.record(
-                                        release.setReleaseSequence(1).build(),
-                                        Pem.privateKey(
-                                                keys.resolve(Keys.RELEASE_SIGNING),
-                                                ReleaseSignatures.ALGORITHM)))
-                        .get();
-            }
+    }
 
-            // --- the stream: the service scores the backlog as soon as the model is loaded ---
-            int port = BrokerProcess.freePort();
-            Map<String, String> serviceEnv = new HashMap<>(Keys.env(keys));
-            serviceEnv.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-            serviceEnv.put("INFERENCE_HTTP_ECHO_ENABLED", "true");
-            service =
-                    ServiceProcess.start(
-                            root,
-                            "inference-service",
-                            port,
-                            serviceEnv,
-                            work.resolve("inference-service.log"),
-                            "/q/health/ready");
-            started[0] = service;
-            double stream = streamRate(bootstrap, Topics.PREDICTIONS, samples.size());
-            double passThrough = passThrough(bootstrap, samples.size());
-            r.put("stream_samples_per_s", stream);
-            r.put("passthrough_samples_per_s", passThrough);
-
-            // --- serving: ROUNDS rounds, each next to raw ONNX Runtime measured in the same round
-            Serving serving = new Serving("http://127.0.0.1:" + port, service.grpcPort(), samples);
-            serving.warmUp();
-            raw(env, session, samples, 1, 1); // and the raw path (JIT, ONNX Runtime's arenas)
-            raw(env, session, samples, 64, 1);
-            for (int round = 1; round <= rounds; round++) {
-                Map<String, Double> figures = new LinkedHashMap<>();
-                figures.put("raw_batch1_samples_per_s", raw(env, session, samples, 1, seconds));
-                figures.put("raw_batch64_samples_per_s", raw(env, session, samples, 64, seconds));
-                figures.putAll(serving.round(seconds));
-                System.out.printf(Locale.ROOT, "round %d/%d: %s%n", round, rounds, figures);
-                perRound.add(figures);
+    /** The test split on the test topic, then the signed release the service will load. */
+    private static void publishBacklogAndRelease(
+            String bootstrap, List<Sample> samples, ModelRelease.Builder release, Path keys)
+            throws Exception {
+        try (KafkaProducer<String, byte[]> p =
+                Producers.idempotent(
+                        bootstrap,
+                        "bench-load",
+                        Map.of(
+                                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                                Topics.MAX_MESSAGE_BYTES,
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5,
+                                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                                "lz4"))) {
+            for (Sample s : samples) {
+                p.send(new ProducerRecord<>(Topics.SAMPLES_TEST, s.getId(), s.toByteArray()));
             }
-        } finally {
-            if (service != null) {
-                service.close();
-            }
-            broker.close();
-            session.close();
-            options.close();
+            p.send(
+                            ReleaseSignatures.record(
+                                    release.setReleaseSequence(1).build(),
+                                    Pem.privateKey(
+                                            keys.resolve(Keys.RELEASE_SIGNING),
+                                            ReleaseSignatures.ALGORITHM)))
+                    .get();
         }
+    }
 
-        Map<String, Object> results = summary(r, perRound);
+    private static ServiceProcess startService(Path root, Path work, Path keys, String bootstrap)
+            throws Exception {
+        Map<String, String> serviceEnv = new HashMap<>(Keys.env(keys));
+        serviceEnv.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        serviceEnv.put("INFERENCE_HTTP_ECHO_ENABLED", "true");
+        return ServiceProcess.start(
+                root,
+                "inference-service",
+                BrokerProcess.freePort(),
+                serviceEnv,
+                work.resolve("inference-service.log"),
+                "/q/health/ready");
+    }
+
+    /** The serving rounds, each next to raw ONNX Runtime measured in the same round. */
+    private static List<Map<String, Double>> servingRounds(Serving serving, Raw raw)
+            throws Exception {
+        int rounds = rounds();
+        int seconds = raw.seconds();
+        serving.warmUp();
+        raw.measure(1, 1); // and the raw path (JIT, ONNX Runtime's arenas)
+        raw.measure(64, 1);
+        List<Map<String, Double>> perRound = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            Map<String, Double> figures = new LinkedHashMap<>();
+            figures.put("raw_batch1_samples_per_s", raw.measure(1, seconds));
+            figures.put("raw_batch64_samples_per_s", raw.measure(64, seconds));
+            figures.putAll(serving.round(seconds));
+            System.out.printf(Locale.ROOT, "round %d/%d: %s%n", round, rounds, figures);
+            perRound.add(figures);
+        }
+        return perRound;
+    }
+
+    private static void writeResults(Path work, Map<String, Object> results) throws Exception {
         System.out.println();
         Files.writeString(
                 work.resolve("results.json"),
@@ -228,6 +278,19 @@ public final class InferenceBench {
 
     /** Serving rounds by default: the report gives each ratio's median and spread over them. */
     static final int ROUNDS = 3;
+
+    private static int rounds() {
+        return Integer.getInteger("bench.rounds", ROUNDS);
+    }
+
+    /**
+     * Raw ONNX Runtime in this JVM on the bench's session, what the serving figures are held to.
+     */
+    record Raw(OrtEnvironment env, OrtSession session, List<Sample> samples, int seconds) {
+        double measure(int batch, int seconds) throws Exception {
+            return raw(env, session, samples, batch, seconds);
+        }
+    }
 
     /**
      * A ratio of two figures of one round, as printed and as the report reads it from {@code
@@ -760,8 +823,9 @@ public final class InferenceBench {
                     Duration.ofSeconds(30));
         }
         SampleDeserializer decoder = new SampleDeserializer();
-        float[] probs = new float[10];
-        float[] vector = new float[FusionSpec.standard().embeddingDim()];
+        // the served model's output sizes, all zeros, through the scorer's own record builder
+        int dim = FusionSpec.standard().embeddingDim();
+        Scores zeros = new Scores(1, dim, new float[Dimensions.CLASSES], new float[dim], "bench");
         int done = 0;
         long start = 0;
         try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, "bench-passthrough");
@@ -790,28 +854,13 @@ public final class InferenceBench {
                     start = System.nanoTime();
                 }
                 p.beginTransaction();
+                long now = System.currentTimeMillis();
                 for (ConsumerRecord<String, byte[]> r : records) {
                     Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
-                    Prediction.Builder pb =
-                            Prediction.newBuilder()
-                                    .setSampleId(s.getId())
-                                    .setDataset(s.getDataset())
-                                    .setRowId(s.getRowId())
-                                    .setModelVersion("bench");
-                    for (float v : probs) {
-                        pb.addProbabilities(v);
-                    }
-                    Embedding.Builder eb =
-                            Embedding.newBuilder()
-                                    .setSampleId(s.getId())
-                                    .setDataset(s.getDataset())
-                                    .setRowId(s.getRowId())
-                                    .setModelVersion("bench");
-                    for (float v : vector) {
-                        eb.addVector(v);
-                    }
-                    p.send(new ProducerRecord<>(predictions, s.getId(), pb.build().toByteArray()));
-                    p.send(new ProducerRecord<>(embeddings, s.getId(), eb.build().toByteArray()));
+                    byte[] prediction = OutputRecords.prediction(s, zeros, 0, now).toByteArray();
+                    byte[] embedding = OutputRecords.embedding(s, zeros, 0, now).toByteArray();
+                    p.send(new ProducerRecord<>(predictions, s.getId(), prediction));
+                    p.send(new ProducerRecord<>(embeddings, s.getId(), embedding));
                 }
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                 for (TopicPartition tp : records.partitions()) {

@@ -83,15 +83,42 @@ public final class PerformanceReport {
         return md.toString();
     }
 
+    /** The bench results a report is made of. */
+    record Results(
+            JsonNode inf,
+            JsonNode ingest,
+            JsonNode training,
+            JsonNode t10,
+            JsonNode sk10,
+            JsonNode t70) {
+        static Results read(Path bench, int small, int large) throws IOException {
+            return new Results(
+                    PerformanceReport.read(bench.resolve("inference/results.json")),
+                    PerformanceReport.read(bench.resolve("ingest/results.json")),
+                    PerformanceReport.read(bench.resolve("training/results.json")),
+                    PerformanceReport.read(bench.resolve("tsne-" + small + "/java.json")),
+                    PerformanceReport.read(bench.resolve("tsne-" + small + "/sklearn.json")),
+                    PerformanceReport.read(bench.resolve("tsne-" + large + "/java.json")));
+        }
+    }
+
     static String tables(Path bench, int small, int large) throws IOException {
-        JsonNode inf = read(bench.resolve("inference/results.json"));
-        JsonNode ingest = read(bench.resolve("ingest/results.json"));
-        JsonNode training = read(bench.resolve("training/results.json"));
-        JsonNode t10 = read(bench.resolve("tsne-" + small + "/java.json"));
-        JsonNode sk10 = read(bench.resolve("tsne-" + small + "/sklearn.json"));
-        JsonNode t70 = read(bench.resolve("tsne-" + large + "/java.json"));
+        Results r = Results.read(bench, small, large);
         String s = String.format(Locale.ROOT, "%,d", small);
         String l = String.format(Locale.ROOT, "%,d", large);
+        List<Row> rows = new ArrayList<>();
+        rows.addAll(servingRows(r.inf()));
+        rows.addAll(tsneRows(r.t10(), r.sk10(), s));
+        rows.addAll(largeTsneRows(r.t70(), l));
+        rows.addAll(reportMetricsRows(r.t10(), r.t70(), s, l));
+        rows.addAll(ingestAndTrainingRows(r.ingest(), r.training()));
+        return goalTable(rows) + absoluteFigures(r, small, large) + anchors();
+    }
+
+    /**
+     * Serving ratios: each protocol against raw ONNX Runtime or the echo endpoint, and the stream.
+     */
+    private static List<Row> servingRows(JsonNode inf) {
         List<Row> rows = new ArrayList<>();
         rows.add(
                 served(
@@ -138,6 +165,12 @@ public final class PerformanceReport {
                         inf,
                         "stream_vs_passthrough",
                         0.8));
+        return rows;
+    }
+
+    /** t-SNE at the small size against scikit-learn: time and trustworthiness. */
+    private static List<Row> tsneRows(JsonNode t10, JsonNode sk10, String s) {
+        List<Row> rows = new ArrayList<>();
         rows.add(
                 atMost(
                         "t-SNE " + s + " × " + width(t10) + ": seconds ÷ scikit-learn's",
@@ -165,6 +198,12 @@ public final class PerformanceReport {
                                 sk10.path("sklearn_trustworthiness").asDouble(Double.NaN)),
                         "within ±0.005 (or better)",
                         Double.isNaN(dt) ? "–" : dt >= -0.005 ? "yes" : "no"));
+        return rows;
+    }
+
+    /** t-SNE at MNIST's size: time and sampled trustworthiness. */
+    private static List<Row> largeTsneRows(JsonNode t70, String l) {
+        List<Row> rows = new ArrayList<>();
         rows.add(
                 atMost(
                         "t-SNE " + l + " (70,000 is MNIST's size), seconds",
@@ -192,6 +231,12 @@ public final class PerformanceReport {
                                 Locale.ROOT,
                                 " (%.4f)",
                                 t70.path("sampled_trustworthiness").asDouble(Double.NaN))));
+        return rows;
+    }
+
+    /** The report's metrics (silhouette, trustworthiness) at both sizes. */
+    private static List<Row> reportMetricsRows(JsonNode t10, JsonNode t70, String s, String l) {
+        List<Row> rows = new ArrayList<>();
         rows.add(
                 atMost(
                         "report metrics (silhouette + trustworthiness) at "
@@ -213,6 +258,12 @@ public final class PerformanceReport {
                                 Locale.ROOT,
                                 " (%,d query points)",
                                 t70.path("metrics_sample").asInt())));
+        return rows;
+    }
+
+    /** Ingest against the perf-test tool, training against PyTorch and per epoch. */
+    private static List<Row> ingestAndTrainingRows(JsonNode ingest, JsonNode training) {
+        List<Row> rows = new ArrayList<>();
         rows.add(
                 new Row(
                         "ingest of "
@@ -247,7 +298,11 @@ public final class PerformanceReport {
                                 100 * training.path("augmentation_cost").asDouble(Double.NaN)),
                         "–",
                         "–"));
+        return rows;
+    }
 
+    /** The figures with their goals, one row each. */
+    private static String goalTable(List<Row> rows) {
         StringBuilder md = new StringBuilder();
         md.append("| figure | measured | goal | met |\n|---|---|---|---|\n");
         for (Row r : rows) {
@@ -261,19 +316,33 @@ public final class PerformanceReport {
                     .append(r.met())
                     .append(" |\n");
         }
+        return md.toString();
+    }
+
+    /** Every bench's results as they are in its file. */
+    private static String absoluteFigures(Results r, int small, int large) {
+        String s = String.format(Locale.ROOT, "%,d", small);
+        String l = String.format(Locale.ROOT, "%,d", large);
+        StringBuilder md = new StringBuilder();
         md.append("\n## Absolute figures\n\n");
         md.append("| bench | results |\n|---|---|\n");
-        md.append("| inference (`bench/inference.sh`) | ").append(flat(inf)).append(" |\n");
-        md.append("| ingest (`bench/ingest.sh`) | ").append(flat(ingest)).append(" |\n");
-        md.append("| training (`bench/training.sh`) | ").append(flat(training)).append(" |\n");
+        md.append("| inference (`bench/inference.sh`) | ").append(flat(r.inf())).append(" |\n");
+        md.append("| ingest (`bench/ingest.sh`) | ").append(flat(r.ingest())).append(" |\n");
+        md.append("| training (`bench/training.sh`) | ").append(flat(r.training())).append(" |\n");
         md.append("| t-SNE " + s + " (`bench/tsne.sh --n " + small + "`) | ")
-                .append(flat(t10))
+                .append(flat(r.t10()))
                 .append("; scikit-learn: ")
-                .append(flat(sk10))
+                .append(flat(r.sk10()))
                 .append(" |\n");
         md.append("| t-SNE " + l + " (`bench/tsne.sh --n " + large + "`) | ")
-                .append(flat(t70))
+                .append(flat(r.t70()))
                 .append(" |\n");
+        return md.toString();
+    }
+
+    /** What the figures can be held against elsewhere. */
+    private static String anchors() {
+        StringBuilder md = new StringBuilder();
         md.append("\n## Anchors\n\n");
         md.append(
                         "- Triton Inference Server and KServe serve the Open Inference Protocol over HTTP and gRPC, with the binary tensor data ")

@@ -32,7 +32,7 @@ import mmdigits.inference.kserve.KServeException;
 import mmdigits.inference.kserve.ServedModels;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.Scores;
-import mmdigits.inference.rest.Predictions;
+import mmdigits.inference.scoring.Scorer;
 
 /**
  * The Open Inference Protocol over gRPC ({@code inference.GRPCInferenceService}) on the gRPC port:
@@ -46,12 +46,12 @@ import mmdigits.inference.rest.Predictions;
 public class InferenceGrpcService implements GRPCInferenceService {
     private final ServedModels models;
     private final InferInputs inputs;
-    private final Predictions predictions;
+    private final Scorer scorer;
 
-    public InferenceGrpcService(ServedModels models, InferInputs inputs, Predictions predictions) {
+    public InferenceGrpcService(ServedModels models, InferInputs inputs, Scorer scorer) {
         this.models = models;
         this.inputs = inputs;
-        this.predictions = predictions;
+        this.scorer = scorer;
     }
 
     @Override
@@ -130,7 +130,7 @@ public class InferenceGrpcService implements GRPCInferenceService {
             var instances = inputs.instances(tensors(request));
             String served = name.equals(models.alias()) ? null : name;
             return Uni.createFrom()
-                    .completionStage(() -> predictions.score(served, version, instances, "grpc"))
+                    .completionStage(() -> scorer.submit(served, version, instances, "grpc"))
                     .map(scores -> response(request, scores, outputs, raw))
                     .onFailure()
                     .transform(f -> status(ServedModels.error(f)));

@@ -1,7 +1,7 @@
 package mmdigits.inference.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import mmdigits.inference.model.MicroBatcher;
+import mmdigits.inference.scoring.MicroBatcher;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;

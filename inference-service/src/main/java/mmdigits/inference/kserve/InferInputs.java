@@ -13,7 +13,7 @@ import mmdigits.inference.Instance;
 import mmdigits.inference.InvalidInputException;
 import mmdigits.inference.config.InferenceConfig;
 import mmdigits.inference.model.LoadedModel;
-import mmdigits.inference.rest.Predictions;
+import mmdigits.inference.scoring.Scorer;
 
 /**
  * The Open Inference Protocol's inputs, whichever way they came (REST JSON, REST binary, gRPC):
@@ -25,11 +25,11 @@ import mmdigits.inference.rest.Predictions;
 public class InferInputs {
     public static final String UINT8 = "UINT8";
 
-    private final Predictions predictions;
+    private final Scorer scorer;
     private final int maxValues;
 
-    public InferInputs(Predictions predictions, InferenceConfig config) {
-        this.predictions = predictions;
+    public InferInputs(Scorer scorer, InferenceConfig config) {
+        this.scorer = scorer;
         this.maxValues =
                 (int)
                         Math.min(
@@ -233,7 +233,7 @@ public class InferInputs {
                             + "] with N >= 1");
         }
         try {
-            predictions.checkCount((int) Math.min(Integer.MAX_VALUE, n), field + ".shape[0]");
+            scorer.checkCount((int) Math.min(Integer.MAX_VALUE, n), field + ".shape[0]");
         } catch (InvalidInputException e) {
             throw new KServeException(400, e.getMessage());
         }

@@ -12,11 +12,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.inference.Instance;
 
 /**
  * One released model in an ONNX Runtime session. Reference counted: the registry holds one
@@ -160,6 +162,29 @@ public final class LoadedModel {
 
     boolean isClosed() {
         return references.get() == 0;
+    }
+
+    /**
+     * Scores instances in one ONNX Runtime call, this model's blank audio filled in where a sample
+     * has none (a missing image stays zeros, as the model was trained with it blanked).
+     */
+    public Scores score(List<Instance> instances) throws OrtException {
+        int n = instances.size();
+        float[] image = new float[n * Dimensions.IMAGE];
+        float[] audio = new float[n * Dimensions.AUDIO];
+        for (int i = 0; i < n; i++) {
+            Instance x = instances.get(i);
+            if (x.image() != null) {
+                System.arraycopy(x.image(), 0, image, i * Dimensions.IMAGE, Dimensions.IMAGE);
+            }
+            System.arraycopy(
+                    x.audio() != null ? x.audio() : blankAudio,
+                    0,
+                    audio,
+                    i * Dimensions.AUDIO,
+                    Dimensions.AUDIO);
+        }
+        return score(image, audio, n);
     }
 
     /**

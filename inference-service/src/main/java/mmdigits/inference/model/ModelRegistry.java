@@ -3,30 +3,22 @@ package mmdigits.inference.model;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.proto.ModelRelease;
-import mmdigits.common.sample.Dimensions;
-import mmdigits.inference.Instance;
 import mmdigits.inference.config.InferenceConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -74,21 +66,17 @@ public class ModelRegistry {
     private final InferenceConfig config;
     private final MeterRegistry meters;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
-    private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
+    private final HeldModels held;
     private final Set<String> failed = ConcurrentHashMap.newKeySet();
-    private final AtomicReference<LoadedModel> served = new AtomicReference<>();
     private final AtomicLong directSequence = new AtomicLong();
     private final Semaphore wake = new Semaphore(0);
     private volatile Source source;
     private volatile boolean running = true;
-    private Gauge servedGauge;
 
     public ModelRegistry(InferenceConfig config, MeterRegistry meters) {
         this.config = config;
         this.meters = meters;
-        Gauge.builder("digits.models.loaded", loaded, Map::size)
-                .description("Model versions held in ONNX Runtime sessions")
-                .register(meters);
+        this.held = new HeldModels(config.alias(), meters);
     }
 
     /** The alias this service answers for by default ({@code inference.alias}, "digits"). */
@@ -170,14 +158,14 @@ public class ModelRegistry {
         Set<String> wanted = wanted(index);
         for (ModelIndex.Version v : index.all()) {
             String key = ModelKeys.of(v.name(), v.version());
-            if (wanted.contains(key) && !loaded.containsKey(key) && !failed.contains(key)) {
+            if (wanted.contains(key) && !held.contains(key) && !failed.contains(key)) {
                 loadFromSource(v);
             }
         }
         moveAlias(index);
-        for (LoadedModel m : List.copyOf(loaded.values())) {
-            if (!wanted.contains(m.key()) && !m.key().equals(servedKey())) {
-                unload(
+        for (LoadedModel m : held.loaded()) {
+            if (!wanted.contains(m.key()) && !m.key().equals(held.servedKey())) {
+                held.unload(
                         m,
                         index.get(m.name(), m.version()).isPresent()
                                 ? "no longer among the versions kept"
@@ -211,7 +199,7 @@ public class ModelRegistry {
                 failed.add(key);
                 return;
             }
-            put(LoadedModel.open(release, v.sequence(), env, config.ort().intraOpThreads()));
+            held.put(LoadedModel.open(release, v.sequence(), env, config.ort().intraOpThreads()));
         } catch (Exception e) {
             failed.add(key);
             Log.errorf("model %s cannot be loaded (it stays unserved): %s", key, e.getMessage());
@@ -222,10 +210,10 @@ public class ModelRegistry {
     private void moveAlias(ModelIndex index) {
         Optional<Promotions.Target> promoted = source.promoted();
         LoadedModel target =
-                promoted.map(t -> loaded.get(ModelKeys.of(t.name(), t.version())))
-                        .orElseGet(() -> promoted.isPresent() ? null : newestLoaded(null));
-        if (target != null && target != served.get()) {
-            serve(
+                promoted.map(t -> held.get(ModelKeys.of(t.name(), t.version())))
+                        .orElseGet(() -> promoted.isPresent() ? null : held.newest(null));
+        if (target != null && target != held.served()) {
+            held.serve(
                     target,
                     promoted.isPresent()
                             ? "promoted"
@@ -240,107 +228,38 @@ public class ModelRegistry {
      * @return true when it is now loaded
      */
     public synchronized boolean load(ModelRelease release) throws OrtException {
-        if (loaded.containsKey(ModelKeys.of(release.getName(), release.getVersion()))) {
+        if (held.contains(ModelKeys.of(release.getName(), release.getVersion()))) {
             return false;
         }
         LoadedModel m =
-                put(
+                held.put(
                         LoadedModel.open(
                                 release,
                                 directSequence.incrementAndGet(),
                                 env,
                                 config.ort().intraOpThreads()));
         if (source == null || source.promoted().isEmpty()) {
-            LoadedModel newest = newestLoaded(null);
-            if (newest != served.get()) {
-                serve(newest, "the newest release");
+            LoadedModel newest = held.newest(null);
+            if (newest != held.served()) {
+                held.serve(newest, "the newest release");
             }
         }
         return m != null;
     }
 
-    private LoadedModel put(LoadedModel m) {
-        LoadedModel old = loaded.put(m.key(), m);
-        if (old != null) {
-            old.release();
-        }
-        Log.infof(
-                "model %s loaded (dataset %s, embedding %d, release #%d, validation accuracy %s)",
-                m.key(),
-                m.dataset(),
-                m.embeddingDim(),
-                m.sequence(),
-                m.metrics().getOrDefault("validation_accuracy", Double.NaN));
-        return m;
-    }
-
-    /**
-     * The alias holds a reference of its own on its model: unloading it from the map does not close
-     * it.
-     */
-    private void serve(LoadedModel target, String why) {
-        target.retain();
-        LoadedModel before = served.getAndSet(target);
-        if (servedGauge != null) {
-            meters.remove(servedGauge);
-        }
-        servedGauge =
-                Gauge.builder("digits.model.loaded", target, LoadedModel::sequence)
-                        .description(
-                                "Release sequence of the model the alias serves, tagged with its version")
-                        .tag("version", target.version())
-                        .tag("name", target.name())
-                        .register(meters);
-        Log.infof(
-                "alias '%s' serves %s (%s)%s",
-                alias(), target.key(), why, before == null ? "" : ", was " + before.key());
-        if (before != null) {
-            before.release();
-        }
-    }
-
-    private void unload(LoadedModel m, String why) {
-        if (loaded.remove(m.key(), m)) {
-            Log.infof("model %s unloaded: %s", m.key(), why);
-            m.release();
-        }
-    }
-
-    private String servedKey() {
-        LoadedModel m = served.get();
-        return m == null ? null : m.key();
-    }
-
-    private LoadedModel newestLoaded(String name) {
-        return loaded.values().stream()
-                .filter(m -> name == null || m.name().equals(name))
-                .max(Comparator.comparingLong(LoadedModel::sequence))
-                .orElse(null);
-    }
-
     /** The model the alias serves now, or null (for status pages; scoring acquires). */
     public LoadedModel served() {
-        return served.get();
+        return held.served();
     }
 
     /** Every loaded model, newest release first. */
     public List<LoadedModel> loaded() {
-        List<LoadedModel> out = new ArrayList<>(loaded.values());
-        out.sort(Comparator.comparingLong(LoadedModel::sequence).reversed());
-        return out;
+        return held.loaded();
     }
 
     /** Takes a reference on the alias' model; pair with {@link LoadedModel#release()}. */
     public LoadedModel acquire() {
-        while (true) {
-            LoadedModel m = served.get();
-            if (m == null) {
-                throw new NoModelException(alias());
-            }
-            if (m.retain()) {
-                return m;
-            }
-        }
+        return held.acquire();
     }
 
     /**
@@ -351,28 +270,7 @@ public class ModelRegistry {
      * @throws UnknownModelException no such name or version is served (404)
      */
     public LoadedModel acquire(String name, String version) {
-        // no name (a scoring request that names only the version, as viz's do): the version alone
-        boolean isAlias = name == null || name.isEmpty() || name.equals(alias());
-        if (isAlias && version == null) {
-            return acquire();
-        }
-        while (true) {
-            LoadedModel m =
-                    isAlias
-                            ? loaded.values().stream()
-                                    .filter(x -> x.version().equals(version))
-                                    .findFirst()
-                                    .orElse(null)
-                            : version == null
-                                    ? newestLoaded(name)
-                                    : loaded.get(ModelKeys.of(name, version));
-            if (m == null) {
-                throw new UnknownModelException(unknown(name, version));
-            }
-            if (m.retain()) {
-                return m;
-            }
-        }
+        return held.acquire(name, version);
     }
 
     /**
@@ -385,24 +283,12 @@ public class ModelRegistry {
         return m;
     }
 
-    private String unknown(String name, String version) {
-        Set<String> names = new HashSet<>();
-        loaded.values().forEach(m -> names.add(m.name()));
-        return (version == null
-                        ? "unknown model '" + name + "'"
-                        : "model '" + name + "' version '" + version + "' is not loaded")
-                + "; this server serves '"
-                + alias()
-                + "' (the alias) and the names "
-                + names.stream().sorted().map(n -> "'" + n + "'").toList();
-    }
-
     /**
      * Whether a scoring job's version can score; a version not yet read waits, unless {@code
      * givenUp}.
      */
     public Availability availability(String name, String version, boolean givenUp) {
-        if (loaded.values().stream().anyMatch(m -> m.version().equals(version))) {
+        if (held.hasVersion(version)) {
             return Availability.LOADED;
         }
         Source s = source;
@@ -419,53 +305,12 @@ public class ModelRegistry {
     }
 
     /**
-     * Scores instances with the alias' model in one ONNX Runtime call, blanks filled in for missing
-     * modalities.
-     */
-    public Scores score(List<Instance> instances) throws OrtException {
-        LoadedModel m = acquire();
-        try {
-            return score(m, instances);
-        } finally {
-            m.release();
-        }
-    }
-
-    /** Scores with a given (retained) model. */
-    public static Scores score(LoadedModel m, List<Instance> instances) throws OrtException {
-        int n = instances.size();
-        float[] image = new float[n * Dimensions.IMAGE];
-        float[] audio = new float[n * Dimensions.AUDIO];
-        for (int i = 0; i < n; i++) {
-            Instance x = instances.get(i);
-            if (x.image() != null) {
-                System.arraycopy(x.image(), 0, image, i * Dimensions.IMAGE, Dimensions.IMAGE);
-            }
-            System.arraycopy(
-                    x.audio() != null ? x.audio() : m.blankAudio(),
-                    0,
-                    audio,
-                    i * Dimensions.AUDIO,
-                    Dimensions.AUDIO);
-        }
-        return m.score(image, audio, n);
-    }
-
-    /**
      * Releases every model; waits for a reconciliation in progress (it may be inside ONNX Runtime
      * with a session this would close: a crash in native code, seen once in a test's teardown).
      */
     @PreDestroy
-    synchronized void close() {
+    public synchronized void close() {
         running = false;
-        for (LoadedModel m : List.copyOf(loaded.values())) {
-            if (loaded.remove(m.key(), m)) {
-                m.release();
-            }
-        }
-        LoadedModel s = served.getAndSet(null);
-        if (s != null) {
-            s.release();
-        }
+        held.releaseAll();
     }
 }

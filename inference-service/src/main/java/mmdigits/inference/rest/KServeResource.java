@@ -26,6 +26,7 @@ import mmdigits.inference.kserve.KServeException;
 import mmdigits.inference.kserve.ServedModels;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.Scores;
+import mmdigits.inference.scoring.Scorer;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -42,17 +43,14 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "kserve-v2", description = "KServe v2 / Open Inference Protocol")
 public class KServeResource {
     private final ServedModels models;
-    private final Predictions predictions;
+    private final Scorer scorer;
     private final InferRequestParser parser;
     private final ObjectMapper mapper;
 
     public KServeResource(
-            ServedModels models,
-            Predictions predictions,
-            InferRequestParser parser,
-            ObjectMapper mapper) {
+            ServedModels models, Scorer scorer, InferRequestParser parser, ObjectMapper mapper) {
         this.models = models;
-        this.predictions = predictions;
+        this.scorer = scorer;
         this.parser = parser;
         this.mapper = mapper;
     }
@@ -146,8 +144,7 @@ public class KServeResource {
         models.model(name, version);
         KServe.InferRequest request = parser.parse(body, headerLength(headerLength));
         String served = name.equals(models.alias()) ? null : name;
-        return predictions
-                .score(served, version, request.instances(), "kserve")
+        return scorer.submit(served, version, request.instances(), "kserve")
                 .thenApply(scores -> answer(name, request, scores))
                 .exceptionally(
                         failure -> {

@@ -19,6 +19,8 @@ import mmdigits.inference.Instance;
 import mmdigits.inference.InvalidInputException;
 import mmdigits.inference.config.InferenceConfig;
 import mmdigits.inference.image.ImageFrontEnd;
+import mmdigits.inference.model.Scores;
+import mmdigits.inference.scoring.Scorer;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -31,11 +33,11 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
         name = "predictions",
         description = "Recognise a digit from its image and/or its spoken recording")
 public class PredictionResource {
-    private final Predictions predictions;
+    private final Scorer scorer;
     private final InferenceConfig config;
 
-    public PredictionResource(Predictions predictions, InferenceConfig config) {
-        this.predictions = predictions;
+    public PredictionResource(Scorer scorer, InferenceConfig config) {
+        this.scorer = scorer;
         this.config = config;
     }
 
@@ -81,7 +83,7 @@ public class PredictionResource {
                         "instances",
                         "instances: give either 'instances' or a single 'image'/'audio', not both");
             }
-            predictions.checkCount(body.instances().size(), "instances");
+            scorer.checkCount(body.instances().size(), "instances");
             List<Instance> xs = new ArrayList<>(body.instances().size());
             for (int i = 0; i < body.instances().size(); i++) {
                 PredictRequest.Item item = body.instances().get(i);
@@ -91,18 +93,15 @@ public class PredictionResource {
                 }
                 xs.add(new Instance(item.image(), item.audio()).validate("instances[" + i + "]"));
             }
-            return predictions
-                    .score(model, version, xs, "json")
+            return scorer.submit(model, version, xs, "json")
                     .thenApply(
                             s ->
                                     new PredictionResponse.Batch(
-                                            s.modelVersion(),
-                                            predictions.responses(xs, s, embedding)));
+                                            s.modelVersion(), responses(xs, s, embedding)));
         }
         Instance x = new Instance(body.image(), body.audio()).validate("");
-        return predictions
-                .score(model, version, List.of(x), "json")
-                .thenApply(s -> predictions.response(x, s, 0, embedding, true));
+        return scorer.submit(model, version, List.of(x), "json")
+                .thenApply(s -> response(x, s, 0, embedding, true));
     }
 
     @POST
@@ -147,9 +146,27 @@ public class PredictionResource {
             }
         }
         Instance x = new Instance(img, aud).validate("");
-        return predictions
-                .score(model, version, List.of(x), "multipart")
-                .thenApply(s -> predictions.response(x, s, 0, embedding, true));
+        return scorer.submit(model, version, List.of(x), "multipart")
+                .thenApply(s -> response(x, s, 0, embedding, true));
+    }
+
+    private PredictionResponse response(
+            Instance x, Scores s, int row, boolean embedding, boolean withVersion) {
+        return new PredictionResponse(
+                s.label(row),
+                s.probabilities(row),
+                x.modalities(),
+                scorer.note(x, s.modelVersion()),
+                withVersion ? s.modelVersion() : null,
+                embedding ? s.embedding(row) : null);
+    }
+
+    private List<PredictionResponse> responses(List<Instance> xs, Scores s, boolean embedding) {
+        List<PredictionResponse> out = new ArrayList<>(xs.size());
+        for (int i = 0; i < xs.size(); i++) {
+            out.add(response(xs.get(i), s, i, embedding, false));
+        }
+        return out;
     }
 
     private static byte[] bytes(FileUpload upload, String field) {

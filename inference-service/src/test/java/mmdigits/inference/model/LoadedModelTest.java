@@ -31,7 +31,7 @@ class LoadedModelTest {
                 float[][] s = ReferenceModel.sample(r);
                 xs.add(new Instance(i % 3 == 1 ? null : s[0], i % 3 == 2 ? null : s[1]));
             }
-            Scores scores = ModelRegistry.score(m, xs);
+            Scores scores = m.score(xs);
             assertThat(scores.n()).isEqualTo(30);
             assertThat(scores.dim()).isEqualTo(ReferenceModel.D);
             assertThat(scores.modelVersion()).isEqualTo("v1");
@@ -67,7 +67,7 @@ class LoadedModelTest {
         assertThat(m.retain()).isTrue(); // a call in flight
         m.release(); // the registry lets go (swap)
         assertThat(m.isClosed()).isFalse();
-        Scores s = ModelRegistry.score(m, List.of(new Instance(new float[Dimensions.IMAGE], null)));
+        Scores s = m.score(List.of(new Instance(new float[Dimensions.IMAGE], null)));
         assertThat(s.n()).isEqualTo(1);
         m.release(); // the call ends
         assertThat(m.isClosed()).isTrue();

@@ -16,6 +16,7 @@ import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
+import mmdigits.inference.InferenceConfigs;
 import mmdigits.inference.Instance;
 import mmdigits.inference.ReferenceModel;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +38,7 @@ class ModelRegistryTest {
     ModelRegistry registry(int maxLoaded) {
         registry =
                 new ModelRegistry(
-                        MicroBatcherTest.config(
+                        InferenceConfigs.of(
                                 Map.of("inference.models.max-loaded", Integer.toString(maxLoaded))),
                         meters);
         registry.follow(
@@ -139,9 +140,7 @@ class ModelRegistryTest {
         promote("b", "v2", false);
         registry.reconcile();
         assertThat(registry.served().key()).isEqualTo("b/v2");
-        assertThat(
-                        ModelRegistry.score(held, List.of(new Instance(new float[784], null)))
-                                .modelVersion())
+        assertThat(held.score(List.of(new Instance(new float[784], null))).modelVersion())
                 .as("the call in flight finishes on its model")
                 .isEqualTo("v1");
         held.release();

@@ -1,4 +1,4 @@
-package mmdigits.inference.model;
+package mmdigits.inference.scoring;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import mmdigits.inference.Instance;
 import mmdigits.inference.config.InferenceConfig;
+import mmdigits.inference.model.BusyException;
+import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelRegistry;
+import mmdigits.inference.model.NoModelException;
+import mmdigits.inference.model.Scores;
+import mmdigits.inference.model.UnknownModelException;
 
 /**
  * Combines concurrent prediction requests for the same model into one ONNX Runtime call. A worker
@@ -53,11 +59,11 @@ public class MicroBatcher {
             AtomicBoolean counted) {}
 
     /**
-     * What scores a batch: {@link ModelRegistry#score} in the service, a stand-in in tests of
+     * What scores a batch: {@link LoadedModel#score(List)} in the service, a stand-in in tests of
      * failures.
      */
     @FunctionalInterface
-    interface Scorer {
+    interface ModelCall {
         Scores score(LoadedModel model, List<Instance> instances) throws Exception;
     }
 
@@ -78,7 +84,7 @@ public class MicroBatcher {
     private final long maxWaitNanos;
     private final int maxQueued;
     private final Duration timeout;
-    private final Scorer scorer;
+    private final ModelCall call;
     private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
     private final AtomicInteger queuedSamples = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
@@ -94,13 +100,13 @@ public class MicroBatcher {
 
     @Inject
     public MicroBatcher(ModelRegistry registry, InferenceConfig config, MeterRegistry meters) {
-        this(registry, config, meters, ModelRegistry::score);
+        this(registry, config, meters, LoadedModel::score);
     }
 
     MicroBatcher(
-            ModelRegistry registry, InferenceConfig config, MeterRegistry meters, Scorer scorer) {
+            ModelRegistry registry, InferenceConfig config, MeterRegistry meters, ModelCall call) {
         this.registry = registry;
-        this.scorer = scorer;
+        this.call = call;
         this.maxSize = Math.max(1, config.batch().maxSize());
         this.maxWaitNanos = config.batch().maxWait().toNanos();
         this.maxQueued = Math.max(1, config.batch().maxQueued());
@@ -338,7 +344,7 @@ public class MicroBatcher {
             all.addAll(p.instances());
         }
         try {
-            Scores scores = scorer.score(batch.get(0).model(), all);
+            Scores scores = call.score(batch.get(0).model(), all);
             batchSizes.record(size);
             int from = 0;
             for (Pending p : batch) {

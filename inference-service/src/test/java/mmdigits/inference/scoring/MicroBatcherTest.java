@@ -1,12 +1,9 @@
-package mmdigits.inference.model;
+package mmdigits.inference.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,29 +13,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import mmdigits.inference.InferenceConfigs;
 import mmdigits.inference.Instance;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.config.InferenceConfig;
+import mmdigits.inference.model.BusyException;
+import mmdigits.inference.model.ModelRegistry;
+import mmdigits.inference.model.NoModelException;
+import mmdigits.inference.model.Scores;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class MicroBatcherTest {
 
-    static InferenceConfig config(Map<String, String> values) {
-        SmallRyeConfig c =
-                new SmallRyeConfigBuilder()
-                        .withMapping(InferenceConfig.class)
-                        .withConverter(Duration.class, 100, new DurationConverter())
-                        .withDefaultValues(values)
-                        .build();
-        return c.getConfigMapping(InferenceConfig.class);
-    }
-
     @Test
     void concurrentRequestsShareCallsAndEachGetsItsOwnRows() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         InferenceConfig config =
-                config(
+                InferenceConfigs.of(
                         Map.of(
                                 "inference.batch.max-size",
                                 "16",
@@ -117,7 +109,7 @@ class MicroBatcherTest {
     @Test
     void withoutAModelARequestFailsAtOnce() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        InferenceConfig config = config(Map.of());
+        InferenceConfig config = InferenceConfigs.of(Map.of());
         ModelRegistry registry = new ModelRegistry(config, meters);
         MicroBatcher batcher = new MicroBatcher(registry, config, meters);
         try {
@@ -137,7 +129,7 @@ class MicroBatcherTest {
     void aFullQueueAndASlowAnswerAre503sWithRetryAfter() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         InferenceConfig config =
-                config(
+                InferenceConfigs.of(
                         Map.of(
                                 "inference.batch.max-size",
                                 "1",
@@ -155,7 +147,7 @@ class MicroBatcherTest {
                         meters,
                         (m, xs) -> {
                             release.await();
-                            return ModelRegistry.score(m, xs);
+                            return m.score(xs);
                         });
         try {
             List<Instance> one = List.of(new Instance(new float[784], null));
@@ -203,7 +195,7 @@ class MicroBatcherTest {
     @Test
     void anErrorFailsItsBatchOnlyAndReadinessSaysSoUntilTheTimeoutPasses() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        InferenceConfig config = config(Map.of("inference.batch.timeout", "400ms"));
+        InferenceConfig config = InferenceConfigs.of(Map.of("inference.batch.timeout", "400ms"));
         ModelRegistry registry = new ModelRegistry(config, meters);
         assertThat(registry.load(new ReferenceModel(5).release("v1", 1))).isTrue();
         boolean[] fail = {true};
@@ -217,7 +209,7 @@ class MicroBatcherTest {
                                 fail[0] = false;
                                 throw new OutOfMemoryError("simulated");
                             }
-                            return ModelRegistry.score(m, xs);
+                            return m.score(xs);
                         });
         try {
             List<Instance> one = List.of(new Instance(new float[784], null));

@@ -1,0 +1,163 @@
+package mmdigits.inference.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mmdigits.inference.Releases;
+import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
+import mmdigits.inference.grpc.oip.InferTensorContents;
+import mmdigits.inference.grpc.oip.ModelInferRequest;
+import mmdigits.localkafka.KafkaBrokerTestResource;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Predictions closed, as the production overlay has them ({@code mmdigits.auth.predictions=
+ * predict}): POST /api/predictions, the KServe infer route and gRPC ModelInfer answer a request
+ * without a token 401 (UNAUTHENTICATED), with a token lacking the role predict 403
+ * (PERMISSION_DENIED), and with the role a prediction. Last of the classes: its profile restarts
+ * the application.
+ */
+@QuarkusTest
+@TestProfile(ClosedPredictionsTest.Closed.class)
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+@Order(10)
+class ClosedPredictionsTest {
+    public static final class Closed implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("mmdigits.auth.predictions", "predict");
+        }
+    }
+
+    static final String ONE = "{\"image\":" + zeros(784) + "}";
+    static final String KSERVE =
+            "{\"inputs\":[{\"name\":\"image\",\"shape\":[1,784],\"datatype\":\"FP32\",\"data\":"
+                    + zeros(784)
+                    + "}]}";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = KafkaBrokerTestResource.GRPC_PORT)
+    int grpcPort;
+
+    String version;
+
+    @BeforeEach
+    void model() throws Exception {
+        version = Releases.ensureLoaded(bootstrap);
+    }
+
+    static String zeros(int n) {
+        return "[" + "0,".repeat(n - 1) + "0]";
+    }
+
+    static RequestSpecification json(String... roles) {
+        RequestSpecification r = given().contentType(ContentType.JSON);
+        return roles.length == 0 ? r : r.auth().oauth2(KafkaBrokerTestResource.token(roles));
+    }
+
+    @Test
+    void predictionsNeedThePredictRole() {
+        json().body(ONE).post("/api/predictions").then().statusCode(401);
+        json("train", "ingest", "admin").body(ONE).post("/api/predictions").then().statusCode(403);
+        json("predict")
+                .body(ONE)
+                .post("/api/predictions")
+                .then()
+                .statusCode(200)
+                .body("modelVersion", is(version))
+                .body("probabilities", hasSize(10));
+    }
+
+    @Test
+    void kserveInferNeedsThePredictRole() {
+        String infer = "/v2/models/digits/infer";
+        json().body(KSERVE).post(infer).then().statusCode(401);
+        json("ingest").body(KSERVE).post(infer).then().statusCode(403);
+        json("predict")
+                .body(KSERVE)
+                .post(infer)
+                .then()
+                .statusCode(200)
+                .body("model_version", is(version))
+                .body("outputs.find { it.name == 'probabilities' }.data", hasSize(10));
+        // reads stay open
+        given().get("/v2/models/digits/ready").then().statusCode(200);
+    }
+
+    @Test
+    void grpcModelInferNeedsThePredictRole() throws Exception {
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+            ModelInferRequest request =
+                    ModelInferRequest.newBuilder()
+                            .setModelName("digits")
+                            .addInputs(
+                                    ModelInferRequest.InferInputTensor.newBuilder()
+                                            .setName("image")
+                                            .setDatatype("FP32")
+                                            .addShape(1)
+                                            .addShape(784)
+                                            .setContents(
+                                                    InferTensorContents.newBuilder()
+                                                            .addAllFp32Contents(
+                                                                    Collections.nCopies(784, 0f))))
+                            .build();
+            assertThatThrownBy(() -> stub(channel).modelInfer(request))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e ->
+                                    assertThat(e.getStatus().getCode())
+                                            .isEqualTo(Status.Code.UNAUTHENTICATED));
+            assertThatThrownBy(() -> stub(channel, "train").modelInfer(request))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e ->
+                                    assertThat(e.getStatus().getCode())
+                                            .isEqualTo(Status.Code.PERMISSION_DENIED));
+            var answer = stub(channel, "predict").modelInfer(request);
+            assertThat(answer.getModelVersion()).isEqualTo(version);
+            assertThat(answer.getOutputsList()).isNotEmpty();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(
+            ManagedChannel channel, String... roles) {
+        var stub =
+                GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS);
+        if (roles.length == 0) {
+            return stub;
+        }
+        Metadata headers = new Metadata();
+        headers.put(
+                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+                "Bearer " + KafkaBrokerTestResource.token(roles));
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+}
