@@ -10,9 +10,9 @@ import java.util.Map;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.common.seed.SeedSplit;
 import mmdigits.trainer.onnx.ExportGate;
-import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.Augmentation;
 import mmdigits.trainer.training.FusionConfig;
@@ -252,14 +252,14 @@ public final class ModelBench {
         int n = labels.length;
         float[] p =
                 ort.run(
-                                Map.of(OnnxExporter.IMAGE, images, OnnxExporter.AUDIO, audio),
+                                Map.of(TensorNames.IMAGE, images, TensorNames.AUDIO, audio),
                                 Map.of(
-                                        OnnxExporter.IMAGE,
+                                        TensorNames.IMAGE,
                                         new long[] {n, Dimensions.IMAGE},
-                                        OnnxExporter.AUDIO,
+                                        TensorNames.AUDIO,
                                         new long[] {n, Dimensions.AUDIO}),
-                                OnnxExporter.PROBABILITIES)
-                        .get(OnnxExporter.PROBABILITIES);
+                                TensorNames.PROBABILITIES)
+                        .get(TensorNames.PROBABILITIES);
         int correct = 0;
         for (int i = 0; i < n; i++) {
             int best = 0;

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.inference.grpc.oip.GRPCInferenceService;
 import mmdigits.inference.grpc.oip.InferTensorContents;
 import mmdigits.inference.grpc.oip.ModelInferRequest;
@@ -30,7 +31,6 @@ import mmdigits.inference.kserve.InputTensor;
 import mmdigits.inference.kserve.KServe;
 import mmdigits.inference.kserve.KServeException;
 import mmdigits.inference.kserve.ServedModels;
-import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.Scores;
 import mmdigits.inference.scoring.Scorer;
 
@@ -218,12 +218,12 @@ public class InferenceGrpcService implements GRPCInferenceService {
 
     private static List<String> outputs(ModelInferRequest request) {
         if (request.getOutputsCount() == 0) {
-            return List.of(LoadedModel.PROBABILITIES, LoadedModel.EMBEDDING);
+            return List.of(TensorNames.PROBABILITIES, TensorNames.EMBEDDING);
         }
         List<String> names = new ArrayList<>(2);
         for (int i = 0; i < request.getOutputsCount(); i++) {
             String name = request.getOutputs(i).getName();
-            if (!name.equals(LoadedModel.PROBABILITIES) && !name.equals(LoadedModel.EMBEDDING)) {
+            if (!name.equals(TensorNames.PROBABILITIES) && !name.equals(TensorNames.EMBEDDING)) {
                 throw new KServeException(
                         400,
                         "outputs["
@@ -249,7 +249,7 @@ public class InferenceGrpcService implements GRPCInferenceService {
                         .setModelVersion(scores.modelVersion())
                         .setId(request.getId());
         for (String name : outputs) {
-            boolean probabilities = name.equals(LoadedModel.PROBABILITIES);
+            boolean probabilities = name.equals(TensorNames.PROBABILITIES);
             float[] values = probabilities ? scores.probabilities() : scores.embedding();
             ModelInferResponse.InferOutputTensor.Builder t =
                     ModelInferResponse.InferOutputTensor.newBuilder()

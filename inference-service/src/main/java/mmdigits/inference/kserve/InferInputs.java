@@ -9,10 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.inference.Instance;
 import mmdigits.inference.InvalidInputException;
 import mmdigits.inference.config.InferenceConfig;
-import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.scoring.Scorer;
 
 /**
@@ -112,8 +112,8 @@ public class InferInputs {
             rows = n;
             byName.put(t.name, t.values);
         }
-        float[] image = byName.get(LoadedModel.IMAGE);
-        float[] audio = byName.get(LoadedModel.AUDIO);
+        float[] image = byName.get(TensorNames.IMAGE);
+        float[] audio = byName.get(TensorNames.AUDIO);
         List<Instance> instances = new ArrayList<>((int) rows);
         for (int r = 0; r < rows; r++) {
             instances.add(
@@ -133,8 +133,8 @@ public class InferInputs {
         }
         int width =
                 switch (t.name) {
-                    case LoadedModel.IMAGE -> Dimensions.IMAGE;
-                    case LoadedModel.AUDIO -> Dimensions.AUDIO;
+                    case TensorNames.IMAGE -> Dimensions.IMAGE;
+                    case TensorNames.AUDIO -> Dimensions.AUDIO;
                     default ->
                             throw new KServeException(
                                     400,
@@ -150,7 +150,7 @@ public class InferInputs {
             throw new KServeException(400, field + ".datatype: missing (a string)");
         }
         if (!t.datatype.equals(KServe.FP32)
-                && !(t.datatype.equals(UINT8) && t.name.equals(LoadedModel.IMAGE))) {
+                && !(t.datatype.equals(UINT8) && t.name.equals(TensorNames.IMAGE))) {
             throw datatypeError(t);
         }
         long n = rows(t.shape, t.name, width, field);
@@ -183,7 +183,7 @@ public class InferInputs {
     }
 
     private static KServeException datatypeError(InputTensor t) {
-        String allowed = LoadedModel.IMAGE.equals(t.name) ? "FP32 or UINT8" : "FP32";
+        String allowed = TensorNames.IMAGE.equals(t.name) ? "FP32 or UINT8" : "FP32";
         return new KServeException(
                 400,
                 t.field

@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import mmdigits.inference.model.LoadedModel;
+import mmdigits.common.sample.TensorNames;
 
 /**
  * Parses a KServe v2 infer request with Jackson's streaming parser: the request object (id,
@@ -184,7 +184,7 @@ public class InferRequestParser {
             if (name == null) {
                 throw new KServeException(400, field + ".name: missing (a string)");
             }
-            if (!name.equals(LoadedModel.PROBABILITIES) && !name.equals(LoadedModel.EMBEDDING)) {
+            if (!name.equals(TensorNames.PROBABILITIES) && !name.equals(TensorNames.EMBEDDING)) {
                 throw new KServeException(
                         400,
                         field + ".name: unknown output '" + name + "' (probabilities, embedding)");
@@ -204,8 +204,8 @@ public class InferRequestParser {
     private static List<KServe.OutputRequest> outputs(Header h) {
         if (h.outputs == null || h.outputs.isEmpty()) {
             return List.of(
-                    new KServe.OutputRequest(LoadedModel.PROBABILITIES, h.binaryOutput),
-                    new KServe.OutputRequest(LoadedModel.EMBEDDING, h.binaryOutput));
+                    new KServe.OutputRequest(TensorNames.PROBABILITIES, h.binaryOutput),
+                    new KServe.OutputRequest(TensorNames.EMBEDDING, h.binaryOutput));
         }
         List<KServe.OutputRequest> out = new ArrayList<>(h.outputs.size());
         for (int i = 0; i < h.outputs.size(); i++) {

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.inference.model.BusyException;
 import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.ModelRegistry;
@@ -102,11 +103,11 @@ public class ServedModels {
                 versions,
                 KServe.PLATFORM,
                 List.of(
-                        tensor(LoadedModel.IMAGE, Dimensions.IMAGE),
-                        tensor(LoadedModel.AUDIO, Dimensions.AUDIO)),
+                        tensor(TensorNames.IMAGE, Dimensions.IMAGE),
+                        tensor(TensorNames.AUDIO, Dimensions.AUDIO)),
                 List.of(
-                        tensor(LoadedModel.PROBABILITIES, Dimensions.CLASSES),
-                        tensor(LoadedModel.EMBEDDING, m.embeddingDim())));
+                        tensor(TensorNames.PROBABILITIES, Dimensions.CLASSES),
+                        tensor(TensorNames.EMBEDDING, m.embeddingDim())));
     }
 
     private static KServe.TensorMetadata tensor(String name, long width) {

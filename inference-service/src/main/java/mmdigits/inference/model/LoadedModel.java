@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.inference.Instance;
 
 /**
@@ -26,10 +27,6 @@ import mmdigits.inference.Instance;
  * swap never closes a session under a running call.
  */
 public final class LoadedModel {
-    public static final String IMAGE = "image";
-    public static final String AUDIO = "audio";
-    public static final String PROBABILITIES = "probabilities";
-    public static final String EMBEDDING = "embedding";
 
     private final String name;
     private final String version;
@@ -91,10 +88,10 @@ public final class LoadedModel {
             session = env.createSession(release.getOnnx().toByteArray(), options);
         }
         try {
-            check(session.getInputInfo(), IMAGE, Dimensions.IMAGE);
-            check(session.getInputInfo(), AUDIO, Dimensions.AUDIO);
-            check(session.getOutputInfo(), PROBABILITIES, Dimensions.CLASSES);
-            long d = check(session.getOutputInfo(), EMBEDDING, -1);
+            check(session.getInputInfo(), TensorNames.IMAGE, Dimensions.IMAGE);
+            check(session.getInputInfo(), TensorNames.AUDIO, Dimensions.AUDIO);
+            check(session.getOutputInfo(), TensorNames.PROBABILITIES, Dimensions.CLASSES);
+            long d = check(session.getOutputInfo(), TensorNames.EMBEDDING, -1);
             int dim = d > 0 ? (int) d : release.getEmbeddingDim();
             if (release.getEmbeddingDim() > 0 && dim != release.getEmbeddingDim()) {
                 throw new IllegalArgumentException(
@@ -208,9 +205,11 @@ public final class LoadedModel {
                 OnnxTensor aud =
                         OnnxTensor.createTensor(
                                 env, direct(audio), new long[] {n, Dimensions.AUDIO});
-                OrtSession.Result result = session.run(Map.of(IMAGE, img, AUDIO, aud))) {
-            float[] probabilities = values(result, PROBABILITIES, n * Dimensions.CLASSES);
-            float[] embedding = values(result, EMBEDDING, n * embeddingDim);
+                OrtSession.Result result =
+                        session.run(Map.of(TensorNames.IMAGE, img, TensorNames.AUDIO, aud))) {
+            float[] probabilities =
+                    values(result, TensorNames.PROBABILITIES, n * Dimensions.CLASSES);
+            float[] embedding = values(result, TensorNames.EMBEDDING, n * embeddingDim);
             return new Scores(n, embeddingDim, probabilities, embedding, version);
         }
     }

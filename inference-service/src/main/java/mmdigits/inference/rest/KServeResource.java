@@ -20,11 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.inference.kserve.InferRequestParser;
 import mmdigits.inference.kserve.KServe;
 import mmdigits.inference.kserve.KServeException;
 import mmdigits.inference.kserve.ServedModels;
-import mmdigits.inference.model.LoadedModel;
 import mmdigits.inference.model.Scores;
 import mmdigits.inference.scoring.Scorer;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -173,7 +173,7 @@ public class KServeResource {
         List<KServe.OutputTensor> tensors = new ArrayList<>(2);
         List<float[]> binary = new ArrayList<>(2);
         for (KServe.OutputRequest o : request.outputs()) {
-            boolean probabilities = o.name().equals(LoadedModel.PROBABILITIES);
+            boolean probabilities = o.name().equals(TensorNames.PROBABILITIES);
             float[] values = probabilities ? scores.probabilities() : scores.embedding();
             List<Long> shape =
                     List.of(

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.Map;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.trainer.training.FusionBlock;
 import mmdigits.trainer.training.ModelExport;
 import mmdigits.trainer.training.ModelExport.Probe;
@@ -50,9 +51,8 @@ public final class ExportGate {
     public static Verified verify(FusionBlock block, byte[] onnx, NDManager manager, Probe probe) {
         float[][] expected = djl(block, manager, probe);
         Map<String, float[]> actual = onnxRuntime(onnx, probe);
-        double p = maxAbsDelta(expected[0], actual.get(OnnxExporter.PROBABILITIES));
-        double e =
-                maxAbsDelta(expected[1], actual.get(OnnxExporter.EMBEDDING)) / scale(expected[1]);
+        double p = maxAbsDelta(expected[0], actual.get(TensorNames.PROBABILITIES));
+        double e = maxAbsDelta(expected[1], actual.get(TensorNames.EMBEDDING)) / scale(expected[1]);
         if (!(p <= MAX_DELTA) || !(e <= MAX_DELTA)) {
             throw new Refused(
                     String.format(
@@ -79,14 +79,14 @@ public final class ExportGate {
     private static Map<String, float[]> onnxRuntime(byte[] onnx, Probe probe) {
         try (OrtRunner ort = new OrtRunner(onnx)) {
             return ort.run(
-                    Map.of(OnnxExporter.IMAGE, probe.images(), OnnxExporter.AUDIO, probe.audio()),
+                    Map.of(TensorNames.IMAGE, probe.images(), TensorNames.AUDIO, probe.audio()),
                     Map.of(
-                            OnnxExporter.IMAGE,
+                            TensorNames.IMAGE,
                             new long[] {probe.n(), Dimensions.IMAGE},
-                            OnnxExporter.AUDIO,
+                            TensorNames.AUDIO,
                             new long[] {probe.n(), Dimensions.AUDIO}),
-                    OnnxExporter.PROBABILITIES,
-                    OnnxExporter.EMBEDDING);
+                    TensorNames.PROBABILITIES,
+                    TensorNames.EMBEDDING);
         } catch (Exception | Error e) {
             throw new Refused("the exported ONNX model does not run in ONNX Runtime: " + e, e);
         }

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.trainer.training.FusionBlock;
 import mmdigits.trainer.training.Layer;
 
@@ -23,10 +24,6 @@ import mmdigits.trainer.training.Layer;
  */
 public final class OnnxExporter {
     public static final int OPSET = 17;
-    public static final String IMAGE = "image";
-    public static final String AUDIO = "audio";
-    public static final String PROBABILITIES = "probabilities";
-    public static final String EMBEDDING = "embedding";
 
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private int counter;
@@ -39,13 +36,13 @@ public final class OnnxExporter {
     public static byte[] export(FusionBlock model, String name) {
         OnnxExporter e = new OnnxExporter(name);
         FusionBlock.Normalization n = model.normalization();
-        e.graph.addInput(valueInfo(IMAGE, Dimensions.IMAGE));
-        e.graph.addInput(valueInfo(AUDIO, Dimensions.AUDIO));
+        e.graph.addInput(valueInfo(TensorNames.IMAGE, Dimensions.IMAGE));
+        e.graph.addInput(valueInfo(TensorNames.AUDIO, Dimensions.AUDIO));
         String img =
                 e.node(
                         "Div",
                         List.of(
-                                IMAGE,
+                                TensorNames.IMAGE,
                                 e.constant(
                                         "image_scale",
                                         new float[] {n.imageScale()},
@@ -65,7 +62,7 @@ public final class OnnxExporter {
                 e.node(
                         "Sub",
                         List.of(
-                                e.cepstralMeanNormalised(AUDIO),
+                                e.cepstralMeanNormalised(TensorNames.AUDIO),
                                 e.constant(
                                         "audio_mean",
                                         n.audioMean(),
@@ -84,7 +81,7 @@ public final class OnnxExporter {
                         .setOpType("Identity")
                         .setName("embedding_out")
                         .addInput(embedding)
-                        .addOutput(EMBEDDING));
+                        .addOutput(TensorNames.EMBEDDING));
         String logits =
                 e.layers(
                         model.spec().classifier(),
@@ -96,10 +93,10 @@ public final class OnnxExporter {
                         .setOpType("Softmax")
                         .setName("softmax")
                         .addInput(logits)
-                        .addOutput(PROBABILITIES)
+                        .addOutput(TensorNames.PROBABILITIES)
                         .addAttribute(attr("axis", 1)));
-        e.graph.addOutput(valueInfo(PROBABILITIES, Dimensions.CLASSES));
-        e.graph.addOutput(valueInfo(EMBEDDING, model.spec().embeddingDim()));
+        e.graph.addOutput(valueInfo(TensorNames.PROBABILITIES, Dimensions.CLASSES));
+        e.graph.addOutput(valueInfo(TensorNames.EMBEDDING, model.spec().embeddingDim()));
         return e.model();
     }
 

@@ -18,10 +18,10 @@ import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.common.sample.Dimensions;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.trainer.config.TrainerConfig;
 import mmdigits.trainer.messaging.KafkaOutput;
 import mmdigits.trainer.messaging.TrainerLogs;
-import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.TrainingSet;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -331,17 +331,17 @@ public class Registry {
                 float[] p =
                         ort.run(
                                         Map.of(
-                                                OnnxExporter.IMAGE,
+                                                TensorNames.IMAGE,
                                                 data.images(chunk),
-                                                OnnxExporter.AUDIO,
+                                                TensorNames.AUDIO,
                                                 data.audio(chunk)),
                                         Map.of(
-                                                OnnxExporter.IMAGE,
+                                                TensorNames.IMAGE,
                                                 new long[] {chunk.length, Dimensions.IMAGE},
-                                                OnnxExporter.AUDIO,
+                                                TensorNames.AUDIO,
                                                 new long[] {chunk.length, Dimensions.AUDIO}),
-                                        OnnxExporter.PROBABILITIES)
-                                .get(OnnxExporter.PROBABILITIES);
+                                        TensorNames.PROBABILITIES)
+                                .get(TensorNames.PROBABILITIES);
                 for (int i = 0; i < chunk.length; i++) {
                     if (argmax(p, i * Dimensions.CLASSES) == data.label(chunk[i])) {
                         correct++;

@@ -29,12 +29,12 @@ import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.common.security.Pem;
 import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.TopicReader;
-import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.Fixtures;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -234,10 +234,10 @@ class TrainingFlowIT {
                     ort.run(
                             Map.of("image", Fixtures.image(s), "audio", Fixtures.audio(s)),
                             Map.of("image", new long[] {1, 784}, "audio", new long[] {1, 507}),
-                            OnnxExporter.PROBABILITIES,
-                            OnnxExporter.EMBEDDING);
-            assertThat(out.get(OnnxExporter.PROBABILITIES)).hasSize(10);
-            assertThat(out.get(OnnxExporter.EMBEDDING)).hasSize(32);
+                            TensorNames.PROBABILITIES,
+                            TensorNames.EMBEDDING);
+            assertThat(out.get(TensorNames.PROBABILITIES)).hasSize(10);
+            assertThat(out.get(TensorNames.EMBEDDING)).hasSize(32);
         }
         byte[] served =
                 given().auth()

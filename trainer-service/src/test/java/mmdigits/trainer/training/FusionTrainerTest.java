@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import mmdigits.common.sample.TensorNames;
 import mmdigits.trainer.onnx.ExportGate;
-import mmdigits.trainer.onnx.OnnxExporter;
 import mmdigits.trainer.onnx.OrtRunner;
 import org.junit.jupiter.api.Test;
 
@@ -82,8 +82,8 @@ class FusionTrainerTest {
                                             new long[] {1, 784},
                                             "audio",
                                             new long[] {1, 507}),
-                                    OnnxExporter.PROBABILITIES)
-                            .get(OnnxExporter.PROBABILITIES);
+                                    TensorNames.PROBABILITIES)
+                            .get(TensorNames.PROBABILITIES);
             int best = 0;
             for (int k = 1; k < 10; k++) {
                 best = p[k] > p[best] ? k : best;
