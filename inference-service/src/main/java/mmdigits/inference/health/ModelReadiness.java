@@ -1,7 +1,7 @@
 package mmdigits.inference.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelInfo;
 import mmdigits.inference.model.ModelRegistry;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -19,7 +19,7 @@ public class ModelReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        LoadedModel m = registry.served();
+        ModelInfo m = registry.served();
         if (m == null) {
             return HealthCheckResponse.named("model-loaded")
                     .down()

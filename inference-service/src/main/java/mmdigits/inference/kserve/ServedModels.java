@@ -6,7 +6,7 @@ import java.util.concurrent.CompletionException;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.common.sample.TensorNames;
 import mmdigits.inference.model.BusyException;
-import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelInfo;
 import mmdigits.inference.model.ModelRegistry;
 import mmdigits.inference.model.NoModelException;
 import mmdigits.inference.model.UnknownModelException;
@@ -42,9 +42,9 @@ public class ServedModels {
      *
      * @throws KServeException 503 without any model, 404 for an unknown name or version
      */
-    public LoadedModel model(String name, String version) {
+    public ModelInfo model(String name, String version) {
         try {
-            return registry.acquireAndRelease(name, version);
+            return registry.find(name, version);
         } catch (NoModelException e) {
             throw new KServeException(503, e.getMessage());
         } catch (UnknownModelException e) {
@@ -77,7 +77,7 @@ public class ServedModels {
                             + registry.alias()
                             + "' (the alias) and the names "
                             + registry.loaded().stream()
-                                    .map(LoadedModel::name)
+                                    .map(ModelInfo::name)
                                     .distinct()
                                     .sorted()
                                     .toList());
@@ -90,13 +90,13 @@ public class ServedModels {
      * width]).
      */
     public KServe.ModelMetadata metadata(String name, String version) {
-        LoadedModel m = model(name, version);
+        ModelInfo m = model(name, version);
         List<String> versions =
                 name.equals(registry.alias())
                         ? List.of(m.version())
                         : registry.loaded().stream()
                                 .filter(l -> l.name().equals(name))
-                                .map(LoadedModel::version)
+                                .map(ModelInfo::version)
                                 .toList();
         return new KServe.ModelMetadata(
                 name,

@@ -275,6 +275,11 @@ public final class LoadedModel {
         return sequence;
     }
 
+    /** The model's metadata, for readers that do not score. */
+    public ModelInfo info() {
+        return new ModelInfo(name, version, dataset, sequence, createdMs, embeddingDim, metrics);
+    }
+
     /** The registry key, {@code <name>/<version>}. */
     public String key() {
         return ModelKeys.of(name, version);

@@ -248,13 +248,14 @@ public class ModelRegistry {
     }
 
     /** The model the alias serves now, or null (for status pages; scoring acquires). */
-    public LoadedModel served() {
-        return held.served();
+    public ModelInfo served() {
+        LoadedModel m = held.served();
+        return m == null ? null : m.info();
     }
 
     /** Every loaded model, newest release first. */
-    public List<LoadedModel> loaded() {
-        return held.loaded();
+    public List<ModelInfo> loaded() {
+        return held.loaded().stream().map(LoadedModel::info).toList();
     }
 
     /** Takes a reference on the alias' model; pair with {@link LoadedModel#release()}. */
@@ -277,10 +278,10 @@ public class ModelRegistry {
      * The model {@link #acquire(String, String)} would give, without holding it (status pages,
      * tests).
      */
-    public LoadedModel acquireAndRelease(String name, String version) {
+    public ModelInfo find(String name, String version) {
         LoadedModel m = acquire(name, version);
         m.release();
-        return m;
+        return m.info();
     }
 
     /**

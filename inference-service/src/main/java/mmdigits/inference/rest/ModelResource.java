@@ -12,7 +12,7 @@ import mmdigits.common.events.Promotions;
 import mmdigits.inference.jobs.PartitionProgress;
 import mmdigits.inference.messaging.InferenceLogs;
 import mmdigits.inference.messaging.TestStreamScorer;
-import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelInfo;
 import mmdigits.inference.model.ModelRegistry;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -54,7 +54,7 @@ public class ModelResource {
             long sequence,
             int embeddingDim,
             Map<String, Double> metrics) {
-        static Loaded of(LoadedModel m) {
+        static Loaded of(ModelInfo m) {
             return new Loaded(
                     m.name(),
                     m.version(),
@@ -84,7 +84,7 @@ public class ModelResource {
             summary =
                     "The alias' model: version, dataset, validation metrics, samples scored from the test topic")
     public ModelStatus get() {
-        LoadedModel m = registry.served();
+        ModelInfo m = registry.served();
         String promotion = logs.promotion().map(Promotions.State::reason).orElse(null);
         if (m == null) {
             return new ModelStatus(

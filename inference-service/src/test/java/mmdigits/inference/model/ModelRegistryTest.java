@@ -111,7 +111,7 @@ class ModelRegistryTest {
     }
 
     List<String> loaded() {
-        return registry.loaded().stream().map(LoadedModel::key).toList();
+        return registry.loaded().stream().map(ModelInfo::key).toList();
     }
 
     @Test
@@ -123,8 +123,7 @@ class ModelRegistryTest {
         assertThat(registry.served().version())
                 .as("ordered by release sequence, not created_ms")
                 .isEqualTo("v2");
-        assertThat(registry.served().sequence())
-                .isGreaterThan(registry.acquireAndRelease("a", "v1").sequence());
+        assertThat(registry.served().sequence()).isGreaterThan(registry.find("a", "v1").sequence());
     }
 
     @Test
@@ -147,7 +146,7 @@ class ModelRegistryTest {
         promote("a", "v1", true);
         registry.reconcile();
         assertThat(registry.served().key()).isEqualTo("a/v1");
-        assertThat(registry.acquireAndRelease("b", null).version())
+        assertThat(registry.find("b", null).version())
                 .as("a name serves its newest version")
                 .isEqualTo("v2");
         assertThatThrownBy(() -> registry.acquire("c", null))
