@@ -15,6 +15,19 @@ class TrainerSmokeTest {
     }
 
     @Test
+    void readyOnceEveryReplicasRunsWereRead() throws InterruptedException {
+        // the logs are read on their own threads after start: ready within a minute
+        for (int i = 0; i < 60 && given().get("/q/health/ready").statusCode() != 200; i++) {
+            Thread.sleep(1000);
+        }
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("checks.find { it.name == 'runs-read' }.status", equalTo("UP"));
+    }
+
+    @Test
     void theDomainMetricsAreListedFromTheStart() {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics)
