@@ -641,7 +641,7 @@ class ClusterFaultIT {
         return new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** digits_promotions_refused_total of each inference replica. */
+    /** mmdigits_inference_promotions_refused_total of each inference replica. */
     static double[] refusedPromotions() throws Exception {
         double[] out = new double[2];
         for (int n = 0; n < 2; n++) {
@@ -650,7 +650,7 @@ class ClusterFaultIT {
                             .body();
             out[n] =
                     metrics.lines()
-                            .filter(l -> l.startsWith("digits_promotions_refused_total"))
+                            .filter(l -> l.startsWith("mmdigits_inference_promotions_refused_total"))
                             .mapToDouble(
                                     l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                             .sum();

@@ -37,6 +37,10 @@ class TrainerSmokeTest {
                         "mmdigits_trainer_epoch_seconds_count 0",
                         "mmdigits_trainer_samples_per_second_count 0",
                         "mmdigits_trainer_releases_total{promoted=\"true\"} 0.0",
-                        "mmdigits_trainer_releases_total{promoted=\"false\"} 0.0");
+                        "mmdigits_trainer_releases_total{promoted=\"false\"} 0.0",
+                        "mmdigits_trainer_runs_finished_total{state=\"FAILED\"} 0.0",
+                        "mmdigits_trainer_run_epoch 0.0",
+                        "mmdigits_trainer_run_epochs 0.0",
+                        "mmdigits_dead_letters_total{service=\"trainer-service\",topic=\"digits.events\"} 0.0");
     }
 }

@@ -84,6 +84,13 @@ public interface InferenceConfig {
         @WithDefault("mmdigits-inference")
         String groupId();
 
+        /**
+         * How often the group's lag is read from the broker
+         * (mmdigits_inference_consumer_lag_records).
+         */
+        @WithDefault("10s")
+        Duration lagInterval();
+
         /** Records per poll (and so per scoring batch and transaction). */
         @WithDefault("256")
         int maxPollRecords();

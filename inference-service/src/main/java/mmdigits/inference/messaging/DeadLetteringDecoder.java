@@ -1,12 +1,18 @@
 package mmdigits.inference.messaging;
 
-import io.micrometer.core.instrument.Counter;
+import ai.onnxruntime.OrtException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.DeadLetterCount;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.SampleDeserializer;
 import mmdigits.common.proto.Sample;
+import mmdigits.inference.scoring.Scorer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 
@@ -17,16 +23,42 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 final class DeadLetteringDecoder {
     private final SampleDeserializer decoder = new SampleDeserializer();
-    private final Counter deadLetters;
+    private final DeadLetterCount deadLetters;
 
     DeadLetteringDecoder(MeterRegistry meters) {
-        this.deadLetters =
-                Counter.builder("digits.stream.dead.letters")
-                        .description("Test records sent to the dead-letter topic")
-                        .register(meters);
+        this.deadLetters = new DeadLetterCount(meters, "inference-service", Topics.SAMPLES_TEST);
     }
 
-    Optional<Sample> decode(ConsumerRecord<String, byte[]> r, StreamBatch batch) {
+    /**
+     * Decodes the records (dead-lettering those that fail) and scores the others with the model
+     * named ({@code null}: the alias; see {@link Scorer#outputRecords}) into the batch.
+     */
+    void scoreDecodable(
+            List<ConsumerRecord<String, byte[]>> records,
+            PublishToPrediction.Work work,
+            String name,
+            String version,
+            Scorer scorer,
+            StreamBatch batch)
+            throws OrtException {
+        List<Sample> samples = new ArrayList<>(records.size());
+        long[] publishedMs = new long[records.size()];
+        for (ConsumerRecord<String, byte[]> r : records) {
+            Optional<Sample> s = decode(r, batch);
+            if (s.isPresent()) {
+                publishedMs[samples.size()] = r.timestamp();
+                samples.add(s.get());
+            }
+        }
+        if (!samples.isEmpty()) {
+            batch.add(
+                    work,
+                    scorer.outputRecords(name, version, samples),
+                    Arrays.copyOf(publishedMs, samples.size()));
+        }
+    }
+
+    private Optional<Sample> decode(ConsumerRecord<String, byte[]> r, StreamBatch batch) {
         try {
             Sample s = decoder.deserialize(r.topic(), r.headers(), r.value());
             if (s == null) {
@@ -35,7 +67,7 @@ final class DeadLetteringDecoder {
             return Optional.of(s);
         } catch (SerializationException e) {
             batch.out.add(DeadLetters.of(r, e));
-            deadLetters.increment();
+            deadLetters.increment(r.topic());
             Log.warnf(
                     "dead-lettered %s partition %d offset %d: %s",
                     r.topic(), r.partition(), r.offset(), e.getMessage());

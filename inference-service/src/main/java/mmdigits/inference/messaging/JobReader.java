@@ -11,7 +11,6 @@ import java.util.Set;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.Publications;
 import mmdigits.common.proto.PartitionRange;
-import mmdigits.common.proto.Sample;
 import mmdigits.inference.jobs.PartitionProgress;
 import mmdigits.inference.jobs.ScoringJob;
 import mmdigits.inference.model.ModelRegistry;
@@ -185,24 +184,21 @@ final class JobReader {
             throws Exception {
         PartitionProgress pp = progress.get(p);
         PartitionRange range = job.range(p);
-        List<Sample> samples = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> ours = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             if (r.offset() >= pp.activeOffset()
                     && r.offset() <= range.getLastOffset()
                     && job.publication().id().equals(Publications.of(r.headers()))) {
-                decoder.decode(r, batch).ifPresent(samples::add);
+                ours.add(r);
             }
         }
         long next = reader.position(new TopicPartition(Topics.SAMPLES_TEST, p));
         readerAt.put(p, next);
-        if (next == pp.activeOffset() && samples.isEmpty()) {
+        if (next == pp.activeOffset() && ours.isEmpty()) {
             return; // nothing fetched yet
         }
-        if (!samples.isEmpty()) {
-            batch.out.addAll(scorer.outputRecords(job.name(), job.version(), samples));
-            batch.scored += samples.size();
-            batch.scoredByJobs += samples.size();
-        }
+        decoder.scoreDecodable(
+                ours, PublishToPrediction.Work.JOB, job.name(), job.version(), scorer, batch);
         PartitionProgress updated = next > range.getLastOffset() ? pp.done() : pp.advance(next);
         if (updated.activeSeq() < 0) {
             Log.infof("partition %d: %s done", p, job.describe());

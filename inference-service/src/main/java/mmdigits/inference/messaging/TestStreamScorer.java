@@ -18,7 +18,6 @@ import mmdigits.common.kafka.ConsumerLoop;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.Publications;
-import mmdigits.common.proto.Sample;
 import mmdigits.inference.config.InferenceConfig;
 import mmdigits.inference.jobs.JobBook;
 import mmdigits.inference.jobs.PartitionProgress;
@@ -70,6 +69,7 @@ public class TestStreamScorer extends ConsumerLoop {
     private final InferenceLogs logs;
     private final Scorer scorer;
     private final DeadLetteringDecoder decoder;
+    private final PublishToPrediction latency;
     private final StreamClients clients;
     private final String instanceId;
     private final AtomicLong scored = new AtomicLong();
@@ -91,6 +91,7 @@ public class TestStreamScorer extends ConsumerLoop {
         this.logs = logs;
         this.scorer = scorer;
         this.decoder = new DeadLetteringDecoder(meters);
+        this.latency = new PublishToPrediction(meters);
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.clients = new StreamClients(kafka, config, this.instanceId);
     }
@@ -184,6 +185,7 @@ public class TestStreamScorer extends ConsumerLoop {
                 jobs.step(batch);
                 if (!records.isEmpty() || !batch.changed.isEmpty()) {
                     if (commit(producer, c, batch, records.partitions())) {
+                        latency.committed(batch, System.currentTimeMillis());
                         scored.addAndGet(batch.scored);
                         scoredByJobs.addAndGet(batch.scoredByJobs);
                     } else {
@@ -234,16 +236,12 @@ public class TestStreamScorer extends ConsumerLoop {
      */
     private void scoreLive(ConsumerRecords<String, byte[]> records, StreamBatch batch)
             throws Exception {
-        List<Sample> samples = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> live = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             if (Publications.of(r.headers()) == null) {
-                decoder.decode(r, batch).ifPresent(samples::add);
+                live.add(r);
             }
         }
-        if (samples.isEmpty()) {
-            return;
-        }
-        batch.out.addAll(scorer.outputRecords(null, null, samples));
-        batch.scored += samples.size();
+        decoder.scoreDecodable(live, PublishToPrediction.Work.STREAM, null, null, scorer, batch);
     }
 }

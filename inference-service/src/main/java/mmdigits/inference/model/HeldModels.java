@@ -28,7 +28,7 @@ final class HeldModels {
     HeldModels(String alias, MeterRegistry meters) {
         this.alias = alias;
         this.meters = meters;
-        Gauge.builder("digits.models.loaded", loaded, Map::size)
+        Gauge.builder("mmdigits.inference.models.loaded", loaded, Map::size)
                 .description("Model versions held in ONNX Runtime sessions")
                 .register(meters);
     }
@@ -71,7 +71,7 @@ final class HeldModels {
             meters.remove(servedGauge);
         }
         servedGauge =
-                Gauge.builder("digits.model.loaded", target, LoadedModel::sequence)
+                Gauge.builder("mmdigits.inference.model.loaded", target, LoadedModel::sequence)
                         .description(
                                 "Release sequence of the model the alias serves, tagged with its version")
                         .tag("version", target.version())

@@ -97,7 +97,7 @@ public class ModelRegistry {
      * sequence): never loaded, logged, counted.
      */
     public void refused(ConsumerRecord<String, byte[]> record, Exception reason) {
-        refused("release", "digits.releases.refused", record, reason);
+        refused("release", "mmdigits.inference.releases.refused", record, reason);
     }
 
     /**
@@ -105,7 +105,7 @@ public class ModelRegistry {
      * alias does not move; logged, counted.
      */
     public void refusedPromotion(ConsumerRecord<String, byte[]> record, Exception reason) {
-        refused("promotion", "digits.promotions.refused", record, reason);
+        refused("promotion", "mmdigits.inference.promotions.refused", record, reason);
     }
 
     private void refused(

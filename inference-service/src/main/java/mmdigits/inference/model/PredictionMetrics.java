@@ -20,7 +20,7 @@ public class PredictionMetrics {
         for (Source s : Source.values()) {
             for (int k = 0; k < Dimensions.CLASSES; k++) {
                 counters[s.ordinal()][k] =
-                        Counter.builder("digits.predictions")
+                        Counter.builder("mmdigits.inference.predictions")
                                 .description("Predictions by source and predicted label")
                                 .tag("source", s.name().toLowerCase(Locale.ROOT))
                                 .tag("label", Integer.toString(k))

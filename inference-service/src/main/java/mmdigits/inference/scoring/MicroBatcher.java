@@ -112,12 +112,12 @@ public class MicroBatcher {
         this.maxQueued = Math.max(1, config.batch().maxQueued());
         this.timeout = config.batch().timeout();
         this.refused =
-                Counter.builder("digits.batch.refused")
+                Counter.builder("mmdigits.inference.batch.refused")
                         .description(
                                 "Requests refused because the queue was full or they timed out")
                         .register(meters);
         this.batchSizes =
-                DistributionSummary.builder("digits.batch.size")
+                DistributionSummary.builder("mmdigits.inference.batch.size")
                         .description("Samples per ONNX Runtime call for HTTP requests")
                         .publishPercentileHistogram()
                         .minimumExpectedValue(1.0)

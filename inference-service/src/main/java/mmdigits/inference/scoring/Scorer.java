@@ -84,7 +84,7 @@ public class Scorer {
         return timers.computeIfAbsent(
                 endpoint + "|" + outcome,
                 k ->
-                        Timer.builder("digits.request.latency")
+                        Timer.builder("mmdigits.inference.request")
                                 .description("Time from a validated request to its scores")
                                 .tag("endpoint", endpoint)
                                 .tag("outcome", outcome)
@@ -92,12 +92,16 @@ public class Scorer {
                                 .register(meters));
     }
 
+    /** The output records of test samples, and the model version that scored them. */
+    public record Scored(
+            String name, String version, List<ProducerRecord<String, byte[]>> records) {}
+
     /**
      * Scores test samples with one model held for all of them, in calls of at most {@code
      * inference.batch.max-size}: a prediction and an embedding record per sample, in order.
      */
-    public List<ProducerRecord<String, byte[]>> outputRecords(
-            String name, String version, List<Sample> samples) throws OrtException {
+    public Scored outputRecords(String name, String version, List<Sample> samples)
+            throws OrtException {
         LoadedModel model = registry.acquire(name, version);
         try {
             int max = Math.max(1, config.batch().maxSize());
@@ -109,7 +113,7 @@ public class Scorer {
                 metrics.record(PredictionMetrics.Source.STREAM, scores);
                 out.addAll(OutputRecords.of(chunk, scores, now));
             }
-            return out;
+            return new Scored(model.name(), model.version(), out);
         } finally {
             model.release();
         }

@@ -22,6 +22,7 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +45,7 @@ import mmdigits.inference.KafkaFixtures;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -286,6 +288,94 @@ class InferenceFlowTest {
         assertThat(KafkaFixtures.predictions(bootstrap, "v1").values())
                 .as("nothing scored twice")
                 .allSatisfy(ps -> assertThat(ps).hasSize(1));
+        assertPublishToPredictionTimed("v1");
+        assertDeadLettersCounted();
+        assertLagDrainedToZero();
+        Scrape.now().assertDocumented();
+    }
+
+    /**
+     * Every sample v1 scored is timed once, by its kind of work; each time lies between its
+     * prediction's scoring time and now, counted from its record's timestamp.
+     */
+    void assertPublishToPredictionTimed(String version) throws Exception {
+        Map<String, Long> publishedAt = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.SAMPLES_TEST, "read_committed")) {
+            publishedAt.put(r.key(), r.timestamp());
+        }
+        long now = System.currentTimeMillis();
+        for (String work : List.of("stream", "job")) {
+            List<Prediction> scored =
+                    KafkaFixtures.predictions(bootstrap, version).values().stream()
+                            .map(ps -> ps.get(0))
+                            .filter(p -> p.getDataset().equals(PUBLISHED) == work.equals("job"))
+                            .toList();
+            assertThat(scored).as(work).isNotEmpty();
+            double low = 0;
+            double high = 0;
+            for (Prediction p : scored) {
+                long at = publishedAt.get(p.getSampleId());
+                low += (p.getScoredAtMs() - at) / 1000.0;
+                high += (now - at) / 1000.0;
+            }
+            Scrape m = Scrape.now();
+            String name = "mmdigits_inference_publish_to_prediction_seconds";
+            String[] labels = {"work=" + work, "version=" + version};
+            assertThat(m.sum(name + "_count", labels)).as(work).isEqualTo(scored.size());
+            assertThat(m.sum(name + "_bucket", append(labels, "le=+Inf"))).isEqualTo(scored.size());
+            assertThat(m.sum(name + "_sum", labels)).as(work).isBetween(low - 0.001, high);
+        }
+    }
+
+    private static String[] append(String[] labels, String more) {
+        String[] out = Arrays.copyOf(labels, labels.length + 1);
+        out[labels.length] = more;
+        return out;
+    }
+
+    /** The dead letters of the test topic on the topic are the ones counted. */
+    void assertDeadLettersCounted() throws Exception {
+        long letters =
+                TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
+                        .filter(
+                                d ->
+                                        Topics.SAMPLES_TEST.equals(
+                                                DeadLetters.text(d.headers(), DeadLetters.TOPIC)))
+                        .count();
+        assertThat(letters).isGreaterThanOrEqualTo(2);
+        assertThat(
+                        Scrape.now()
+                                .sum(
+                                        "mmdigits_dead_letters_total",
+                                        "service=inference-service",
+                                        "topic=" + Topics.SAMPLES_TEST))
+                .isEqualTo(letters);
+    }
+
+    /** Everything on the test topic is scored: the group's lag, read from the broker, goes to 0. */
+    void assertLagDrainedToZero() throws Exception {
+        String name = "mmdigits_inference_consumer_lag_records";
+        int partitions;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            partitions =
+                    admin.describeTopics(List.of(Topics.SAMPLES_TEST))
+                            .allTopicNames()
+                            .get()
+                            .get(Topics.SAMPLES_TEST)
+                            .partitions()
+                            .size();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Scrape m = Scrape.now();
+        while (System.nanoTime() < deadline
+                && !(m.series(name, "topic=" + Topics.SAMPLES_TEST).size() == partitions
+                        && m.sum(name, "group=mmdigits-inference") == 0)) {
+            Thread.sleep(500);
+            m = Scrape.now();
+        }
+        assertThat(m.series(name, "topic=" + Topics.SAMPLES_TEST)).hasSize(partitions);
+        assertThat(m.sum(name, "group=mmdigits-inference")).isZero();
     }
 
     @Test
@@ -518,7 +608,7 @@ class InferenceFlowTest {
         awaitServed("v2");
     }
 
-    /** digits_releases_refused_total or digits_promotions_refused_total. */
+    /** mmdigits_inference_releases_refused_total or mmdigits_inference_promotions_refused_total. */
     static double refused(String what) {
         String metrics =
                 given().auth()
@@ -529,7 +619,7 @@ class InferenceFlowTest {
                         .extract()
                         .asString();
         return metrics.lines()
-                .filter(l -> l.startsWith("digits_" + what + "_refused_total"))
+                .filter(l -> l.startsWith("mmdigits_inference_" + what + "_refused_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
     }

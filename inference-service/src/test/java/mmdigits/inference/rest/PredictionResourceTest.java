@@ -424,7 +424,7 @@ class PredictionResourceTest {
         given().get("/q/metrics")
                 .then()
                 .statusCode(200)
-                .body(containsString("digits_predictions_total"))
-                .body(containsString("digits_model_loaded"));
+                .body(containsString("mmdigits_inference_predictions_total"))
+                .body(containsString("mmdigits_inference_model_loaded"));
     }
 }

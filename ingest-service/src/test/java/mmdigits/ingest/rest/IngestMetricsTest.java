@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.Scrape;
 import org.junit.jupiter.api.Test;
 
 /** The ingest service's own metrics: listed from the start, counting rows, bytes and refusals. */
@@ -37,7 +39,7 @@ class IngestMetricsTest {
     }
 
     @Test
-    void rowsBytesAndRefusalsAreCounted() {
+    void rowsBytesAndRefusalsAreCounted() throws IOException {
         String before = metrics();
         for (String kind : new String[] {"train", "test", "stream"}) {
             value(before, "mmdigits_ingest_rows_total{kind=\"" + kind + "\"}");
@@ -84,5 +86,6 @@ class IngestMetricsTest {
                                         before,
                                         "mmdigits_ingest_rejected_total{reason=\"invalid-sample\"}"))
                 .isEqualTo(1);
+        Scrape.now().assertDocumented();
     }
 }

@@ -5,6 +5,7 @@ import io.quarkus.logging.Log;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import mmdigits.common.Topics;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.Split;
@@ -26,9 +27,12 @@ public class EventListener {
     private final TrainingQueue queue;
     private final TrainerConfig config;
     private final TrainerLogs logs;
+    private final KafkaOutput output;
 
-    public EventListener(TrainingQueue queue, TrainerConfig config, TrainerLogs logs) {
+    public EventListener(
+            TrainingQueue queue, TrainerConfig config, TrainerLogs logs, KafkaOutput output) {
         this.queue = queue;
+        this.output = output;
         this.config = config;
         this.logs = logs;
     }
@@ -47,8 +51,14 @@ public class EventListener {
         }
     }
 
-    private static Event parse(byte[] value) throws InvalidProtocolBufferException {
-        return Event.parseFrom(value);
+    /** An undecodable event is counted here and dead-lettered by the channel's strategy. */
+    private Event parse(byte[] value) throws InvalidProtocolBufferException {
+        try {
+            return Event.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            output.countDeadLetter(Topics.EVENTS);
+            throw e;
+        }
     }
 
     private void onPublished(DatasetPublished p) throws Exception {

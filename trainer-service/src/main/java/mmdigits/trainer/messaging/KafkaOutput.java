@@ -1,6 +1,8 @@
 package mmdigits.trainer.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.PrivateKey;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import mmdigits.common.Topics;
+import mmdigits.common.kafka.DeadLetterCount;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
@@ -46,6 +49,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * of up to 64 MB are committed synchronously from training threads and HTTP calls, and a producer
  * whose abort fails is closed and a new one takes over at the next commit.
  */
+@Startup // its dead-letter series exist at 0 from the start, for alerts on their increase
 @ApplicationScoped
 public class KafkaOutput {
     /** The registry's transactional id, shared by the trainer replicas (a prefix of their ACL). */
@@ -66,6 +70,7 @@ public class KafkaOutput {
     private final TopicBootstrap topics;
     private final String transactionalId;
     private final PrivateKey signingKey;
+    private final DeadLetterCount deadLetters;
     private KafkaProducer<String, byte[]> producer;
 
     public KafkaOutput(
@@ -73,11 +78,20 @@ public class KafkaOutput {
             TopicBootstrap topics,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort,
-            ReleaseKeys keys) {
+            ReleaseKeys keys,
+            MeterRegistry meters) {
         this.kafka = kafka;
         this.topics = topics;
         this.transactionalId = "mmdigits-trainer-" + InstanceId.resolve(instanceId, httpPort);
         this.signingKey = keys.signingKey();
+        this.deadLetters =
+                new DeadLetterCount(
+                        meters,
+                        "trainer-service",
+                        Topics.EVENTS,
+                        Topics.MODELS,
+                        Topics.PROMOTIONS,
+                        Topics.SAMPLES_TRAIN);
     }
 
     public static ProducerRecord<String, byte[]> event(String key, Event event) {
@@ -121,9 +135,18 @@ public class KafkaOutput {
         }
     }
 
+    /**
+     * Counts a record of {@code topic} that a channel's dead-letter-queue strategy sends (the
+     * events channel); the plain consumers' letters are counted by {@link #deadLetter}.
+     */
+    public void countDeadLetter(String topic) {
+        deadLetters.increment(topic);
+    }
+
     public void deadLetter(ConsumerRecord<String, byte[]> r, Exception failure) {
         try {
             commit(List.of(DeadLetters.of(r, failure)));
+            deadLetters.increment(r.topic());
         } catch (Exception e) {
             Log.warnf("could not dead-letter a record of %s: %s", r.topic(), e.getMessage());
         }

@@ -11,19 +11,24 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import mmdigits.trainer.TrainingRun;
 import mmdigits.trainer.training.FusionTrainer;
 
 /**
- * What a training can be watched by, registered at start: runs by state, seconds and samples/s per
- * epoch, releases (promoted or not) and the validation accuracy of each model name's latest
- * release, tagged with its dataset and name (one series per model name).
+ * What a training can be watched by, registered at start: runs by state (every replica's, from the
+ * events), runs this replica finished by end state, the running run's epoch of its planned epochs
+ * (0 of 0 when idle), seconds and samples/s per epoch, releases (promoted or not) and the
+ * validation accuracy of each model name's latest release, tagged with its dataset and name (one
+ * series per model name).
  */
 @Startup
 @ApplicationScoped
 public class TrainerMetrics {
+    private static final List<String> END_STATES =
+            List.of(TrainingRun.RELEASED, TrainingRun.FAILED, TrainingRun.CANCELLED);
     private static final List<String> STATES =
             List.of(
                     TrainingRun.QUEUED,
@@ -39,6 +44,8 @@ public class TrainerMetrics {
     private final DistributionSummary samplesPerSecond;
     private final Map<String, AtomicReference<Double>> accuracy = new ConcurrentHashMap<>();
     private volatile Supplier<Map<String, Long>> runsByState = Map::of;
+    private final AtomicInteger runEpoch = new AtomicInteger();
+    private final AtomicInteger runEpochs = new AtomicInteger();
 
     public TrainerMetrics(MeterRegistry meters) {
         this.meters = meters;
@@ -63,6 +70,37 @@ public class TrainerMetrics {
         for (boolean promoted : new boolean[] {true, false}) {
             releases(promoted);
         }
+        END_STATES.forEach(this::finished);
+        Gauge.builder("mmdigits.trainer.run.epoch", runEpoch, AtomicInteger::get)
+                .description("Epochs the run on this replica has finished (0 when idle)")
+                .register(meters);
+        Gauge.builder("mmdigits.trainer.run.epochs", runEpochs, AtomicInteger::get)
+                .description("Epochs planned for the run on this replica (0 when idle)")
+                .register(meters);
+    }
+
+    /** A run starts on this replica with {@code epochs} planned. */
+    public void runStarted(int epochs) {
+        runEpoch.set(0);
+        runEpochs.set(epochs);
+    }
+
+    /** The run on this replica stopped (finished or handed over): the epoch gauges go back to 0. */
+    public void runStopped() {
+        runEpoch.set(0);
+        runEpochs.set(0);
+    }
+
+    /** This replica finished a run (ran it, or cancelled it before it started) in {@code state}. */
+    public void runFinished(String state) {
+        finished(state).increment();
+    }
+
+    private Counter finished(String state) {
+        return Counter.builder("mmdigits.trainer.runs.finished")
+                .description("Runs this replica finished, by end state")
+                .tag("state", state)
+                .register(meters);
     }
 
     /** Where the runs are counted from (the training service, at start). */
@@ -71,6 +109,7 @@ public class TrainerMetrics {
     }
 
     public void epoch(FusionTrainer.Epoch e) {
+        runEpoch.set(e.epoch());
         epochSeconds.record(Duration.ofNanos((long) (e.seconds() * 1e9)));
         samplesPerSecond.record(e.samplesPerSecond());
     }

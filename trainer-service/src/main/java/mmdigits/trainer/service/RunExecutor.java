@@ -80,6 +80,7 @@ final class RunExecutor {
 
     void execute(Job job) {
         String id = job.id();
+        metrics.runStarted(job.config().epochs());
         try {
             start(id);
             trainAndRelease(job);
@@ -90,6 +91,7 @@ final class RunExecutor {
             Log.errorf(e, "run %s failed: %s", id, reason);
             finish(id, TrainingRun.FAILED, reason);
         } finally {
+            metrics.runStopped();
             cancelled.remove(id);
             handedOver.remove(id);
         }
@@ -157,6 +159,7 @@ final class RunExecutor {
                 job.modelName(),
                 result.metrics().getOrDefault("validation_accuracy", Double.NaN),
                 d.promote());
+        metrics.runFinished(TrainingRun.RELEASED);
         long now = System.currentTimeMillis();
         book.update(
                 job.id(),
@@ -191,6 +194,7 @@ final class RunExecutor {
     void finish(String id, String state, String reason) {
         long now = System.currentTimeMillis();
         book.update(id, r -> r.toBuilder().finished(state, now).error(reason).build());
+        metrics.runFinished(state);
         output.send(id, RunMessages.ended(book.run(id).orElseThrow(), state, reason));
     }
 }

@@ -11,6 +11,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.ModelKeys;
@@ -34,6 +36,7 @@ import mmdigits.common.security.Pem;
 import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.Keys;
+import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.TopicReader;
 import mmdigits.trainer.onnx.OrtRunner;
 import mmdigits.trainer.training.Fixtures;
@@ -398,6 +401,30 @@ class TrainingFlowIT {
             assertThat(names).as(d.key()).containsAll(DeadLetters.HEADERS);
             assertThat(Long.parseLong(text(d, DeadLetters.OFFSET))).isNotNegative();
         }
+        assertDeadLettersCountedBySourceTopic();
+    }
+
+    /**
+     * Every dead letter on the topic (all the trainer's here) is counted under its source topic.
+     */
+    void assertDeadLettersCountedBySourceTopic() throws Exception {
+        Map<String, Long> bySource =
+                TopicReader.readAll(bootstrap, Topics.DEAD_LETTER, "read_committed").stream()
+                        .collect(
+                                Collectors.groupingBy(
+                                        r -> text(r, DeadLetters.TOPIC), Collectors.counting()));
+        assertThat(bySource).containsKeys(Topics.EVENTS, Topics.MODELS, Topics.PROMOTIONS);
+        Scrape m = Scrape.now();
+        for (String topic :
+                List.of(Topics.EVENTS, Topics.MODELS, Topics.PROMOTIONS, Topics.SAMPLES_TRAIN)) {
+            assertThat(
+                            m.sum(
+                                    "mmdigits_dead_letters_total",
+                                    "service=trainer-service",
+                                    "topic=" + topic))
+                    .as(topic)
+                    .isEqualTo((double) bySource.getOrDefault(topic, 0L));
+        }
     }
 
     static String text(ConsumerRecord<String, byte[]> r, String header) {
@@ -529,6 +556,32 @@ class TrainingFlowIT {
         assertThat(run.getString("modelVersion")).isNull();
         assertThat(TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed"))
                 .noneMatch(r -> r.key().endsWith("/" + id));
+        assertRunsCountedByEndState();
+    }
+
+    /**
+     * This one replica ran every run: its finished runs by end state are the runs listed in that
+     * state, and with nothing running its epoch gauges are back to 0.
+     */
+    void assertRunsCountedByEndState() throws IOException {
+        List<String> states =
+                given().auth()
+                        .oauth2(TOKEN)
+                        .get("/trainings")
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getList("state");
+        Scrape m = Scrape.now();
+        for (String state : List.of("RELEASED", "FAILED", "CANCELLED")) {
+            assertThat(m.sum("mmdigits_trainer_runs_finished_total", "state=" + state))
+                    .as(state)
+                    .isEqualTo(states.stream().filter(state::equals).count());
+        }
+        assertThat(m.sum("mmdigits_trainer_runs_finished_total", "state=CANCELLED")).isEqualTo(2);
+        assertThat(m.sum("mmdigits_trainer_run_epoch")).isZero();
+        assertThat(m.sum("mmdigits_trainer_run_epochs")).isZero();
+        m.assertDocumented();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package mmdigits.viz.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -10,6 +11,7 @@ import java.util.Map;
 import mmdigits.common.Topics;
 import mmdigits.common.events.Logs;
 import mmdigits.common.events.Promotions;
+import mmdigits.common.kafka.DeadLetterCount;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.TopicLog;
@@ -36,14 +38,17 @@ public class VizLogs {
     private final TopicLog<ModelPromoted> promotionLog;
     private final Promotions promotions = new Promotions();
     private final KafkaProducer<String, byte[]> deadLetters;
+    private final DeadLetterCount deadLettered;
     private final CompletionListener reports;
 
     public VizLogs(
             KafkaClients kafka,
             Aggregates aggregates,
             CompletionListener reports,
-            ReleaseKeys keys) {
+            ReleaseKeys keys,
+            MeterRegistry meters) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
+        this.deadLettered = new DeadLetterCount(meters, "viz-service", Topics.EMBEDDINGS);
         this.events =
                 Logs.events(kafka.config(), "mmdigits-viz-events")
                         .handler(aggregates.catalog())
@@ -112,6 +117,7 @@ public class VizLogs {
                 "dead-lettered %s partition %d offset %d: %s",
                 r.topic(), r.partition(), r.offset(), failure.getMessage());
         deadLetters.send(DeadLetters.of(r, failure));
+        deadLettered.increment(r.topic());
     }
 
     /** True once both topics were read to the ends they had at start. */

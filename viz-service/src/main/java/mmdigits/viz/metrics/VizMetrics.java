@@ -13,7 +13,8 @@ import mmdigits.viz.Aggregates;
 
 /**
  * What the reports can be watched by, registered at start: seconds per build stage (t-SNE, K-means,
- * the measures, the whole build), reports by state, and the embeddings held for pending reports.
+ * the measures, the whole build), reports by state, builds waiting for the builder (the queue),
+ * pairs still collecting embeddings and the embeddings held for them.
  */
 @Startup
 @ApplicationScoped
@@ -25,6 +26,7 @@ public class VizMetrics {
     private final Timer measures;
     private final Timer total;
     private volatile Supplier<Map<String, Long>> reportsByState = Map::of;
+    private volatile Supplier<Long> queued = () -> 0L;
 
     public VizMetrics(MeterRegistry meters, Aggregates aggregates) {
         this.tsne = stage(meters, "tsne");
@@ -40,6 +42,12 @@ public class VizMetrics {
                     .tag("state", state)
                     .register(meters);
         }
+        Gauge.builder("mmdigits.viz.report.queue", this, m -> m.queued.get())
+                .description("Report builds waiting for the builder")
+                .register(meters);
+        Gauge.builder("mmdigits.viz.reports.collecting", aggregates, a -> a.pending().size())
+                .description("(model version, dataset) pairs whose embeddings are still arriving")
+                .register(meters);
         Gauge.builder("mmdigits.viz.embeddings.held", aggregates, Aggregates::storedEmbeddings)
                 .description("Embeddings held in memory for reports still being collected")
                 .register(meters);
@@ -55,6 +63,11 @@ public class VizMetrics {
     /** Where the reports are counted from (the report service, at start). */
     public void watchReports(Supplier<Map<String, Long>> counts) {
         this.reportsByState = counts;
+    }
+
+    /** Where the builds waiting for the builder are counted from (the report service, at start). */
+    public void watchQueue(Supplier<Long> count) {
+        this.queued = count;
     }
 
     /** A finished build's seconds per stage. */

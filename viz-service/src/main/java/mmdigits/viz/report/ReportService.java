@@ -62,6 +62,9 @@ public class ReportService implements CompletionListener {
         }
     }
 
+    /** The progress of a report whose build waits for the builder thread (the queue). */
+    static final String WAITING = "waiting for the builder";
+
     private static final ObjectMapper JSON =
             new ObjectMapper()
                     .enable(SerializationFeature.INDENT_OUTPUT)
@@ -98,6 +101,12 @@ public class ReportService implements CompletionListener {
                                 .collect(
                                         Collectors.groupingBy(
                                                 i -> i.state().name(), Collectors.counting())));
+        metrics.watchQueue(
+                () ->
+                        reports.values().stream()
+                                .filter(i -> i.state() == State.BUILDING)
+                                .filter(i -> WAITING.equals(i.progress()))
+                                .count());
         this.builder =
                 new ReportBuilder(
                         config,
@@ -217,7 +226,7 @@ public class ReportService implements CompletionListener {
                         null,
                         null,
                         System.currentTimeMillis(),
-                        "waiting for the builder");
+                        WAITING);
         put(pair, building);
         worker.submit(() -> buildInBackground(snap, building));
         return building;

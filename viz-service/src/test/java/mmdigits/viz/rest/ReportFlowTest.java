@@ -24,6 +24,7 @@ import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.TopicReader;
 import mmdigits.viz.FreshOutputDir;
 import mmdigits.viz.VizFixtures;
@@ -297,6 +298,20 @@ class ReportFlowTest {
                             assertThat(DeadLetters.reason(d.headers()))
                                     .startsWith("undecodable record on digits.embeddings");
                         });
+        long fromEmbeddings =
+                dead.stream()
+                        .filter(
+                                d ->
+                                        Topics.EMBEDDINGS.equals(
+                                                DeadLetters.text(d.headers(), DeadLetters.TOPIC)))
+                        .count();
+        assertThat(
+                        Scrape.now()
+                                .sum(
+                                        "mmdigits_dead_letters_total",
+                                        "service=viz-service",
+                                        "topic=" + Topics.EMBEDDINGS))
+                .isEqualTo(fromEmbeddings);
     }
 
     @Test
@@ -388,6 +403,9 @@ class ReportFlowTest {
                         "mmdigits_viz_reports{state=\"READY\"} 3.0",
                         "mmdigits_viz_embeddings_held 0.0",
                         "mmdigits_viz_report_seconds_count{stage=\"tsne\"} 3",
-                        "mmdigits_viz_report_seconds_count{stage=\"total\"} 3");
+                        "mmdigits_viz_report_seconds_count{stage=\"total\"} 3",
+                        "mmdigits_viz_report_queue 0.0",
+                        "mmdigits_viz_reports_collecting 0.0");
+        Scrape.now().assertDocumented();
     }
 }
