@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,8 +42,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code out}, predictions over HTTP (JSON, PNG + WAV, KServe v2) on the published port, samples
  * streamed with kcat to the published Kafka port (SASL/SCRAM as user mmdigits-client) and their
  * predictions read back; the inference container crashes (its process killed) and the restart
- * policy brings it back; {@code down -v} leaves nothing. A second run puts the stack on an {@code
- * internal: true} network (no route out) and drives it from a helper container there.
+ * policy brings it back; Prometheus has every service's target up (also inference after its crash)
+ * and the alert rules loaded; {@code down -v} leaves nothing. A second run puts the stack on an
+ * {@code internal: true} network (no route out) and drives it from a helper container there.
  *
  * <p>With {@code -Dcompose.cluster=true} the second run is the cluster override instead
  * (docker-compose.cluster.yml: three Kafka nodes, two inference replicas behind HAProxy) on the
@@ -55,9 +57,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * override without an engine ({@code docker-compose config}, the HAProxy configuration against the
  * cluster mode's, {@code haproxy -c}).
  *
- * <p>The public base images (and HAProxy) are local stand-ins ({@link StandIns}); nothing else
- * differs from a user's run. Needs a Docker engine, docker-compose, mmdebstrap and kcat ({@code
- * bash .ci/run} installs them and starts dockerd).
+ * <p>The public base images (and HAProxy and Prometheus) are local stand-ins ({@link StandIns});
+ * nothing else differs from a user's run. Needs a Docker engine, docker-compose, mmdebstrap and
+ * kcat ({@code bash .ci/run} installs them and starts dockerd).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeIT {
@@ -117,7 +119,8 @@ class ComposeIT {
         data = work.resolve("data");
         secrets = work.resolve("secrets");
         docker = new Docker(work.resolve("logs-" + System.currentTimeMillis()));
-        for (String p : List.of("INFERENCE", "GRPC", "INGEST", "TRAINER", "VIZ", "KAFKA")) {
+        for (String p :
+                List.of("INFERENCE", "GRPC", "INGEST", "TRAINER", "VIZ", "KAFKA", "PROMETHEUS")) {
             PORTS.put(p, BrokerProcess.freePort());
             docker.with("DIGITS_" + p + "_PORT", Integer.toString(PORTS.get(p)));
         }
@@ -134,6 +137,7 @@ class ComposeIT {
                 .with("DIGITS_JRE_IMAGE", StandIns.JRE)
                 .with("DIGITS_KAFKA_IMAGE", StandIns.KAFKA)
                 .with("DIGITS_HAPROXY_IMAGE", StandIns.HAPROXY)
+                .with("DIGITS_PROMETHEUS_IMAGE", StandIns.PROMETHEUS)
                 .with("DIGITS_APP_BUILD", fromSource ? "source" : "prebuilt");
         // a run that was interrupted leaves its containers: gone before anything starts
         down(PROJECT);
@@ -143,6 +147,7 @@ class ComposeIT {
         StandIns standIns = new StandIns(docker, work);
         standIns.ensureJre();
         standIns.ensureKafka();
+        standIns.ensurePrometheus();
         if (Boolean.getBoolean("compose.cluster")) {
             standIns.ensureHaproxy();
         }
@@ -487,15 +492,44 @@ class ComposeIT {
                 .allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
     }
 
+    /**
+     * Prometheus beside the services: every service's target (job = its name) is up and its scrape
+     * had samples — inference's too, after its crash above — and the alert rules of
+     * deploy/monitoring/alerts.yml are loaded, each one evaluated without error.
+     */
     @Test
     @Order(8)
+    void prometheusScrapesEveryServiceAndLoadedTheAlertRules() throws Exception {
+        awaitHealthy(PROJECT, "prometheus", Duration.ofMinutes(3));
+        Map<String, String> health = awaitTargetsUp(Duration.ofMinutes(3));
+        assertThat(health)
+                .containsOnlyKeys(SERVICES)
+                .allSatisfy((job, h) -> assertThat(h).as(job).isEqualTo("up"));
+        JsonNode scraped = query("scrape_samples_scraped");
+        assertThat(scraped).hasSize(SERVICES.size());
+        for (JsonNode series : scraped) {
+            assertThat(series.at("/metric/job").asText()).isIn(SERVICES);
+            assertThat(Double.parseDouble(series.at("/value/1").asText()))
+                    .as("samples scraped from %s", series.at("/metric/job").asText())
+                    .isPositive();
+        }
+        List<String> alerts =
+                AlertRulesTest.alerts(AlertRulesTest.read(AlertRulesTest.RULES)).stream()
+                        .map(a -> a.get("alert").asText())
+                        .toList();
+        assertThat(awaitAlertRulesEvaluated(Duration.ofMinutes(2)))
+                .containsExactlyInAnyOrderElementsOf(alerts);
+    }
+
+    @Test
+    @Order(9)
     void downLeavesNothing() throws Exception {
         compose(PROJECT, Duration.ofMinutes(3), "down", "-v");
         assertNothingLeft(PROJECT);
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     @DisabledIfSystemProperty(named = "compose.cluster", matches = "true")
     void trainsAndServesWithNoRouteOutside() throws Exception {
         compose(OFFLINE_PROJECT, Duration.ofMinutes(5), "up", "-d");
@@ -553,7 +587,7 @@ class ComposeIT {
      * comment).
      */
     @Test
-    @Order(10)
+    @Order(11)
     @EnabledIfSystemProperty(named = "compose.cluster", matches = "true")
     void clusterTrainsAndServesThroughTheProxyWithNoRouteOutside() throws Exception {
         compose(CLUSTER_PROJECT, Duration.ofMinutes(5), "up", "-d");
@@ -953,6 +987,68 @@ class ComposeIT {
             Thread.sleep(2000);
         }
         throw new AssertionError("no report of " + version + " in " + timeout + ": " + last);
+    }
+
+    /**
+     * Prometheus' targets by job and health ({@code up}, {@code down}, {@code unknown}), once every
+     * service's is up or at the timeout.
+     */
+    static Map<String, String> awaitTargetsUp(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, String> health = new LinkedHashMap<>();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Answer r = get("PROMETHEUS", "/api/v1/targets?state=active");
+            last = r.body();
+            health.clear();
+            if (r.status() == 200) {
+                for (JsonNode t : JSON.readTree(r.body()).at("/data/activeTargets")) {
+                    health.put(t.at("/labels/job").asText(), t.get("health").asText());
+                }
+                if (health.keySet().containsAll(SERVICES)
+                        && health.values().stream().allMatch("up"::equals)) {
+                    return health;
+                }
+            }
+            Thread.sleep(2000);
+        }
+        throw new AssertionError("Prometheus' targets not all up in " + timeout + ": " + last);
+    }
+
+    /** The alerting rules Prometheus loaded, by name, once each was evaluated without error. */
+    static List<String> awaitAlertRulesEvaluated(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Answer r = get("PROMETHEUS", "/api/v1/rules?type=alert");
+            last = r.body();
+            if (r.status() == 200) {
+                List<String> names = new ArrayList<>();
+                boolean evaluated = true;
+                for (JsonNode group : JSON.readTree(r.body()).at("/data/groups")) {
+                    for (JsonNode rule : group.get("rules")) {
+                        names.add(rule.get("name").asText());
+                        evaluated &= rule.get("health").asText().equals("ok");
+                    }
+                }
+                if (!names.isEmpty() && evaluated) {
+                    return names;
+                }
+            }
+            Thread.sleep(2000);
+        }
+        throw new AssertionError(
+                "Prometheus' alert rules not evaluated in " + timeout + ": " + last);
+    }
+
+    /** An instant query's result (Prometheus' HTTP API). */
+    static JsonNode query(String promql) throws Exception {
+        Answer r =
+                get(
+                        "PROMETHEUS",
+                        "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        assertThat(r.status()).as("query %s: %s", promql, r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).at("/data/result");
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * broker's settings, every service bootstrapping from all three, two inference replicas that differ
  * from the single service only by their identity, drain and brokers, HAProxy on the published
  * inference ports with the settings {@code ./digits up --cluster} gives it ({@link
- * LoadBalancer#config}) and the replicas as servers.
+ * LoadBalancer#config}) and the replicas as servers. Prometheus scrapes every service under its own
+ * name and loads the alert rules, the replicas in the cluster.
  */
 class ComposeTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -119,7 +121,8 @@ class ComposeTest {
                         "ingest-service",
                         "trainer-service",
                         "inference-service",
-                        "viz-service");
+                        "viz-service",
+                        "prometheus");
         String dockerfile = Files.readString(ServiceConfig.root().resolve("Dockerfile"));
         for (Map.Entry<String, ServiceConfig> e : ServiceConfig.all().entrySet()) {
             String name = e.getKey();
@@ -438,6 +441,87 @@ class ComposeTest {
         // the rest is what ./digits up --cluster writes: the servers are the replicas' services
         Set<String> replicas = inferenceReplicas(compose("docker-compose.yml", CLUSTER)).keySet();
         assertThat(ours).isEqualTo(haproxySections(LoadBalancer.config(frontends(replicas), 8404)));
+    }
+
+    /**
+     * Prometheus: the official image of the version Debian ships (the stand-in's and promtool's),
+     * on the loopback interface, its configuration and the alert rules mounted from
+     * deploy/monitoring, a job per service named as the service, scraping /q/metrics on the
+     * service's port.
+     */
+    @Test
+    void prometheusScrapesEveryServiceAndLoadsTheAlertRules() throws Exception {
+        JsonNode prometheus = compose().at("/services/prometheus");
+        assertThat(prometheus.get("image").asText())
+                .isEqualTo("prom/prometheus:v" + hostPrometheusVersion());
+        assertThat(prometheus.get("ports")).hasSize(1);
+        assertThat(prometheus.at("/ports/0").asText()).isEqualTo("127.0.0.1:9090:9090/tcp");
+        Path monitoring = ServiceConfig.root().resolve("deploy/monitoring");
+        assertThat(iterable(prometheus.get("volumes")))
+                .extracting(JsonNode::asText)
+                .contains(
+                        monitoring.resolve("prometheus.yml") + ":/etc/prometheus/prometheus.yml:ro",
+                        monitoring.resolve("alerts.yml") + ":/etc/prometheus/alerts.yml:ro");
+        assertThat(prometheus.get("command").toString())
+                .contains("--config.file=/etc/prometheus/prometheus.yml");
+        JsonNode config = YAML.readTree(monitoring.resolve("prometheus.yml").toFile());
+        assertThat(config.get("rule_files"))
+                .extracting(JsonNode::asText)
+                .containsExactly("alerts.yml");
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        ServiceConfig.all()
+                .forEach((name, c) -> expected.put(name, List.of(name + ":" + c.port())));
+        assertThat(scrapeTargets(config)).isEqualTo(expected);
+    }
+
+    /**
+     * With the cluster override, Prometheus' configuration is prometheus-cluster.yml, which differs
+     * from prometheus.yml only by the inference replicas as the targets of inference-service.
+     */
+    @Test
+    void clusterPrometheusScrapesBothInferenceReplicas() throws Exception {
+        JsonNode cluster = compose("docker-compose.yml", CLUSTER);
+        Path monitoring = ServiceConfig.root().resolve("deploy/monitoring");
+        List<String> mounts = new ArrayList<>();
+        iterable(cluster.at("/services/prometheus/volumes")).forEach(v -> mounts.add(v.asText()));
+        assertThat(mounts)
+                .filteredOn(m -> m.contains(":/etc/prometheus/prometheus.yml:"))
+                .containsExactly(
+                        monitoring.resolve("prometheus-cluster.yml")
+                                + ":/etc/prometheus/prometheus.yml:ro");
+        JsonNode single = YAML.readTree(monitoring.resolve("prometheus.yml").toFile());
+        int port = ServiceConfig.all().get("inference-service").port();
+        for (JsonNode job : single.get("scrape_configs")) {
+            if (job.get("job_name").asText().equals("inference-service")) {
+                ArrayNode targets = (ArrayNode) job.at("/static_configs/0/targets");
+                targets.removeAll();
+                inferenceReplicas(cluster).keySet().forEach(r -> targets.add(r + ":" + port));
+            }
+        }
+        assertThat(YAML.readTree(monitoring.resolve("prometheus-cluster.yml").toFile()))
+                .isEqualTo(single);
+    }
+
+    /** A Prometheus configuration's jobs and their targets; each scrapes /q/metrics. */
+    static Map<String, List<String>> scrapeTargets(JsonNode config) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (JsonNode job : config.get("scrape_configs")) {
+            String name = job.get("job_name").asText();
+            assertThat(job.path("metrics_path").asText()).as(name).isEqualTo("/q/metrics");
+            List<String> targets = new ArrayList<>();
+            job.get("static_configs")
+                    .forEach(c -> c.get("targets").forEach(t -> targets.add(t.asText())));
+            out.put(name, targets);
+        }
+        return out;
+    }
+
+    /** {@code 2.42.0} of the promtool on this machine (Debian's prometheus package). */
+    static String hostPrometheusVersion() throws Exception {
+        AlertRulesTest.Run r = AlertRulesTest.promtool("--version");
+        Matcher m = Pattern.compile("version (\\d+\\.\\d+\\.\\d+)").matcher(r.output());
+        assertThat(m.find()).as("promtool --version: %s", r.output()).isTrue();
+        return m.group(1);
     }
 
     @Test

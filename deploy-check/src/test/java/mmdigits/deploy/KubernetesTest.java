@@ -35,6 +35,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMetricsEndpoint;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
@@ -75,7 +78,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Strimzi topics are the project's topics; the services are StatefulSets whose pod names are their
  * Kafka identities, on ReadWriteOnce volumes, under Pod Security "restricted", with an HPA and PDBs
  * that agree ({@link #checkWorkloads}, each guarantee shown to fail by {@link
- * #aBrokenWorkloadFails}).
+ * #aBrokenWorkloadFails}); production's PodMonitors scrape every service's pods on /q/metrics with
+ * the service's name as the job ({@link #checkMonitoring}, shown to fail by {@link
+ * #aBrokenPodMonitorFails}; AlertRulesTest compares its PrometheusRule with the rule file).
  */
 class KubernetesTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -94,7 +99,10 @@ class KubernetesTest {
                     Map.entry("Kafka", Kafka.class),
                     Map.entry("KafkaNodePool", KafkaNodePool.class),
                     Map.entry("KafkaTopic", KafkaTopic.class),
-                    Map.entry("KafkaUser", KafkaUser.class));
+                    Map.entry("KafkaUser", KafkaUser.class),
+                    // the Prometheus Operator's (fabric8's model of monitoring.coreos.com/v1)
+                    Map.entry("PodMonitor", PodMonitor.class),
+                    Map.entry("PrometheusRule", PrometheusRule.class));
 
     /** The setting of a pod's Kafka identity (mmdigits.instance-id). */
     static final String INSTANCE_ID = "MMDIGITS_INSTANCE_ID";
@@ -359,6 +367,10 @@ class KubernetesTest {
         if (overlay.equals("production")) {
             checkProduction(kafka, pool, topics, sets, typed);
         }
+        // the monitoring component: production's alone (it needs the Prometheus Operator)
+        boolean monitored = overlay.equals("production");
+        checkMonitoring(all(typed, PodMonitor.class), sets, monitored);
+        assertThat(all(typed, PrometheusRule.class)).hasSize(monitored ? 1 : 0);
         StatefulSet trainer = byName(sets, "trainer-service");
         checkGpu(trainer.getSpec().getTemplate().getSpec(), overlay.equals("gpu"));
     }
@@ -765,6 +777,113 @@ class KubernetesTest {
     }
 
     /**
+     * What Prometheus scrapes (deploy/components/monitoring), when the overlay has it: one
+     * PodMonitor per service, selecting that StatefulSet's pods and no other's, whether Ready or
+     * not, on a port the pods' container declares and that is the service's HTTP port, path
+     * /q/metrics, with the pods' {@code app.kubernetes.io/name} — the service's name, the job of
+     * the alert rules and of compose's Prometheus — as the job label.
+     */
+    static void checkMonitoring(List<PodMonitor> monitors, List<StatefulSet> sets, boolean expected)
+            throws Exception {
+        if (!expected) {
+            assertThat(monitors).as("PodMonitors outside the production overlay").isEmpty();
+            return;
+        }
+        assertThat(monitors)
+                .extracting(m -> m.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(
+                        sets.stream().map(s -> s.getMetadata().getName()).toList());
+        Map<String, ServiceConfig> services = ServiceConfig.all();
+        for (PodMonitor m : monitors) {
+            String name = m.getMetadata().getName();
+            assertThat(m.getSpec().getNamespaceSelector())
+                    .as("PodMonitor %s namespaceSelector (its own namespace)", name)
+                    .isNull();
+            assertThat(m.getSpec().getSelector().getMatchExpressions())
+                    .as("PodMonitor %s matchExpressions", name)
+                    .isNullOrEmpty();
+            List<StatefulSet> selected =
+                    sets.stream()
+                            .filter(s -> selects(m.getSpec().getSelector().getMatchLabels(), s))
+                            .toList();
+            assertThat(selected)
+                    .as("the StatefulSets PodMonitor %s selects", name)
+                    .extracting(s -> s.getMetadata().getName())
+                    .containsExactly(name);
+            Map<String, String> podLabels =
+                    selected.get(0).getSpec().getTemplate().getMetadata().getLabels();
+            assertThat(m.getSpec().getJobLabel())
+                    .as("PodMonitor %s jobLabel", name)
+                    .isEqualTo("app.kubernetes.io/name");
+            assertThat(podLabels.get(m.getSpec().getJobLabel()))
+                    .as("the job label of PodMonitor %s's pods", name)
+                    .isEqualTo(name);
+            List<ContainerPort> ports =
+                    selected.get(0)
+                            .getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getPorts();
+            assertThat(m.getSpec().getPodMetricsEndpoints())
+                    .as("PodMonitor %s endpoints", name)
+                    .hasSize(1);
+            PodMetricsEndpoint e = m.getSpec().getPodMetricsEndpoints().get(0);
+            assertThat(ports)
+                    .as("PodMonitor %s port %s among the container's", name, e.getPort())
+                    .filteredOn(p -> p.getName().equals(e.getPort()))
+                    .extracting(ContainerPort::getContainerPort)
+                    .containsExactly(services.get(name).port());
+            assertThat(e.getPath()).as("PodMonitor %s path", name).isEqualTo("/q/metrics");
+        }
+    }
+
+    /** Each guarantee of {@link #checkMonitoring} fails when production's PodMonitors break it. */
+    @ParameterizedTest(name = "{0} {1}: {2} {3} = {4}")
+    @CsvSource(
+            delimiter = '|',
+            textBlock =
+                    """
+        PodMonitor | viz-service | /spec/podMetricsEndpoints/0 | port | grpc | PodMonitor viz-service port grpc
+        PodMonitor | inference-service | /spec/podMetricsEndpoints/0 | port | grpc | PodMonitor inference-service port grpc
+        PodMonitor | inference-service | /spec/podMetricsEndpoints/0 | path | /metrics | PodMonitor inference-service path
+        PodMonitor | trainer-service | /spec/selector/matchLabels | app.kubernetes.io/name | trainer | the StatefulSets PodMonitor trainer-service selects
+        PodMonitor | viz-service | /spec/selector | matchLabels | {} | the StatefulSets PodMonitor viz-service selects
+        PodMonitor | ingest-service | /spec | jobLabel | app.kubernetes.io/part-of | PodMonitor ingest-service jobLabel
+        PodMonitor | ingest-service | /spec | jobLabel | - | PodMonitor ingest-service jobLabel
+        PodMonitor | trainer-service | /spec | namespaceSelector | {any: true} | PodMonitor trainer-service namespaceSelector
+        """)
+    void aBrokenPodMonitorFails(
+            String kind, String name, String parent, String field, String value, String expected)
+            throws Exception {
+        List<JsonNode> docs = production();
+        Map<String, List<Object>> before = typed(docs);
+        checkMonitoring(all(before, PodMonitor.class), all(before, StatefulSet.class), true);
+        JsonNode doc =
+                docs.stream()
+                        .filter(d -> d.get("kind").asText().equals(kind))
+                        .filter(d -> d.at("/metadata/name").asText().equals(name))
+                        .findFirst()
+                        .orElseThrow();
+        ObjectNode target = (ObjectNode) select(doc, parent);
+        if (value.equals("-")) {
+            assertThat(target.remove(field)).as("%s to remove", field).isNotNull();
+        } else {
+            target.set(field, YAML.readTree(value));
+        }
+        Map<String, List<Object>> after = typed(docs);
+        assertThatThrownBy(
+                        () ->
+                                checkMonitoring(
+                                        all(after, PodMonitor.class),
+                                        all(after, StatefulSet.class),
+                                        true))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(expected);
+    }
+
+    /**
      * Each guarantee of {@link #checkWorkloads} fails when the production manifests break it: the
      * field at {@code parent/field} of the document {@code kind/name} set to {@code value} (YAML;
      * {@code -} removes it) fails with {@code expected} in the message.
@@ -850,7 +969,11 @@ class KubernetesTest {
                 "KafkaTopic:/spec:partition",
                 "KafkaUser:/spec/authorization:acl",
                 "Kafka:/spec/entityOperator:userOperater",
-                "StatefulSet:/spec:replica"
+                "StatefulSet:/spec:replica",
+                "PodMonitor:/spec:podMetricEndpoints",
+                "PodMonitor:/spec/podMetricsEndpoints/0:scrapeInterval",
+                "PrometheusRule:/spec:group",
+                "PrometheusRule:/spec/groups/0/rules/0:alertname"
             })
     void aMisspeltFieldFails(String where) throws Exception {
         String[] w = where.split(":");

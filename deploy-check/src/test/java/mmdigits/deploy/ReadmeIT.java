@@ -62,14 +62,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>What differs from a user's shell, and only this: the services listen on free ports, so {@code
  * localhost:8080} etc. in a command become those ports (the {@code DIGITS_*_PORT} variables tell
- * {@code ./digits} the same), the commands run in a scratch directory where {@code ./digits} and
- * {@code bench/} link to the clone and {@code data/demo} to the quick look's demo set, {@code curl}
- * fails on an HTTP error status ({@code --fail-with-body}), and the benchmarks get small sizes
- * appended to their arguments. The commands that cannot run here (docker compose, kubectl apply),
- * run elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) or are measured by hand (the
- * full-size {@code ./digits run}) are claimed in {@link Elsewhere} by a named test method that
- * holds the command; the last test fails if a docs command is in neither place or a claim's test is
- * gone.
+ * {@code ./digits} the same), the commands run in a scratch directory where {@code ./digits},
+ * {@code bench/} and {@code deploy/} link to the clone and {@code data/demo} to the quick look's
+ * demo set, {@code curl} fails on an HTTP error status ({@code --fail-with-body}), and the
+ * benchmarks get small sizes appended to their arguments. The commands that cannot run here (docker
+ * compose, kubectl apply), run elsewhere ({@code ./mvnw -B verify} in {@code .ci/run}) or are
+ * measured by hand (the full-size {@code ./digits run}) are claimed in {@link Elsewhere} by a named
+ * test method that holds the command; the last test fails if a docs command is in neither place or
+ * a claim's test is gone.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReadmeIT {
@@ -124,6 +124,7 @@ class ReadmeIT {
         out = work.resolve("out");
         Files.createSymbolicLink(scratch.resolve("digits"), root.resolve("digits"));
         Files.createSymbolicLink(scratch.resolve("bench"), root.resolve("bench"));
+        Files.createSymbolicLink(scratch.resolve("deploy"), root.resolve("deploy"));
         for (String p :
                 List.of("KAFKA", "CONTROLLER", "INGEST", "TRAINER", "INFERENCE", "GRPC", "VIZ")) {
             PORTS.put(p, freePort());
@@ -311,6 +312,17 @@ class ReadmeIT {
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no result for " + start))
                 .output();
+    }
+
+    /** The alert rules checked and unit-tested by hand (needs no pipeline: runs first). */
+    @Test
+    @Order(0)
+    void alertRulesByHand() throws Exception {
+        List<Ran> r = run(block("promtool check rules deploy/monitoring/alerts.yml"));
+        assertThat(readmeLine(r, "promtool check rules")).contains("SUCCESS: 6 rules found");
+        assertThat(readmeLine(r, "promtool test rules")).contains("SUCCESS");
+        assertThat(readmeLine(r, "promtool check config"))
+                .contains("is valid prometheus config file syntax");
     }
 
     @Test

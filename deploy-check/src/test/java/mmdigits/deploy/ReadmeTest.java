@@ -135,6 +135,8 @@ class ReadmeTest {
                 .allSatisfy(p -> assertThat(rows.get("bench")).contains(p));
         assertThat(packages(script, "TEST_PACKAGES"))
                 .allSatisfy(p -> assertThat(rows.get("all")).contains(p));
+        assertThat(packages(script, "PROMTOOL_PACKAGES"))
+                .allSatisfy(p -> assertThat(rows.get("all")).contains(p));
         // the pipeline installs nothing that only the tests, the cluster mode or the benchmarks use
         assertThat(packages(script, "RUN_PACKAGES"))
                 .doesNotContainAnyElementsOf(packages(script, "TEST_PACKAGES"))

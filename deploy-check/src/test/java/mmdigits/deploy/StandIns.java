@@ -16,14 +16,16 @@ import mmdigits.localkafka.BrokerProcess;
  * {@code openjdk-17-jdk-headless} / {@code openjdk-17-jre-headless} made by {@code mmdebstrap} from
  * Debian's packages and loaded with {@code docker import}; {@code apache/kafka:4.1.1} is the
  * project's own KRaft broker on the JRE stand-in ({@code src/test/docker/kafka-standin}); {@code
- * haproxy:2.6} is Debian bookworm's {@code haproxy} package (2.6) made the same way. Each is built
- * only when the engine does not have it yet. Nothing else differs from what a user runs.
+ * haproxy:2.6} is Debian bookworm's {@code haproxy} package (2.6) made the same way, and {@code
+ * prom/prometheus:v2.42.0} Debian bookworm's {@code prometheus} package (2.42). Each is built only
+ * when the engine does not have it yet. Nothing else differs from what a user runs.
  */
 final class StandIns {
     static final String JDK = "mmdigits-standin/temurin:17-jdk";
     static final String JRE = "mmdigits-standin/temurin:17-jre";
     static final String KAFKA = "mmdigits-standin/kafka:4.1.1";
     static final String HAPROXY = "mmdigits-standin/haproxy:2.6";
+    static final String PROMETHEUS = "mmdigits-standin/prometheus:v2.42.0";
 
     private final Docker docker;
     private final Path work;
@@ -117,6 +119,36 @@ final class StandIns {
                         + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian haproxy\"'"
                         + " - "
                         + HAPROXY;
+        docker.run(Duration.ofMinutes(10), "bash", "-c", script);
+    }
+
+    /**
+     * What the official {@code prom/prometheus} image offers compose: {@code prometheus} as the
+     * entrypoint (compose gives its arguments), {@code promtool} on the PATH (the health check),
+     * run as the user nobody with {@code /prometheus} its own (the volume of the TSDB takes the
+     * directory's owner). Debian's package without its recommends (node-exporter), as {@code
+     * ./digits deps all} installs it for {@code promtool test rules}.
+     */
+    void ensurePrometheus() throws Exception {
+        if (exists(PROMETHEUS)) {
+            return;
+        }
+        String script =
+                "set -o pipefail; mmdebstrap --variant=apt --include=prometheus"
+                        + " --aptopt='APT::Install-Recommends \"false\"'"
+                        + " --dpkgopt='path-exclude=/usr/share/doc/*'"
+                        + " --dpkgopt='path-exclude=/usr/share/locale/*'"
+                        + " --customize-hook='mkdir -p \"$1/prometheus\" && chown nobody:nogroup \"$1/prometheus\"'"
+                        + " bookworm - "
+                        + "| docker import"
+                        + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
+                        + " --change 'USER nobody'"
+                        + " --change 'WORKDIR /prometheus'"
+                        + " --change 'ENTRYPOINT [\"/usr/bin/prometheus\"]'"
+                        + " --change 'CMD [\"--config.file=/etc/prometheus/prometheus.yml\", \"--storage.tsdb.path=/prometheus\"]'"
+                        + " --change 'LABEL org.opencontainers.image.description=\"mmdigits test stand-in: Debian prometheus\"'"
+                        + " - "
+                        + PROMETHEUS;
         docker.run(Duration.ofMinutes(10), "bash", "-c", script);
     }
 
