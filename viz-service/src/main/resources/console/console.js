@@ -117,15 +117,14 @@
   }
 
   function runProgress(r) {
-    const total = r.epochs || 0;
-    const text = r.state === 'QUEUED' ? 'queued' : 'epoch ' + r.epoch + '/' + (total || '?');
-    return bar(r.epoch, total, text, 'epochs');
+    if (!r.epochs) return r.state === 'QUEUED' ? 'queued' : '—';
+    return bar(r.epoch, r.epochs, r.state === 'QUEUED' ? 'queued' : 'epoch ' + r.epoch + '/' + r.epochs, 'epochs');
   }
   function drawRuns() {
     fill('runs', state.runs.map((r) => el('tr', { 'data-run': r.id },
       td(r.id), td(r.dataset + ' → ' + r.model),
       td([stateTag(r.state), r.cancelling ? ' (cancelling)' : '', r.error ? el('div', { className: 'muted' }, r.error) : null]),
-      td(runProgress(r)), td(num(r.validationAccuracy), 'num'), td(num(r.loss), 'num'),
+      td(runProgress(r), 'progress'), td(num(r.validationAccuracy), 'num'), td(num(r.loss), 'num'),
       td(r.modelVersion || '—'),
       td(r.promoted === null || r.promoted === undefined ? '—' : (r.promoted ? 'promoted' : 'not promoted') +
         (r.promotionReason ? ': ' + r.promotionReason : '')),
@@ -160,7 +159,7 @@
   function drawJobs() {
     fill('jobs', state.jobs.map((j) => el('tr', { 'data-job': j.version + '|' + j.publication },
       td((j.name ? j.name + '/' : '') + j.version), td(j.dataset), td(stateTag(j.state)),
-      td(bar(j.scored, j.expected, j.scored + '/' + j.expected)), td(j.remaining, 'num'), td(ago(j.lastScoredMs)),
+      td(bar(j.scored, j.expected, j.scored + '/' + j.expected), 'progress'), td(j.remaining, 'num'), td(ago(j.lastScoredMs)),
       td(j.requestedBy || '—'))), 'no scoring job yet');
     const scorable = state.datasets.filter((d) => d.publications.some((p) => p.split === 'TEST')).map((d) => d.name);
     const versions = state.models.versions.map((v) => v.name + '/' + v.version);

@@ -62,8 +62,9 @@ public class ConsoleResource {
     @GET
     @Produces(MediaType.TEXT_HTML)
     @Operation(summary = "The console page (refreshes itself)")
-    public TemplateInstance page() {
-        return Templates.page(new Page(config.alias(), config.console().refresh().toMillis()));
+    public String page() {
+        return Templates.page(new Page(config.alias(), config.console().refresh().toMillis()))
+                .render();
     }
 
     @GET

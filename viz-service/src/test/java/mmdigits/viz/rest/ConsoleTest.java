@@ -179,6 +179,22 @@ class ConsoleTest {
 
     @Test
     @Order(2)
+    void thePageAndItsScriptAreServed() {
+        given().get("/console")
+                .then()
+                .statusCode(200)
+                .contentType(ContentType.HTML)
+                .body(containsString("<title>multimodal-digits console</title>"))
+                .body(containsString("data-refresh-ms=\"2000\""));
+        given().get("/console/console.js")
+                .then()
+                .statusCode(200)
+                .contentType("text/javascript")
+                .body(containsString("/console/state"));
+    }
+
+    @Test
+    @Order(3)
     void actionsNeedATokenAndReachTheTrainerWithIt() {
         String body = "{\"dataset\":\"console\",\"epochs\":2}";
         given().contentType(ContentType.JSON)
@@ -241,7 +257,7 @@ class ConsoleTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void theTrainersRegistryIsShownWhenItAnswers() throws Exception {
         StubServices.registry =
                 "{\"alias\":{\"alias\":\"digits\"},\"versions\":["
