@@ -68,17 +68,26 @@
         headers: { Authorization: 'Bearer ' + token(), 'Content-Type': 'application/json' },
         body: JSON.stringify(body || {}),
       });
-      const text = await r.text();
-      let said = text;
-      try {
-        const j = JSON.parse(text);
-        said = j.detail || j.title || JSON.stringify(j);
-      } catch (e) { /* not JSON: shown as it came */ }
-      $('result').textContent = what + ': ' + r.status + ' ' + said;
+      $('result').textContent = what + ': ' + r.status + ' ' + said(r.status, await r.text());
     } catch (e) {
       $('result').textContent = what + ': ' + e.message;
     }
     refresh();
+  }
+
+  /** What an action's answer says, in a line: a problem's detail, the alias, run or scoring it names. */
+  function said(status, text) {
+    if (!text) return status === 401 ? 'the token was refused' : status === 403 ? 'the token lacks the role for this' : '';
+    try {
+      const j = JSON.parse(text);
+      if (j.detail || j.title) return j.detail || j.title;
+      if (j.alias) return j.alias + ' → ' + j.name + '/' + j.version;
+      if (j.id && j.state) return 'run ' + j.id + ' ' + j.state.toLowerCase();
+      if (j.publication) return (j.created ? 'scoring ' : 'already scored: ') + j.dataset + ' with ' + j.version;
+      return text;
+    } catch (e) {
+      return text;
+    }
   }
 
   async function useToken(value) {

@@ -70,7 +70,7 @@ public interface VizConfig {
         @WithDefault("2s")
         Duration refresh();
 
-        /** How long a forwarded action, or a read of the trainer's registry, may take. */
+        /** How long a forwarded action may take (a read of the registry: at most refresh). */
         @WithDefault("10s")
         Duration timeout();
     }

@@ -47,8 +47,9 @@ public class ServiceCalls {
         return send(r.build(), base);
     }
 
-    public Answer get(URI base, String path) {
-        return send(request(base, path).GET().build(), base);
+    /** GETs a path, waiting at most {@code wait} for the answer. */
+    public Answer get(URI base, String path, Duration wait) {
+        return send(request(base, path).timeout(wait).GET().build(), base);
     }
 
     private HttpRequest.Builder request(URI base, String path) {

@@ -6,6 +6,7 @@ import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +18,14 @@ import mmdigits.viz.console.ConsoleView.VersionView;
  * The versions the trainer's registry holds (its {@code GET /models}), when {@code
  * viz.console.trainer-url} is set: the releases on digits.events include versions the registry has
  * removed since ({@code trainer.registry.keep-versions}), and only a registered version can be
- * promoted. Read at most once a second, whatever the number of open consoles.
+ * promoted. Read at most once a second whatever the number of open consoles, and waited for no
+ * longer than the page's refresh interval; after a failure asked again only ten seconds later
+ * (meanwhile the state shows the releases), so a trainer that is away does not slow the page.
  */
 @ApplicationScoped
 public class TrainerRegistry {
     private static final long FRESH_NANOS = 1_000_000_000L;
+    private static final long RETRY_NANOS = 10_000_000_000L;
 
     /** A version as the trainer's {@code ModelResource.VersionInfo} has it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -40,6 +44,7 @@ public class TrainerRegistry {
     private record Read(Optional<List<VersionView>> versions, long atNanos) {}
 
     private final Optional<URI> trainer;
+    private final Duration wait;
     private final ServiceCalls calls;
     private final ObjectMapper json;
     private volatile Read last;
@@ -47,6 +52,7 @@ public class TrainerRegistry {
 
     public TrainerRegistry(VizConfig config, ServiceCalls calls, ObjectMapper json) {
         this.trainer = config.console().trainerUrl();
+        this.wait = config.console().refresh();
         this.calls = calls;
         this.json = json;
     }
@@ -54,7 +60,8 @@ public class TrainerRegistry {
     /** The registered versions, newest first; empty without a trainer URL or an answer. */
     public Optional<List<VersionView>> versions() {
         Read r = last;
-        if (r == null || System.nanoTime() - r.atNanos() > FRESH_NANOS) {
+        long age = r == null ? Long.MAX_VALUE : System.nanoTime() - r.atNanos();
+        if (age > (r != null && r.versions().isEmpty() ? RETRY_NANOS : FRESH_NANOS)) {
             r = new Read(trainer.flatMap(this::read), System.nanoTime());
             last = r;
         }
@@ -63,7 +70,7 @@ public class TrainerRegistry {
 
     private Optional<List<VersionView>> read(URI base) {
         try {
-            ServiceCalls.Answer a = calls.get(base, "/models");
+            ServiceCalls.Answer a = calls.get(base, "/models", wait);
             if (a.status() != 200) {
                 throw new IllegalStateException("GET /models answered " + a.status());
             }
