@@ -2,7 +2,10 @@ package mmdigits.viz.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
 /** Settings of the viz service ({@code viz.*} in application.properties). */
 @ConfigMapping(prefix = "viz")
@@ -45,6 +48,32 @@ public interface VizConfig {
     Kmeans kmeans();
 
     Metrics metrics();
+
+    Console console();
+
+    /**
+     * The pipeline console ({@code /console}): the page reads its state from the topics this
+     * service follows; its actions go to the services named here, with the user's token.
+     */
+    interface Console {
+        /**
+         * The trainer's base URL: train, promote and rollback go there, and the registry's versions
+         * are read from its {@code /models}. Unset: those actions are off and the versions come
+         * from the releases on digits.events.
+         */
+        Optional<URI> trainerUrl();
+
+        /** The inference service's base URL: score goes there. Unset: scoring is off. */
+        Optional<URI> inferenceUrl();
+
+        /** How often the page asks for the state. */
+        @WithDefault("2s")
+        Duration refresh();
+
+        /** How long a forwarded action may take (a read of the registry: at most refresh). */
+        @WithDefault("10s")
+        Duration timeout();
+    }
 
     /**
      * Silhouette and trustworthiness cost N² distances: past sampleSize points, a seeded sample of

@@ -20,6 +20,7 @@ import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.viz.Aggregates;
+import mmdigits.viz.console.PipelineBoard;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,9 +28,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 /**
  * Follows {@code digits.events} (datasets, training results and curves), {@code digits.promotions}
  * (the alias' target; only the trainer's signed promotions) and {@code digits.embeddings} from
- * their beginning into the {@link Aggregates}; the report index on disk says which pairs are done,
- * so a restart rebuilds nothing. After each embedding the report service checks whether its pair is
- * complete (the {@link CompletionListener}). Undecodable embeddings go to the dead-letter topic.
+ * their beginning into the {@link Aggregates} and the console's {@link PipelineBoard}; the report
+ * index on disk says which pairs are done, so a restart rebuilds nothing. After each embedding the
+ * report service checks whether its pair is complete (the {@link CompletionListener}). Undecodable
+ * embeddings go to the dead-letter topic.
  */
 @ApplicationScoped
 public class VizLogs {
@@ -45,6 +47,7 @@ public class VizLogs {
             KafkaClients kafka,
             Aggregates aggregates,
             CompletionListener reports,
+            PipelineBoard board,
             ReleaseKeys keys,
             MeterRegistry meters) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
@@ -53,10 +56,12 @@ public class VizLogs {
                 Logs.events(kafka.config(), "mmdigits-viz-events")
                         .handler(aggregates.catalog())
                         .handler(aggregates::onEvent)
+                        .handler(board::onEvent)
                         .handler(e -> reports.checkComplete());
         this.promotionLog =
                 Logs.promotions(kafka.config(), "mmdigits-viz-promotions", keys.verifyKey())
-                        .handler(promotions);
+                        .handler(promotions)
+                        .handler(board::onPromotion);
         this.embeddings =
                 new TopicLog<>(
                                 kafka.config(),
@@ -69,6 +74,7 @@ public class VizLogs {
                                 e -> {
                                     if (e.value() != null) {
                                         aggregates.add(e.value());
+                                        board.onEmbedding(e.value());
                                         reports.checkComplete(
                                                 new Aggregates.Pair(
                                                         e.value().getDataset(),

@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import mmdigits.common.kafka.TopicAdmin;
 import mmdigits.localkafka.KafkaBrokerTestResource;
+import mmdigits.viz.BrowserTools;
 import mmdigits.viz.FreshOutputDir;
 import mmdigits.viz.VizFixtures;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,15 +60,7 @@ class ReportPageIT {
                                 "reports.find { it.dataset == 'page' && it.version == 'page-v1' }.state"))
                 .isEqualTo("READY");
 
-        Path tools = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (tools != null && !Files.isDirectory(tools.resolve("tools/browser"))) {
-            tools = tools.getParent();
-        }
-        assertThat(tools).isNotNull();
-        tools = tools.resolve("tools/browser");
-        assertThat(tools.resolve("node_modules/playwright-core"))
-                .as("playwright-core is missing: run ./digits deps all")
-                .isDirectory();
+        Path tools = BrowserTools.dir();
         Path screenshot = Path.of("target/report-page.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
         Process p =
