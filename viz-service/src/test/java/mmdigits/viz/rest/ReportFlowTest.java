@@ -46,6 +46,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 @QuarkusTestResource(FreshOutputDir.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(1) // first of its group: it counts every report and pending pair on the shared broker
 class ReportFlowTest {
     /** A token with the roles these calls need. */
     static final String TOKEN = KafkaBrokerTestResource.token("train");
