@@ -517,15 +517,17 @@ class LocalClusterIT {
             c.subscribe(List.of(topic));
             List<String> values = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            Map<TopicPartition, Long> end = Map.of();
-            while (end.isEmpty() || !caughtUp(c, end)) {
+            // every partition's end, not only those of a first (possibly partial) assignment
+            List<TopicPartition> all =
+                    c.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
+            Map<TopicPartition, Long> end = c.endOffsets(all);
+            while (!(c.assignment().containsAll(all) && caughtUp(c, end))) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError(topic + " not read to its end " + end + " in 60 s");
                 }
                 c.poll(Duration.ofMillis(500)).forEach(r -> values.add(r.value()));
-                if (end.isEmpty() && !c.assignment().isEmpty()) {
-                    end = c.endOffsets(c.assignment());
-                }
             }
             c.commitSync();
             return values;
