@@ -27,6 +27,21 @@ public class KafkaTracing {
     /** The instrumentation scope of every span of ours. */
     public static final String SCOPE = "mmdigits";
 
+    /** Ingest: a sample streamed on its own ({@code POST /samples}) sent to its topic. */
+    public static final String PUBLISH_SAMPLE = "publish sample";
+
+    /** Ingest: a whole split published in one transaction (its records share this span). */
+    public static final String PUBLISH_SPLIT = "publish split";
+
+    /** Inference: one test sample scored, its prediction and embedding written. */
+    public static final String SCORE_SAMPLE = "score sample";
+
+    /** Viz: one embedding read into the report's aggregates. */
+    public static final String AGGREGATE_EMBEDDING = "aggregate embedding";
+
+    /** Viz: one report built (linked to the traces of some of its samples). */
+    public static final String BUILD_REPORT = "build report";
+
     public static final AttributeKey<String> SAMPLE_ID =
             AttributeKey.stringKey("mmdigits.sample.id");
     public static final AttributeKey<String> DATASET = AttributeKey.stringKey("mmdigits.dataset");

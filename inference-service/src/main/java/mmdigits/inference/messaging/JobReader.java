@@ -34,6 +34,7 @@ final class JobReader {
     private final ModelRegistry registry;
     private final Scorer scorer;
     private final DeadLetteringDecoder decoder;
+    private final ScoringTraces traces;
     private final Duration jobModelWait;
     private final Map<Integer, Long> readerAt = new HashMap<>();
     private final Set<Long> reportedGone = new HashSet<>();
@@ -46,6 +47,7 @@ final class JobReader {
             ModelRegistry registry,
             Scorer scorer,
             DeadLetteringDecoder decoder,
+            ScoringTraces traces,
             Duration jobModelWait) {
         this.reader = reader;
         this.progress = progress;
@@ -53,6 +55,7 @@ final class JobReader {
         this.registry = registry;
         this.scorer = scorer;
         this.decoder = decoder;
+        this.traces = traces;
         this.jobModelWait = jobModelWait;
     }
 
@@ -186,11 +189,17 @@ final class JobReader {
         PartitionProgress pp = progress.get(p);
         PartitionRange range = job.range(p);
         List<Sample> samples = new ArrayList<>();
+        ScoringTraces.Scoring traced = traces.job(job);
         for (ConsumerRecord<String, byte[]> r : records) {
             if (r.offset() >= pp.activeOffset()
                     && r.offset() <= range.getLastOffset()
                     && job.publication().id().equals(Publications.of(r.headers()))) {
-                decoder.decode(r, batch).ifPresent(samples::add);
+                decoder.decode(r, batch)
+                        .ifPresent(
+                                s -> {
+                                    samples.add(s);
+                                    traced.add(r, s);
+                                });
             }
         }
         long next = reader.position(new TopicPartition(Topics.SAMPLES_TEST, p));
@@ -199,7 +208,8 @@ final class JobReader {
             return; // nothing fetched yet
         }
         if (!samples.isEmpty()) {
-            batch.out.addAll(scorer.outputRecords(job.name(), job.version(), samples));
+            batch.out.addAll(
+                    traced.score(() -> scorer.outputRecords(job.name(), job.version(), samples)));
             batch.scored += samples.size();
             batch.scoredByJobs += samples.size();
         }

@@ -19,6 +19,7 @@ import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.Publications;
 import mmdigits.common.proto.Sample;
+import mmdigits.common.tracing.KafkaTracing;
 import mmdigits.inference.config.InferenceConfig;
 import mmdigits.inference.jobs.JobBook;
 import mmdigits.inference.jobs.PartitionProgress;
@@ -61,7 +62,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * partitions that change hands — the other replicas go on scoring through a rebalance. Plain
  * clients, not a SmallRye channel: the offsets go into the producer's transaction with the job
  * progress as their metadata (the connector's {@code KafkaTransactions} commits offsets without
- * metadata), and the job ranges are read by a second consumer that seeks.
+ * metadata), and the job ranges are read by a second consumer that seeks. Each sample's scoring is
+ * a span of the trace its record carries, passed on in its outputs ({@link ScoringTraces}).
  */
 @Singleton // not proxied: the consumer loop is a base class without a no-args constructor
 public class TestStreamScorer extends ConsumerLoop {
@@ -75,6 +77,7 @@ public class TestStreamScorer extends ConsumerLoop {
     private final AtomicLong scored = new AtomicLong();
     private final AtomicLong scoredByJobs = new AtomicLong();
     private final OwnedPartitions progress = new OwnedPartitions();
+    private final ScoringTraces traces;
 
     public TestStreamScorer(
             KafkaClients kafka,
@@ -83,6 +86,7 @@ public class TestStreamScorer extends ConsumerLoop {
             InferenceLogs logs,
             Scorer scorer,
             MeterRegistry meters,
+            KafkaTracing tracing,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         super("test-stream");
@@ -93,6 +97,7 @@ public class TestStreamScorer extends ConsumerLoop {
         this.decoder = new DeadLetteringDecoder(meters);
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.clients = new StreamClients(kafka, config, this.instanceId);
+        this.traces = new ScoringTraces(tracing, registry);
     }
 
     /** Samples scored from the test topic since start (live and jobs, all versions). */
@@ -172,6 +177,7 @@ public class TestStreamScorer extends ConsumerLoop {
                             registry,
                             scorer,
                             decoder,
+                            traces,
                             config.stream().jobModelWait());
             DoneJobsPruner pruner = new DoneJobsPruner(config, logs, registry);
             Throughput log = new Throughput(registry, scored, scoredByJobs);
@@ -235,15 +241,21 @@ public class TestStreamScorer extends ConsumerLoop {
     private void scoreLive(ConsumerRecords<String, byte[]> records, StreamBatch batch)
             throws Exception {
         List<Sample> samples = new ArrayList<>();
+        ScoringTraces.Scoring traced = traces.live();
         for (ConsumerRecord<String, byte[]> r : records) {
             if (Publications.of(r.headers()) == null) {
-                decoder.decode(r, batch).ifPresent(samples::add);
+                decoder.decode(r, batch)
+                        .ifPresent(
+                                s -> {
+                                    samples.add(s);
+                                    traced.add(r, s);
+                                });
             }
         }
         if (samples.isEmpty()) {
             return;
         }
-        batch.out.addAll(scorer.outputRecords(null, null, samples));
+        batch.out.addAll(traced.score(() -> scorer.outputRecords(null, null, samples)));
         batch.scored += samples.size();
     }
 }

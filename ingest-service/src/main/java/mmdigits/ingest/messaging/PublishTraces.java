@@ -15,15 +15,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The spans of one publish transaction, whose context the sample records carry to the scorer: a
- * span per streamed sample ({@code publish sample}, a child of the request's span), or one span for
- * a whole published split ({@code publish split}: ten thousand traces of one click would bury it).
- * They end when the transaction does, since that is when the records become visible. Nothing at all
- * happens when tracing is off.
+ * span per streamed sample ({@value KafkaTracing#PUBLISH_SAMPLE}, a child of the request's span),
+ * or one span for a whole published split ({@value KafkaTracing#PUBLISH_SPLIT}: ten thousand traces
+ * of one click would bury it). They end when the transaction does, since that is when the records
+ * become visible. Nothing at all happens when tracing is off.
  */
 final class PublishTraces {
-    static final String SAMPLE = "publish sample";
-    static final String SPLIT = "publish split";
-
     private final KafkaTracing tracing;
     private final Span split;
     private final List<Span> samples = new ArrayList<>();
@@ -40,7 +37,7 @@ final class PublishTraces {
             return new PublishTraces(tracing, null);
         }
         String topic = event.getSplit() == Split.TRAIN ? Topics.SAMPLES_TRAIN : Topics.SAMPLES_TEST;
-        Span span = tracing.startSend(SPLIT, topic, Context.current());
+        Span span = tracing.startSend(KafkaTracing.PUBLISH_SPLIT, topic, Context.current());
         span.setAttribute(KafkaTracing.DATASET, event.getDataset());
         span.setAttribute(KafkaTracing.SPLIT, SampleIds.splitName(event.getSplit()));
         span.setAttribute(KafkaTracing.PUBLICATION, publication);
@@ -54,7 +51,9 @@ final class PublishTraces {
         }
         Span span = split;
         if (span == null) {
-            span = tracing.startSend(SAMPLE, record.topic(), Context.current());
+            span =
+                    tracing.startSend(
+                            KafkaTracing.PUBLISH_SAMPLE, record.topic(), Context.current());
             span.setAttribute(KafkaTracing.SAMPLE_ID, sample.getId());
             span.setAttribute(KafkaTracing.DATASET, sample.getDataset());
             samples.add(span);

@@ -165,7 +165,9 @@ class TracingOffByDefaultTest {
         assertThat(record.headers().lastHeader("traceparent")).isNull();
         assertThat(sdkDisabled).isTrue();
         assertThat(tracing.enabled()).isFalse();
-        Span span = tracing.startSend("publish sample", Topics.SAMPLES_TEST, Context.current());
+        Span span =
+                tracing.startSend(
+                        KafkaTracing.PUBLISH_SAMPLE, Topics.SAMPLES_TEST, Context.current());
         assertThat(span.isRecording()).isFalse();
         assertThat(span.getSpanContext().isValid()).isFalse();
         span.end();

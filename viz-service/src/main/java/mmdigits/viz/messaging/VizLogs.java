@@ -18,6 +18,7 @@ import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.viz.Aggregates;
+import mmdigits.viz.tracing.ReportTraces;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * their beginning into the {@link Aggregates}; the report index on disk says which pairs are done,
  * so a restart rebuilds nothing. After each embedding the report service checks whether its pair is
  * complete (the {@link CompletionListener}). Undecodable embeddings go to the dead-letter topic.
+ * Each embedding read continues its sample's trace ({@link ReportTraces}).
  */
 @ApplicationScoped
 public class VizLogs {
@@ -42,7 +44,8 @@ public class VizLogs {
             KafkaClients kafka,
             Aggregates aggregates,
             CompletionListener reports,
-            ReleaseKeys keys) {
+            ReleaseKeys keys,
+            ReportTraces traces) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
         this.events =
                 Logs.events(kafka.config(), "mmdigits-viz-events")
@@ -60,6 +63,7 @@ public class VizLogs {
                                 VizLogs::decode,
                                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))
                         .onUndecodable(this::deadLetter)
+                        .handler(traces::aggregated)
                         .handler(
                                 e -> {
                                     if (e.value() != null) {
