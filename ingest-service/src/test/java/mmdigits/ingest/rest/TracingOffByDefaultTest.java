@@ -7,10 +7,7 @@ import static org.hamcrest.Matchers.contains;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -21,8 +18,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import mmdigits.common.Topics;
 import mmdigits.common.tracing.KafkaTracing;
@@ -35,47 +30,30 @@ import org.junit.jupiter.api.Test;
 
 /**
  * With no OTLP endpoint configured nothing is traced and nothing is exported anywhere: the service
- * runs its default configuration while listeners sit on the OTLP exporter's default ports (4317
- * gRPC, 4318 HTTP, on 127.0.0.1 and ::1 — where an SDK left on would send to {@code localhost}),
- * started before the service. A sample goes through {@code POST /samples} (an HTTP server span and
- * a publish span, were tracing on); after the span processor's schedule delay no connection has
- * arrived, the record carries no trace context, the SDK is disabled and our tracer's spans are
- * no-ops.
+ * runs its default configuration (the one every test here shares) while listeners sit on the OTLP
+ * exporter's default ports (4317 gRPC, 4318 HTTP, on 127.0.0.1 and ::1 — where an SDK left on would
+ * send to {@code localhost}). A sample goes through {@code POST /samples} (an HTTP server span and
+ * a publish span, were tracing on); after the span processor's schedule delay, when a batch would
+ * have been exported, no connection has arrived, the record carries no trace context, the SDK is
+ * disabled and our tracer's spans are no-ops.
  */
 @QuarkusTest
-@TestProfile(TracingOffByDefaultTest.OtlpPortsWatched.class)
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class TracingOffByDefaultTest {
     static final int[] OTLP_PORTS = {4317, 4318};
 
-    /** The default configuration, with the listeners started before the service. */
-    public static class OtlpPortsWatched implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(Listeners.class));
-        }
-    }
-
-    /**
-     * Counts the connections made to the OTLP default ports while the service runs. The count and
-     * the ports watched are kept in the system properties (JDK objects): the test and its resource
-     * may be loaded by different class loaders.
-     */
-    public static class Listeners implements QuarkusTestResourceLifecycleManager {
-        static final String CONNECTIONS = "mmdigits.test.otlp-connections";
-        static final String WATCHED = "mmdigits.test.otlp-watched";
+    /** Counts the connections made to the OTLP default ports while open. */
+    static final class Listeners implements AutoCloseable {
+        final AtomicInteger connections = new AtomicInteger();
+        final List<String> watched = new ArrayList<>();
         private final List<ServerSocket> bound = new ArrayList<>();
 
-        @Override
-        public Map<String, String> start() {
-            System.getProperties().put(CONNECTIONS, new AtomicInteger());
-            System.getProperties().put(WATCHED, new CopyOnWriteArrayList<String>());
+        Listeners() {
             for (String host : List.of("127.0.0.1", "::1")) {
                 for (int port : OTLP_PORTS) {
                     listen(host, port);
                 }
             }
-            return Map.of();
         }
 
         private void listen(String host, int port) {
@@ -83,7 +61,7 @@ class TracingOffByDefaultTest {
                 ServerSocket s = new ServerSocket();
                 s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
                 bound.add(s);
-                watched().add(host + " " + port);
+                watched.add(host + " " + port);
                 Thread t = new Thread(() -> accept(s), "otlp-port-" + port);
                 t.setDaemon(true);
                 t.start();
@@ -92,33 +70,28 @@ class TracingOffByDefaultTest {
             }
         }
 
-        private static void accept(ServerSocket s) {
+        private void accept(ServerSocket s) {
             while (!s.isClosed()) {
                 try (Socket ignored = s.accept()) {
-                    connections().incrementAndGet();
+                    connections.incrementAndGet();
                 } catch (IOException e) {
                     return;
                 }
             }
         }
 
-        static AtomicInteger connections() {
-            return (AtomicInteger) System.getProperties().get(CONNECTIONS);
-        }
-
-        @SuppressWarnings("unchecked")
-        static List<String> watched() {
-            return (List<String>) System.getProperties().get(WATCHED);
+        void awaitConnections(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (connections.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(connections.get()).isEqualTo(n);
         }
 
         @Override
-        public void stop() {
+        public void close() throws IOException {
             for (ServerSocket s : bound) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing
-                }
+                s.close();
             }
         }
     }
@@ -136,33 +109,35 @@ class TracingOffByDefaultTest {
 
     @Test
     void nothingIsTracedOrExportedWithoutAnEndpoint() throws Exception {
-        Assumptions.assumeTrue(
-                Listeners.watched().containsAll(List.of("127.0.0.1 4317", "127.0.0.1 4318")),
-                "ports 4317 and 4318 of 127.0.0.1 are taken: nothing to watch");
-        // the listeners count what reaches them
-        new Socket("127.0.0.1", OTLP_PORTS[0]).close();
-        awaitConnections(1);
-        Listeners.connections().set(0);
+        try (Listeners otlpPorts = new Listeners()) {
+            Assumptions.assumeTrue(
+                    otlpPorts.watched.containsAll(List.of("127.0.0.1 4317", "127.0.0.1 4318")),
+                    "ports 4317 and 4318 of 127.0.0.1 are taken: nothing to watch");
+            // the listeners count what reaches them
+            new Socket("127.0.0.1", OTLP_PORTS[0]).close();
+            otlpPorts.awaitConnections(1);
+            otlpPorts.connections.set(0);
 
-        given().auth()
-                .oauth2(SampleResourceTest.TOKEN)
-                .contentType(ContentType.JSON)
-                .body(SampleResourceTest.sample("untraced", "test", 0, null, 784, "0"))
-                .post("/samples")
-                .then()
-                .statusCode(200)
-                .body("ids", contains("untraced/test/0"));
-        ConsumerRecord<String, byte[]> record =
-                TopicReader.readAll(bootstrap, Topics.SAMPLES_TEST, "read_committed").stream()
-                        .filter(r -> "untraced/test/0".equals(r.key()))
-                        .findFirst()
-                        .orElseThrow();
-        Thread.sleep(exportDelay.plusSeconds(1).toMillis()); // a batch would be exported by now
+            given().auth()
+                    .oauth2(SampleResourceTest.TOKEN)
+                    .contentType(ContentType.JSON)
+                    .body(SampleResourceTest.sample("untraced", "test", 0, null, 784, "0"))
+                    .post("/samples")
+                    .then()
+                    .statusCode(200)
+                    .body("ids", contains("untraced/test/0"));
+            ConsumerRecord<String, byte[]> record =
+                    TopicReader.readAll(bootstrap, Topics.SAMPLES_TEST, "read_committed").stream()
+                            .filter(r -> "untraced/test/0".equals(r.key()))
+                            .findFirst()
+                            .orElseThrow();
+            Thread.sleep(exportDelay.plusSeconds(1).toMillis()); // a batch would be exported now
 
-        assertThat(Listeners.connections().get())
-                .as("connections to %s", Listeners.watched())
-                .isZero();
-        assertThat(record.headers().lastHeader("traceparent")).isNull();
+            assertThat(otlpPorts.connections.get())
+                    .as("connections to %s", otlpPorts.watched)
+                    .isZero();
+            assertThat(record.headers().lastHeader("traceparent")).isNull();
+        }
         assertThat(sdkDisabled).isTrue();
         assertThat(tracing.enabled()).isFalse();
         Span span =
@@ -171,13 +146,5 @@ class TracingOffByDefaultTest {
         assertThat(span.isRecording()).isFalse();
         assertThat(span.getSpanContext().isValid()).isFalse();
         span.end();
-    }
-
-    private static void awaitConnections(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (Listeners.connections().get() < n && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(Listeners.connections().get()).isEqualTo(n);
     }
 }
