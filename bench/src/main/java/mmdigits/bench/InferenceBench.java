@@ -105,7 +105,7 @@ public final class InferenceBench {
     }
 
     /** The test split, in row order. */
-    private static List<Sample> testSamples(Path data) throws Exception {
+    static List<Sample> testSamples(Path data) throws Exception {
         List<Sample> samples = new ArrayList<>();
         try (SeedSplit test = SeedSplit.open(data, Split.TEST, n -> {})) {
             for (long i = 0; i < test.rows(); i++) {
@@ -116,7 +116,7 @@ public final class InferenceBench {
     }
 
     /** The release's blank audio: the mean of (up to 10,000) training samples' audio. */
-    private static float[] meanTrainingAudio(Path data) throws Exception {
+    static float[] meanTrainingAudio(Path data) throws Exception {
         float[] blank = new float[Dimensions.AUDIO];
         try (SeedSplit train = SeedSplit.open(data, Split.TRAIN, n -> {})) {
             long n = Math.min(train.rows(), 10_000);
@@ -138,7 +138,7 @@ public final class InferenceBench {
         return options;
     }
 
-    private static ModelRelease.Builder release(byte[] onnx, float[] blank) {
+    static ModelRelease.Builder release(byte[] onnx, float[] blank) {
         ModelRelease.Builder release =
                 ModelRelease.newBuilder()
                         .setName("digits")

@@ -14,6 +14,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Follows a whole topic from its beginning ({@code read_committed}, no consumer group) and hands
@@ -36,8 +38,17 @@ import org.apache.kafka.common.TopicPartition;
 public final class TopicLog<T> extends ConsumerLoop {
     private static final System.Logger LOG = System.getLogger(TopicLog.class.getName());
 
-    /** One record: {@code historical} when it was on the topic before this service started. */
-    public record Entry<T>(int partition, long offset, String key, T value, boolean historical) {}
+    /**
+     * One record: {@code historical} when it was on the topic before this service started; its
+     * {@code headers} carry, among others, the trace context of the work that wrote it.
+     */
+    public record Entry<T>(
+            int partition, long offset, String key, T value, boolean historical, Headers headers) {
+        /** An entry without headers (tests, records built by hand). */
+        public Entry(int partition, long offset, String key, T value, boolean historical) {
+            this(partition, offset, key, value, historical, new RecordHeaders());
+        }
+    }
 
     @FunctionalInterface
     public interface Decoder<T> {
@@ -282,7 +293,8 @@ public final class TopicLog<T> extends ConsumerLoop {
                 return;
             }
         }
-        Entry<T> entry = new Entry<>(r.partition(), r.offset(), r.key(), value, historical);
+        Entry<T> entry =
+                new Entry<>(r.partition(), r.offset(), r.key(), value, historical, r.headers());
         for (Handler<T> h : handlers) {
             try {
                 h.on(entry);

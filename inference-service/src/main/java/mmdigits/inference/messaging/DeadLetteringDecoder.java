@@ -1,6 +1,5 @@
 package mmdigits.inference.messaging;
 
-import ai.onnxruntime.OrtException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import java.util.ArrayList;
@@ -31,16 +30,18 @@ final class DeadLetteringDecoder {
 
     /**
      * Decodes the records (dead-lettering those that fail) and scores the others with the model
-     * named ({@code null}: the alias; see {@link Scorer#outputRecords}) into the batch.
+     * named ({@code null}: the alias; see {@link Scorer#outputRecords}) into the batch, each
+     * sample's scoring a span of its trace ({@link ScoringTraces}).
      */
     void scoreDecodable(
             List<ConsumerRecord<String, byte[]>> records,
             PublishToPrediction.Work work,
             String name,
             String version,
+            ScoringTraces.Scoring traced,
             Scorer scorer,
             StreamBatch batch)
-            throws OrtException {
+            throws Exception {
         List<Sample> samples = new ArrayList<>(records.size());
         long[] publishedMs = new long[records.size()];
         for (ConsumerRecord<String, byte[]> r : records) {
@@ -48,12 +49,13 @@ final class DeadLetteringDecoder {
             if (s.isPresent()) {
                 publishedMs[samples.size()] = r.timestamp();
                 samples.add(s.get());
+                traced.add(r, s.get());
             }
         }
         if (!samples.isEmpty()) {
             batch.add(
                     work,
-                    scorer.outputRecords(name, version, samples),
+                    traced.score(() -> scorer.outputRecords(name, version, samples)),
                     Arrays.copyOf(publishedMs, samples.size()));
         }
     }

@@ -33,6 +33,7 @@ final class JobReader {
     private final ModelRegistry registry;
     private final Scorer scorer;
     private final DeadLetteringDecoder decoder;
+    private final ScoringTraces traces;
     private final Duration jobModelWait;
     private final Map<Integer, Long> readerAt = new HashMap<>();
     private final Set<Long> reportedGone = new HashSet<>();
@@ -45,6 +46,7 @@ final class JobReader {
             ModelRegistry registry,
             Scorer scorer,
             DeadLetteringDecoder decoder,
+            ScoringTraces traces,
             Duration jobModelWait) {
         this.reader = reader;
         this.progress = progress;
@@ -52,6 +54,7 @@ final class JobReader {
         this.registry = registry;
         this.scorer = scorer;
         this.decoder = decoder;
+        this.traces = traces;
         this.jobModelWait = jobModelWait;
     }
 
@@ -198,7 +201,13 @@ final class JobReader {
             return; // nothing fetched yet
         }
         decoder.scoreDecodable(
-                ours, PublishToPrediction.Work.JOB, job.name(), job.version(), scorer, batch);
+                ours,
+                PublishToPrediction.Work.JOB,
+                job.name(),
+                job.version(),
+                traces.job(),
+                scorer,
+                batch);
         PartitionProgress updated = next > range.getLastOffset() ? pp.done() : pp.advance(next);
         if (updated.activeSeq() < 0) {
             Log.infof("partition %d: %s done", p, job.describe());

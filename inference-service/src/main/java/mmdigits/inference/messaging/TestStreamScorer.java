@@ -18,6 +18,7 @@ import mmdigits.common.kafka.ConsumerLoop;
 import mmdigits.common.kafka.InstanceId;
 import mmdigits.common.kafka.KafkaClients;
 import mmdigits.common.kafka.Publications;
+import mmdigits.common.tracing.KafkaTracing;
 import mmdigits.inference.config.InferenceConfig;
 import mmdigits.inference.jobs.JobBook;
 import mmdigits.inference.jobs.PartitionProgress;
@@ -60,7 +61,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * partitions that change hands — the other replicas go on scoring through a rebalance. Plain
  * clients, not a SmallRye channel: the offsets go into the producer's transaction with the job
  * progress as their metadata (the connector's {@code KafkaTransactions} commits offsets without
- * metadata), and the job ranges are read by a second consumer that seeks.
+ * metadata), and the job ranges are read by a second consumer that seeks. Each sample's scoring is
+ * a span of the trace its record carries, passed on in its outputs ({@link ScoringTraces}).
  */
 @Singleton // not proxied: the consumer loop is a base class without a no-args constructor
 public class TestStreamScorer extends ConsumerLoop {
@@ -75,6 +77,7 @@ public class TestStreamScorer extends ConsumerLoop {
     private final AtomicLong scored = new AtomicLong();
     private final AtomicLong scoredByJobs = new AtomicLong();
     private final OwnedPartitions progress = new OwnedPartitions();
+    private final ScoringTraces traces;
 
     public TestStreamScorer(
             KafkaClients kafka,
@@ -83,6 +86,7 @@ public class TestStreamScorer extends ConsumerLoop {
             InferenceLogs logs,
             Scorer scorer,
             MeterRegistry meters,
+            KafkaTracing tracing,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         super("test-stream");
@@ -94,6 +98,7 @@ public class TestStreamScorer extends ConsumerLoop {
         this.latency = new PublishToPrediction(meters);
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.clients = new StreamClients(kafka, config, this.instanceId);
+        this.traces = new ScoringTraces(tracing);
     }
 
     /** Samples scored from the test topic since start (live and jobs, all versions). */
@@ -173,6 +178,7 @@ public class TestStreamScorer extends ConsumerLoop {
                             registry,
                             scorer,
                             decoder,
+                            traces,
                             config.stream().jobModelWait());
             DoneJobsPruner pruner = new DoneJobsPruner(config, logs, registry);
             Throughput log = new Throughput(registry, scored, scoredByJobs);
@@ -242,6 +248,7 @@ public class TestStreamScorer extends ConsumerLoop {
                 live.add(r);
             }
         }
-        decoder.scoreDecodable(live, PublishToPrediction.Work.STREAM, null, null, scorer, batch);
+        decoder.scoreDecodable(
+                live, PublishToPrediction.Work.STREAM, null, null, traces.live(), scorer, batch);
     }
 }

@@ -22,10 +22,12 @@ import mmdigits.common.kafka.TopicBootstrap;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.sample.SampleIds;
+import mmdigits.common.tracing.KafkaTracing;
 import mmdigits.ingest.config.IngestConfig;
 import mmdigits.ingest.metrics.IngestMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortableException;
@@ -37,7 +39,8 @@ import org.eclipse.microprofile.health.Readiness;
  * split becomes visible to {@code read_committed} consumers at once, or not at all. One transaction
  * at a time per process. A plain producer (from {@link KafkaClients}), not a channel: the split's
  * {@code DatasetPublished} event carries the offsets of the records just sent, inside the same
- * transaction, and an emitter's send in a transaction gives no offsets.
+ * transaction, and an emitter's send in a transaction gives no offsets. Each record carries the
+ * trace context of its publish in its headers ({@link PublishTraces}; nothing when tracing is off).
  */
 @ApplicationScoped
 public class SamplePublisher {
@@ -64,6 +67,7 @@ public class SamplePublisher {
     private final AtomicReference<KafkaProducer<String, byte[]>> producer = new AtomicReference<>();
     private final TopicBootstrap topics;
     private final BrokerReadiness broker;
+    private final KafkaTracing tracing;
 
     public SamplePublisher(
             KafkaClients kafka,
@@ -71,6 +75,7 @@ public class SamplePublisher {
             @Readiness BrokerReadiness broker,
             IngestConfig config,
             IngestMetrics metrics,
+            KafkaTracing tracing,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.kafka = kafka;
@@ -82,6 +87,7 @@ public class SamplePublisher {
                         + InstanceId.resolve(instanceId, httpPort);
         this.config = config;
         this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     /**
@@ -198,6 +204,7 @@ public class SamplePublisher {
         PublicationRanges ranges = new PublicationRanges();
         long[] count = {0};
         long[] bytes = {0};
+        PublishTraces traces = PublishTraces.start(tracing, event, publication);
         p.beginTransaction();
         try {
             AtomicReference<Exception> sendError = new AtomicReference<>();
@@ -208,8 +215,10 @@ public class SamplePublisher {
                                     "a record was not accepted: " + sendError.get().getMessage(),
                                     sendError.get());
                         }
+                        ProducerRecord<String, byte[]> record = Splits.record(sample, publication);
+                        traces.traced(record, sample);
                         p.send(
-                                Splits.record(sample, publication),
+                                record,
                                 (meta, e) -> {
                                     if (e != null) {
                                         sendError.compareAndSet(null, e);
@@ -233,9 +242,11 @@ public class SamplePublisher {
                 p.send(Splits.eventRecord(committed));
             }
             p.commitTransaction();
+            traces.committed(count[0]);
             metrics.committed(kind(event), count[0], bytes[0]);
             return new Published(count[0], committed);
         } catch (Exception | Error e) {
+            traces.failed(e);
             abort(p, e);
             throw e;
         }

@@ -21,6 +21,7 @@ import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.console.PipelineBoard;
+import mmdigits.viz.tracing.ReportTraces;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,7 +32,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * their beginning into the {@link Aggregates} and the console's {@link PipelineBoard}; the report
  * index on disk says which pairs are done, so a restart rebuilds nothing. After each embedding the
  * report service checks whether its pair is complete (the {@link CompletionListener}). Undecodable
- * embeddings go to the dead-letter topic.
+ * embeddings go to the dead-letter topic. Each embedding read continues its sample's trace ({@link
+ * ReportTraces}).
  */
 @ApplicationScoped
 public class VizLogs {
@@ -49,7 +51,8 @@ public class VizLogs {
             CompletionListener reports,
             PipelineBoard board,
             ReleaseKeys keys,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            ReportTraces traces) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
         this.deadLettered = new DeadLetterCount(meters, "viz-service", Topics.EMBEDDINGS);
         this.events =
@@ -70,6 +73,7 @@ public class VizLogs {
                                 VizLogs::decode,
                                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))
                         .onUndecodable(this::deadLetter)
+                        .handler(traces::aggregated)
                         .handler(
                                 e -> {
                                     if (e.value() != null) {

@@ -29,6 +29,7 @@ import mmdigits.viz.messaging.CompletionListener;
 import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
 import mmdigits.viz.metrics.VizMetrics;
+import mmdigits.viz.tracing.ReportTraces;
 
 /**
  * Reports per (dataset, model version): built by themselves once a pair covers its dataset's test
@@ -75,6 +76,7 @@ public class ReportService implements CompletionListener {
     private final ReportBuilder builder;
     private final EmbeddingReader reader;
     private final VizMetrics metrics;
+    private final ReportTraces traces;
     private final Map<Aggregates.Pair, Info> reports = new ConcurrentHashMap<>();
     private final ExecutorService worker =
             Executors.newSingleThreadExecutor(
@@ -90,8 +92,10 @@ public class ReportService implements CompletionListener {
             VizConfig config,
             SampleFetcher samples,
             EmbeddingReader reader,
-            VizMetrics metrics) {
+            VizMetrics metrics,
+            ReportTraces traces) {
         this.aggregates = aggregates;
+        this.traces = traces;
         this.config = config;
         this.reader = reader;
         this.metrics = metrics;
@@ -237,12 +241,17 @@ public class ReportService implements CompletionListener {
         Aggregates.Pair pair = snap.pair();
         try {
             Report report =
-                    builder.build(
-                            snap,
-                            directory(pair),
-                            stage ->
-                                    reports.computeIfPresent(
-                                            pair, (p, i) -> i.withProgress(stage)));
+                    traces.build(
+                            pair,
+                            snap.embeddings().size(),
+                            () ->
+                                    builder.build(
+                                            snap,
+                                            directory(pair),
+                                            stage ->
+                                                    reports.computeIfPresent(
+                                                            pair,
+                                                            (p, i) -> i.withProgress(stage))));
             ready(pair, report);
         } catch (Exception | Error e) {
             Log.errorf(e, "report of %s/%s failed", pair.dataset(), pair.version());
