@@ -769,24 +769,32 @@ public final class InferenceBench {
                             .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
-            long first = Long.MAX_VALUE;
-            long last = 0;
-            int seen = 0;
-            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-            while (seen < n && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    first = Math.min(first, r.timestamp());
-                    last = Math.max(last, r.timestamp());
-                    seen++;
-                }
-            }
-            if (seen < n) {
-                throw new IllegalStateException(
-                        "only " + seen + " of " + n + " records on " + topic);
-            }
-            System.out.printf("%s: %,d records in %.2f s%n", topic, seen, (last - first) / 1000.0);
-            return seen / Math.max(0.001, (last - first) / 1000.0);
+            return rateOfNext(c, n, Duration.ofMinutes(5), topic);
         }
+    }
+
+    /**
+     * Records per second of the next {@code n} records the consumer reads, first to last record
+     * timestamp; throws when fewer arrive within {@code timeout}.
+     */
+    static double rateOfNext(
+            KafkaConsumer<String, byte[]> c, int n, Duration timeout, String topic) {
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        int seen = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (seen < n && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                first = Math.min(first, r.timestamp());
+                last = Math.max(last, r.timestamp());
+                seen++;
+            }
+        }
+        if (seen < n) {
+            throw new IllegalStateException("only " + seen + " of " + n + " records on " + topic);
+        }
+        System.out.printf("%s: %,d records in %.2f s%n", topic, seen, (last - first) / 1000.0);
+        return seen / Math.max(0.001, (last - first) / 1000.0);
     }
 
     static KafkaConsumer<String, byte[]> consumer(String bootstrap, String group) {

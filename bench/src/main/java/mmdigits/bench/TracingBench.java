@@ -30,7 +30,6 @@ import mmdigits.localkafka.BrokerProcess;
 import mmdigits.localkafka.Keys;
 import mmdigits.localkafka.OtlpReceiver;
 import mmdigits.localkafka.ServiceProcess;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -218,21 +217,7 @@ public final class TracingBench {
                 InferenceBench.consumer(bootstrap, "bench-tracing-watch")) {
             c.assign(from.keySet());
             from.forEach(c::seek);
-            long first = Long.MAX_VALUE;
-            long last = 0;
-            int seen = 0;
-            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-            while (seen < n && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    first = Math.min(first, r.timestamp());
-                    last = Math.max(last, r.timestamp());
-                    seen++;
-                }
-            }
-            if (seen < n) {
-                throw new IllegalStateException("only " + seen + " of " + n + " predictions");
-            }
-            return seen / Math.max(0.001, (last - first) / 1000.0);
+            return InferenceBench.rateOfNext(c, n, Duration.ofMinutes(10), topic);
         }
     }
 
