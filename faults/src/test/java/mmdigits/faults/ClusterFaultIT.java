@@ -34,6 +34,7 @@ import mmdigits.common.sample.SampleIds;
 import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.Leaders;
+import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.ServiceProcess;
 import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
@@ -648,12 +649,8 @@ class ClusterFaultIT {
             String metrics =
                     t.get(t.replicaUri(ProductionTopology.name("inference", n), "/q/metrics"))
                             .body();
-            out[n] =
-                    metrics.lines()
-                            .filter(l -> l.startsWith("mmdigits_inference_promotions_refused_total"))
-                            .mapToDouble(
-                                    l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                            .sum();
+            double refused = Scrape.of(metrics).sum("mmdigits_inference_promotions_refused_total");
+            out[n] = Double.isNaN(refused) ? 0 : refused;
         }
         return out;
     }

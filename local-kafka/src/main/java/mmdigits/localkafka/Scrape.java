@@ -32,8 +32,14 @@ public final class Scrape {
                 .forEach(m -> families.add(m.group(1)));
     }
 
+    /** This test's service's {@code /q/metrics}. */
     public static Scrape now() {
-        return new Scrape(given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return of(given().get("/q/metrics").then().statusCode(200).extract().asString());
+    }
+
+    /** A scrape's text, however it was fetched. */
+    public static Scrape of(String text) {
+        return new Scrape(text);
     }
 
     /**
@@ -104,11 +110,17 @@ public final class Scrape {
      */
     public double sum(String name, String... labels) {
         List<String> series = series(name, labels);
-        return series.isEmpty()
-                ? Double.NaN
-                : series.stream()
-                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                        .sum();
+        return series.isEmpty() ? Double.NaN : series.stream().mapToDouble(Scrape::value).sum();
+    }
+
+    /**
+     * A series line's value: the first token after its labels (an exemplar, {@code # {trace_id=…}
+     * 1.0 1796543512.816}, may follow it once tracing is on the classpath).
+     */
+    static double value(String line) {
+        int labels = line.indexOf('}');
+        String rest = labels >= 0 ? line.substring(labels + 1) : line.substring(line.indexOf(' '));
+        return Double.parseDouble(rest.trim().split("\\s+")[0]);
     }
 
     /** The lines of {@code name}'s series carrying every label given. */

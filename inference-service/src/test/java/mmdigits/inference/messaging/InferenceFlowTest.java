@@ -610,18 +610,8 @@ class InferenceFlowTest {
 
     /** mmdigits_inference_releases_refused_total or mmdigits_inference_promotions_refused_total. */
     static double refused(String what) {
-        String metrics =
-                given().auth()
-                        .oauth2(TOKEN)
-                        .get("/q/metrics")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .asString();
-        return metrics.lines()
-                .filter(l -> l.startsWith("mmdigits_inference_" + what + "_refused_total"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .sum();
+        double refused = Scrape.now().sum("mmdigits_inference_" + what + "_refused_total");
+        return Double.isNaN(refused) ? 0 : refused; // counted from the first refusal
     }
 
     /**
