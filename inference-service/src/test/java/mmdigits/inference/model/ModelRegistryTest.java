@@ -190,6 +190,6 @@ class ModelRegistryTest {
         assertThat(loaded())
                 .as("v6 removed, v1 no longer needed")
                 .containsExactlyInAnyOrder("a/v5", "a/v4", "a/v2");
-        assertThat(meters.get("digits.models.loaded").gauge().value()).isEqualTo(3);
+        assertThat(meters.get("mmdigits.inference.models.loaded").gauge().value()).isEqualTo(3);
     }
 }

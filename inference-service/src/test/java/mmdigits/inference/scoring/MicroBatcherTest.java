@@ -86,7 +86,7 @@ class MicroBatcherTest {
                             .isCloseTo(expected[k], Assertions.within(1e-5));
                 }
             }
-            var summary = meters.get("digits.batch.size").summary();
+            var summary = meters.get("mmdigits.inference.batch.size").summary();
             assertThat(summary.totalAmount()).isEqualTo(n);
             assertThat(summary.count())
                     .as("ONNX Runtime calls for %d concurrent requests", n)
@@ -165,7 +165,8 @@ class MicroBatcherTest {
                                             .get(100, TimeUnit.MILLISECONDS))
                     .hasCauseInstanceOf(BusyException.class)
                     .hasMessageContaining("inference.batch.max-queued");
-            assertThat(meters.get("digits.batch.refused").counter().count()).isEqualTo(1.0);
+            assertThat(meters.get("mmdigits.inference.batch.refused").counter().count())
+                    .isEqualTo(1.0);
             // the waiting ones time out: 503, and their samples leave the queue
             for (CompletableFuture<Scores> f : waiting) {
                 assertThatThrownBy(() -> f.get(2, TimeUnit.SECONDS))
