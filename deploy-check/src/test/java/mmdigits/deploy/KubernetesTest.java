@@ -860,18 +860,7 @@ class KubernetesTest {
         List<JsonNode> docs = production();
         Map<String, List<Object>> before = typed(docs);
         checkMonitoring(all(before, PodMonitor.class), all(before, StatefulSet.class), true);
-        JsonNode doc =
-                docs.stream()
-                        .filter(d -> d.get("kind").asText().equals(kind))
-                        .filter(d -> d.at("/metadata/name").asText().equals(name))
-                        .findFirst()
-                        .orElseThrow();
-        ObjectNode target = (ObjectNode) select(doc, parent);
-        if (value.equals("-")) {
-            assertThat(target.remove(field)).as("%s to remove", field).isNotNull();
-        } else {
-            target.set(field, YAML.readTree(value));
-        }
+        breakField(docs, kind, name, parent, field, value);
         Map<String, List<Object>> after = typed(docs);
         assertThatThrownBy(
                         () ->
@@ -940,6 +929,24 @@ class KubernetesTest {
             throws Exception {
         List<JsonNode> docs = production();
         checkWorkloads(typed(docs));
+        breakField(docs, kind, name, parent, field, value);
+        assertThatThrownBy(() -> checkWorkloads(typed(docs)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(expected);
+    }
+
+    /**
+     * Breaks one field of a rendered document in place: removes it ({@code value} "-") or sets it
+     * to {@code value} (YAML).
+     */
+    private static void breakField(
+            List<JsonNode> docs,
+            String kind,
+            String name,
+            String parent,
+            String field,
+            String value)
+            throws Exception {
         JsonNode doc =
                 docs.stream()
                         .filter(d -> d.get("kind").asText().equals(kind))
@@ -952,9 +959,6 @@ class KubernetesTest {
         } else {
             target.set(field, YAML.readTree(value));
         }
-        assertThatThrownBy(() -> checkWorkloads(typed(docs)))
-                .isInstanceOf(AssertionError.class)
-                .hasMessageContaining(expected);
     }
 
     /**

@@ -16,9 +16,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Decodes test records; one that cannot be decoded goes to the dead-letter topic in the same
- * transaction as the batch's outputs (so it is dead-lettered exactly once), and never stops the
- * loop.
+ * Decodes test records and hands the decodable ones to the scorer; one that cannot be decoded goes
+ * to the dead-letter topic in the same transaction as the batch's outputs (so it is dead-lettered
+ * exactly once), and never stops the loop.
  */
 final class DeadLetteringDecoder {
     private final SampleDeserializer decoder = new SampleDeserializer();
