@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,50 @@ class PromotionsTest {
         assertThat(p.state("digits").orElseThrow().reason()).isEqualTo("rollback");
         assertThat(p.current("other")).contains(new Promotions.Target("c", "v9"));
         assertThat(p.newestSequence()).as("the fifth promotion's sequence").isEqualTo(14);
+    }
+
+    TopicLog.Entry<ModelPromoted> withCandidate(
+            String name, String version, CandidateMode mode, int percent, boolean rollback) {
+        TopicLog.Entry<ModelPromoted> e = promoted("digits", "a", "v1", rollback);
+        return new TopicLog.Entry<>(
+                0,
+                e.offset(),
+                "digits",
+                e.value().toBuilder()
+                        .setCandidateMode(mode)
+                        .setCandidateName(name)
+                        .setCandidateVersion(version)
+                        .setCandidatePercent(percent)
+                        .build(),
+                false);
+    }
+
+    @Test
+    void aCandidateLastsUntilAPromotionLeavesItOutAndNeverEntersTheHistory() {
+        Promotions p = new Promotions();
+        p.on(promoted("digits", "a", "v1", false));
+        p.on(withCandidate("a", "v2", CandidateMode.CANARY, 10, false));
+        assertThat(p.current("digits")).contains(new Promotions.Target("a", "v1"));
+        assertThat(p.candidate("digits"))
+                .contains(
+                        new Promotions.Candidate(
+                                new Promotions.Target("a", "v2"), CandidateMode.CANARY, 10));
+        assertThat(p.state("digits").orElseThrow().history()).isEmpty();
+        p.on(withCandidate("a", "v3", CandidateMode.SHADOW, 50, false));
+        assertThat(p.candidate("digits").orElseThrow())
+                .as("a shadow answers nobody: its percent is not kept")
+                .isEqualTo(
+                        new Promotions.Candidate(
+                                new Promotions.Target("a", "v3"), CandidateMode.SHADOW, 0));
+        p.on(promoted("digits", "a", "v1", true)); // the candidate rolled back: the target stays
+        assertThat(p.candidate("digits")).isEmpty();
+        assertThat(p.current("digits")).contains(new Promotions.Target("a", "v1"));
+        p.on(withCandidate("a", "v4", CandidateMode.CANARY, 25, false));
+        p.on(promoted("digits", "a", "v4", false)); // the candidate promoted to 100 %
+        assertThat(p.candidate("digits")).isEmpty();
+        assertThat(p.state("digits").orElseThrow().history())
+                .containsExactly(new Promotions.Target("a", "v1"));
+        assertThat(p.state("digits").orElseThrow().candidate()).isNull();
     }
 
     @Test

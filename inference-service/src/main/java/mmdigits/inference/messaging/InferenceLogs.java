@@ -107,6 +107,11 @@ public class InferenceLogs implements ModelRegistry.Source {
         return promotions.current(registry.alias());
     }
 
+    @Override
+    public Optional<Promotions.Candidate> candidate() {
+        return promotions.candidate(registry.alias());
+    }
+
     public Optional<Promotions.State> promotion() {
         return promotions.state(registry.alias());
     }

@@ -8,9 +8,11 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.ModelKeys;
 
 /**
@@ -19,10 +21,14 @@ import mmdigits.common.kafka.ModelKeys;
  * model it finds.
  */
 final class HeldModels {
+    /** The alias' candidate: its loaded model (on which it holds a reference) and what it does. */
+    record Candidate(LoadedModel model, Promotions.Candidate spec) {}
+
     private final String alias;
     private final MeterRegistry meters;
     private final Map<String, LoadedModel> loaded = new ConcurrentHashMap<>();
     private final AtomicReference<LoadedModel> served = new AtomicReference<>();
+    private final AtomicReference<Candidate> candidate = new AtomicReference<>();
     private Gauge servedGauge;
 
     HeldModels(String alias, MeterRegistry meters) {
@@ -82,6 +88,51 @@ final class HeldModels {
                 alias, target.key(), why, before == null ? "" : ", was " + before.key());
         if (before != null) {
             before.release();
+        }
+    }
+
+    /**
+     * Sets the alias' candidate (null: none); like the alias, it holds its own reference on its
+     * model.
+     */
+    void candidate(Candidate next) {
+        Candidate before = candidate.get();
+        if (Objects.equals(before, next)) {
+            return;
+        }
+        if (next != null) {
+            next.model().retain();
+        }
+        candidate.set(next);
+        if (next == null) {
+            Log.infof("alias '%s' has no candidate now, was %s", alias, before.model().key());
+        } else {
+            Log.infof(
+                    "alias '%s' has the candidate %s (%s%s)",
+                    alias,
+                    next.model().key(),
+                    next.spec().mode(),
+                    next.spec().canary() ? " " + next.spec().percent() + " %" : "");
+        }
+        if (before != null) {
+            before.model().release();
+        }
+    }
+
+    Candidate candidate() {
+        return candidate.get();
+    }
+
+    /** A reference on the candidate's model, or null without a candidate. */
+    LoadedModel acquireCandidate() {
+        while (true) {
+            Candidate c = candidate.get();
+            if (c == null) {
+                return null;
+            }
+            if (c.model().retain()) {
+                return c.model();
+            }
         }
     }
 
@@ -176,6 +227,10 @@ final class HeldModels {
         LoadedModel s = served.getAndSet(null);
         if (s != null) {
             s.release();
+        }
+        Candidate c = candidate.getAndSet(null);
+        if (c != null) {
+            c.model().release();
         }
     }
 }

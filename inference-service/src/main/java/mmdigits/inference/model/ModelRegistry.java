@@ -52,6 +52,9 @@ public class ModelRegistry {
 
         Optional<Promotions.Target> promoted();
 
+        /** The alias' candidate beside the promoted version (a canary or a shadow), if any. */
+        Optional<Promotions.Candidate> candidate();
+
         Set<String> versionsNeeded();
 
         /**
@@ -163,6 +166,7 @@ public class ModelRegistry {
             }
         }
         moveAlias(index);
+        moveCandidate();
         for (LoadedModel m : held.loaded()) {
             if (!wanted.contains(m.key()) && !m.key().equals(held.servedKey())) {
                 held.unload(
@@ -174,10 +178,12 @@ public class ModelRegistry {
         }
     }
 
-    /** The alias' target, the newest releases and the versions jobs need. */
+    /** The alias' target and candidate, the newest releases and the versions jobs need. */
     private Set<String> wanted(ModelIndex index) {
         Set<String> wanted = new LinkedHashSet<>();
         source.promoted().ifPresent(t -> wanted.add(ModelKeys.of(t.name(), t.version())));
+        source.candidate()
+                .ifPresent(c -> wanted.add(ModelKeys.of(c.target().name(), c.target().version())));
         List<ModelIndex.Version> all = index.all();
         for (int i = all.size() - 1;
                 i >= 0 && i >= all.size() - Math.max(1, config.models().maxLoaded());
@@ -222,6 +228,18 @@ public class ModelRegistry {
     }
 
     /**
+     * The alias' candidate takes effect once its version is loaded (until then the target answers
+     * everything); ended, it stops at once.
+     */
+    private void moveCandidate() {
+        Optional<Promotions.Candidate> wanted = source.candidate();
+        LoadedModel model =
+                wanted.map(c -> held.get(ModelKeys.of(c.target().name(), c.target().version())))
+                        .orElse(null);
+        held.candidate(model == null ? null : new HeldModels.Candidate(model, wanted.get()));
+    }
+
+    /**
      * Loads a release directly (tests, tools); before any promotion the newest loaded release
      * serves.
      *
@@ -251,6 +269,23 @@ public class ModelRegistry {
     public ModelInfo served() {
         LoadedModel m = held.served();
         return m == null ? null : m.info();
+    }
+
+    /**
+     * The alias' candidate (a canary or a shadow) once its version is loaded; empty without one or
+     * while it loads.
+     */
+    public Optional<Promotions.Candidate> candidate() {
+        HeldModels.Candidate c = held.candidate();
+        return c == null ? Optional.empty() : Optional.of(c.spec());
+    }
+
+    /**
+     * Takes a reference on the alias' candidate's model, or null without a loaded candidate; pair
+     * with {@link LoadedModel#release()}.
+     */
+    public LoadedModel acquireCandidate() {
+        return held.acquireCandidate();
     }
 
     /** Every loaded model, newest release first. */

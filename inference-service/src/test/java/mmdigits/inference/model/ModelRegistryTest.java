@@ -14,6 +14,7 @@ import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.TopicLog;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.inference.InferenceConfigs;
@@ -51,6 +52,11 @@ class ModelRegistryTest {
                     @Override
                     public Optional<Promotions.Target> promoted() {
                         return promotions.current("digits");
+                    }
+
+                    @Override
+                    public Optional<Promotions.Candidate> candidate() {
+                        return promotions.candidate("digits");
                     }
 
                     @Override
@@ -105,6 +111,25 @@ class ModelRegistryTest {
                                 .setName(name)
                                 .setVersion(version)
                                 .setRollback(rollback)
+                                .setSequence(++offset)
+                                .build(),
+                        false));
+    }
+
+    void candidate(String stable, String version, CandidateMode mode, int percent) {
+        promotions.on(
+                new TopicLog.Entry<>(
+                        0,
+                        offset,
+                        "digits",
+                        ModelPromoted.newBuilder()
+                                .setAlias("digits")
+                                .setName("a")
+                                .setVersion(stable)
+                                .setCandidateMode(mode)
+                                .setCandidateName("a")
+                                .setCandidateVersion(version)
+                                .setCandidatePercent(percent)
                                 .setSequence(++offset)
                                 .build(),
                         false));
@@ -191,5 +216,38 @@ class ModelRegistryTest {
                 .as("v6 removed, v1 no longer needed")
                 .containsExactlyInAnyOrder("a/v5", "a/v4", "a/v2");
         assertThat(meters.get("mmdigits.inference.models.loaded").gauge().value()).isEqualTo(3);
+    }
+
+    @Test
+    void aCandidateStaysLoadedBesideTheTargetAndItsModelOutlivesItsEnd() throws Exception {
+        registry(1);
+        for (int i = 1; i <= 4; i++) {
+            release("a", "v" + i, i);
+        }
+        promote("a", "v2", false);
+        candidate("v2", "v1", CandidateMode.CANARY, 10);
+        registry.reconcile();
+        assertThat(loaded())
+                .as("the newest, the target and the candidate")
+                .containsExactlyInAnyOrder("a/v4", "a/v2", "a/v1");
+        assertThat(registry.served().key()).isEqualTo("a/v2");
+        assertThat(registry.candidate().orElseThrow().percent()).isEqualTo(10);
+        LoadedModel inFlight = registry.acquireCandidate();
+        assertThat(inFlight.key()).isEqualTo("a/v1");
+
+        promote("a", "v2", true); // the canary rolled back
+        registry.reconcile();
+        assertThat(registry.candidate()).isEmpty();
+        assertThat(registry.acquireCandidate()).isNull();
+        assertThat(loaded()).containsExactlyInAnyOrder("a/v4", "a/v2");
+        assertThat(inFlight.score(List.of(new Instance(new float[784], null))).modelVersion())
+                .as("a call in flight on the candidate finishes on it")
+                .isEqualTo("v1");
+        inFlight.release();
+
+        candidate("v2", "v3", CandidateMode.SHADOW, 0);
+        registry.reconcile();
+        assertThat(registry.candidate().orElseThrow().shadow()).isTrue();
+        assertThat(registry.served().key()).as("a shadow never serves").isEqualTo("a/v2");
     }
 }
