@@ -565,8 +565,8 @@ class ClusterFaultIT {
         t.render("production-keda", keda);
         t.kafka().apply(keda);
         Map<String, Object> asKeda = new HashMap<>(t.kafka().clientProperties("mmdigits-keda"));
-        Map<String, Long> adminLag = lagAsKedaComputesIt(admin);
-        Map<String, Long> kedaLag = lagAsKedaComputesIt(asKeda);
+        Map<String, String> adminLag = lagAsKedaComputesIt(admin);
+        Map<String, String> kedaLag = lagAsKedaComputesIt(asKeda);
         for (int i = 0; i < 5 && !kedaLag.equals(adminLag); i++) { // the stream may still move
             adminLag = lagAsKedaComputesIt(admin);
             kedaLag = lagAsKedaComputesIt(asKeda);
@@ -602,15 +602,15 @@ class ClusterFaultIT {
                 .contains(
                         "mmdigits-keda TOPIC digits.samples.test LITERAL DESCRIBE",
                         "mmdigits-keda GROUP mmdigits-inference LITERAL DESCRIBE");
-        report("KEDA's lag read as mmdigits-keda equals the admin's: %s", kedaLag);
+        report("KEDA's committed/end offsets read as mmdigits-keda equal the admin's: %s", kedaLag);
     }
 
     /**
-     * What KEDA's Kafka scaler computes for the scoring group on the test topic: per partition the
-     * end offset minus the group's committed offset (the whole partition where it never committed:
-     * offsetResetPolicy earliest).
+     * What KEDA's Kafka scaler reads for the scoring group on the test topic, per partition: the
+     * group's committed offset (0 where it never committed: offsetResetPolicy earliest) and the end
+     * offset, as "committed/end"; the lag is their difference.
      */
-    static Map<String, Long> lagAsKedaComputesIt(Map<String, Object> props) throws Exception {
+    static Map<String, String> lagAsKedaComputesIt(Map<String, Object> props) throws Exception {
         try (Admin a = Admin.create(props)) {
             List<TopicPartition> partitions =
                     a
@@ -629,13 +629,13 @@ class ClusterFaultIT {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
             var ends = a.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
-            Map<String, Long> lag = new TreeMap<>();
+            Map<String, String> offsets = new TreeMap<>();
             for (TopicPartition p : partitions) {
                 OffsetAndMetadata c = committed.get(p);
-                long end = ends.get(p).offset();
-                lag.put(p.toString(), c == null ? end : Math.max(0, end - c.offset()));
+                offsets.put(
+                        p.toString(), (c == null ? 0 : c.offset()) + "/" + ends.get(p).offset());
             }
-            return lag;
+            return offsets;
         }
     }
 
