@@ -55,9 +55,14 @@ import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.MethodOrderer;
@@ -634,7 +639,16 @@ class InferenceFlowTest {
         for (int i = 0; i < SHADOWED; i++) {
             live.add(KafkaFixtures.sample("shadow", i, i % 4 != 0));
         }
-        sendAll(live);
+        // the group rebalances while they arrive: a visitor takes partitions and leaves without
+        // committing; the service scores them from what is committed, served and shadow alike
+        int visited;
+        try (KafkaConsumer<String, byte[]> visitor = visitor()) {
+            sendAll(live.subList(0, SHADOWED / 2));
+            visited = holdPartitions(visitor);
+            sendAll(live.subList(SHADOWED / 2, SHADOWED));
+            holdPartitions(visitor);
+        }
+        assertThat(visited).as("partitions the visitor held").isPositive();
         List<Sample> split = published("shadow-split");
         KafkaFixtures.publishSplit(bootstrap, "shadow-split", split);
         List<Sample> all = new ArrayList<>(live);
@@ -735,6 +749,40 @@ class InferenceFlowTest {
                 MessageDigest.getInstance("SHA-256")
                         .digest((id + "\n" + version).getBytes(StandardCharsets.UTF_8));
         return (int) ((ByteBuffer.wrap(h).getInt() & 0xffffffffL) % 100);
+    }
+
+    /** A consumer that joins the scoring group (as another replica would) and never commits. */
+    KafkaConsumer<String, byte[]> visitor() {
+        KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "mmdigits-inference",
+                                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                                CooperativeStickyAssignor.class.getName(),
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed"),
+                        new StringDeserializer(),
+                        new ByteArrayDeserializer());
+        c.subscribe(List.of(Topics.SAMPLES_TEST));
+        return c;
+    }
+
+    /** Polls until the visitor holds partitions, then a second more; how many it holds. */
+    static int holdPartitions(KafkaConsumer<String, byte[]> visitor) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (visitor.assignment().isEmpty() && System.nanoTime() < deadline) {
+            visitor.poll(Duration.ofMillis(100));
+        }
+        long hold = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        while (System.nanoTime() < hold) {
+            visitor.poll(Duration.ofMillis(100));
+        }
+        return visitor.assignment().size();
     }
 
     void awaitCandidate(CandidateMode mode) throws InterruptedException {
