@@ -15,6 +15,7 @@ import mmdigits.common.Topics;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.Splits;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
@@ -147,6 +148,27 @@ public final class KafkaFixtures {
                         .setVersion(version)
                         .setRollback(rollback)
                         .setReason(rollback ? "rollback" : "test")
+                        .setSequence(PROMOTION_SEQUENCE.incrementAndGet())
+                        .build(),
+                releaseKey());
+    }
+
+    /**
+     * The alias points at a version with a candidate beside it (a canary of {@code percent} %, or a
+     * shadow), signed like {@link #promotion}.
+     */
+    public static ProducerRecord<String, byte[]> promotionWithCandidate(
+            String version, CandidateMode mode, String candidate, int percent) {
+        return ReleaseSignatures.record(
+                ModelPromoted.newBuilder()
+                        .setAlias("digits")
+                        .setName("digits")
+                        .setVersion(version)
+                        .setReason("test candidate")
+                        .setCandidateMode(mode)
+                        .setCandidateName("digits")
+                        .setCandidateVersion(candidate)
+                        .setCandidatePercent(percent)
                         .setSequence(PROMOTION_SEQUENCE.incrementAndGet())
                         .build(),
                 releaseKey());

@@ -9,6 +9,7 @@ import mmdigits.common.kafka.Producers;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Event;
+import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.Split;
 import mmdigits.common.proto.TrainingProgress;
@@ -137,6 +138,33 @@ public final class VizFixtures {
 
     public static ProducerRecord<String, byte[]> record(Embedding e) {
         return new ProducerRecord<>(Topics.EMBEDDINGS, e.getSampleId(), e.toByteArray());
+    }
+
+    /**
+     * A prediction of test row {@code row} by {@code version}; a shadow's when {@code
+     * servedVersion} is given.
+     */
+    public static Prediction prediction(
+            String dataset, String version, int row, int label, String servedVersion) {
+        Prediction.Builder b =
+                Prediction.newBuilder()
+                        .setSampleId(SampleIds.of(dataset, Split.TEST, row))
+                        .setDataset(dataset)
+                        .setRowId(row)
+                        .setLabel(label)
+                        .setModelVersion(version)
+                        .setScoredAtMs(System.currentTimeMillis());
+        for (int k = 0; k < 10; k++) {
+            b.addProbabilities(k == label ? 1f : 0f);
+        }
+        if (servedVersion != null) {
+            b.setShadow(true).setServedVersion(servedVersion);
+        }
+        return b.build();
+    }
+
+    public static ProducerRecord<String, byte[]> record(Prediction p) {
+        return new ProducerRecord<>(Topics.PREDICTIONS, p.getSampleId(), p.toByteArray());
     }
 
     public static ProducerRecord<String, byte[]> record(Event e) {

@@ -30,8 +30,9 @@ final class DeadLetteringDecoder {
 
     /**
      * Decodes the records (dead-lettering those that fail) and scores the others with the model
-     * named ({@code null}: the alias; see {@link Scorer#outputRecords}) into the batch, each
-     * sample's scoring a span of its trace ({@link ScoringTraces}).
+     * named ({@code null}: the alias; see {@link Scorer#outputRecords}, which adds the alias'
+     * canary and shadow) into the batch, each sample's scoring a span of its trace ({@link
+     * ScoringTraces}).
      */
     void scoreDecodable(
             List<ConsumerRecord<String, byte[]>> records,
@@ -55,7 +56,13 @@ final class DeadLetteringDecoder {
         if (!samples.isEmpty()) {
             batch.add(
                     work,
-                    traced.score(() -> scorer.outputRecords(name, version, samples)),
+                    traced.score(
+                            () ->
+                                    scorer.outputRecords(
+                                            name,
+                                            version,
+                                            samples,
+                                            work == PublishToPrediction.Work.STREAM)),
                     Arrays.copyOf(publishedMs, samples.size()));
         }
     }

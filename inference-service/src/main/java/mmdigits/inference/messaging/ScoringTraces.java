@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.tracing.KafkaTracing;
-import mmdigits.inference.scoring.Scorer;
+import mmdigits.inference.scoring.StreamScores;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -63,19 +63,29 @@ final class ScoringTraces {
             }
         }
 
+        /** The spans of the samples a version served get its name and version. */
+        private void tagServed(StreamScores.Scored served) {
+            for (ProducerRecord<String, byte[]> r : served.records()) {
+                Span span = spans.get(r.key());
+                if (span != null) {
+                    span.setAttribute(KafkaTracing.MODEL_NAME, served.name());
+                    span.setAttribute(KafkaTracing.MODEL_VERSION, served.version());
+                }
+            }
+        }
+
         /**
          * Runs the scoring; the spans get the model version that scored, its output records (keyed
          * by sample id) carry their sample's span context, and the spans end.
          */
-        Scorer.Scored score(Callable<Scorer.Scored> scoring) throws Exception {
+        StreamScores score(Callable<StreamScores> scoring) throws Exception {
             if (tracing == null) {
                 return scoring.call();
             }
             try {
-                Scorer.Scored scored = scoring.call();
-                for (Span span : spans.values()) {
-                    span.setAttribute(KafkaTracing.MODEL_NAME, scored.name());
-                    span.setAttribute(KafkaTracing.MODEL_VERSION, scored.version());
+                StreamScores scored = scoring.call();
+                for (StreamScores.Scored served : scored.served()) {
+                    tagServed(served);
                 }
                 for (ProducerRecord<String, byte[]> r : scored.records()) {
                     Span span = spans.get(r.key());

@@ -54,7 +54,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *       exactly there.
  * </ul>
  *
- * The group uses static membership and the producer a stable transactional id (both the instance
+ * While the alias has a candidate whose version is loaded, it takes part in the same transactions:
+ * a canary scores the streamed samples in its buckets instead of the target; a shadow scores every
+ * sample the target scores (streamed, and the jobs of the target's version), one prediction marked
+ * shadow each — exactly once per sample like the target's, since it is produced and committed with
+ * it ({@link Scorer#outputRecords}).
+ *
+ * <p>The group uses static membership and the producer a stable transactional id (both the instance
  * id): a replica that crashed and comes back under its identity takes its partitions back at once
  * and its predecessor's open transaction is aborted; a replica that is stopped leaves the group
  * (not waiting for its session to time out), and the cooperative sticky assignor moves only the
@@ -72,6 +78,7 @@ public class TestStreamScorer extends ConsumerLoop {
     private final Scorer scorer;
     private final DeadLetteringDecoder decoder;
     private final PublishToPrediction latency;
+    private final StreamOutcomes outcomes;
     private final StreamClients clients;
     private final String instanceId;
     private final AtomicLong scored = new AtomicLong();
@@ -96,6 +103,7 @@ public class TestStreamScorer extends ConsumerLoop {
         this.scorer = scorer;
         this.decoder = new DeadLetteringDecoder(meters);
         this.latency = new PublishToPrediction(meters);
+        this.outcomes = new StreamOutcomes(meters);
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.clients = new StreamClients(kafka, config, this.instanceId);
         this.traces = new ScoringTraces(tracing);
@@ -192,6 +200,7 @@ public class TestStreamScorer extends ConsumerLoop {
                 if (!records.isEmpty() || !batch.changed.isEmpty()) {
                     if (commit(producer, c, batch, records.partitions())) {
                         latency.committed(batch, System.currentTimeMillis());
+                        outcomes.committed(batch);
                         scored.addAndGet(batch.scored);
                         scoredByJobs.addAndGet(batch.scoredByJobs);
                     } else {

@@ -11,7 +11,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The messages a scored sample leaves behind: one {@link Prediction} and one {@link Embedding},
- * both keyed by the sample id (the identity every consumer is idempotent on).
+ * both keyed by the sample id (the identity every consumer is idempotent on). A shadow leaves a
+ * prediction only, marked {@code shadow} and naming the version that served the sample (the
+ * embeddings are the served model's, for its t-SNE).
  */
 public final class OutputRecords {
     private OutputRecords() {}
@@ -32,6 +34,22 @@ public final class OutputRecords {
                             Topics.EMBEDDINGS,
                             s.getId(),
                             embedding(s, scores, i, scoredAtMs).toByteArray()));
+        }
+        return out;
+    }
+
+    /** A shadow's prediction record per sample, row i of the scores for sample i. */
+    public static List<ProducerRecord<String, byte[]>> shadow(
+            List<Sample> samples, Scores scores, String servedVersion, long scoredAtMs) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            Prediction p =
+                    prediction(s, scores, i, scoredAtMs).toBuilder()
+                            .setShadow(true)
+                            .setServedVersion(servedVersion)
+                            .build();
+            out.add(new ProducerRecord<>(Topics.PREDICTIONS, s.getId(), p.toByteArray()));
         }
         return out;
     }

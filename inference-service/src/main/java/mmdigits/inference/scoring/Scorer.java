@@ -5,15 +5,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import mmdigits.common.events.Promotions;
 import mmdigits.common.proto.Sample;
 import mmdigits.inference.Instance;
 import mmdigits.inference.InvalidInputException;
 import mmdigits.inference.config.InferenceConfig;
 import mmdigits.inference.model.LoadedModel;
+import mmdigits.inference.model.ModelInfo;
 import mmdigits.inference.model.ModelRegistry;
 import mmdigits.inference.model.PredictionMetrics;
 import mmdigits.inference.model.Scores;
@@ -23,7 +26,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The one way to a model's scores: instances → the model asked for (name null: the alias; version
  * null: the name's newest) → {@link Scores}, counted in the prediction metrics. Requests (REST,
  * KServe, gRPC) go through the {@link MicroBatcher} and are timed per endpoint; the test stream
- * scores its own batches directly and gets its output records ({@link OutputRecords}) back.
+ * scores its own batches directly and gets its output records ({@link OutputRecords}) back, with
+ * the alias' canary and shadow ({@link StreamScores}).
  */
 @ApplicationScoped
 public class Scorer {
@@ -92,31 +96,133 @@ public class Scorer {
                                 .register(meters));
     }
 
-    /** The output records of test samples, and the model version that scored them. */
-    public record Scored(
-            String name, String version, List<ProducerRecord<String, byte[]>> records) {}
-
     /**
-     * Scores test samples with one model held for all of them, in calls of at most {@code
-     * inference.batch.max-size}: a prediction and an embedding record per sample, in order.
+     * Scores test samples with the model named ({@code name} null: the alias), held for all of
+     * them, in calls of at most {@code inference.batch.max-size}: a prediction and an embedding
+     * record per sample. Beside it, the alias' candidate once it is loaded: a canary scores the
+     * {@code live} (streamed) samples in its buckets ({@link CanaryBucket}) instead of the target;
+     * a shadow scores every sample the alias' target scores (live or a job of the target's
+     * version), a prediction marked shadow per sample.
      */
-    public Scored outputRecords(String name, String version, List<Sample> samples)
-            throws OrtException {
+    public StreamScores outputRecords(
+            String name, String version, List<Sample> samples, boolean live) throws OrtException {
         LoadedModel model = registry.acquire(name, version);
         try {
-            int max = Math.max(1, config.batch().maxSize());
-            long now = System.currentTimeMillis();
-            List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2 * samples.size());
-            for (int from = 0; from < samples.size(); from += max) {
-                List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + max));
-                Scores scores = model.score(chunk.stream().map(Instance::of).toList());
-                metrics.record(PredictionMetrics.Source.STREAM, scores);
-                out.addAll(OutputRecords.of(chunk, scores, now));
+            Promotions.Candidate spec = registry.candidate().orElse(null);
+            LoadedModel candidate = spec == null ? null : acquireCandidate(spec, model);
+            try {
+                return score(model, spec, candidate, samples, live);
+            } finally {
+                if (candidate != null) {
+                    candidate.release();
+                }
             }
-            return new Scored(model.name(), model.version(), out);
         } finally {
             model.release();
         }
+    }
+
+    /**
+     * A reference on the candidate's model when it is the one the spec names and another version
+     * than the one scoring; else null.
+     */
+    private LoadedModel acquireCandidate(Promotions.Candidate spec, LoadedModel model) {
+        LoadedModel c = registry.acquireCandidate();
+        if (c != null
+                && (!c.version().equals(spec.target().version())
+                        || c.version().equals(model.version()))) {
+            c.release();
+            return null;
+        }
+        return c;
+    }
+
+    private StreamScores score(
+            LoadedModel model,
+            Promotions.Candidate spec,
+            LoadedModel candidate,
+            List<Sample> samples,
+            boolean live)
+            throws OrtException {
+        long now = System.currentTimeMillis();
+        List<StreamScores.Scored> served = new ArrayList<>(2);
+        StreamScores.Scored shadow = null;
+        if (candidate != null && spec.canary() && live) {
+            int[][] sides = canarySides(samples, candidate.version(), spec.percent());
+            addIfAny(served, scored(model, samples, sides[0], now, null));
+            addIfAny(served, scored(candidate, samples, sides[1], now, null));
+        } else {
+            served.add(scored(model, samples, allRows(samples.size()), now, null));
+        }
+        if (candidate != null && spec.shadow() && servesAlias(model)) {
+            shadow = scored(candidate, samples, allRows(samples.size()), now, model.version());
+        }
+        return new StreamScores(served, shadow);
+    }
+
+    private boolean servesAlias(LoadedModel model) {
+        ModelInfo served = registry.served();
+        return served != null && served.key().equals(model.key());
+    }
+
+    /** Row indexes for the target ([0]) and for the canary ([1]). */
+    private static int[][] canarySides(List<Sample> samples, String candidate, int percent) {
+        int[] target = new int[samples.size()];
+        int[] canary = new int[samples.size()];
+        int t = 0;
+        int c = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            if (CanaryBucket.toCandidate(samples.get(i).getId(), candidate, percent)) {
+                canary[c++] = i;
+            } else {
+                target[t++] = i;
+            }
+        }
+        return new int[][] {Arrays.copyOf(target, t), Arrays.copyOf(canary, c)};
+    }
+
+    private static int[] allRows(int n) {
+        int[] rows = new int[n];
+        Arrays.setAll(rows, i -> i);
+        return rows;
+    }
+
+    private static void addIfAny(List<StreamScores.Scored> out, StreamScores.Scored s) {
+        if (s.rows().length > 0) {
+            out.add(s);
+        }
+    }
+
+    /**
+     * The outputs of one model for the samples at {@code rows}: served (prediction + embedding,
+     * counted in the prediction metrics) or, with {@code shadowOf} the served version, a shadow's
+     * predictions.
+     */
+    private StreamScores.Scored scored(
+            LoadedModel model, List<Sample> all, int[] rows, long now, String shadowOf)
+            throws OrtException {
+        List<Sample> samples = Arrays.stream(rows).mapToObj(all::get).toList();
+        int max = Math.max(1, config.batch().maxSize());
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2 * samples.size());
+        int labeled = 0;
+        int correct = 0;
+        for (int from = 0; from < samples.size(); from += max) {
+            List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + max));
+            Scores scores = model.score(chunk.stream().map(Instance::of).toList());
+            if (shadowOf == null) {
+                metrics.record(PredictionMetrics.Source.STREAM, scores);
+                out.addAll(OutputRecords.of(chunk, scores, now));
+            } else {
+                out.addAll(OutputRecords.shadow(chunk, scores, shadowOf, now));
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                if (chunk.get(i).hasLabel()) {
+                    labeled++;
+                    correct += chunk.get(i).getLabel() == scores.label(i) ? 1 : 0;
+                }
+            }
+        }
+        return new StreamScores.Scored(model.name(), model.version(), out, rows, labeled, correct);
     }
 
     /**

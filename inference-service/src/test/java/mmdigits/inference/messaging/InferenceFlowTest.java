@@ -12,17 +12,22 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mmdigits.common.Topics;
 import mmdigits.common.kafka.DeadLetters;
 import mmdigits.common.kafka.TopicAdmin;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Prediction;
@@ -44,12 +50,19 @@ import mmdigits.common.security.ReleaseSignatures;
 import mmdigits.inference.KafkaFixtures;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
+import mmdigits.inference.model.ModelRegistry;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.MethodOrderer;
@@ -606,6 +619,253 @@ class InferenceFlowTest {
         Releases.publish(bootstrap, "v2");
         KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v2", false)));
         awaitServed("v2");
+    }
+
+    static final int SHADOWED = 200;
+    static final int CANARY_STREAM = 2000;
+    static final int CANARY_AGAIN = 300;
+
+    @Inject ModelRegistry registry;
+
+    @Test
+    @Order(6)
+    void aShadowScoresEveryStreamedAndPublishedSampleOnceBesideTheTarget() throws Exception {
+        KafkaFixtures.send(
+                bootstrap,
+                List.of(KafkaFixtures.promotionWithCandidate("v2", CandidateMode.SHADOW, "v3", 0)));
+        awaitCandidate(CandidateMode.SHADOW);
+        Scrape before = Scrape.now();
+        List<Sample> live = new ArrayList<>();
+        for (int i = 0; i < SHADOWED; i++) {
+            live.add(KafkaFixtures.sample("shadow", i, i % 4 != 0));
+        }
+        // the group rebalances while they arrive: a visitor takes partitions and leaves without
+        // committing; the service scores them from what is committed, served and shadow alike
+        int visited;
+        try (KafkaConsumer<String, byte[]> visitor = visitor()) {
+            sendAll(live.subList(0, SHADOWED / 2));
+            visited = holdPartitions(visitor);
+            sendAll(live.subList(SHADOWED / 2, SHADOWED));
+            holdPartitions(visitor);
+        }
+        assertThat(visited).as("partitions the visitor held").isPositive();
+        List<Sample> split = published("shadow-split");
+        KafkaFixtures.publishSplit(bootstrap, "shadow-split", split);
+        List<Sample> all = new ArrayList<>(live);
+        all.addAll(split);
+
+        Map<String, List<Prediction>> p = awaitPredictions(all, 2);
+        ReferenceModel shadow = Releases.MODELS.get("v3");
+        for (Sample x : all) {
+            List<Prediction> served =
+                    p.get(x.getId()).stream().filter(q -> !q.getShadow()).toList();
+            List<Prediction> shadowed =
+                    p.get(x.getId()).stream().filter(Prediction::getShadow).toList();
+            assertThat(served).as("served predictions of %s", x.getId()).hasSize(1);
+            assertThat(served.get(0).getModelVersion()).isEqualTo("v2");
+            assertThat(shadowed).as("shadow predictions of %s", x.getId()).hasSize(1);
+            Prediction s = shadowed.get(0);
+            assertThat(s.getModelVersion()).isEqualTo("v3");
+            assertThat(s.getServedVersion()).isEqualTo("v2");
+            double[] expected = shadow.forward(KafkaFixtures.image(x), KafkaFixtures.audio(x))[0];
+            for (int k = 0; k < 10; k++) {
+                assertThat((double) s.getProbabilities(k)).isCloseTo(expected[k], within(1e-5));
+            }
+            assertThat(s.getLabel())
+                    .isEqualTo(shadow.label(KafkaFixtures.image(x), KafkaFixtures.audio(x)));
+        }
+        assertNoEmbeddingsOf("v3", all);
+        Scrape after = Scrape.now();
+        assertThat(increase(before, after, "mmdigits_inference_shadow_predictions_total", "v3"))
+                .isEqualTo(all.size());
+        assertStreamAccuracyCounted(before, after, "v2", live);
+        assertStreamAccuracyCounted(before, after, "v3", live);
+        after.assertDocumented();
+    }
+
+    @Test
+    @Order(7)
+    void aTenPercentCanaryScoresItsShareOfTheStreamStickyBySampleId() throws Exception {
+        KafkaFixtures.send(
+                bootstrap,
+                List.of(
+                        KafkaFixtures.promotionWithCandidate(
+                                "v2", CandidateMode.CANARY, "v3", 10)));
+        awaitCandidate(CandidateMode.CANARY);
+        Scrape before = Scrape.now();
+        List<Sample> stream = new ArrayList<>();
+        for (int i = 0; i < CANARY_STREAM; i++) {
+            stream.add(KafkaFixtures.sample("canary", i, i % 2 == 0));
+        }
+        sendAll(stream);
+        awaitPredictions(stream, 1);
+        List<Sample> again = stream.subList(0, CANARY_AGAIN);
+        sendAll(again); // the same samples once more: each lands on the same version
+        Map<String, List<Prediction>> p = awaitPredictions(again, 2);
+
+        List<Sample> toCanary = new ArrayList<>();
+        List<Sample> toTarget = new ArrayList<>();
+        for (Sample x : stream) {
+            List<Prediction> ps = p.get(x.getId());
+            assertThat(ps)
+                    .as("predictions of %s", x.getId())
+                    .hasSize(x.getRowId() < CANARY_AGAIN ? 2 : 1);
+            String version = bucket(x.getId(), "v3") < 10 ? "v3" : "v2";
+            assertThat(ps)
+                    .allSatisfy(
+                            q -> assertThat(q.getModelVersion()).as(x.getId()).isEqualTo(version));
+            assertThat(ps).noneMatch(Prediction::getShadow);
+            double[] expected =
+                    Releases.MODELS.get(version)
+                            .forward(KafkaFixtures.image(x), KafkaFixtures.audio(x))[0];
+            assertThat((double) ps.get(0).getProbabilities(3)).isCloseTo(expected[3], within(1e-5));
+            (version.equals("v3") ? toCanary : toTarget).add(x);
+        }
+        // 10 % of 2,000: mean 200, binomial standard deviation 13.4; ± 4 of them
+        assertThat(toCanary.size()).isBetween(146, 254);
+        List<Sample> canaryScored = new ArrayList<>(toCanary);
+        List<Sample> targetScored = new ArrayList<>(toTarget);
+        for (Sample x : again) {
+            (toCanary.contains(x) ? canaryScored : targetScored).add(x);
+        }
+        Scrape after = Scrape.now();
+        assertStreamAccuracyCounted(before, after, "v3", canaryScored);
+        assertStreamAccuracyCounted(before, after, "v2", targetScored);
+
+        KafkaFixtures.send(bootstrap, List.of(KafkaFixtures.promotion("digits", "v2", false)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (registry.candidate().isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(registry.candidate()).as("the candidate ended").isEmpty();
+    }
+
+    /**
+     * The canary's bucket of a sample, computed here from its definition (docs/rollouts.md): the
+     * first 4 bytes of SHA-256 of "id\nversion", unsigned, modulo 100.
+     */
+    static int bucket(String id, String version) throws Exception {
+        byte[] h =
+                MessageDigest.getInstance("SHA-256")
+                        .digest((id + "\n" + version).getBytes(StandardCharsets.UTF_8));
+        return (int) ((ByteBuffer.wrap(h).getInt() & 0xffffffffL) % 100);
+    }
+
+    /** A consumer that joins the scoring group (as another replica would) and never commits. */
+    KafkaConsumer<String, byte[]> visitor() {
+        KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "mmdigits-inference",
+                                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                                CooperativeStickyAssignor.class.getName(),
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed"),
+                        new StringDeserializer(),
+                        new ByteArrayDeserializer());
+        c.subscribe(List.of(Topics.SAMPLES_TEST));
+        return c;
+    }
+
+    /** Polls until the visitor holds partitions, then a second more; how many it holds. */
+    static int holdPartitions(KafkaConsumer<String, byte[]> visitor) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (visitor.assignment().isEmpty() && System.nanoTime() < deadline) {
+            visitor.poll(Duration.ofMillis(100));
+        }
+        long hold = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        while (System.nanoTime() < hold) {
+            visitor.poll(Duration.ofMillis(100));
+        }
+        return visitor.assignment().size();
+    }
+
+    void awaitCandidate(CandidateMode mode) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline
+                && !registry.candidate().map(c -> c.mode() == mode).orElse(false)) {
+            Thread.sleep(50);
+        }
+        assertThat(registry.candidate()).as("the alias' candidate").isPresent();
+        assertThat(registry.candidate().get().mode()).isEqualTo(mode);
+        assertThat(registry.candidate().get().target().version()).isEqualTo("v3");
+    }
+
+    void sendAll(List<Sample> samples) {
+        try (KafkaProducer<String, byte[]> p = KafkaFixtures.producer(bootstrap)) {
+            samples.forEach(s -> p.send(KafkaFixtures.record(s)));
+            p.flush();
+        }
+    }
+
+    /**
+     * Every prediction (served and shadow) of the samples once each has {@code each}, read again a
+     * second later (anything more would be a duplicate).
+     */
+    Map<String, List<Prediction>> awaitPredictions(List<Sample> samples, int each)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<String, List<Prediction>> p = KafkaFixtures.predictions(bootstrap, null);
+            if (samples.stream()
+                    .allMatch(x -> p.getOrDefault(x.getId(), List.of()).size() >= each)) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        Thread.sleep(1000);
+        return KafkaFixtures.predictions(bootstrap, null);
+    }
+
+    void assertNoEmbeddingsOf(String version, List<Sample> samples) throws Exception {
+        Set<String> ids = new HashSet<>();
+        samples.forEach(s -> ids.add(s.getId()));
+        long ofVersion = 0;
+        long served = 0;
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(bootstrap, Topics.EMBEDDINGS, "read_committed")) {
+            if (ids.contains(r.key())) {
+                Embedding e = Embedding.parseFrom(r.value());
+                ofVersion += e.getModelVersion().equals(version) ? 1 : 0;
+                served += e.getModelVersion().equals(version) ? 0 : 1;
+            }
+        }
+        assertThat(ofVersion).as("embeddings by the shadow " + version).isZero();
+        assertThat(served).as("embeddings by the served version").isEqualTo(samples.size());
+    }
+
+    /**
+     * The version's stream counters grew by the labelled samples it scored and by those the
+     * reference model predicts right.
+     */
+    static void assertStreamAccuracyCounted(
+            Scrape before, Scrape after, String version, List<Sample> scored) {
+        ReferenceModel ref = Releases.MODELS.get(version);
+        long labeled = scored.stream().filter(Sample::hasLabel).count();
+        long correct =
+                scored.stream()
+                        .filter(Sample::hasLabel)
+                        .filter(
+                                x ->
+                                        ref.label(KafkaFixtures.image(x), KafkaFixtures.audio(x))
+                                                == x.getLabel())
+                        .count();
+        assertThat(increase(before, after, "mmdigits_inference_stream_labeled_total", version))
+                .as("labelled stream samples scored by %s", version)
+                .isEqualTo(labeled);
+        assertThat(increase(before, after, "mmdigits_inference_stream_correct_total", version))
+                .as("of them predicted right by %s", version)
+                .isEqualTo(correct);
+    }
+
+    static double increase(Scrape before, Scrape after, String name, String version) {
+        double b = before.sum(name, "version=" + version);
+        return after.sum(name, "version=" + version) - (Double.isNaN(b) ? 0 : b);
     }
 
     /** mmdigits_inference_releases_refused_total or mmdigits_inference_promotions_refused_total. */

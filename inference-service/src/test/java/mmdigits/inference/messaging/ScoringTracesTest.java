@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import mmdigits.common.Topics;
@@ -15,7 +16,7 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.tracing.KafkaTracing;
 import mmdigits.common.tracing.TraceHeaders;
 import mmdigits.inference.KafkaFixtures;
-import mmdigits.inference.scoring.Scorer;
+import mmdigits.inference.scoring.StreamScores;
 import mmdigits.localkafka.InMemoryTracing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,13 +58,15 @@ class ScoringTracesTest {
      * What the scorer returns: a prediction and an embedding record per sample, by id, and the
      * version that scored them.
      */
-    static Scorer.Scored outputs(List<Sample> samples) {
+    static StreamScores outputs(List<Sample> samples) {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         for (Sample s : samples) {
             out.add(new ProducerRecord<>(Topics.PREDICTIONS, s.getId(), new byte[1]));
             out.add(new ProducerRecord<>(Topics.EMBEDDINGS, s.getId(), new byte[1]));
         }
-        return new Scorer.Scored("digits", "v2", out);
+        int[] rows = new int[samples.size()];
+        Arrays.setAll(rows, i -> i);
+        return StreamScores.of(new StreamScores.Scored("digits", "v2", out, rows, 0, 0));
     }
 
     static String traceparent(ProducerRecord<String, byte[]> r) {

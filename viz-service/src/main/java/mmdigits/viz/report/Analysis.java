@@ -6,8 +6,8 @@ import mmdigits.viz.tsne.Tsne;
 
 /**
  * What a build computed from its table, for the pictures and files: the K-means clusters and their
- * labels, the t-SNE map, the measures, the misclassified samples shown, the training curve, and the
- * seconds of the timed stages.
+ * labels, the t-SNE map, the measures, the misclassified samples shown, the training curve, the
+ * seconds of the timed stages, and the comparisons with the shadows that scored the same samples.
  */
 record Analysis(
         EmbeddingTable table,
@@ -19,7 +19,8 @@ record Analysis(
         List<TrainingProgress> training,
         double tsneSeconds,
         double kmeansSeconds,
-        double metricsSeconds) {
+        double metricsSeconds,
+        List<Report.Shadow> shadows) {
 
     /** The stages' seconds, with the whole build's. */
     Report.Seconds seconds(double totalSeconds) {

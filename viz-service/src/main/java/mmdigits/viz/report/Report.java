@@ -23,7 +23,26 @@ public record Report(
         TsneSettings tsne,
         KmeansSettings kmeans,
         Seconds seconds,
-        long builtAtMs) {
+        long builtAtMs,
+        List<Shadow> shadows) {
+
+    /**
+     * A shadow version against the served one on the same samples (those of this report the shadow
+     * scored): how often they agree, the accuracy of each where labels exist, and the disagreements
+     * counted by (served label, shadow label).
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Shadow(
+            String version,
+            String servedVersion,
+            int samples,
+            int agreed,
+            double agreement,
+            int labelled,
+            Double servedAccuracy,
+            Double shadowAccuracy,
+            long[][] disagreements) {}
 
     /**
      * Accuracy, confusion and per-digit accuracy when the true labels are known; cluster and map

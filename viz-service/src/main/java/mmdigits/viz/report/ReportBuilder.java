@@ -3,11 +3,15 @@ package mmdigits.viz.report;
 import io.quarkus.logging.Log;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import mmdigits.common.proto.Embedding;
+import mmdigits.common.proto.Prediction;
 import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.TrainingProgress;
 import mmdigits.viz.Aggregates;
@@ -17,9 +21,10 @@ import mmdigits.viz.tsne.Tsne;
 /**
  * Builds one report folder from a snapshot of a (dataset, version) pair, step by step ({@link
  * #build}): the table of embeddings, predictions.csv, K-means, t-SNE, the measures, the
- * misclassified samples, the pictures, then the typed {@link Report} as report.json and the page.
- * Each step lives in its own class; this one only runs them in order. Written to a temporary folder
- * and moved into place, so a folder is complete or absent.
+ * misclassified samples, the comparison with any shadow that scored the same samples, the pictures,
+ * then the typed {@link Report} as report.json and the page. Each step lives in its own class; this
+ * one only runs them in order. Written to a temporary folder and moved into place, so a folder is
+ * complete or absent.
  */
 public final class ReportBuilder {
     /** What a build produced, for listings. */
@@ -29,29 +34,45 @@ public final class ReportBuilder {
             int samples,
             boolean labelled,
             Double accuracy,
-            double seconds) {
+            double seconds,
+            Map<String, Double> shadowAgreement) {
         static Summary of(Report r) {
+            Map<String, Double> agreement = new TreeMap<>();
+            r.shadows().forEach(s -> agreement.put(s.version(), s.agreement()));
             return new Summary(
                     r.modelVersion(),
                     r.dataset(),
                     r.samples(),
                     r.labelled(),
                     r.metrics().accuracy(),
-                    r.seconds().total());
+                    r.seconds().total(),
+                    agreement);
         }
+    }
+
+    /**
+     * The shadow predictions made beside a pair's version, of the samples {@code ids}, written
+     * since {@code sinceMs}.
+     */
+    public interface ShadowSource {
+        List<Prediction> read(Aggregates.Pair pair, Set<String> ids, long sinceMs);
     }
 
     private final KmeansStep kmeans;
     private final TsneStep tsne;
     private final MeasureStep measures;
     private final MisclassifiedSamples misclassified;
+    private final ShadowSource shadows;
 
     /**
      * {@code samples}: test samples by id (for the misclassified grid), given the ids and their
-     * dataset.
+     * dataset; {@code shadows}: the shadow predictions beside the report's version.
      */
     public ReportBuilder(
-            VizConfig config, BiFunction<Set<String>, String, Map<String, Sample>> samples) {
+            VizConfig config,
+            BiFunction<Set<String>, String, Map<String, Sample>> samples,
+            ShadowSource shadows) {
+        this.shadows = shadows;
         this.kmeans = new KmeansStep(config.kmeans());
         this.tsne = new TsneStep(config.tsne());
         this.measures = new MeasureStep(config.metrics());
@@ -90,6 +111,8 @@ public final class ReportBuilder {
         Timed<Tsne.Result> map = tsne.embed(table, stage);
         stage.accept("measures");
         Timed<Report.Measures> measured = measures.measure(table, clusters.value(), map.value());
+        stage.accept("shadow comparison");
+        List<Report.Shadow> compared = ShadowComparison.of(table, shadowPredictions(table));
         stage.accept("pictures");
         return new Analysis(
                 table,
@@ -101,7 +124,19 @@ public final class ReportBuilder {
                 training,
                 map.seconds(),
                 clusters.seconds(),
-                measured.seconds());
+                measured.seconds(),
+                compared);
+    }
+
+    /** The shadow predictions of the table's samples, read since its first one was scored. */
+    private List<Prediction> shadowPredictions(EmbeddingTable t) {
+        Set<String> ids = new HashSet<>();
+        long since = Long.MAX_VALUE;
+        for (Embedding e : t.embeddings()) {
+            ids.add(e.getSampleId());
+            since = Math.min(since, e.getScoredAtMs());
+        }
+        return shadows.read(t.pair(), ids, since);
     }
 
     /** The typed report of what the build computed (report.json and the page show it). */
@@ -120,7 +155,8 @@ public final class ReportBuilder {
                 tsne.settings(t.n(), a.map()),
                 kmeans.settings(),
                 a.seconds(totalSeconds),
-                System.currentTimeMillis());
+                System.currentTimeMillis(),
+                a.shadows());
     }
 
     private static List<Report.TrainingPoint> trainingCurve(Analysis a) {

@@ -18,13 +18,25 @@ public record ReportPage(
         List<Integer> columns,
         List<ClusterRow> clusters,
         boolean training,
-        boolean misses) {
+        boolean misses,
+        List<ShadowSection> shadows) {
 
     /** A line of the summary table. */
     public record Row(String name, String value) {}
 
     /** A K-means cluster and its sample count per label. */
     public record ClusterRow(String name, List<Long> counts) {}
+
+    /**
+     * A shadow against the served version: its numbers and the disagreements, a row per served
+     * label that has any (counts by the shadow's label).
+     */
+    public record ShadowSection(
+            String version,
+            String title,
+            String description,
+            List<Row> summary,
+            List<ClusterRow> disagreements) {}
 
     @CheckedTemplate
     static class Templates {
@@ -39,7 +51,50 @@ public record ReportPage(
                 labelColumns(),
                 clusters(r.clusterByLabel()),
                 training,
-                misses);
+                misses,
+                r.shadows().stream().map(ReportPage::shadow).toList());
+    }
+
+    private static ShadowSection shadow(Report.Shadow s) {
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row("samples compared", Integer.toString(s.samples())));
+        rows.add(
+                new Row(
+                        "agreement (same predicted digit)",
+                        String.format(
+                                Locale.ROOT,
+                                "%s (%d of %d)",
+                                num(s.agreement()),
+                                s.agreed(),
+                                s.samples())));
+        if (s.labelled() > 0) {
+            rows.add(new Row("labelled samples", Integer.toString(s.labelled())));
+            rows.add(
+                    new Row(
+                            "accuracy of " + s.servedVersion() + " (served)",
+                            num(s.servedAccuracy())));
+            rows.add(new Row("accuracy of " + s.version() + " (shadow)", num(s.shadowAccuracy())));
+        }
+        List<ClusterRow> disagreements = new ArrayList<>();
+        for (int k = 0; k < s.disagreements().length; k++) {
+            List<Long> counts = new ArrayList<>();
+            long any = 0;
+            for (long c : s.disagreements()[k]) {
+                counts.add(c);
+                any += c;
+            }
+            if (any > 0) {
+                disagreements.add(new ClusterRow(s.servedVersion() + " said " + k, counts));
+            }
+        }
+        return new ShadowSection(
+                s.version(),
+                "Shadow " + s.version() + " vs " + s.servedVersion(),
+                "The shadow scored the same test samples as the served version without answering"
+                        + " anyone; the table counts the samples where they disagree, by the"
+                        + " served version's digit (rows) and the shadow's (columns).",
+                rows,
+                disagreements);
     }
 
     public String render() {

@@ -28,6 +28,7 @@ import mmdigits.viz.config.VizConfig;
 import mmdigits.viz.messaging.CompletionListener;
 import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
+import mmdigits.viz.messaging.ShadowReader;
 import mmdigits.viz.metrics.VizMetrics;
 import mmdigits.viz.tracing.ReportTraces;
 
@@ -92,6 +93,7 @@ public class ReportService implements CompletionListener {
             VizConfig config,
             SampleFetcher samples,
             EmbeddingReader reader,
+            ShadowReader shadows,
             VizMetrics metrics,
             ReportTraces traces) {
         this.aggregates = aggregates;
@@ -116,7 +118,8 @@ public class ReportService implements CompletionListener {
                         config,
                         (ids, dataset) ->
                                 samples.fetch(
-                                        ids, aggregates.catalog().latest(dataset, Split.TEST)));
+                                        ids, aggregates.catalog().latest(dataset, Split.TEST)),
+                        shadows::read);
     }
 
     /**

@@ -315,6 +315,77 @@ class ReportFlowTest {
                 .isEqualTo(fromEmbeddings);
     }
 
+    /** Of viz-two's N2 rows, the shadow v4 scored the first SHADOWED beside v3. */
+    static final int SHADOWED = 80;
+
+    /** The shadow's digit: wrong on every 7th row, where the served one may be right. */
+    static int shadowLabel(int row) {
+        return row % 7 == 0 ? (row + 3) % 10 : row % 10;
+    }
+
+    /**
+     * The report of viz-two/v3 compares the shadow v4 with v3 on the rows it scored: numbers
+     * counted here from the fixtures' labels.
+     */
+    void assertShadowCompared() {
+        int agreed = 0;
+        int servedRight = 0;
+        int shadowRight = 0;
+        long[][] disagreements = new long[10][10];
+        for (int row = 0; row < SHADOWED; row++) {
+            int served = VizFixtures.predicted(row);
+            agreed += served == shadowLabel(row) ? 1 : 0;
+            if (served != shadowLabel(row)) {
+                disagreements[served][shadowLabel(row)]++;
+            }
+            servedRight += served == row % 10 ? 1 : 0;
+            shadowRight += shadowLabel(row) == row % 10 ? 1 : 0;
+        }
+        JsonPath report =
+                given().auth()
+                        .oauth2(TOKEN)
+                        .get("/reports/viz-two/v3/report.json")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath();
+        assertThat(report.getList("shadows")).hasSize(1);
+        assertThat(report.getString("shadows[0].version")).isEqualTo("v4");
+        assertThat(report.getString("shadows[0].served_version")).isEqualTo("v3");
+        assertThat(report.getInt("shadows[0].samples")).isEqualTo(SHADOWED);
+        assertThat(report.getInt("shadows[0].agreed")).isEqualTo(agreed);
+        assertThat(report.getDouble("shadows[0].agreement"))
+                .isCloseTo((double) agreed / SHADOWED, within(1e-6));
+        assertThat(report.getInt("shadows[0].labelled")).isEqualTo(SHADOWED);
+        assertThat(report.getDouble("shadows[0].served_accuracy"))
+                .isCloseTo((double) servedRight / SHADOWED, within(1e-6));
+        assertThat(report.getDouble("shadows[0].shadow_accuracy"))
+                .isCloseTo((double) shadowRight / SHADOWED, within(1e-6));
+        for (int k = 0; k < 10; k++) {
+            for (int j = 0; j < 10; j++) {
+                assertThat(report.getLong("shadows[0].disagreements[" + k + "][" + j + "]"))
+                        .as("served %d, shadow %d", k, j)
+                        .isEqualTo(disagreements[k][j]);
+            }
+        }
+        assertThat(agreed).as("the fixture has disagreements").isLessThan(SHADOWED);
+        given().auth()
+                .oauth2(TOKEN)
+                .get("/reports/viz-two/v3/index.html")
+                .then()
+                .statusCode(200)
+                .body(containsString("Shadow v4 vs v3"));
+        assertThat(
+                        given().auth()
+                                .oauth2(TOKEN)
+                                .get("/reports?dataset=viz-two")
+                                .then()
+                                .extract()
+                                .jsonPath()
+                                .getDouble("reports[0].summary.shadowAgreement.v4"))
+                .isCloseTo((double) agreed / SHADOWED, within(1e-6));
+    }
+
     @Test
     @Order(2)
     void aSecondDatasetGetsItsOwnReportFromItsOwnModel() throws Exception {
@@ -324,6 +395,17 @@ class ReportFlowTest {
         VizFixtures.training("run-3", "v3", "viz-two", 2)
                 .forEach(e -> records.add(VizFixtures.record(e)));
         records.add(VizFixtures.record(VizFixtures.published("viz-two", N2)));
+        // a shadow v4 scored most of the split beside v3 (committed with v3's outputs, so before
+        // them); its predictions beside another version, and an unmarked one, are not v3's
+        for (int row = 0; row < SHADOWED; row++) {
+            records.add(
+                    VizFixtures.record(
+                            VizFixtures.prediction("viz-two", "v4", row, shadowLabel(row), "v3")));
+        }
+        for (int row = SHADOWED; row < N2; row++) {
+            records.add(VizFixtures.record(VizFixtures.prediction("viz-two", "v4", row, 0, "v1")));
+        }
+        records.add(VizFixtures.record(VizFixtures.prediction("viz-two", "v4", 1, 0, null)));
         // the promoted v1 scored the new split too (as it arrived); the new model v3 then scored it
         // as its own
         for (int row = 0; row < N2; row++) {
@@ -353,6 +435,7 @@ class ReportFlowTest {
                         .lines()
                         .toList();
         assertThat(lines).hasSize(N2 + 1);
+        assertShadowCompared();
         // the first dataset's report is still its own
         assertThat(
                         given().auth()
