@@ -15,6 +15,7 @@ import mmdigits.common.Topics;
 import mmdigits.common.kafka.ModelKeys;
 import mmdigits.common.kafka.Producers;
 import mmdigits.common.kafka.Splits;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.DatasetPublished;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
@@ -148,6 +149,27 @@ public final class KafkaFixtures {
                         .setRollback(rollback)
                         .setReason(rollback ? "rollback" : "test")
                         .setSequence(PROMOTION_SEQUENCE.incrementAndGet())
+                        .build(),
+                releaseKey());
+    }
+
+    /**
+     * A promotion that keeps {@code version} as the target and puts a candidate beside it (a canary
+     * of {@code percent} %, or a shadow), signed and in sequence like {@link #promotion}.
+     */
+    public static ProducerRecord<String, byte[]> candidatePromotion(
+            String name, String version, CandidateMode mode, String candidateVersion, int percent) {
+        return ReleaseSignatures.record(
+                ModelPromoted.newBuilder()
+                        .setAlias("digits")
+                        .setName(name)
+                        .setVersion(version)
+                        .setReason("test " + mode)
+                        .setSequence(PROMOTION_SEQUENCE.incrementAndGet())
+                        .setCandidateMode(mode)
+                        .setCandidateName(name)
+                        .setCandidateVersion(candidateVersion)
+                        .setCandidatePercent(percent)
                         .build(),
                 releaseKey());
     }
