@@ -102,7 +102,10 @@ class KubernetesTest {
                     Map.entry("KafkaUser", KafkaUser.class),
                     // the Prometheus Operator's (fabric8's model of monitoring.coreos.com/v1)
                     Map.entry("PodMonitor", PodMonitor.class),
-                    Map.entry("PrometheusRule", PrometheusRule.class));
+                    Map.entry("PrometheusRule", PrometheusRule.class),
+                    // KEDA's (typed here from its reference: no Java model of it is published)
+                    Map.entry("ScaledObject", Keda.ScaledObject.class),
+                    Map.entry("TriggerAuthentication", Keda.TriggerAuthentication.class));
 
     /** The setting of a pod's Kafka identity (mmdigits.instance-id). */
     static final String INSTANCE_ID = "MMDIGITS_INSTANCE_ID";
@@ -213,8 +216,9 @@ class KubernetesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local", "production", "gpu"})
+    @ValueSource(strings = {"local", "production", "production-keda", "gpu"})
     void everyOverlayRendersIntoValidConsistentDocuments(String overlay) throws Exception {
+        boolean production = overlay.startsWith("production");
         List<JsonNode> docs = render(overlay);
         Map<String, List<Object>> typed = typed(docs);
         List<JsonNode> topics = new ArrayList<>();
@@ -231,7 +235,7 @@ class KubernetesTest {
             }
         }
         Map<String, ServiceConfig> services = ServiceConfig.all();
-        ConfigMap config = (ConfigMap) typed.get("ConfigMap").get(0);
+        ConfigMap config = digitsConfig(typed);
         Set<String> pvcs =
                 typed.get("PersistentVolumeClaim").stream()
                         .map(p -> ((PersistentVolumeClaim) p).getMetadata().getName())
@@ -297,6 +301,8 @@ class KubernetesTest {
                 job.getSpec().getTemplate().getSpec(),
                 job.getSpec().getTemplate().getSpec().getContainers().get(0),
                 overlay);
+        AutoscalingTest.checkAutoscaling(typed, users, overlay.equals("production-keda"));
+        users.remove(AutoscalingTest.KEDA_USER);
         checkKafkaUsers(users);
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
                 .extracting(EnvVar::getName)
@@ -320,7 +326,7 @@ class KubernetesTest {
                     .fields()
                     .forEachRemaining(e -> cfg.put(e.getKey(), e.getValue().asText()));
             Map<String, String> expected = new HashMap<>(spec.configs());
-            if (overlay.equals("production")) {
+            if (production) {
                 expected.put("min.insync.replicas", "2");
             }
             assertThat(cfg).as(spec.name()).isEqualTo(expected);
@@ -364,11 +370,11 @@ class KubernetesTest {
                 sets,
                 job,
                 services);
-        if (overlay.equals("production")) {
+        if (production) {
             checkProduction(kafka, pool, topics, sets, typed);
         }
         // the monitoring component: production's alone (it needs the Prometheus Operator)
-        boolean monitored = overlay.equals("production");
+        boolean monitored = production;
         checkMonitoring(all(typed, PodMonitor.class), sets, monitored);
         assertThat(all(typed, PrometheusRule.class)).hasSize(monitored ? 1 : 0);
         StatefulSet trainer = byName(sets, "trainer-service");
@@ -393,6 +399,16 @@ class KubernetesTest {
             typed.computeIfAbsent(kind, k -> new ArrayList<>()).add(parseTyped(d));
         }
         return typed;
+    }
+
+    /** The ConfigMap every service reads (configMapGenerator's: its name has a content hash). */
+    static ConfigMap digitsConfig(Map<String, List<Object>> typed) {
+        List<ConfigMap> c =
+                all(typed, ConfigMap.class).stream()
+                        .filter(m -> m.getMetadata().getName().startsWith("digits-config"))
+                        .toList();
+        assertThat(c).as("the ConfigMap digits-config").hasSize(1);
+        return c.get(0);
     }
 
     static <T> List<T> all(Map<String, List<Object>> typed, Class<T> type) {
@@ -453,6 +469,7 @@ class KubernetesTest {
         checkScaling(
                 sets,
                 all(typed, HorizontalPodAutoscaler.class),
+                all(typed, Keda.ScaledObject.class),
                 all(typed, PodDisruptionBudget.class));
     }
 
@@ -687,8 +704,29 @@ class KubernetesTest {
     static void checkScaling(
             List<StatefulSet> sets,
             List<HorizontalPodAutoscaler> hpas,
+            List<Keda.ScaledObject> scaled,
             List<PodDisruptionBudget> pdbs) {
         Map<String, Integer> minimum = new HashMap<>();
+        for (Keda.ScaledObject so : scaled) {
+            String what = "ScaledObject " + so.metadata().getName();
+            Keda.ScaledObject.ScaleTargetRef ref = so.spec().scaleTargetRef();
+            assertThat(ref.apiVersion() + " " + ref.kind())
+                    .as("%s: the kind it scales", what)
+                    .isEqualTo("apps/v1 StatefulSet");
+            StatefulSet target = byName(sets, ref.name());
+            assertThat(target).as("%s: its target %s is rendered", what, ref.name()).isNotNull();
+            assertThat(target.getSpec().getReplicas())
+                    .as("%s: no spec.replicas on %s for kubectl apply to reset", what, ref.name())
+                    .isNull();
+            assertThat(so.spec().minReplicaCount())
+                    .as("%s: minReplicaCount", what)
+                    .isNotNull()
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(hpas)
+                    .as("%s: an HPA beside KEDA's own on %s (they would fight)", what, ref.name())
+                    .noneMatch(h -> h.getSpec().getScaleTargetRef().getName().equals(ref.name()));
+            minimum.put(ref.name(), so.spec().minReplicaCount());
+        }
         for (HorizontalPodAutoscaler hpa : hpas) {
             String what = "HPA " + hpa.getMetadata().getName();
             CrossVersionObjectReference ref = hpa.getSpec().getScaleTargetRef();
@@ -1337,7 +1375,7 @@ class KubernetesTest {
         assertThat(env.containsKey("MMDIGITS_RELEASES_VERIFY_KEY"))
                 .as("%s verifies releases and promotions", service)
                 .isEqualTo(!service.equals("ingest-service"));
-        boolean production = overlay.equals("production");
+        boolean production = overlay.startsWith("production");
         if (service.equals("inference-service")) {
             assertThat(
                             env.containsKey("MMDIGITS_AUTH_PREDICTIONS")

@@ -1,9 +1,11 @@
 package mmdigits.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -38,18 +41,25 @@ import mmdigits.localkafka.Scrape;
 import mmdigits.localkafka.ServiceProcess;
 import mmdigits.localkafka.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -516,30 +526,7 @@ class ClusterFaultIT {
     @Test
     @Order(11)
     void everyAclOfDeployIsUsed() throws Exception {
-        Pattern rule =
-                Pattern.compile(
-                        "Principal = User:(mmdigits-[a-z]+) is Allowed .*based on rule MatchingAcl\\(acl=StandardAcl\\(resourceType=([A-Z_]+), resourceName=([^,]+), patternType=([A-Z]+), principal=User:mmdigits-[a-z]+, host=\\*, operation=([A-Z_]+), permissionType=ALLOW\\)\\)");
-        Set<String> used = new HashSet<>();
-        for (int node : t.kafka().nodeIds()) {
-            try (var lines = Files.lines(t.kafka().log(node))) {
-                lines.forEach(
-                        l -> {
-                            Matcher m = rule.matcher(l);
-                            if (m.find()) {
-                                used.add(
-                                        m.group(1)
-                                                + " "
-                                                + m.group(2)
-                                                + " "
-                                                + m.group(3)
-                                                + " "
-                                                + m.group(4)
-                                                + " "
-                                                + m.group(5));
-                            }
-                        });
-            }
-        }
+        Set<String> used = aclsUsed();
         List<String> unused = new ArrayList<>();
         int total = 0;
         for (String service : KafkaAccess.SERVICES) {
@@ -564,6 +551,121 @@ class ClusterFaultIT {
         report(
                 "the brokers' audit log: all %d ACLs of deploy/base/kafka-users.yaml matched by requests of the run",
                 total);
+    }
+
+    /**
+     * production-keda on the same cluster: its KafkaUser applied as the User Operator would, KEDA's
+     * Kafka scaler's view of the scoring group's lag (the group's committed offsets, the topic's
+     * end offsets) computed as that user equals the admin's, and the user can do nothing else.
+     */
+    @Test
+    @Order(12)
+    void kedaReadsTheScoringLagAsItsOwnUserAndNothingElse() throws Exception {
+        Path keda = t.work.resolve("deploy-keda.yaml");
+        t.render("production-keda", keda);
+        t.kafka().apply(keda);
+        Map<String, Object> asKeda = new HashMap<>(t.kafka().clientProperties("mmdigits-keda"));
+        Map<String, String> adminLag = lagAsKedaComputesIt(admin);
+        Map<String, String> kedaLag = lagAsKedaComputesIt(asKeda);
+        for (int i = 0; i < 5 && !kedaLag.equals(adminLag); i++) { // the stream may still move
+            adminLag = lagAsKedaComputesIt(admin);
+            kedaLag = lagAsKedaComputesIt(asKeda);
+        }
+        assertThat(kedaLag)
+                .as("the lag per partition, as mmdigits-keda and as the admin")
+                .isEqualTo(adminLag);
+        assertThat(kedaLag).hasSize(4);
+        try (Admin a = Admin.create(asKeda)) {
+            assertThatThrownBy(
+                            () ->
+                                    a.listConsumerGroupOffsets("mmdigits-viz")
+                                            .partitionsToOffsetAndMetadata()
+                                            .get(30, TimeUnit.SECONDS))
+                    .as("another group's offsets")
+                    .hasCauseInstanceOf(GroupAuthorizationException.class);
+        }
+        Map<String, Object> consumer = new HashMap<>(asKeda);
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, "mmdigits-inference");
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(
+                        consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(List.of(new TopicPartition(Topics.SAMPLES_TEST, 0)));
+            c.seekToBeginning(c.assignment());
+            assertThatThrownBy(() -> c.poll(Duration.ofSeconds(10)))
+                    .as("reading a sample")
+                    .isInstanceOfAny(
+                            TopicAuthorizationException.class, GroupAuthorizationException.class);
+        }
+        Set<String> used = aclsUsed();
+        assertThat(used)
+                .as("the audit log: both ACLs of mmdigits-keda used by the lag's requests")
+                .contains(
+                        "mmdigits-keda TOPIC digits.samples.test LITERAL DESCRIBE",
+                        "mmdigits-keda GROUP mmdigits-inference LITERAL DESCRIBE");
+        report("KEDA's committed/end offsets read as mmdigits-keda equal the admin's: %s", kedaLag);
+    }
+
+    /**
+     * What KEDA's Kafka scaler reads for the scoring group on the test topic, per partition: the
+     * group's committed offset (0 where it never committed: offsetResetPolicy earliest) and the end
+     * offset, as "committed/end"; the lag is their difference.
+     */
+    static Map<String, String> lagAsKedaComputesIt(Map<String, Object> props) throws Exception {
+        try (Admin a = Admin.create(props)) {
+            List<TopicPartition> partitions =
+                    a
+                            .describeTopics(List.of(Topics.SAMPLES_TEST))
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(Topics.SAMPLES_TEST)
+                            .partitions()
+                            .stream()
+                            .map(p -> new TopicPartition(Topics.SAMPLES_TEST, p.partition()))
+                            .toList();
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    a.listConsumerGroupOffsets("mmdigits-inference")
+                            .partitionsToOffsetAndMetadata()
+                            .get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+            var ends = a.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+            Map<String, String> offsets = new TreeMap<>();
+            for (TopicPartition p : partitions) {
+                OffsetAndMetadata c = committed.get(p);
+                offsets.put(
+                        p.toString(), (c == null ? 0 : c.offset()) + "/" + ends.get(p).offset());
+            }
+            return offsets;
+        }
+    }
+
+    /** The ACLs the brokers' audit log shows matched, as "user TYPE name PATTERN OPERATION". */
+    static Set<String> aclsUsed() throws IOException {
+        Pattern rule =
+                Pattern.compile(
+                        "Principal = User:(mmdigits-[a-z]+) is Allowed .*based on rule MatchingAcl\\(acl=StandardAcl\\(resourceType=([A-Z_]+), resourceName=([^,]+), patternType=([A-Z]+), principal=User:mmdigits-[a-z]+, host=\\*, operation=([A-Z_]+), permissionType=ALLOW\\)\\)");
+        Set<String> used = new HashSet<>();
+        for (int node : t.kafka().nodeIds()) {
+            try (var lines = Files.lines(t.kafka().log(node))) {
+                lines.forEach(
+                        l -> {
+                            Matcher m = rule.matcher(l);
+                            if (m.find()) {
+                                used.add(
+                                        m.group(1)
+                                                + " "
+                                                + m.group(2)
+                                                + " "
+                                                + m.group(3)
+                                                + " "
+                                                + m.group(4)
+                                                + " "
+                                                + m.group(5));
+                            }
+                        });
+            }
+        }
+        return used;
     }
 
     // --- helpers -------------------------------------------------------------------------------

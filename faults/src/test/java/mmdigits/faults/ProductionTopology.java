@@ -82,23 +82,27 @@ final class ProductionTopology implements AutoCloseable {
 
     /** {@code kubectl kustomize deploy/overlays/production}: what Kubernetes gets. */
     private void render() throws IOException, InterruptedException {
+        render("production", deployYaml);
+    }
+
+    /** {@code kubectl kustomize deploy/overlays/<overlay>} into a file. */
+    void render(String overlay, Path out) throws IOException, InterruptedException {
         Path kubectl = root.resolve("tools/kubectl/bin/kubectl");
         if (!Files.isExecutable(kubectl)) {
             throw new IllegalStateException(
                     kubectl + " is missing: ./digits deps cluster installs it");
         }
+        Path log = work.resolve("logs/kubectl-" + overlay + ".log");
         Process p =
                 new ProcessBuilder(
                                 kubectl.toString(),
                                 "kustomize",
-                                root.resolve("deploy/overlays/production").toString())
-                        .redirectOutput(deployYaml.toFile())
-                        .redirectError(work.resolve("logs/kubectl.log").toFile())
+                                root.resolve("deploy/overlays/" + overlay).toString())
+                        .redirectOutput(out.toFile())
+                        .redirectError(log.toFile())
                         .start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(
-                    "kubectl kustomize failed: "
-                            + Files.readString(work.resolve("logs/kubectl.log")));
+            throw new IllegalStateException("kubectl kustomize failed: " + Files.readString(log));
         }
     }
 

@@ -5,10 +5,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.common.sample.TensorNames;
@@ -20,6 +22,13 @@ import mmdigits.inference.grpc.oip.ModelMetadataRequest;
 import mmdigits.inference.grpc.oip.ModelMetadataResponse;
 import mmdigits.inference.grpc.oip.ModelReadyRequest;
 import mmdigits.inference.grpc.oip.ModelReadyResponse;
+import mmdigits.inference.grpc.oip.ModelRepositoryParameter;
+import mmdigits.inference.grpc.oip.RepositoryIndexRequest;
+import mmdigits.inference.grpc.oip.RepositoryIndexResponse;
+import mmdigits.inference.grpc.oip.RepositoryModelLoadRequest;
+import mmdigits.inference.grpc.oip.RepositoryModelLoadResponse;
+import mmdigits.inference.grpc.oip.RepositoryModelUnloadRequest;
+import mmdigits.inference.grpc.oip.RepositoryModelUnloadResponse;
 import mmdigits.inference.grpc.oip.ServerLiveRequest;
 import mmdigits.inference.grpc.oip.ServerLiveResponse;
 import mmdigits.inference.grpc.oip.ServerMetadataRequest;
@@ -30,6 +39,7 @@ import mmdigits.inference.kserve.InferInputs;
 import mmdigits.inference.kserve.InputTensor;
 import mmdigits.inference.kserve.KServe;
 import mmdigits.inference.kserve.KServeException;
+import mmdigits.inference.kserve.ModelRepository;
 import mmdigits.inference.kserve.ServedModels;
 import mmdigits.inference.model.Scores;
 import mmdigits.inference.scoring.Scorer;
@@ -47,11 +57,14 @@ public class InferenceGrpcService implements GRPCInferenceService {
     private final ServedModels models;
     private final InferInputs inputs;
     private final Scorer scorer;
+    private final ModelRepository repository;
 
-    public InferenceGrpcService(ServedModels models, InferInputs inputs, Scorer scorer) {
+    public InferenceGrpcService(
+            ServedModels models, InferInputs inputs, Scorer scorer, ModelRepository repository) {
         this.models = models;
         this.inputs = inputs;
         this.scorer = scorer;
+        this.repository = repository;
     }
 
     @Override
@@ -140,6 +153,66 @@ public class InferenceGrpcService implements GRPCInferenceService {
         } catch (KServeException e) {
             return Uni.createFrom().failure(status(e));
         }
+    }
+
+    @Override
+    public Uni<RepositoryIndexResponse> repositoryIndex(RepositoryIndexRequest request) {
+        return blocking(
+                () -> {
+                    RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+                    for (KServe.RepositoryModel m : repository.index(request.getReady())) {
+                        b.addModels(
+                                RepositoryIndexResponse.ModelIndex.newBuilder()
+                                        .setName(m.name())
+                                        .setVersion(m.version())
+                                        .setState(m.state())
+                                        .setReason(m.reason()));
+                    }
+                    return b.build();
+                });
+    }
+
+    /** Loads the version in {@code parameters["version"]} (else the newest); answers once ready. */
+    @Override
+    public Uni<RepositoryModelLoadResponse> repositoryModelLoad(
+            RepositoryModelLoadRequest request) {
+        return blocking(
+                () -> {
+                    repository.load(
+                            request.getModelName(), versionParameter(request.getParametersMap()));
+                    return RepositoryModelLoadResponse.getDefaultInstance();
+                });
+    }
+
+    @Override
+    public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(
+            RepositoryModelUnloadRequest request) {
+        return blocking(
+                () -> {
+                    repository.unload(
+                            request.getModelName(), versionParameter(request.getParametersMap()));
+                    return RepositoryModelUnloadResponse.getDefaultInstance();
+                });
+    }
+
+    private static String versionParameter(Map<String, ModelRepositoryParameter> parameters) {
+        ModelRepositoryParameter p = parameters.get("version");
+        if (p == null) {
+            return null;
+        }
+        if (!p.hasStringParam() || p.getStringParam().isBlank()) {
+            throw new KServeException(400, "parameters[\"version\"]: expected string_param");
+        }
+        return p.getStringParam();
+    }
+
+    /** Runs a repository call (it may load a model) on a worker thread, not the event loop. */
+    private static <T> Uni<T> blocking(Supplier<T> call) {
+        return Uni.createFrom()
+                .item(call)
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure(KServeException.class)
+                .transform(f -> status((KServeException) f));
     }
 
     /** Empty is "no version" in proto3. */
@@ -294,6 +367,7 @@ public class InferenceGrpcService implements GRPCInferenceService {
                     case 401 -> Status.UNAUTHENTICATED;
                     case 403 -> Status.PERMISSION_DENIED;
                     case 404 -> Status.NOT_FOUND;
+                    case 409 -> Status.FAILED_PRECONDITION;
                     case 503 -> Status.UNAVAILABLE;
                     default -> Status.INTERNAL;
                 };

@@ -14,7 +14,7 @@ public final class KServe {
     public static final String FP32 = "FP32";
 
     /** The protocol extensions this server implements (server metadata). */
-    public static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+    public static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_repository");
 
     private KServe() {}
 
@@ -56,6 +56,20 @@ public final class KServe {
 
     /** An output asked for, and whether its values go in the binary part of the answer. */
     public record OutputRequest(String name, boolean binary) {}
+
+    /**
+     * The repository extension's index request: {@code ready} true lists the loaded versions only.
+     */
+    public record RepositoryIndexRequest(Boolean ready) {}
+
+    /** One registered version in the repository index: READY, LOADING or UNAVAILABLE, and why. */
+    public record RepositoryModel(String name, String version, String state, String reason) {}
+
+    /**
+     * A load or unload request's body: {@code parameters.version} names the version (without it:
+     * load the newest, unload every loaded version of the name).
+     */
+    public record RepositoryModelRequest(Map<String, Object> parameters) {}
 
     /** A parsed infer request: its id, one instance per row, the outputs asked for. */
     public record InferRequest(String id, List<Instance> instances, List<OutputRequest> outputs) {}

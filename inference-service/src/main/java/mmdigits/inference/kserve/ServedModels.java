@@ -53,36 +53,28 @@ public class ServedModels {
     }
 
     /**
-     * Whether a model is ready: a loaded version always is; the alias is not before a model is
-     * loaded; a name without a loaded version is unknown.
+     * Whether a model is ready on this replica: a version only while it is loaded (false the moment
+     * it is unloaded, still registered); the alias once its target is loaded; a name while one of
+     * its versions is.
      *
-     * @throws KServeException 404 for an unknown name or version
+     * @throws KServeException 404 for a name or version that is not registered (nor loaded)
      */
     public boolean modelReady(String name, String version) {
-        if (version != null) {
-            model(name, version);
+        boolean isAlias = name.equals(registry.alias());
+        if (isAlias && version == null) {
+            return registry.served() != null;
+        }
+        List<ModelRegistry.VersionState> index = registry.index();
+        List<ModelRegistry.VersionState> matching =
+                index.stream()
+                        .filter(v -> isAlias || v.name().equals(name))
+                        .filter(v -> version == null || v.version().equals(version))
+                        .toList();
+        if (matching.isEmpty()) {
+            model(name, version); // 404 with the served names, or (loaded directly) ready
             return true;
         }
-        boolean isAlias = name.equals(registry.alias());
-        boolean ready =
-                isAlias
-                        ? registry.served() != null
-                        : registry.loaded().stream().anyMatch(m -> m.name().equals(name));
-        if (!ready && !isAlias) {
-            throw new KServeException(
-                    404,
-                    "unknown model '"
-                            + name
-                            + "'; this server serves '"
-                            + registry.alias()
-                            + "' (the alias) and the names "
-                            + registry.loaded().stream()
-                                    .map(ModelInfo::name)
-                                    .distinct()
-                                    .sorted()
-                                    .toList());
-        }
-        return ready;
+        return matching.stream().anyMatch(v -> v.state() == ModelRegistry.State.READY);
     }
 
     /**

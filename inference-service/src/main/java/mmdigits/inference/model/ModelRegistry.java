@@ -7,8 +7,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +73,16 @@ public class ModelRegistry {
     private final MeterRegistry meters;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final HeldModels held;
-    private final Set<String> failed = ConcurrentHashMap.newKeySet();
+
+    /** Versions that could not be loaded, with why (not tried again until asked to load). */
+    private final Map<String, String> failed = new ConcurrentHashMap<>();
+
+    /** Versions loaded on request (the repository API): kept whatever max-loaded says. */
+    private final Set<String> pinned = ConcurrentHashMap.newKeySet();
+
+    /** Versions unloaded on request: not loaded again as one of the newest until asked to load. */
+    private final Set<String> unloaded = ConcurrentHashMap.newKeySet();
+
     private final AtomicLong directSequence = new AtomicLong();
     private final Semaphore wake = new Semaphore(0);
     private volatile Source source;
@@ -161,7 +173,7 @@ public class ModelRegistry {
         Set<String> wanted = wanted(index);
         for (ModelIndex.Version v : index.all()) {
             String key = ModelKeys.of(v.name(), v.version());
-            if (wanted.contains(key) && !held.contains(key) && !failed.contains(key)) {
+            if (wanted.contains(key) && !held.contains(key) && !failed.containsKey(key)) {
                 loadFromSource(v);
             }
         }
@@ -188,8 +200,15 @@ public class ModelRegistry {
         for (int i = all.size() - 1;
                 i >= 0 && i >= all.size() - Math.max(1, config.models().maxLoaded());
                 i--) {
-            wanted.add(ModelKeys.of(all.get(i).name(), all.get(i).version()));
+            String key = ModelKeys.of(all.get(i).name(), all.get(i).version());
+            if (!unloaded.contains(key)) {
+                wanted.add(key);
+            }
         }
+        all.stream()
+                .map(v -> ModelKeys.of(v.name(), v.version()))
+                .filter(pinned::contains)
+                .forEach(wanted::add);
         Set<String> needed = source.versionsNeeded();
         all.stream()
                 .filter(v -> needed.contains(v.version()))
@@ -202,12 +221,12 @@ public class ModelRegistry {
         try {
             ModelRelease release = source.fetch(v);
             if (release == null) {
-                failed.add(key);
+                failed.put(key, "its release is no longer on digits.models");
                 return;
             }
             held.put(LoadedModel.open(release, v.sequence(), env, config.ort().intraOpThreads()));
         } catch (Exception e) {
-            failed.add(key);
+            failed.put(key, "failed to load: " + e.getMessage());
             Log.errorf("model %s cannot be loaded (it stays unserved): %s", key, e.getMessage());
         }
     }
@@ -263,6 +282,185 @@ public class ModelRegistry {
             }
         }
         return m != null;
+    }
+
+    /** A registered version's state on this replica (the repository API's index). */
+    public record VersionState(String name, String version, State state, String reason) {}
+
+    /** The repository extension's states. */
+    public enum State {
+        READY,
+        LOADING,
+        UNAVAILABLE
+    }
+
+    /** Every registered version, oldest release first, and whether this replica serves it. */
+    public List<VersionState> index() {
+        Source s = source;
+        if (s == null) {
+            return loaded().stream()
+                    .map(m -> new VersionState(m.name(), m.version(), State.READY, ""))
+                    .toList();
+        }
+        ModelIndex index = s.index();
+        Set<String> wanted = wanted(index);
+        return index.all().stream().map(v -> state(v, wanted)).toList();
+    }
+
+    private VersionState state(ModelIndex.Version v, Set<String> wanted) {
+        String key = ModelKeys.of(v.name(), v.version());
+        if (held.contains(key)) {
+            return new VersionState(v.name(), v.version(), State.READY, role(key));
+        }
+        if (failed.containsKey(key)) {
+            return new VersionState(v.name(), v.version(), State.UNAVAILABLE, failed.get(key));
+        }
+        if (unloaded.contains(key)) {
+            return new VersionState(
+                    v.name(), v.version(), State.UNAVAILABLE, "unloaded on request");
+        }
+        if (wanted.contains(key)) {
+            return new VersionState(v.name(), v.version(), State.LOADING, "");
+        }
+        return new VersionState(
+                v.name(),
+                v.version(),
+                State.UNAVAILABLE,
+                "not among the "
+                        + config.models().maxLoaded()
+                        + " newest releases kept (inference.models.max-loaded); load it on request");
+    }
+
+    /** Why a loaded version is loaded, when the alias needs it. */
+    private String role(String key) {
+        if (key.equals(held.servedKey())) {
+            return "the alias' target";
+        }
+        HeldModels.Candidate c = held.candidate();
+        if (c != null && c.model().key().equals(key)) {
+            return "the alias' " + c.spec().mode().name().toLowerCase(Locale.ROOT);
+        }
+        return pinned.contains(key) ? "loaded on request" : "";
+    }
+
+    /**
+     * Loads a registered version on this replica and keeps it (whatever {@code
+     * inference.models.max-loaded} says) until it is unloaded; waits until it is loaded.
+     *
+     * @throws UnknownModelException no such version is registered
+     * @throws IllegalStateException it could not be loaded (the reason), or not in time
+     */
+    public VersionState loadOnRequest(String name, String version, Duration timeout)
+            throws InterruptedException {
+        ModelIndex.Version v = registered(name, version);
+        String key = ModelKeys.of(v.name(), v.version());
+        unloaded.remove(key);
+        failed.remove(key);
+        pinned.add(key);
+        reconcile();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!held.contains(key) && !failed.containsKey(key) && System.nanoTime() < deadline) {
+            changed();
+            Thread.sleep(50);
+        }
+        VersionState state = state(v, wanted(source.index()));
+        if (state.state() != State.READY) {
+            throw new IllegalStateException(
+                    "model '"
+                            + v.name()
+                            + "' version '"
+                            + v.version()
+                            + "' was not loaded"
+                            + (state.reason().isEmpty() ? " in time" : ": " + state.reason()));
+        }
+        return state;
+    }
+
+    /**
+     * Unloads a version from this replica at once (calls in flight finish on it) and keeps it
+     * unloaded until it is loaded on request again.
+     *
+     * @throws UnknownModelException no such version is registered
+     * @throws IllegalStateException the alias serves it (as target or candidate) or a scoring job
+     *     needs it
+     */
+    public synchronized VersionState unloadOnRequest(String name, String version) {
+        ModelIndex.Version v = checkUnloadable(name, version);
+        String key = ModelKeys.of(v.name(), v.version());
+        pinned.remove(key);
+        unloaded.add(key);
+        reconcile();
+        return state(v, wanted(source.index()));
+    }
+
+    /**
+     * The registered version, when it may be unloaded.
+     *
+     * @throws UnknownModelException no such version is registered
+     * @throws IllegalStateException the alias serves it or a scoring job needs it
+     */
+    public ModelIndex.Version checkUnloadable(String name, String version) {
+        ModelIndex.Version v = registered(name, version);
+        String needed = neededBy(ModelKeys.of(v.name(), v.version()), v.version());
+        if (needed != null) {
+            throw new IllegalStateException(
+                    "model '"
+                            + v.name()
+                            + "' version '"
+                            + v.version()
+                            + "' cannot be unloaded: "
+                            + needed);
+        }
+        return v;
+    }
+
+    /** What keeps a version loaded whatever is asked, or null. */
+    private String neededBy(String key, String version) {
+        if (key.equals(held.servedKey())
+                || source.promoted()
+                        .map(t -> ModelKeys.of(t.name(), t.version()).equals(key))
+                        .orElse(false)) {
+            return "the alias '" + alias() + "' serves it (promote another version first)";
+        }
+        if (source.candidate()
+                .map(c -> ModelKeys.of(c.target().name(), c.target().version()).equals(key))
+                .orElse(false)) {
+            return "it is the alias' candidate (roll it back first)";
+        }
+        if (source.versionsNeeded().contains(version)) {
+            return "a scoring job needs it";
+        }
+        return null;
+    }
+
+    /**
+     * A registered version: the one named, or the name's newest without a version; for the alias'
+     * name, a version of any name, or the alias' target.
+     */
+    private ModelIndex.Version registered(String name, String version) {
+        Source s = source;
+        Optional<ModelIndex.Version> v = Optional.empty();
+        if (s != null) {
+            ModelIndex index = s.index();
+            if (name.equals(alias())) {
+                v =
+                        version != null
+                                ? index.byVersion(version)
+                                : s.promoted().flatMap(t -> index.get(t.name(), t.version()));
+            } else {
+                v = version != null ? index.get(name, version) : index.newest(name);
+            }
+        }
+        return v.orElseThrow(
+                () ->
+                        new UnknownModelException(
+                                version == null
+                                        ? "no version of model '" + name + "' is registered"
+                                        : "model '"
+                                                + name
+                                                + "' has no registered version '"
+                                                + version
+                                                + "'"));
     }
 
     /** The model the alias serves now, or null (for status pages; scoring acquires). */
@@ -333,7 +531,7 @@ public class ModelRegistry {
         }
         Optional<ModelIndex.Version> v = s.index().byVersion(version);
         if (v.isPresent()) {
-            return failed.contains(ModelKeys.of(v.get().name(), version))
+            return failed.containsKey(ModelKeys.of(v.get().name(), version))
                     ? Availability.GONE
                     : Availability.PENDING;
         }

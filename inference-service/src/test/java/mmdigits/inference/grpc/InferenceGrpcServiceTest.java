@@ -82,7 +82,8 @@ class InferenceGrpcServiceTest {
         assertThat(oip.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
         var server = oip.serverMetadata(ServerMetadataRequest.getDefaultInstance());
         assertThat(server.getName()).isEqualTo("mmdigits-inference");
-        assertThat(server.getExtensionsList()).containsExactly("binary_tensor_data");
+        assertThat(server.getExtensionsList())
+                .containsExactly("binary_tensor_data", "model_repository");
         assertThat(
                         oip.modelReady(ModelReadyRequest.newBuilder().setName("digits").build())
                                 .getReady())
@@ -342,16 +343,34 @@ class InferenceGrpcServiceTest {
      */
     @Test
     void closedPredictionsNeedThePredictRole() {
-        PredictRoleInterceptor closed = new PredictRoleInterceptor(jwt, "predict");
-        assertThat(closed.refusal(null).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(closed.refusal("Basic dXNlcjpwdw==").getCode())
+        RoleInterceptor closed = new RoleInterceptor(jwt, "predict");
+        String infer = GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName();
+        assertThat(closed.role(infer)).isEqualTo("predict");
+        assertThat(new RoleInterceptor(jwt, "permit").role(infer)).as("open by default").isNull();
+        assertThat(closed.refusal(infer, "predict", null).getCode())
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(closed.refusal("Bearer not-a-token").getCode())
+        assertThat(closed.refusal(infer, "predict", "Basic dXNlcjpwdw==").getCode())
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(closed.refusal("Bearer " + KafkaBrokerTestResource.token("train")).getCode())
+        assertThat(closed.refusal(infer, "predict", "Bearer not-a-token").getCode())
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(
+                        closed.refusal(
+                                        infer,
+                                        "predict",
+                                        "Bearer " + KafkaBrokerTestResource.token("train"))
+                                .getCode())
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(closed.refusal("Bearer " + KafkaBrokerTestResource.token("predict"))).isNull();
-        assertThat(closed.refusal("bearer " + KafkaBrokerTestResource.token("predict", "train")))
+        assertThat(
+                        closed.refusal(
+                                infer,
+                                "predict",
+                                "Bearer " + KafkaBrokerTestResource.token("predict")))
+                .isNull();
+        assertThat(
+                        closed.refusal(
+                                infer,
+                                "predict",
+                                "bearer " + KafkaBrokerTestResource.token("predict", "train")))
                 .isNull();
     }
 }

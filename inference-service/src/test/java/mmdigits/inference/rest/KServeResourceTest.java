@@ -610,7 +610,9 @@ class KServeResourceTest {
                         .isTrue();
             }
         }
-        given().get("/v2").then().body("extensions", equalTo(List.of("binary_tensor_data")));
+        given().get("/v2")
+                .then()
+                .body("extensions", equalTo(List.of("binary_tensor_data", "model_repository")));
         given().get("/v2/models/digits/versions/nope/ready")
                 .then()
                 .statusCode(404)
