@@ -154,22 +154,22 @@ public final class KafkaFixtures {
     }
 
     /**
-     * The alias points at a version with a candidate beside it (a canary of {@code percent} %, or a
-     * shadow), signed like {@link #promotion}.
+     * A promotion that keeps {@code version} as the target and puts a candidate beside it (a canary
+     * of {@code percent} %, or a shadow), signed and in sequence like {@link #promotion}.
      */
-    public static ProducerRecord<String, byte[]> promotionWithCandidate(
-            String version, CandidateMode mode, String candidate, int percent) {
+    public static ProducerRecord<String, byte[]> candidatePromotion(
+            String name, String version, CandidateMode mode, String candidateVersion, int percent) {
         return ReleaseSignatures.record(
                 ModelPromoted.newBuilder()
                         .setAlias("digits")
-                        .setName("digits")
+                        .setName(name)
                         .setVersion(version)
-                        .setReason("test candidate")
-                        .setCandidateMode(mode)
-                        .setCandidateName("digits")
-                        .setCandidateVersion(candidate)
-                        .setCandidatePercent(percent)
+                        .setReason("test " + mode)
                         .setSequence(PROMOTION_SEQUENCE.incrementAndGet())
+                        .setCandidateMode(mode)
+                        .setCandidateName(name)
+                        .setCandidateVersion(candidateVersion)
+                        .setCandidatePercent(percent)
                         .build(),
                 releaseKey());
     }

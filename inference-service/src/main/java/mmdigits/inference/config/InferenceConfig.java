@@ -24,6 +24,8 @@ public interface InferenceConfig {
 
     Http http();
 
+    ShadowCopy shadowCopy();
+
     interface Ort {
         /**
          * Threads one ONNX Runtime call may use (1: each call on one core; batching gives the
@@ -149,5 +151,15 @@ public interface InferenceConfig {
          */
         @WithDefault("false")
         boolean echoEnabled();
+    }
+
+    interface ShadowCopy {
+        /**
+         * Most samples of HTTP requests waiting to be scored by the alias' shadow; a copy beyond it
+         * is dropped and counted (mmdigits_inference_shadow_copies_total{outcome="dropped"}), never
+         * delaying a request.
+         */
+        @WithDefault("1024")
+        int maxQueued();
     }
 }

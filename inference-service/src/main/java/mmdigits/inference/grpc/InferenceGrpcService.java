@@ -143,7 +143,10 @@ public class InferenceGrpcService implements GRPCInferenceService {
             var instances = inputs.instances(tensors(request));
             String served = name.equals(models.alias()) ? null : name;
             return Uni.createFrom()
-                    .completionStage(() -> scorer.submit(served, version, instances, "grpc"))
+                    .completionStage(
+                            () ->
+                                    scorer.submit(
+                                            served, version, instances, "grpc", request.getId()))
                     .map(scores -> response(request, scores, outputs, raw))
                     .onFailure()
                     .transform(f -> status(ServedModels.error(f)));

@@ -144,7 +144,7 @@ public class KServeResource {
         models.model(name, version);
         KServe.InferRequest request = parser.parse(body, headerLength(headerLength));
         String served = name.equals(models.alias()) ? null : name;
-        return scorer.submit(served, version, request.instances(), "kserve")
+        return scorer.submit(served, version, request.instances(), "kserve", request.id())
                 .thenApply(scores -> answer(name, request, scores))
                 .exceptionally(
                         failure -> {

@@ -2,6 +2,7 @@ package mmdigits.inference.rest;
 
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -33,6 +34,12 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
         name = "predictions",
         description = "Recognise a digit from its image and/or its spoken recording")
 public class PredictionResource {
+    /** The header whose value keeps a caller on one version during a canary. */
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+    private static final String REQUEST_ID =
+            "the caller's request id: during a canary the same id always gets the same version";
+
     private final Scorer scorer;
     private final InferenceConfig config;
 
@@ -71,7 +78,8 @@ public class PredictionResource {
                             description =
                                     "a loaded version (default: the name's newest, or the alias' target)")
                     @QueryParam("version")
-                    String version) {
+                    String version,
+            @Parameter(description = REQUEST_ID) @HeaderParam(REQUEST_ID_HEADER) String requestId) {
         if (body == null) {
             throw new InvalidInputException(
                     "body",
@@ -93,14 +101,14 @@ public class PredictionResource {
                 }
                 xs.add(new Instance(item.image(), item.audio()).validate("instances[" + i + "]"));
             }
-            return scorer.submit(model, version, xs, "json")
+            return scorer.submit(model, version, xs, "json", requestId)
                     .thenApply(
                             s ->
                                     new PredictionResponse.Batch(
                                             s.modelVersion(), responses(xs, s, embedding)));
         }
         Instance x = new Instance(body.image(), body.audio()).validate("");
-        return scorer.submit(model, version, List.of(x), "json")
+        return scorer.submit(model, version, List.of(x), "json", requestId)
                 .thenApply(s -> response(x, s, 0, embedding, true));
     }
 
@@ -124,7 +132,8 @@ public class PredictionResource {
             @Parameter(description = "a registered model name (default: the alias)")
                     @QueryParam("model")
                     String model,
-            @Parameter(description = "a loaded version") @QueryParam("version") String version) {
+            @Parameter(description = "a loaded version") @QueryParam("version") String version,
+            @Parameter(description = REQUEST_ID) @HeaderParam(REQUEST_ID_HEADER) String requestId) {
         float[] img =
                 image == null
                         ? null
@@ -146,7 +155,7 @@ public class PredictionResource {
             }
         }
         Instance x = new Instance(img, aud).validate("");
-        return scorer.submit(model, version, List.of(x), "multipart")
+        return scorer.submit(model, version, List.of(x), "multipart", requestId)
                 .thenApply(s -> response(x, s, 0, embedding, true));
     }
 

@@ -155,6 +155,14 @@ public class MicroBatcher {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return submit(model, instances);
+    }
+
+    /**
+     * Scores instances with a model the caller has taken a reference on (routed by {@link
+     * CanaryRouter}); the reference is released once the call has run or the request failed.
+     */
+    public CompletionStage<Scores> submit(LoadedModel model, List<Instance> instances) {
         int n = instances.size();
         int before = queuedSamples.getAndAdd(n);
         if (before > 0

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import mmdigits.common.events.Promotions;
@@ -23,15 +24,17 @@ import mmdigits.inference.model.Scores;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The one way to a model's scores: instances → the model asked for (name null: the alias; version
- * null: the name's newest) → {@link Scores}, counted in the prediction metrics. Requests (REST,
- * KServe, gRPC) go through the {@link MicroBatcher} and are timed per endpoint; the test stream
- * scores its own batches directly and gets its output records ({@link OutputRecords}) back, with
- * the alias' canary and shadow ({@link StreamScores}).
+ * The one way to a model's scores: instances → the model asked for (name null: the alias, answered
+ * by its target or its canary as the {@link CanaryRouter} decides; version null: the name's newest)
+ * → {@link Scores}, counted in the prediction metrics. Requests (REST, KServe, gRPC) go through the
+ * {@link MicroBatcher} and are timed per endpoint; the test stream scores its own batches directly
+ * and gets its output records ({@link OutputRecords}) back.
  */
 @ApplicationScoped
 public class Scorer {
     private final MicroBatcher batcher;
+    private final CanaryRouter router;
+    private final ShadowCopy shadow;
     private final ModelRegistry registry;
     private final PredictionMetrics metrics;
     private final InferenceConfig config;
@@ -40,11 +43,15 @@ public class Scorer {
 
     public Scorer(
             MicroBatcher batcher,
+            CanaryRouter router,
+            ShadowCopy shadow,
             ModelRegistry registry,
             PredictionMetrics metrics,
             InferenceConfig config,
             MeterRegistry meters) {
         this.batcher = batcher;
+        this.router = router;
+        this.shadow = shadow;
         this.registry = registry;
         this.metrics = metrics;
         this.config = config;
@@ -69,29 +76,56 @@ public class Scorer {
 
     /**
      * Scores a request's validated instances, micro-batched with concurrent requests for the same
-     * model; {@code endpoint} tags the latency timer.
+     * model: the model the {@link CanaryRouter} picks (the alias' target or its canary, or the
+     * model the request names). Timed per endpoint, outcome, answering version and role; an alias
+     * request the target answered is copied to the alias' shadow ({@link ShadowCopy}).
+     *
+     * @param requestId the caller's id (REST {@code X-Request-Id}, KServe {@code id}, gRPC {@code
+     *     id}): a canary's choice is sticky per id; null for none
      */
     public CompletionStage<Scores> submit(
-            String name, String version, List<Instance> instances, String endpoint) {
+            String name,
+            String version,
+            List<Instance> instances,
+            String endpoint,
+            String requestId) {
         Timer.Sample sample = Timer.start(meters);
-        return batcher.submit(name, version, instances)
+        CanaryRouter.Route route;
+        try {
+            route = router.route(name, version, requestId);
+        } catch (RuntimeException e) {
+            sample.stop(timer(endpoint, "error", "none", router.roleOf(name, version)));
+            return CompletableFuture.failedFuture(e);
+        }
+        String answering = route.model().version();
+        return batcher.submit(route.model(), instances)
                 .whenComplete(
                         (s, e) -> {
-                            sample.stop(timer(endpoint, e == null ? "success" : "error"));
+                            sample.stop(
+                                    timer(
+                                            endpoint,
+                                            e == null ? "success" : "error",
+                                            answering,
+                                            route.role()));
                             if (s != null) {
                                 metrics.record(PredictionMetrics.Source.HTTP, s);
+                                if (route.role() == CanaryRouter.Role.TARGET) {
+                                    shadow.offer(instances, requestId, s.modelVersion());
+                                }
                             }
                         });
     }
 
-    private Timer timer(String endpoint, String outcome) {
+    private Timer timer(String endpoint, String outcome, String version, CanaryRouter.Role role) {
         return timers.computeIfAbsent(
-                endpoint + "|" + outcome,
+                endpoint + "|" + outcome + "|" + version + "|" + role,
                 k ->
                         Timer.builder("mmdigits.inference.request")
                                 .description("Time from a validated request to its scores")
                                 .tag("endpoint", endpoint)
                                 .tag("outcome", outcome)
+                                .tag("version", version)
+                                .tag("role", role.tag())
                                 .publishPercentileHistogram()
                                 .register(meters));
     }

@@ -632,7 +632,9 @@ class InferenceFlowTest {
     void aShadowScoresEveryStreamedAndPublishedSampleOnceBesideTheTarget() throws Exception {
         KafkaFixtures.send(
                 bootstrap,
-                List.of(KafkaFixtures.promotionWithCandidate("v2", CandidateMode.SHADOW, "v3", 0)));
+                List.of(
+                        KafkaFixtures.candidatePromotion(
+                                "digits", "v2", CandidateMode.SHADOW, "v3", 0)));
         awaitCandidate(CandidateMode.SHADOW);
         Scrape before = Scrape.now();
         List<Sample> live = new ArrayList<>();
@@ -689,8 +691,8 @@ class InferenceFlowTest {
         KafkaFixtures.send(
                 bootstrap,
                 List.of(
-                        KafkaFixtures.promotionWithCandidate(
-                                "v2", CandidateMode.CANARY, "v3", 10)));
+                        KafkaFixtures.candidatePromotion(
+                                "digits", "v2", CandidateMode.CANARY, "v3", 10)));
         awaitCandidate(CandidateMode.CANARY);
         Scrape before = Scrape.now();
         List<Sample> stream = new ArrayList<>();

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import mmdigits.common.events.ModelIndex;
 import mmdigits.common.events.Promotions;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.Event;
 import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.proto.ModelRelease;
@@ -42,13 +43,30 @@ public class Registry {
     /** The gate's verdict on a new version. */
     public record Decision(boolean promote, String reason) {}
 
-    /** The alias after a promotion or rollback. */
+    /**
+     * The alias after a promotion or rollback: its target, the reason, the previous targets and its
+     * candidate (null without one).
+     */
     public record AliasState(
             String alias,
             String name,
             String version,
             String reason,
-            List<Promotions.Target> history) {}
+            List<Promotions.Target> history,
+            CandidateState candidate) {}
+
+    /**
+     * A version beside the alias' target: a {@code CANARY} answers {@code percent} % of the
+     * requests, a {@code SHADOW} (percent 0) answers nobody.
+     */
+    public record CandidateState(String name, String version, CandidateMode mode, int percent) {
+        static CandidateState of(Promotions.Candidate c) {
+            return c == null
+                    ? null
+                    : new CandidateState(
+                            c.target().name(), c.target().version(), c.mode(), c.percent());
+        }
+    }
 
     private final TrainerConfig config;
     private final TrainerLogs logs;
@@ -120,9 +138,26 @@ public class Registry {
         result.getTrainingResultBuilder().setPromoted(d.promote()).setPromotionReason(d.reason());
         records.add(KafkaOutput.event(release.getRunId(), result.build()));
         if (d.promote()) {
-            records.add(promotion(release.getName(), release.getVersion(), false, d.reason()));
+            records.add(
+                    promotion(
+                            release.getName(),
+                            release.getVersion(),
+                            false,
+                            d.reason(),
+                            carriedCandidate()));
         }
         return records;
+    }
+
+    /**
+     * A gated promotion of a new release keeps a running candidate (the rollout an operator started
+     * goes on beside the new target) while its version is still registered; otherwise it ends.
+     */
+    Promotions.Candidate carriedCandidate() {
+        return logs.promotions()
+                .candidate(alias())
+                .filter(c -> logs.index().get(c.target().name(), c.target().version()).isPresent())
+                .orElse(null);
     }
 
     /** Scores a model on the new version's validation samples: the gate compares two of these. */
@@ -177,7 +212,7 @@ public class Registry {
 
     /**
      * Versions of the release's name beyond the ones kept, oldest first; never an alias target
-     * (current or in its history).
+     * (current or in its history) nor its candidate.
      */
     List<ModelIndex.Version> tombstones(ModelRelease release) {
         Set<Promotions.Target> protectedTargets = new HashSet<>();
@@ -187,6 +222,9 @@ public class Registry {
                         s -> {
                             protectedTargets.add(s.current());
                             protectedTargets.addAll(s.history());
+                            if (s.candidate() != null) {
+                                protectedTargets.add(s.candidate().target());
+                            }
                         });
         List<ModelIndex.Version> versions =
                 new ArrayList<>(logs.index().versions(release.getName()));
@@ -204,7 +242,7 @@ public class Registry {
 
     /**
      * Points the alias at a registered version (the newest of the name when {@code version} is
-     * null).
+     * null); a candidate beside the target ends (a promotion states the alias' whole state).
      */
     public AliasState promote(String name, String version, String reason) throws Exception {
         boolean moved =
@@ -216,11 +254,13 @@ public class Registry {
                                     logs.promotions().current(alias());
                             if (current.isPresent()
                                     && current.get()
-                                            .equals(new Promotions.Target(v.name(), v.version()))) {
+                                            .equals(new Promotions.Target(v.name(), v.version()))
+                                    && logs.promotions().candidate(alias()).isEmpty()) {
                                 return new KafkaOutput.Decided<>(List.of(), false);
                             }
                             return new KafkaOutput.Decided<>(
-                                    List.of(promotion(v.name(), v.version(), false, reason)), true);
+                                    List.of(promotion(v.name(), v.version(), false, reason, null)),
+                                    true);
                         });
         logs.promotionLog().sync(SYNC);
         if (moved) {
@@ -247,7 +287,10 @@ public class Registry {
                                                         + "'"));
     }
 
-    /** Points the alias back at its previous target. */
+    /**
+     * Ends the alias' candidate when it has one (the target stays); otherwise points the alias back
+     * at its previous target.
+     */
     public AliasState rollback() throws Exception {
         output.exclusive(
                 () -> {
@@ -261,29 +304,144 @@ public class Registry {
                                                             "alias '"
                                                                     + alias()
                                                                     + "' was never promoted: nothing to roll back"));
-                    Promotions.Target previous =
-                            s.history().stream()
-                                    .filter(
-                                            t ->
-                                                    logs.index()
-                                                            .get(t.name(), t.version())
-                                                            .isPresent())
-                                    .findFirst()
+                    return new KafkaOutput.Decided<>(
+                            List.of(s.candidate() != null ? endCandidate(s) : rollbackTarget(s)),
+                            s.current());
+                });
+        logs.promotionLog().sync(SYNC);
+        AliasState s = state();
+        Log.infof(
+                "alias '%s' rolled back: %s/%s answers everything", alias(), s.name(), s.version());
+        return s;
+    }
+
+    /** The promotion that ends a candidate: the target stays, flagged as a rollback. */
+    private ProducerRecord<String, byte[]> endCandidate(Promotions.State s) {
+        Promotions.Target c = s.candidate().target();
+        return promotion(
+                s.current().name(),
+                s.current().version(),
+                true,
+                "rollback of the " + s.candidate().mode() + " " + c.name() + "/" + c.version(),
+                null);
+    }
+
+    /** The promotion back to the newest earlier target that is still registered. */
+    private ProducerRecord<String, byte[]> rollbackTarget(Promotions.State s) {
+        Promotions.Target previous =
+                s.history().stream()
+                        .filter(t -> logs.index().get(t.name(), t.version()).isPresent())
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        ProblemException.conflict(
+                                                "alias '"
+                                                        + alias()
+                                                        + "' has no earlier registered target to roll back to"));
+        String reason = "rollback from " + s.current().name() + "/" + s.current().version();
+        return promotion(previous.name(), previous.version(), true, reason, null);
+    }
+
+    /**
+     * Puts a registered version beside the alias' target: a {@code CANARY} answering {@code
+     * percent} % of the requests, or a {@code SHADOW} (percent ignored) answering nobody. The
+     * target stays; a candidate before it is replaced.
+     *
+     * @throws ProblemException 404 for an unregistered version, 409 when the alias has no target
+     *     yet or the version is its target
+     */
+    public AliasState candidate(String name, String version, CandidateMode mode, int percent)
+            throws Exception {
+        Promotions.Candidate wanted =
+                new Promotions.Candidate(
+                        new Promotions.Target(name, version),
+                        mode,
+                        mode == CandidateMode.CANARY ? percent : 0);
+        output.exclusive(
+                () -> {
+                    logs.sync(SYNC);
+                    registered(name, version);
+                    Promotions.Target current = targetBeside(wanted.target());
+                    String reason =
+                            mode == CandidateMode.CANARY
+                                    ? "canary " + name + "/" + version + " at " + percent + " %"
+                                    : "shadow " + name + "/" + version;
+                    return new KafkaOutput.Decided<>(
+                            List.of(
+                                    promotion(
+                                            current.name(),
+                                            current.version(),
+                                            false,
+                                            reason,
+                                            wanted)),
+                            current);
+                });
+        logs.promotionLog().sync(SYNC);
+        AliasState s = state();
+        Log.infof(
+                "alias '%s': %s/%s, with the candidate %s/%s (%s)",
+                alias(), s.name(), s.version(), name, version, s.reason());
+        return s;
+    }
+
+    /** The alias' target, which a candidate must differ from (409 without one, or the same). */
+    private Promotions.Target targetBeside(Promotions.Target candidate) {
+        Promotions.Target current =
+                logs.promotions()
+                        .current(alias())
+                        .orElseThrow(
+                                () ->
+                                        ProblemException.conflict(
+                                                "alias '"
+                                                        + alias()
+                                                        + "' has no target yet: promote a version before a candidate"));
+        if (current.equals(candidate)) {
+            throw ProblemException.conflict(
+                    "version: "
+                            + candidate.name()
+                            + "/"
+                            + candidate.version()
+                            + " is the alias' target already; a candidate must be another version");
+        }
+        return current;
+    }
+
+    /**
+     * Promotes the alias' candidate to 100 %: it becomes the target (the old target enters the
+     * history, so a rollback returns to it), and the alias has no candidate.
+     *
+     * @throws ProblemException 409 when the alias has no candidate, or its version is no longer
+     *     registered
+     */
+    public AliasState promoteCandidate() throws Exception {
+        output.exclusive(
+                () -> {
+                    logs.sync(SYNC);
+                    Promotions.Candidate c =
+                            logs.promotions()
+                                    .candidate(alias())
                                     .orElseThrow(
                                             () ->
                                                     ProblemException.conflict(
                                                             "alias '"
                                                                     + alias()
-                                                                    + "' has no earlier registered target to roll back to"));
-                    String reason =
-                            "rollback from " + s.current().name() + "/" + s.current().version();
+                                                                    + "' has no candidate to promote"));
+                    Promotions.Target t = c.target();
+                    if (logs.index().get(t.name(), t.version()).isEmpty()) {
+                        throw ProblemException.conflict(
+                                "the candidate "
+                                        + t.name()
+                                        + "/"
+                                        + t.version()
+                                        + " is no longer registered");
+                    }
+                    String reason = "the " + c.mode() + " promoted to 100 %";
                     return new KafkaOutput.Decided<>(
-                            List.of(promotion(previous.name(), previous.version(), true, reason)),
-                            previous);
+                            List.of(promotion(t.name(), t.version(), false, reason, null)), t);
                 });
         logs.promotionLog().sync(SYNC);
         AliasState s = state();
-        Log.infof("alias '%s' rolled back to %s/%s", alias(), s.name(), s.version());
+        Log.infof("alias '%s' now points at its candidate %s/%s", alias(), s.name(), s.version());
         return s;
     }
 
@@ -297,13 +455,21 @@ public class Registry {
                                         s.current().name(),
                                         s.current().version(),
                                         s.reason(),
-                                        s.history()))
-                .orElse(new AliasState(alias(), null, null, null, List.of()));
+                                        s.history(),
+                                        CandidateState.of(s.candidate())))
+                .orElse(new AliasState(alias(), null, null, null, List.of(), null));
     }
 
-    /** The next promotion, signed, in sequence after every promotion accepted so far. */
+    /**
+     * The next promotion, signed, in sequence after every promotion accepted so far; it states the
+     * alias' whole state: the target and the candidate beside it (null: none).
+     */
     private ProducerRecord<String, byte[]> promotion(
-            String name, String version, boolean rollback, String reason) {
+            String name,
+            String version,
+            boolean rollback,
+            String reason,
+            Promotions.Candidate candidate) {
         ModelPromoted.Builder p =
                 ModelPromoted.newBuilder()
                         .setAlias(alias())
@@ -316,6 +482,12 @@ public class Registry {
         logs.promotions()
                 .current(alias())
                 .ifPresent(t -> p.setPreviousName(t.name()).setPreviousVersion(t.version()));
+        if (candidate != null) {
+            p.setCandidateMode(candidate.mode())
+                    .setCandidateName(candidate.target().name())
+                    .setCandidateVersion(candidate.target().version())
+                    .setCandidatePercent(candidate.percent());
+        }
         return output.promotion(p.build());
     }
 

@@ -1,5 +1,11 @@
 package mmdigits.trainer.rest;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Digits;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -8,9 +14,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import mmdigits.common.events.ModelIndex;
+import mmdigits.common.proto.CandidateMode;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.rest.ProblemException;
 import mmdigits.trainer.messaging.TrainerLogs;
@@ -52,6 +60,19 @@ public class ModelResource {
     public record Registered(Registry.AliasState alias, List<VersionInfo> versions) {}
 
     public record PromoteRequest(String version) {}
+
+    /** Body of {@code POST /models/{name}/canary}: a registered version and its share, 1-99 %. */
+    public record CanaryRequest(
+            @NotBlank(message = "is required (the registered version to try)") String version,
+            @NotNull(message = "is required (the share of requests, 1-99)")
+                    @Min(value = 1, message = "must be an integer from 1 to 99")
+                    @Max(value = 99, message = "must be an integer from 1 to 99")
+                    @Digits(integer = 2, fraction = 0, message = "must be an integer from 1 to 99")
+                    BigDecimal percent) {}
+
+    /** Body of {@code POST /models/{name}/shadow}: a registered version. */
+    public record ShadowRequest(
+            @NotBlank(message = "is required (the registered version to shadow)") String version) {}
 
     private VersionInfo info(ModelIndex.Version v) {
         Registry.AliasState a = registry.state();
@@ -147,11 +168,64 @@ public class ModelResource {
     @POST
     @Path("/rollback")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Point the alias back at its previous target")
+    @Operation(
+            summary =
+                    "End the alias' candidate (canary or shadow), or without one point the alias back at its previous target")
     @APIResponse(responseCode = "200", description = "the alias now")
     @APIResponse(responseCode = "409", description = "there is no earlier target to return to")
     public Registry.AliasState rollback() throws Exception {
         return registry.rollback();
+    }
+
+    @POST
+    @Path("/{name}/canary")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            summary = "Answer a share of the alias' requests with a version of this model",
+            description =
+                    "{\"version\": ..., \"percent\": 1-99}; the target stays and answers the rest. Sticky per request id. "
+                            + "A signed ModelPromoted on digits.promotions; see docs/rollouts.md.")
+    @APIResponse(responseCode = "200", description = "the alias now, with its candidate")
+    @APIResponse(responseCode = "400", description = "no version, or percent not an integer 1-99")
+    @APIResponse(responseCode = "404", description = "the version is not registered")
+    @APIResponse(
+            responseCode = "409",
+            description = "the alias has no target yet, or the version is its target")
+    public Registry.AliasState canary(
+            @PathParam("name") String name, @Valid @NotNull CanaryRequest body) throws Exception {
+        return registry.candidate(
+                name, body.version(), CandidateMode.CANARY, body.percent().intValueExact());
+    }
+
+    @POST
+    @Path("/{name}/shadow")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            summary =
+                    "Score a copy of the alias' traffic with a version of this model, answering nobody",
+            description =
+                    "{\"version\": ...}; its predictions go to digits.predictions marked shadow. See docs/rollouts.md.")
+    @APIResponse(responseCode = "200", description = "the alias now, with its candidate")
+    @APIResponse(responseCode = "404", description = "the version is not registered")
+    @APIResponse(
+            responseCode = "409",
+            description = "the alias has no target yet, or the version is its target")
+    public Registry.AliasState shadow(
+            @PathParam("name") String name, @Valid @NotNull ShadowRequest body) throws Exception {
+        return registry.candidate(name, body.version(), CandidateMode.SHADOW, 0);
+    }
+
+    @POST
+    @Path("/candidate/promote")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(
+            summary = "Promote the alias' candidate to 100 %",
+            description =
+                    "The candidate becomes the target (the old target goes to the history: a rollback returns to it).")
+    @APIResponse(responseCode = "200", description = "the alias now")
+    @APIResponse(responseCode = "409", description = "the alias has no candidate")
+    public Registry.AliasState promoteCandidate() throws Exception {
+        return registry.promoteCandidate();
     }
 
     private ModelIndex.Version newest() {

@@ -5,6 +5,7 @@ import static io.restassured.RestAssured.given;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.util.List;
 import mmdigits.localkafka.KafkaBrokerTestResource;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +23,24 @@ class AuthTest {
         given().delete("/trainings/some-run").then().statusCode(401);
         given().post("/models/rollback").then().statusCode(401);
         given().post("/models/flow/promote").then().statusCode(401);
+        String canary = "{\"version\": \"v1\", \"percent\": 10}";
+        for (String route : List.of("/models/flow/canary", "/models/flow/shadow")) {
+            given().contentType(ContentType.JSON).body(canary).post(route).then().statusCode(401);
+        }
+        given().post("/models/candidate/promote").then().statusCode(401);
         String trainOnly = KafkaBrokerTestResource.token("train", "ingest", "predict");
         given().auth().oauth2(trainOnly).post("/models/rollback").then().statusCode(403);
         given().auth().oauth2(trainOnly).post("/models/flow/promote").then().statusCode(403);
+        for (String route : List.of("/models/flow/canary", "/models/flow/shadow")) {
+            given().auth()
+                    .oauth2(trainOnly)
+                    .contentType(ContentType.JSON)
+                    .body(canary)
+                    .post(route)
+                    .then()
+                    .statusCode(403);
+        }
+        given().auth().oauth2(trainOnly).post("/models/candidate/promote").then().statusCode(403);
         String adminOnly = KafkaBrokerTestResource.token("admin");
         given().auth()
                 .oauth2(adminOnly)

@@ -11,6 +11,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -68,6 +69,9 @@ class TrainingFlowIT {
     String bootstrap;
 
     static String firstVersion;
+
+    /** The version of flow-small that the gate did not promote (a candidate in later tests). */
+    static String worseVersion;
 
     /** The version of the one unsigned promotion the dead-letter test writes. */
     static final String FORGED_PROMOTION = "forged-promotion";
@@ -448,6 +452,7 @@ class TrainingFlowIT {
                 .contains("of the promoted flow/" + firstVersion)
                 .contains("below it, kept registered, not promoted");
         String worse = run.getString("modelVersion");
+        worseVersion = worse;
         given().auth()
                 .oauth2(TOKEN)
                 .get("/models")
@@ -557,6 +562,113 @@ class TrainingFlowIT {
         assertThat(TopicReader.readAll(bootstrap, Topics.MODELS, "read_committed"))
                 .noneMatch(r -> r.key().endsWith("/" + id));
         assertRunsCountedByEndState();
+    }
+
+    @Test
+    @Order(5)
+    void aCanaryOrAShadowBesideTheTargetIsPromotedOrRolledBackInOneCall() throws Exception {
+        JsonPath alias = given().get("/models").then().statusCode(200).extract().jsonPath();
+        String targetName = alias.getString("alias.name");
+        String target = alias.getString("alias.version");
+        assertThat(target).isNotEqualTo(worseVersion);
+        int before = promotions().size();
+        assertCandidateRefused("flow-small", "{\"version\": \"nope\", \"percent\": 10}", 404)
+                .body("detail", containsString("'nope'"));
+        for (String percent : List.of("0", "100", "10.5", "-3", "null")) {
+            assertCandidateRefused(
+                            "flow-small",
+                            "{\"version\": \"" + worseVersion + "\", \"percent\": " + percent + "}",
+                            400)
+                    .body("field", equalTo("percent"));
+        }
+        assertCandidateRefused("flow-small", "{\"percent\": 10}", 400)
+                .body("field", equalTo("version"));
+        assertCandidateRefused(
+                        targetName, "{\"version\": \"" + target + "\", \"percent\": 10}", 409)
+                .body("detail", containsString("is the alias' target already"));
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/models/candidate/promote")
+                .then()
+                .statusCode(409)
+                .body("detail", containsString("has no candidate"));
+
+        // a 10 % canary beside the target, promoted to 100 % in one call, rolled back in one
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"version\": \"" + worseVersion + "\", \"percent\": 10}")
+                .post("/models/flow-small/canary")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(target))
+                .body("candidate.name", equalTo("flow-small"))
+                .body("candidate.version", equalTo(worseVersion))
+                .body("candidate.mode", equalTo("CANARY"))
+                .body("candidate.percent", equalTo(10));
+        given().get("/models").then().body("alias.candidate.version", equalTo(worseVersion));
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/models/candidate/promote")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(worseVersion))
+                .body("candidate", equalTo(null));
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/models/rollback")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(target));
+        // a shadow, ended by a rollback that leaves the target where it is
+        given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body("{\"version\": \"" + worseVersion + "\"}")
+                .post("/models/flow-small/shadow")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(target))
+                .body("candidate.mode", equalTo("SHADOW"))
+                .body("candidate.percent", equalTo(0));
+        given().auth()
+                .oauth2(TOKEN)
+                .post("/models/rollback")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(target))
+                .body("candidate", equalTo(null));
+
+        List<ModelPromoted> written = promotions(); // each signed, sequence rising by one
+        assertThat(written.subList(before, written.size()))
+                .extracting(
+                        p ->
+                                p.getVersion()
+                                        + " "
+                                        + p.getRollback()
+                                        + " "
+                                        + p.getCandidateMode()
+                                        + " "
+                                        + p.getCandidateVersion()
+                                        + " "
+                                        + p.getCandidatePercent())
+                .containsExactly(
+                        target + " false CANARY " + worseVersion + " 10",
+                        worseVersion + " false CANDIDATE_NONE  0",
+                        target + " true CANDIDATE_NONE  0",
+                        target + " false SHADOW " + worseVersion + " 0",
+                        target + " true CANDIDATE_NONE  0");
+    }
+
+    static ValidatableResponse assertCandidateRefused(String name, String body, int status) {
+        return given().auth()
+                .oauth2(TOKEN)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/models/" + name + "/canary")
+                .then()
+                .statusCode(status)
+                .contentType("application/problem+json");
     }
 
     /**
