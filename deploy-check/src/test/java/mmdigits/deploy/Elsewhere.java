@@ -98,10 +98,10 @@ final class Elsewhere {
                             "checkSecurity(name, pod, c, overlay)",
                             "validates (the Secrets the pods mount)"),
                     Claim.test(
-                            "kubectl apply -k deploy/overlays/(local|production|gpu)",
+                            "kubectl apply -k deploy/overlays/(local|production|production-keda|gpu)",
                             DEPLOY + "KubernetesTest.java",
                             "everyOverlayRendersIntoValidConsistentDocuments",
-                            "@ValueSource(strings = {\"local\", \"production\", \"gpu\"})",
+                            "@ValueSource(strings = {\"local\", \"production\", \"production-keda\", \"gpu\"})",
                             "validates (kubectl kustomize, typed models)"));
 
     private Elsewhere() {}

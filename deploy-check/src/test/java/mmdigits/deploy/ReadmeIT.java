@@ -640,8 +640,55 @@ class ReadmeIT {
         return best;
     }
 
+    /**
+     * docs/rollouts.md's rollout by hand and docs/api.md's model repository, on the quick look's
+     * services with the trainer example's second version: a 10 % canary answers about a tenth of
+     * 100 request ids, then a shadow is promoted and rolled back; a version is unloaded and loaded
+     * again. The alias ends where it was, with no candidate.
+     */
     @Test
     @Order(8)
+    void rolloutsAndTheModelRepository() throws Exception {
+        String target = awaitQuiet();
+        List<Ran> r = run(block("TOKEN=$(./digits token admin)"));
+        JsonNode canary = r.get(2).json();
+        String v = canary.get("version").asText();
+        assertThat(v).as("a version the alias does not serve").isNotEmpty().isNotEqualTo(target);
+        assertThat(canary.get("mode").asText()).isEqualTo("CANARY");
+        assertThat(canary.get("percent").asInt()).isEqualTo(10);
+        Map<String, Integer> split = new HashMap<>();
+        for (String line : r.get(4).output().strip().split("\n")) {
+            String[] countVersion = line.strip().split("\\s+");
+            split.put(countVersion[1], Integer.parseInt(countVersion[0]));
+        }
+        assertThat(split.keySet()).as("the versions that answered").isSubsetOf(target, v);
+        assertThat(split.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(100);
+        // deterministic per id and version: 10 expected, σ = 3; at least one and at most 30
+        assertThat(split.getOrDefault(v, 0)).as("ids the canary answered").isBetween(1, 30);
+        assertThat(r.get(5).output().strip()).as("the rollback ended the canary").isEqualTo("null");
+        assertThat(r.get(6).json().get("mode").asText()).isEqualTo("SHADOW");
+        assertThat(r.get(7).output().strip()).as("the candidate promoted").isEqualTo(v);
+        assertThat(r.get(8).output().strip()).as("rolled back to the target").isEqualTo(target);
+
+        List<Ran> repo = run(block("T=$(./digits token admin)"));
+        JsonNode index = repo.get(1).json();
+        assertThat(index)
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.get("version").asText()).isEqualTo(target);
+                            assertThat(e.get("state").asText()).isEqualTo("READY");
+                        });
+        assertThat(repo.get(3).json().get(0).get("version").asText()).isEqualTo(v);
+        assertThat(repo.get(3).json().get(0).get("state").asText()).isEqualTo("UNAVAILABLE");
+        JsonNode unloaded = repo.get(4).json();
+        assertThat(unloaded.get("state").asText()).isEqualTo("UNAVAILABLE");
+        assertThat(unloaded.get("reason").asText()).isEqualTo("unloaded on request");
+        assertThat(repo.get(5).json().get("state").asText()).isEqualTo("READY");
+        assertThat(get("INFERENCE", "/api/model").path("version").asText()).isEqualTo(target);
+    }
+
+    @Test
+    @Order(9)
     void vizApi() throws Exception {
         String version = awaitQuiet();
         List<Ran> r = run(block("curl -s localhost:8083/reports"));
@@ -667,7 +714,7 @@ class ReadmeIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void benchmarks() throws Exception {
         List<Readme.Command> cmds = block("bench/ingest.sh");
         String data = " --data " + root.resolve("data/demo-2000-500");
@@ -841,7 +888,7 @@ class ReadmeIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void downAndTheForegroundBroker() throws Exception {
         List<Readme.Command> pieces = block("./digits up");
         Readme.Command down =
@@ -962,7 +1009,7 @@ class ReadmeIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void everyDocsCommandRanHereOrIsClaimedByANamedTest() throws Exception {
         List<String> missing = new ArrayList<>();
         List<String> broken = new ArrayList<>();
