@@ -2,14 +2,12 @@ package mmdigits.inference.payloadlog;
 
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 
 /**
  * A copy of the bytes that pass through a stream, up to a limit: past it only their count is kept.
- * The body is copied as the resource reads it (or as the answer is written), never read twice.
+ * The body is copied as the resource reads it, never read twice.
  */
 final class BoundedCopy {
     private final long max;
@@ -38,22 +36,6 @@ final class BoundedCopy {
                     add(b, off, n);
                 }
                 return n;
-            }
-        };
-    }
-
-    OutputStream tee(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(int b) throws IOException {
-                out.write(b);
-                add(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-                add(b, off, len);
             }
         };
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.cloudevents.core.builder.CloudEventBuilder;
@@ -46,12 +47,17 @@ final class PayloadEvents {
             JsonFormat.printer().omittingInsignificantWhitespace();
 
     private final URI source;
+    private final ObjectMapper mapper;
+    private final long maxBodyBytes;
 
     /**
      * @param instanceId the replica's instance id: the events' {@code source}
+     * @param mapper writes an answer's entity as the service's JSON writer does
      */
-    PayloadEvents(String instanceId) {
+    PayloadEvents(String instanceId, ObjectMapper mapper, long maxBodyBytes) {
         this.source = URI.create("/mmdigits/inference/" + instanceId);
+        this.mapper = mapper;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     ProducerRecord<String, byte[]> record(Exchange e) {
@@ -83,7 +89,7 @@ final class PayloadEvents {
     }
 
     /** The event's data: the exchange's facts, then the request and the answer. */
-    static byte[] data(Exchange e) {
+    byte[] data(Exchange e) {
         ByteArrayOutputStream out =
                 new ByteArrayOutputStream(256 + (int) Math.min(e.heldBytes(), 1 << 24));
         try (JsonGenerator g = JSON_FACTORY.createGenerator(out)) {
@@ -106,7 +112,8 @@ final class PayloadEvents {
         return out.toByteArray();
     }
 
-    private static void body(JsonGenerator g, String field, Body b) throws IOException {
+    private void body(JsonGenerator g, String field, Body body) throws IOException {
+        Body b = written(body);
         g.writeObjectFieldStart(field);
         if (b.contentType() != null) {
             g.writeStringField("content_type", b.contentType());
@@ -128,6 +135,15 @@ final class PayloadEvents {
             g.writeBinaryField("body_base64", b.bytes());
         }
         g.writeEndObject();
+    }
+
+    /** An answer's entity as the JSON the service sent for it (the same mapper). */
+    private Body written(Body b) throws JsonProcessingException {
+        if (b.entity() == null) {
+            return b;
+        }
+        byte[] json = mapper.writeValueAsBytes(b.entity());
+        return Body.of(b.contentType(), json.length, json.length > maxBodyBytes ? null : json);
     }
 
     private static String protoJson(Body b) {

@@ -1,5 +1,6 @@
 package mmdigits.inference.payloadlog;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -49,6 +50,7 @@ public class PayloadLog {
     private final InferenceConfig.PayloadLog config;
     private final KafkaClients kafka;
     private final MeterRegistry meters;
+    private final ObjectMapper mapper;
     private final String instanceId;
     private final BlockingQueue<Queued> queue;
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -63,11 +65,13 @@ public class PayloadLog {
             InferenceConfig config,
             KafkaClients kafka,
             MeterRegistry meters,
+            ObjectMapper mapper,
             @ConfigProperty(name = "mmdigits.instance-id") Optional<String> instanceId,
             @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.config = config.payloadLog();
         this.kafka = kafka;
         this.meters = meters;
+        this.mapper = mapper;
         this.instanceId = InstanceId.resolve(instanceId, httpPort);
         this.queue = new ArrayBlockingQueue<>(Math.max(1, this.config.queueSize()));
     }
@@ -113,7 +117,7 @@ public class PayloadLog {
     }
 
     private void run() {
-        PayloadEvents events = new PayloadEvents(instanceId);
+        PayloadEvents events = new PayloadEvents(instanceId, mapper, maxBodyBytes());
         KafkaProducer<String, byte[]> producer = producer();
         try {
             while (running) {

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * What the REST edges gather about one inference request, from its arrival (a request filter) to
- * its answer's last byte (a writer interceptor); kept in the request's properties.
+ * What the REST edges gather about one inference request, from its arrival to its answer (request
+ * and response filters); kept in the request's properties.
  */
 final class RestCapture {
     static final String PROPERTY = RestCapture.class.getName();

@@ -7,6 +7,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +22,10 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
  * The REST edge of the payload log: marks the inference routes' requests ({@code POST
  * /api/predictions}, JSON or multipart, and {@code POST /v2/models/{name}[/versions/{v}]/infer})
  * when they arrive, and on their answer takes the version that answered from the answer itself and
- * returns the request id in {@code X-Request-Id}. The bodies are copied by {@link RestBodies}.
+ * returns the request id in {@code X-Request-Id}, and hands the exchange to the {@link PayloadLog}
+ * (the answer's entity as it is: the sender writes it). The request's body is copied by {@link
+ * RestBodies}. Not a writer interceptor: a global one makes Quarkus REST fail the answers of
+ * requests that matched no resource method (415, 405) with a 500.
  */
 public class RestExchanges {
     public static final String REQUEST_ID = "X-Request-Id";
@@ -94,7 +98,7 @@ public class RestExchanges {
     public void answered(ContainerRequestContext request, ContainerResponseContext response) {
         if (request.getProperty(RestCapture.PROPERTY) instanceof RestCapture c) {
             try {
-                answered(c, request, response);
+                answered(c, response);
             } catch (RuntimeException e) {
                 request.removeProperty(RestCapture.PROPERTY);
                 Log.warnf(e, "payload log: an answer not captured");
@@ -102,8 +106,7 @@ public class RestExchanges {
         }
     }
 
-    private void answered(
-            RestCapture c, ContainerRequestContext request, ContainerResponseContext response) {
+    private void answered(RestCapture c, ContainerResponseContext response) {
         Object entity = response.getEntity();
         String id =
                 c.answered(
@@ -111,10 +114,30 @@ public class RestExchanges {
                         modelVersion(entity, response),
                         entity instanceof KServe.InferResponse k ? k.id() : null);
         response.getHeaders().putSingle(REQUEST_ID, id);
-        if (!response.hasEntity()) {
-            log.offer(c.exchange(Body.omitted(null, 0, "not_read")));
-            request.removeProperty(RestCapture.PROPERTY);
+        log.offer(c.exchange(body(entity, response.getMediaType())));
+    }
+
+    /**
+     * The answer as the resource returned it: bytes as they are, an object for the sender to write
+     * with the service's own mapper (the JSON the caller gets).
+     */
+    private Body body(Object entity, MediaType mediaType) {
+        String type = mediaType == null ? null : mediaType.toString();
+        if (entity == null) {
+            return Body.omitted(type, 0, "empty");
         }
+        byte[] bytes =
+                entity instanceof byte[] b
+                        ? b
+                        : entity instanceof String text
+                                ? text.getBytes(StandardCharsets.UTF_8)
+                                : null;
+        if (bytes != null) {
+            return Body.of(type, bytes.length, bytes.length > log.maxBodyBytes() ? null : bytes);
+        }
+        int items =
+                entity instanceof PredictionResponse.Batch batch ? batch.predictions().size() : 1;
+        return Body.entity(type == null ? MediaType.APPLICATION_JSON : type, entity, items);
     }
 
     /** The version named in the answer (null for an error). */
