@@ -118,7 +118,15 @@ public class PayloadLog {
 
     private void run() {
         PayloadEvents events = new PayloadEvents(instanceId, mapper, maxBodyBytes());
-        KafkaProducer<String, byte[]> producer = producer();
+        KafkaProducer<String, byte[]> producer;
+        try {
+            producer = producer();
+        } catch (RuntimeException e) {
+            Log.errorf(e, "payload log: no producer (its settings?); every event is dropped");
+            running = false;
+            metrics.dropped(PayloadLogMetrics.SEND_FAILED, dropQueued());
+            return;
+        }
         try {
             while (running) {
                 Queued q = queue.poll(100, TimeUnit.MILLISECONDS);
