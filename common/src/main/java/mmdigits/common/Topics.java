@@ -25,6 +25,12 @@ public final class Topics {
     /** Records that could not be decoded or validated, with the reason in headers. */
     public static final String DEAD_LETTER = "digits.dead-letter";
 
+    /**
+     * The payload log: one CloudEvent per inference request and its answer (inference, when {@code
+     * inference.payload-log.enabled}), read by people and tools, not by the services.
+     */
+    public static final String PAYLOADS = "digits.payloads";
+
     /** Largest record we produce (a model release of a few MB), with room to grow. */
     public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -61,7 +67,13 @@ public final class Topics {
                     new Spec(EVENTS, 1, KEEP_FOR_EVER),
                     // one partition: the promotions' order is the alias' history
                     new Spec(PROMOTIONS, 1, KEEP_FOR_EVER),
-                    new Spec(DEAD_LETTER, 1, Map.of()));
+                    new Spec(DEAD_LETTER, 1, Map.of()),
+                    // an audit trail of requests and answers: a week, records up to 4 MiB (a
+                    // request and an answer of up to inference.payload-log.max-body-bytes each)
+                    new Spec(
+                            PAYLOADS,
+                            4,
+                            Map.of("retention.ms", "604800000", "max.message.bytes", "4194304")));
 
     /**
      * Committed consumer offsets (with the scoring progress in their metadata) must outlive a pause

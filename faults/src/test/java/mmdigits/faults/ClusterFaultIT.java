@@ -104,7 +104,11 @@ class ClusterFaultIT {
                                 "TRAINER_PROMOTION_MODE", "always",
                                 // small transactions: the scoring of 10,000 samples lasts long
                                 // enough to lose a broker in the middle of it
-                                "INFERENCE_STREAM_MAX_POLL_RECORDS", "32"));
+                                "INFERENCE_STREAM_MAX_POLL_RECORDS", "32",
+                                // the payload log on: the predictions asked for through the
+                                // balancer use the inference user's Write on digits.payloads
+                                // (everyAclOfDeployIsUsed)
+                                "INFERENCE_PAYLOAD_LOG_ENABLED", "true"));
         SyntheticDataset.write(t.work.resolve("prod"), 11, TRAIN_ROWS, TEST_ROWS, true);
         SyntheticDataset.write(t.work.resolve("other"), 12, 600, 0, true); // a train split only
         Path probe = SyntheticDataset.write(t.work.resolve("probe"), 13, 1, 200, true);

@@ -1,6 +1,8 @@
 package mmdigits.inference;
 
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
@@ -16,6 +18,7 @@ public final class InferenceConfigs {
                 new SmallRyeConfigBuilder()
                         .withMapping(InferenceConfig.class)
                         .withConverter(Duration.class, 100, new DurationConverter())
+                        .withConverter(MemorySize.class, 100, new MemorySizeConverter())
                         .withDefaultValues(values)
                         .build();
         return c.getConfigMapping(InferenceConfig.class);

@@ -96,6 +96,7 @@ public final class KafkaAccess {
                 write(Topics.PREDICTIONS, "one prediction per sample and version, transactional"),
                 write(Topics.EMBEDDINGS, "one embedding per sample and version, transactional"),
                 write(Topics.DEAD_LETTER, "undecodable test records, in the same transactions"),
+                write(Topics.PAYLOADS, "the payload log of requests and answers, when it is on"),
                 group(INFERENCE, "the replicas share the test topic; offsets in transactions"),
                 transactions(INFERENCE, "consume-score-produce, exactly once"));
     }

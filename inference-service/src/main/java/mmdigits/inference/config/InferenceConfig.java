@@ -1,8 +1,10 @@
 package mmdigits.inference.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Settings of the inference service ({@code inference.*} in application.properties). */
 @ConfigMapping(prefix = "inference")
@@ -25,6 +27,8 @@ public interface InferenceConfig {
     Http http();
 
     ShadowCopy shadowCopy();
+
+    PayloadLog payloadLog();
 
     interface Ort {
         /**
@@ -161,5 +165,49 @@ public interface InferenceConfig {
          */
         @WithDefault("1024")
         int maxQueued();
+    }
+
+    /** The payload log (docs/payload-log.md): each inference request and answer on Kafka. */
+    interface PayloadLog {
+        /**
+         * Write one CloudEvent per REST, KServe and gRPC inference request (with its answer) to
+         * digits.payloads.
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Events waiting for the sender at most; past it a new event is dropped (queue_full). */
+        @WithDefault("10000")
+        int queueSize();
+
+        /** Bytes of bodies waiting for the sender at most; past it a new event is dropped. */
+        @WithDefault("64M")
+        MemorySize queueBytes();
+
+        /**
+         * A request or an answer larger than this is logged without its body (its size and
+         * "omitted": "too_large" instead).
+         */
+        @WithDefault("1M")
+        MemorySize maxBodyBytes();
+
+        /** Another cluster for the payload log (default: the service's kafka.bootstrap.servers). */
+        Optional<String> bootstrapServers();
+
+        /** How long the sender's producer waits for more events to batch. */
+        @WithDefault("5ms")
+        Duration linger();
+
+        /**
+         * How long the sender waits for the broker's metadata or buffer room; when that runs out
+         * the event and everything queued are dropped (broker_unavailable). Never on a request's
+         * thread.
+         */
+        @WithDefault("2s")
+        Duration maxBlock();
+
+        /** An event the broker has not acknowledged within this is dropped (broker_unavailable). */
+        @WithDefault("10s")
+        Duration deliveryTimeout();
     }
 }
