@@ -1,9 +1,7 @@
 package mmdigits.deploy;
 
-import static mmdigits.deploy.KubernetesTest.YAML;
 import static mmdigits.deploy.KubernetesTest.all;
 import static mmdigits.deploy.KubernetesTest.render;
-import static mmdigits.deploy.KubernetesTest.select;
 import static mmdigits.deploy.KubernetesTest.typed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -275,18 +273,7 @@ class AutoscalingTest {
             throws Exception {
         List<JsonNode> docs = render("production-keda");
         check(docs);
-        JsonNode doc =
-                docs.stream()
-                        .filter(d -> d.get("kind").asText().equals(kind))
-                        .filter(d -> d.at("/metadata/name").asText().equals(name))
-                        .findFirst()
-                        .orElseThrow();
-        ObjectNode target = (ObjectNode) select(doc, parent);
-        if (value.equals("-")) {
-            assertThat(target.remove(field)).as("%s to remove", field).isNotNull();
-        } else {
-            target.set(field, YAML.readTree(value));
-        }
+        KubernetesTest.breakField(docs, kind, name, parent, field, value);
         assertThatThrownBy(() -> check(docs))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining(expected);

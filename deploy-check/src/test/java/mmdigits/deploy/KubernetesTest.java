@@ -977,7 +977,7 @@ class KubernetesTest {
      * Breaks one field of a rendered document in place: removes it ({@code value} "-") or sets it
      * to {@code value} (YAML).
      */
-    private static void breakField(
+    static void breakField(
             List<JsonNode> docs,
             String kind,
             String name,

@@ -101,38 +101,30 @@ class ModelRegistryTest {
     }
 
     void promote(String name, String version, boolean rollback) {
-        promotions.on(
-                new TopicLog.Entry<>(
-                        0,
-                        offset,
-                        "digits",
-                        ModelPromoted.newBuilder()
-                                .setAlias("digits")
-                                .setName(name)
-                                .setVersion(version)
-                                .setRollback(rollback)
-                                .setSequence(++offset)
-                                .build(),
-                        false));
+        promote(
+                ModelPromoted.newBuilder()
+                        .setAlias("digits")
+                        .setName(name)
+                        .setVersion(version)
+                        .setRollback(rollback));
     }
 
     void candidate(String stable, String version, CandidateMode mode, int percent) {
+        promote(
+                ModelPromoted.newBuilder()
+                        .setAlias("digits")
+                        .setName("a")
+                        .setVersion(stable)
+                        .setCandidateMode(mode)
+                        .setCandidateName("a")
+                        .setCandidateVersion(version)
+                        .setCandidatePercent(percent));
+    }
+
+    /** A promotion as read from digits.promotions, in sequence. */
+    void promote(ModelPromoted.Builder p) {
         promotions.on(
-                new TopicLog.Entry<>(
-                        0,
-                        offset,
-                        "digits",
-                        ModelPromoted.newBuilder()
-                                .setAlias("digits")
-                                .setName("a")
-                                .setVersion(stable)
-                                .setCandidateMode(mode)
-                                .setCandidateName("a")
-                                .setCandidateVersion(version)
-                                .setCandidatePercent(percent)
-                                .setSequence(++offset)
-                                .build(),
-                        false));
+                new TopicLog.Entry<>(0, offset, "digits", p.setSequence(++offset).build(), false));
     }
 
     List<String> loaded() {

@@ -7,11 +7,9 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,8 +35,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import mmdigits.inference.OipStubs;
 import mmdigits.inference.Releases;
-import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
 import mmdigits.inference.grpc.oip.InferTensorContents;
 import mmdigits.inference.grpc.oip.ModelInferRequest;
 import mmdigits.localkafka.KafkaBrokerTestResource;
@@ -223,38 +221,23 @@ class ClosedPredictionsTest {
                                                             .addAllFp32Contents(
                                                                     Collections.nCopies(784, 0f))))
                             .build();
-            assertThatThrownBy(() -> stub(channel).modelInfer(request))
+            assertThatThrownBy(() -> OipStubs.stub(channel).modelInfer(request))
                     .isInstanceOfSatisfying(
                             StatusRuntimeException.class,
                             e ->
                                     assertThat(e.getStatus().getCode())
                                             .isEqualTo(Status.Code.UNAUTHENTICATED));
-            assertThatThrownBy(() -> stub(channel, "train").modelInfer(request))
+            assertThatThrownBy(() -> OipStubs.stub(channel, "train").modelInfer(request))
                     .isInstanceOfSatisfying(
                             StatusRuntimeException.class,
                             e ->
                                     assertThat(e.getStatus().getCode())
                                             .isEqualTo(Status.Code.PERMISSION_DENIED));
-            var answer = stub(channel, "predict").modelInfer(request);
+            var answer = OipStubs.stub(channel, "predict").modelInfer(request);
             assertThat(answer.getModelVersion()).isEqualTo(version);
             assertThat(answer.getOutputsList()).isNotEmpty();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-    }
-
-    static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(
-            ManagedChannel channel, String... roles) {
-        var stub =
-                GRPCInferenceServiceGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(30, TimeUnit.SECONDS);
-        if (roles.length == 0) {
-            return stub;
-        }
-        Metadata headers = new Metadata();
-        headers.put(
-                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                "Bearer " + KafkaBrokerTestResource.token(roles));
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 }

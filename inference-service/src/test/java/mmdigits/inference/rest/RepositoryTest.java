@@ -9,11 +9,9 @@ import static org.hamcrest.Matchers.containsString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
@@ -24,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mmdigits.common.proto.Sample;
 import mmdigits.inference.KafkaFixtures;
+import mmdigits.inference.OipStubs;
 import mmdigits.inference.ReferenceModel;
 import mmdigits.inference.Releases;
 import mmdigits.inference.grpc.oip.GRPCInferenceServiceGrpc;
@@ -92,17 +91,7 @@ class RepositoryTest {
     }
 
     GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(String... roles) {
-        var stub =
-                GRPCInferenceServiceGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(60, TimeUnit.SECONDS);
-        if (roles.length == 0) {
-            return stub;
-        }
-        Metadata headers = new Metadata();
-        headers.put(
-                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                "Bearer " + KafkaBrokerTestResource.token(roles));
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        return OipStubs.stub(channel, roles);
     }
 
     static RequestSpecification asAdmin() {
