@@ -107,7 +107,8 @@ public final class KafkaAccess {
                 read(Topics.EVENTS, "datasets, training curves, scoring requests"),
                 write(Topics.EVENTS, "scoring requests (POST /reports)"),
                 read(Topics.PROMOTIONS, "the alias' target for report requests"),
-                write(Topics.DEAD_LETTER, "undecodable embeddings"));
+                write(Topics.DEAD_LETTER, "undecodable embeddings"),
+                read(Topics.MODELS, "the releases' drift references (docs/drift.md)"));
     }
 
     private static Need read(String topic, String why) {

@@ -51,6 +51,30 @@ public interface VizConfig {
 
     Console console();
 
+    Drift drift();
+
+    /** Drift of the live stream from each served version's training split (docs/drift.md). */
+    interface Drift {
+        /** The latest embeddings per version, and the latest test samples, compared. */
+        @WithDefault("500")
+        int window();
+
+        /** Fewer samples in a window than this: no value (NaN), so no alert on a trickle. */
+        @WithDefault("100")
+        int minSamples();
+
+        /**
+         * MMD² above this is drift (at a window of 500: a quiet stream measured −0.0001, a noisier
+         * audio channel 0.073; docs/drift.md has the measurements).
+         */
+        @WithDefault("0.01")
+        double mmdThreshold();
+
+        /** Input shift (mean standardized 2-Wasserstein per feature) above this is drift. */
+        @WithDefault("0.2")
+        double inputShiftThreshold();
+    }
+
     /**
      * The pipeline console ({@code /console}): the page reads its state from the topics this
      * service follows; its actions go to the services named here, with the user's token.

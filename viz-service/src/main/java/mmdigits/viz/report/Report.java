@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
+import mmdigits.viz.drift.ReportDrift;
 
 /**
  * One report of a model version on a dataset's test split, as report.json holds it (snake_case) and
@@ -23,7 +24,8 @@ public record Report(
         TsneSettings tsne,
         KmeansSettings kmeans,
         Seconds seconds,
-        long builtAtMs) {
+        long builtAtMs,
+        ReportDrift drift) {
 
     /**
      * Accuracy, confusion and per-digit accuracy when the true labels are known; cluster and map

@@ -12,6 +12,8 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.TrainingProgress;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
+import mmdigits.viz.drift.DriftMonitor;
+import mmdigits.viz.drift.ReportDrift;
 import mmdigits.viz.tsne.Tsne;
 
 /**
@@ -45,17 +47,23 @@ public final class ReportBuilder {
     private final TsneStep tsne;
     private final MeasureStep measures;
     private final MisclassifiedSamples misclassified;
+    private final DriftMonitor drift;
+    private final VizConfig.Drift driftConfig;
 
     /**
      * {@code samples}: test samples by id (for the misclassified grid), given the ids and their
      * dataset.
      */
     public ReportBuilder(
-            VizConfig config, BiFunction<Set<String>, String, Map<String, Sample>> samples) {
+            VizConfig config,
+            BiFunction<Set<String>, String, Map<String, Sample>> samples,
+            DriftMonitor drift) {
         this.kmeans = new KmeansStep(config.kmeans());
         this.tsne = new TsneStep(config.tsne());
         this.measures = new MeasureStep(config.metrics());
         this.misclassified = new MisclassifiedSamples(config.misclassifiedShown(), samples);
+        this.drift = drift;
+        this.driftConfig = config.drift();
     }
 
     /**
@@ -120,7 +128,8 @@ public final class ReportBuilder {
                 tsne.settings(t.n(), a.map()),
                 kmeans.settings(),
                 a.seconds(totalSeconds),
-                System.currentTimeMillis());
+                System.currentTimeMillis(),
+                ReportDrift.of(drift, driftConfig, t.pair().version(), t.embeddings()));
     }
 
     private static List<Report.TrainingPoint> trainingCurve(Analysis a) {

@@ -5,6 +5,7 @@ import io.quarkus.qute.TemplateInstance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import mmdigits.viz.drift.ReportDrift;
 
 /**
  * The report's index.html: the Qute template {@code templates/ReportPage/page.html} over a {@link
@@ -85,6 +86,7 @@ public record ReportPage(
                         "t-SNE trustworthiness (k = 10" + sampled + ")",
                         num(m.tsneTrustworthinessK10())));
         rows.add(new Row("t-SNE KL divergence", num(m.tsneKlDivergence())));
+        rows.addAll(driftRows(r.drift()));
         rows.add(
                 new Row(
                         "seconds: t-SNE / K-means / metrics",
@@ -95,6 +97,37 @@ public record ReportPage(
                                 r.seconds().kmeans(),
                                 r.seconds().metrics())));
         return rows;
+    }
+
+    /** The drift section's lines (docs/drift.md), none when the release had no reference. */
+    private static List<Row> driftRows(ReportDrift d) {
+        if (d == null) {
+            return List.of();
+        }
+        return List.of(
+                new Row(
+                        String.format(
+                                Locale.ROOT,
+                                "drift: MMD² of this split's embeddings vs the training reference"
+                                        + " (%d vs %d samples, σ = %.3g; alert above %s)",
+                                d.splitSample(),
+                                d.referenceSample(),
+                                d.bandwidth(),
+                                num(d.mmdThreshold())),
+                        num(d.splitMmd()) + (d.splitDrifted() ? " — drifted" : "")),
+                new Row(
+                        String.format(
+                                Locale.ROOT,
+                                "drift of the live stream: MMD² / input shift image / audio"
+                                        + " (%d embeddings; alert above %s / %s)",
+                                d.liveWindow(),
+                                num(d.mmdThreshold()),
+                                num(d.inputShiftThreshold())),
+                        num(d.liveMmd())
+                                + " / "
+                                + num(d.liveImageShift())
+                                + " / "
+                                + num(d.liveAudioShift())));
     }
 
     static String num(Double v) {

@@ -25,6 +25,7 @@ import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Split;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
+import mmdigits.viz.drift.DriftMonitor;
 import mmdigits.viz.messaging.CompletionListener;
 import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
@@ -93,7 +94,8 @@ public class ReportService implements CompletionListener {
             SampleFetcher samples,
             EmbeddingReader reader,
             VizMetrics metrics,
-            ReportTraces traces) {
+            ReportTraces traces,
+            DriftMonitor drift) {
         this.aggregates = aggregates;
         this.traces = traces;
         this.config = config;
@@ -116,7 +118,8 @@ public class ReportService implements CompletionListener {
                         config,
                         (ids, dataset) ->
                                 samples.fetch(
-                                        ids, aggregates.catalog().latest(dataset, Split.TEST)));
+                                        ids, aggregates.catalog().latest(dataset, Split.TEST)),
+                        drift);
     }
 
     /**
