@@ -132,6 +132,12 @@ public class DriftMonitor {
         return inputs.contains(sampleId);
     }
 
+    /** Whether the version's window holds this sample's embedding. */
+    public synchronized boolean hasEmbedding(String version, String sampleId) {
+        Window<float[]> w = embeddings.get(version);
+        return w != null && w.contains(sampleId);
+    }
+
     /** The versions served now (live embeddings) that have a reference. */
     public synchronized List<String> versions() {
         List<String> out = new ArrayList<>();

@@ -2,6 +2,9 @@ package mmdigits.viz.drift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.ModelRelease;
 import mmdigits.common.proto.Sample;
 import mmdigits.viz.config.VizConfig;
@@ -79,6 +82,29 @@ class DriftMonitorTest {
         assertThat(shifted.imageShift())
                 .as("the image did not change")
                 .isLessThan(SHIFT_THRESHOLD / 2);
+    }
+
+    @Test
+    void theReportMeasuresItsTestSplitAgainstTheReference() {
+        DriftMonitor m = monitor("v1");
+        List<Embedding> quiet = new ArrayList<>();
+        List<Embedding> shifted = new ArrayList<>();
+        for (int row = 0; row < 600; row++) {
+            quiet.add(stream.embedding(DriftStream.sample("split", row, 300, 0), "v1"));
+            shifted.add(
+                    stream.embedding(
+                            DriftStream.sample("split", row, 300, SHIFTED_AUDIO_NOISE), "v1"));
+        }
+        ReportDrift q = ReportDrift.of(m, CONFIG, "v1", quiet);
+        ReportDrift s = ReportDrift.of(m, CONFIG, "v1", shifted);
+        assertThat(q.splitSample()).as("at most a window's worth").isEqualTo(500);
+        assertThat(q.referenceSample()).isEqualTo(500);
+        assertThat(q.splitMmd()).isLessThan(MMD_THRESHOLD / 2);
+        assertThat(q.splitDrifted()).isFalse();
+        assertThat(s.splitMmd()).isGreaterThan(MMD_THRESHOLD * 2);
+        assertThat(s.splitDrifted()).isTrue();
+        assertThat(q.liveMmd()).as("no live window yet").isNull();
+        assertThat(ReportDrift.of(m, CONFIG, "v2", quiet)).as("no reference").isNull();
     }
 
     @Test
