@@ -2,8 +2,8 @@
 """Reference values for viz's drift measures (DriftMathTest), computed with NumPy independently of the Java code.
 
 MMD^2_u (Gretton et al. 2012, eq. 3) with k(a, b) = exp(-|a-b|^2 / (2 sigma^2)), sigma = median distance between
-distinct points of X (lower median); the input shift = mean over features with std0 > 0 of
-sqrt(((mu - mu0)/std0)^2 + ((s - std0)/std0)^2), population standard deviations.
+distinct points of X (lower median); the input shift = mean over all features of sqrt(((mu - mu0)/f)^2 + ((s - std0)/f)^2), f = max(std0, median of the
+positive std0), population standard deviations.
 Run: python3 tools/drift_reference.py
 """
 import numpy as np
@@ -31,9 +31,9 @@ def mmd2u(x, y, sigma):
 
 
 def input_shift(rows, mu0, std0):
-    keep = std0 > 0
+    f = np.maximum(std0, np.median(std0[std0 > 0]))
     mu, s = rows.mean(0), rows.std(0)
-    return np.sqrt(((mu - mu0) / np.where(keep, std0, 1)) ** 2 + ((s - std0) / np.where(keep, std0, 1)) ** 2)[keep].mean()
+    return np.sqrt(((mu - mu0) / f) ** 2 + ((s - std0) / f) ** 2).mean()
 
 
 sigma = median_distance(X)
@@ -41,6 +41,6 @@ print("median distance of X   ", repr(sigma))
 print("MMD2u(X, Y), sigma     ", repr(mmd2u(X, Y, sigma)))
 print("MMD2u(X, X[:4]), sigma ", repr(mmd2u(X, X[:4], sigma)))
 print("MMD2u(X, Y), sigma=0.5 ", repr(mmd2u(X, Y, 0.5)))
-R = np.array([[1.0, 5.0, 0.0], [2.0, 7.0, 1.0], [4.0, 6.0, 0.0], [3.0, 10.0, 3.0]])
-MU0, STD0 = np.array([2.0, 6.0, 0.0]), np.array([1.0, 2.0, 0.0])
+R = np.array([[1.0, 5.0, 0.0, 0.5], [2.0, 7.0, 1.0, 0.5], [4.0, 6.0, 0.0, 0.7], [3.0, 10.0, 3.0, 0.5]])
+MU0, STD0 = np.array([2.0, 6.0, 0.0, 0.5]), np.array([1.0, 2.0, 0.0, 0.1])
 print("input shift            ", repr(input_shift(R, MU0, STD0)))

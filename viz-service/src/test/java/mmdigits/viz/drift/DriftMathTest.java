@@ -27,10 +27,15 @@ class DriftMathTest {
     }
 
     @Test
-    void inputShiftMatchesNumpyAndLeavesConstantFeaturesOut() {
-        float[][] rows = {{1, 5, 0}, {2, 7, 1}, {4, 6, 0}, {3, 10, 3}};
-        assertThat(InputShift.of(rows, new float[] {2, 6, 0}, new float[] {1, 2, 0}))
-                .isCloseTo(0.5089485994253331, within(1e-12));
+    void inputShiftMatchesNumpyWithNearlyConstantFeaturesFlooredAtTheMedianStd() {
+        float[][] rows = {{1, 5, 0, 0.5f}, {2, 7, 1, 0.5f}, {4, 6, 0, 0.7f}, {3, 10, 3, 0.5f}};
+        assertThat(InputShift.of(rows, new float[] {2, 6, 0, 0.5f}, new float[] {1, 2, 0, 0.1f}))
+                .isCloseTo(0.6626999594888401, within(1e-6));
+        assertThat(InputShift.medianOfPositive(new float[] {0, 3, 1, 2, 0})).isEqualTo(2);
+        assertThat(InputShift.medianOfPositive(new float[] {0, 3, 1, 2, 4})).isEqualTo(2.5);
+        assertThat(InputShift.of(rows, new float[4], new float[4]))
+                .as("every feature constant in training")
+                .isNaN();
     }
 
     @Test

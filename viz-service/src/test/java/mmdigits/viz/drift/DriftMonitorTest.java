@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class DriftMonitorTest {
     static final double MMD_THRESHOLD = 0.01;
-    static final double SHIFT_THRESHOLD = 0.2;
+    static final double SHIFT_THRESHOLD = 0.1;
     static final double SHIFTED_AUDIO_NOISE = 6;
 
     static final VizConfig.Drift CONFIG =
