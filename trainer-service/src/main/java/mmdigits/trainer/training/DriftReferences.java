@@ -35,13 +35,17 @@ public final class DriftReferences {
             int[] heldOutRows,
             Embedder embedder,
             int embeddingDim,
+            int imageFeatures,
             int samples,
             long seed) {
         if (inputRows.length == 0) {
             throw new IllegalArgumentException("drift reference: no training rows");
         }
         DriftReference.Builder b =
-                DriftReference.newBuilder().setInputSamples(inputRows.length).setSeed(seed);
+                DriftReference.newBuilder()
+                        .setInputSamples(inputRows.length)
+                        .setImageFeatures(imageFeatures)
+                        .setSeed(seed);
         float[][] image = meanAndStd(inputRows.length, Dimensions.IMAGE, data::image, inputRows);
         float[][] audio = meanAndStd(inputRows.length, Dimensions.AUDIO, data::audio, inputRows);
         addAll(b::addImageMean, image[0]);

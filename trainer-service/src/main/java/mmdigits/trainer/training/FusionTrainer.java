@@ -158,6 +158,7 @@ public final class FusionTrainer {
                 rows.validation(),
                 (images, audio, n) -> embed(block, m, images, audio, n),
                 config.spec().embeddingDim(),
+                config.spec().imageFeatures(),
                 DriftReferences.EMBEDDING_SAMPLES,
                 config.seed());
     }

@@ -28,7 +28,7 @@ class DriftReferencesTest {
 
     private static DriftReference reference(int samples, long seed) {
         return DriftReferences.of(
-                DATA, TRAIN, HELD_OUT, DriftReferencesTest::firstValues, 2, samples, seed);
+                DATA, TRAIN, HELD_OUT, DriftReferencesTest::firstValues, 2, 1, samples, seed);
     }
 
     @Test
@@ -54,6 +54,7 @@ class DriftReferencesTest {
         DriftReference ref = reference(4, 1);
         assertThat(ref.getEmbeddingSamples()).isEqualTo(4);
         assertThat(ref.getEmbeddingDim()).isEqualTo(2);
+        assertThat(ref.getImageFeatures()).isEqualTo(1);
         assertThat(ref.getEmbeddingsCount()).isEqualTo(8);
         Set<Float> firstMfcc = new HashSet<>();
         for (int i = 0; i < 4; i++) {
@@ -85,6 +86,7 @@ class DriftReferencesTest {
                                         HELD_OUT,
                                         DriftReferencesTest::firstValues,
                                         3,
+                                        1,
                                         4,
                                         1))
                 .hasMessageContaining("expected 3");

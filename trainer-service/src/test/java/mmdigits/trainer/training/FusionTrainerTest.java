@@ -100,6 +100,7 @@ class FusionTrainerTest {
         assertThat(ref.getInputSamples()).isEqualTo(480);
         assertThat(ref.getEmbeddingSamples()).isEqualTo(120);
         assertThat(ref.getEmbeddingDim()).isEqualTo(r.embeddingDim());
+        assertThat(ref.getImageFeatures()).isEqualTo(CONFIG.spec().imageFeatures());
         int[] rows = r.validationRows();
         try (OrtRunner ort = new OrtRunner(r.onnx())) {
             float[] e =

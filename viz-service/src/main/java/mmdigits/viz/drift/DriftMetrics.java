@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
@@ -42,10 +43,13 @@ public class DriftMetrics {
         if (!registered.add(version)) {
             return;
         }
-        gauge("mmdigits.viz.drift.mmd", version, "", DriftMonitor.Values::mmd)
-                .description(
-                        "Unbiased MMD² (RBF kernel) between the live embeddings and the training reference")
-                .register(meters);
+        for (String part : monitor.reference(version).map(DriftMetrics::parts).orElse(List.of())) {
+            gauge("mmdigits.viz.drift.mmd", version, "", v -> v.mmd(part))
+                    .tag("part", part)
+                    .description(
+                            "Unbiased MMD² (RBF kernel) between the live embeddings and the training reference")
+                    .register(meters);
+        }
         gauge("mmdigits.viz.drift.input.shift", version, "image", DriftMonitor.Values::imageShift)
                 .description(
                         "Mean standardized shift of the live inputs from the training statistics")
@@ -57,6 +61,10 @@ public class DriftMetrics {
         gauge("mmdigits.viz.drift.window.samples", version, "", v -> v.embeddings())
                 .description("Live embeddings of the version in the drift window")
                 .register(meters);
+    }
+
+    private static List<String> parts(Reference ref) {
+        return ref.parts().stream().map(Reference.Part::name).toList();
     }
 
     private Gauge.Builder<DriftMonitor> gauge(

@@ -26,14 +26,28 @@ import mmdigits.viz.config.VizConfig;
  */
 @ApplicationScoped
 public class DriftMonitor {
-    /** The measures of one version at one moment; NaN where there are too few samples. */
+    /**
+     * The measures of one version at one moment: MMD² per embedding part ({@link Reference#ALL},
+     * and {@code image}, {@code audio} when the release says where its branches lie); NaN where
+     * there are too few samples.
+     */
     public record Values(
             String version,
-            double mmd,
+            Map<String, Double> mmdByPart,
             double imageShift,
             double audioShift,
             int embeddings,
-            int inputs) {}
+            int inputs) {
+        /** The whole embedding's MMD². */
+        public double mmd() {
+            return mmd(Reference.ALL);
+        }
+
+        /** A part's MMD², NaN when the version's reference has no such part. */
+        public double mmd(String part) {
+            return mmdByPart.getOrDefault(part, Double.NaN);
+        }
+    }
 
     private static final int VERSIONS_KEPT = 16;
 
@@ -158,6 +172,7 @@ public class DriftMonitor {
         Reference ref;
         Window<float[]> w;
         long inputChanges;
+        long embeddingChanges;
         List<float[]> live;
         List<float[][]> in;
         synchronized (this) {
@@ -174,10 +189,12 @@ public class DriftMonitor {
                     && c.inputChanges() == inputChanges) {
                 return Optional.of(c.values());
             }
+            // the counts the snapshot was taken at, under the lock: the cache must not pair a newer
+            // count with older values
+            embeddingChanges = w.changes();
             live = w.values();
             in = inputs.values();
         }
-        long embeddingChanges = w.changes();
         Values v = measure(ref, live, in);
         synchronized (this) {
             cache.put(version, new Cached(embeddingChanges, inputChanges, ref, v));
@@ -187,11 +204,10 @@ public class DriftMonitor {
 
     private Values measure(Reference ref, List<float[]> live, List<float[][]> in) {
         int min = Math.max(2, config.minSamples());
-        double mmd = Double.NaN;
-        if (live.size() >= min && live.get(0).length == ref.dim()) {
-            mmd =
-                    Mmd.unbiasedSquared(
-                            live.toArray(float[][]::new), ref.embeddings(), ref.bandwidth());
+        Map<String, Double> mmd = new LinkedHashMap<>();
+        boolean enough = live.size() >= min && live.get(0).length == ref.dim();
+        for (Reference.Part part : ref.parts()) {
+            mmd.put(part.name(), enough ? mmd(part, live) : Double.NaN);
         }
         double image = Double.NaN;
         double audio = Double.NaN;
@@ -199,7 +215,15 @@ public class DriftMonitor {
             image = shift(in, 0, ref.imageMean(), ref.imageStd());
             audio = shift(in, 1, ref.audioMean(), ref.audioStd());
         }
-        return new Values(ref.version(), mmd, image, audio, live.size(), in.size());
+        return new Values(ref.version(), Map.copyOf(mmd), image, audio, live.size(), in.size());
+    }
+
+    static double mmd(Reference.Part part, List<float[]> live) {
+        float[][] rows = new float[live.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = part.slice(live.get(i));
+        }
+        return Mmd.unbiasedSquared(rows, part.embeddings(), part.bandwidth());
     }
 
     /** NaN when the samples or the reference do not have the modality's width. */

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import mmdigits.common.proto.Embedding;
 import mmdigits.viz.config.VizConfig;
@@ -19,10 +21,14 @@ import mmdigits.viz.config.VizConfig;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReportDrift(
         double splitMmd,
+        Double splitMmdImage,
+        Double splitMmdAudio,
         int splitSample,
         int referenceSample,
         double bandwidth,
         Double liveMmd,
+        Double liveMmdImage,
+        Double liveMmdAudio,
         Double liveImageShift,
         Double liveAudioShift,
         int liveWindow,
@@ -42,16 +48,21 @@ public record ReportDrift(
         if (rows.size() < 2) {
             return null;
         }
-        double splitMmd =
-                Mmd.unbiasedSquared(
-                        rows.toArray(float[][]::new), ref.embeddings(), ref.bandwidth());
+        Map<String, Double> splitMmd = new HashMap<>();
+        for (Reference.Part part : ref.parts()) {
+            splitMmd.put(part.name(), DriftMonitor.mmd(part, rows));
+        }
         DriftMonitor.Values live = monitor.values(version).orElse(null);
         return new ReportDrift(
-                splitMmd,
+                splitMmd.get(Reference.ALL),
+                splitMmd.get("image"),
+                splitMmd.get("audio"),
                 rows.size(),
-                ref.embeddings().length,
-                ref.bandwidth(),
+                ref.parts().get(0).embeddings().length,
+                ref.parts().get(0).bandwidth(),
                 live == null ? null : finite(live.mmd()),
+                live == null ? null : finite(live.mmd("image")),
+                live == null ? null : finite(live.mmd("audio")),
                 live == null ? null : finite(live.imageShift()),
                 live == null ? null : finite(live.audioShift()),
                 live == null ? 0 : live.embeddings(),
@@ -59,9 +70,11 @@ public record ReportDrift(
                 config.inputShiftThreshold());
     }
 
-    /** Whether the test split's embeddings are past the threshold. */
+    /** Whether the test split's embeddings (whole, or a branch's) are past the threshold. */
     public boolean splitDrifted() {
-        return splitMmd > mmdThreshold;
+        return splitMmd > mmdThreshold
+                || splitMmdImage != null && splitMmdImage > mmdThreshold
+                || splitMmdAudio != null && splitMmdAudio > mmdThreshold;
     }
 
     private static List<float[]> sample(List<Embedding> split, int dim, int max) {

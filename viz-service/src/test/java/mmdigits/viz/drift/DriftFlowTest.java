@@ -61,16 +61,21 @@ class DriftFlowTest {
         assertBelowThresholds(quiet, version);
         Scrape shifted = streamed(version, WINDOW, 200, DriftMonitorTest.SHIFTED_AUDIO_NOISE);
         System.out.printf(
-                "drift over the broker: quiet MMD² %.5f, shift image %.3f audio %.3f;"
-                        + " shifted MMD² %.5f, shift image %.3f audio %.3f%n",
-                mmd(quiet, version),
+                "drift over the broker: quiet MMD² all/image/audio %.5f/%.5f/%.5f, shift image %.3f"
+                        + " audio %.3f; shifted MMD² %.5f/%.5f/%.5f, shift image %.3f audio %.3f%n",
+                mmd(quiet, version, "all"),
+                mmd(quiet, version, "image"),
+                mmd(quiet, version, "audio"),
                 shift(quiet, version, "image"),
                 shift(quiet, version, "audio"),
-                mmd(shifted, version),
+                mmd(shifted, version, "all"),
+                mmd(shifted, version, "image"),
+                mmd(shifted, version, "audio"),
                 shift(shifted, version, "image"),
                 shift(shifted, version, "audio"));
-        assertThat(mmd(shifted, version))
-                .isGreaterThan(2 * shifted.sum("mmdigits_viz_drift_mmd_threshold"));
+        double threshold = shifted.sum("mmdigits_viz_drift_mmd_threshold");
+        assertThat(mmd(shifted, version, "audio")).isGreaterThan(2 * threshold);
+        assertThat(mmd(shifted, version, "image")).isLessThan(threshold / 2);
         assertThat(shift(shifted, version, "audio"))
                 .isGreaterThan(shifted.sum("mmdigits_viz_drift_input_shift_threshold"));
         assertThat(shift(shifted, version, "image"))
@@ -81,7 +86,11 @@ class DriftFlowTest {
     private static void assertBelowThresholds(Scrape s, String version) {
         assertThat(s.sum("mmdigits_viz_drift_window_samples", "version=" + version))
                 .isEqualTo(WINDOW);
-        assertThat(mmd(s, version)).isLessThan(s.sum("mmdigits_viz_drift_mmd_threshold") / 2);
+        for (String part : List.of("all", "image", "audio")) {
+            assertThat(mmd(s, version, part))
+                    .as(part)
+                    .isLessThan(s.sum("mmdigits_viz_drift_mmd_threshold") / 2);
+        }
         double threshold = s.sum("mmdigits_viz_drift_input_shift_threshold");
         assertThat(shift(s, version, "image")).isLessThan(threshold / 2);
         assertThat(shift(s, version, "audio")).isLessThan(threshold / 2);
@@ -116,8 +125,8 @@ class DriftFlowTest {
         }
     }
 
-    private static double mmd(Scrape s, String version) {
-        return s.sum("mmdigits_viz_drift_mmd", "version=" + version);
+    private static double mmd(Scrape s, String version, String part) {
+        return s.sum("mmdigits_viz_drift_mmd", "version=" + version, "part=" + part);
     }
 
     private static double shift(Scrape s, String version, String modality) {

@@ -74,10 +74,16 @@ class DriftMonitorTest {
         System.out.printf("drift, synthetic: quiet %s%n  shifted %s%n", quiet, shifted);
         assertThat(quiet.embeddings()).isEqualTo(500);
         assertThat(quiet.inputs()).isEqualTo(500);
-        assertThat(quiet.mmd()).isLessThan(MMD_THRESHOLD / 2);
+        for (String part : List.of("all", "image", "audio")) {
+            assertThat(quiet.mmd(part)).as(part).isLessThan(MMD_THRESHOLD / 2);
+        }
         assertThat(quiet.imageShift()).isLessThan(SHIFT_THRESHOLD / 2);
         assertThat(quiet.audioShift()).isLessThan(SHIFT_THRESHOLD / 2);
-        assertThat(shifted.mmd()).isGreaterThan(MMD_THRESHOLD * 2);
+        assertThat(shifted.mmd("audio")).isGreaterThan(MMD_THRESHOLD * 2);
+        assertThat(shifted.mmd()).isGreaterThan(MMD_THRESHOLD);
+        assertThat(shifted.mmd("image"))
+                .as("the image did not change")
+                .isLessThan(MMD_THRESHOLD / 2);
         assertThat(shifted.audioShift()).isGreaterThan(SHIFT_THRESHOLD);
         assertThat(shifted.imageShift())
                 .as("the image did not change")
@@ -101,7 +107,7 @@ class DriftMonitorTest {
         assertThat(q.referenceSample()).isEqualTo(500);
         assertThat(q.splitMmd()).isLessThan(MMD_THRESHOLD / 2);
         assertThat(q.splitDrifted()).isFalse();
-        assertThat(s.splitMmd()).isGreaterThan(MMD_THRESHOLD * 2);
+        assertThat(s.splitMmdAudio()).isGreaterThan(MMD_THRESHOLD * 2);
         assertThat(s.splitDrifted()).isTrue();
         assertThat(q.liveMmd()).as("no live window yet").isNull();
         assertThat(ReportDrift.of(m, CONFIG, "v2", quiet)).as("no reference").isNull();

@@ -17,6 +17,7 @@ import mmdigits.common.sample.SampleIds;
  */
 final class DriftStream {
     static final int DIM = 16;
+    static final int IMAGE_FEATURES = 8;
     static final double MFCC_NOISE = 4;
 
     private final float[][] wImage = new float[DIM][Dimensions.IMAGE];
@@ -63,11 +64,14 @@ final class DriftStream {
         float[] e = new float[DIM];
         for (int j = 0; j < DIM; j++) {
             double z = 0;
-            for (int i = 0; i < Dimensions.IMAGE; i++) {
-                z += s.getImage(i) / 255.0 * wImage[j][i];
-            }
-            for (int i = 0; i < Dimensions.AUDIO; i++) {
-                z += (s.getAudio(i) + 20) / MFCC_NOISE * wAudio[j][i];
+            if (j < IMAGE_FEATURES) {
+                for (int i = 0; i < Dimensions.IMAGE; i++) {
+                    z += s.getImage(i) / 255.0 * wImage[j][i];
+                }
+            } else {
+                for (int i = 0; i < Dimensions.AUDIO; i++) {
+                    z += (s.getAudio(i) + 20) / MFCC_NOISE * wAudio[j][i];
+                }
             }
             e[j] = (float) Math.max(0, z);
         }
@@ -117,6 +121,10 @@ final class DriftStream {
                 b.addEmbeddings(v);
             }
         }
-        return b.setEmbeddingSamples(heldOut).setEmbeddingDim(DIM).setSeed(seed).build();
+        return b.setEmbeddingSamples(heldOut)
+                .setEmbeddingDim(DIM)
+                .setImageFeatures(IMAGE_FEATURES)
+                .setSeed(seed)
+                .build();
     }
 }
