@@ -64,15 +64,17 @@ public interface VizConfig {
         int minSamples();
 
         /**
-         * MMD² above this is drift (at a window of 500: a quiet stream measured −0.0001, a noisier
-         * audio channel 0.073; docs/drift.md has the measurements).
+         * MMD² (of the whole embedding or a branch's part) above this is drift (demo data, window
+         * 500: its test split at most 0.0010, speech at -5-0 dB SNR (training: 5-20) 0.0141, an
+         * unseen TTS engine 0.0171 in the audio part; docs/drift.md).
          */
         @WithDefault("0.01")
         double mmdThreshold();
 
         /**
-         * Input shift (mean standardized 2-Wasserstein per feature) above this is drift (the demo's
-         * test split: image 0.058, audio 0.042; its audio at 5-10 dB less SNR: 0.142).
+         * Input shift (mean standardized 2-Wasserstein per feature) above this is drift (demo data:
+         * its test split image 0.059, audio 0.042; noisier speech 0.140, an unseen TTS engine
+         * 0.162).
          */
         @WithDefault("0.1")
         double inputShiftThreshold();

@@ -108,23 +108,31 @@ public record ReportPage(
                 new Row(
                         String.format(
                                 Locale.ROOT,
-                                "drift: MMD² of this split's embeddings vs the training reference"
-                                        + " (%d vs %d samples, σ = %.3g; alert above %s)",
+                                "drift: MMD² of this split's embeddings vs the training reference,"
+                                        + " whole / image / audio (%d vs %d samples; alert above %s)",
                                 d.splitSample(),
                                 d.referenceSample(),
-                                d.bandwidth(),
                                 num(d.mmdThreshold())),
-                        num(d.splitMmd()) + (d.splitDrifted() ? " — drifted" : "")),
+                        num(d.splitMmd())
+                                + " / "
+                                + num(d.splitMmdImage())
+                                + " / "
+                                + num(d.splitMmdAudio())
+                                + (d.splitDrifted() ? " — drifted" : "")),
                 new Row(
                         String.format(
                                 Locale.ROOT,
-                                "drift of the live stream: MMD² / input shift image / audio"
-                                        + " (%d embeddings; alert above %s / %s)",
+                                "drift of the live stream: MMD² whole / image / audio; input shift image /"
+                                        + " audio (%d embeddings; alert above %s; %s)",
                                 d.liveWindow(),
                                 num(d.mmdThreshold()),
                                 num(d.inputShiftThreshold())),
-                        num(d.liveMmd())
-                                + " / "
+                        String.join(
+                                        " / ",
+                                        num(d.liveMmd()),
+                                        num(d.liveMmdImage()),
+                                        num(d.liveMmdAudio()))
+                                + "; "
                                 + num(d.liveImageShift())
                                 + " / "
                                 + num(d.liveAudioShift())));
