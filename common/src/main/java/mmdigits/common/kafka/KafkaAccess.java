@@ -109,7 +109,8 @@ public final class KafkaAccess {
                 write(Topics.EVENTS, "scoring requests (POST /reports)"),
                 read(Topics.PROMOTIONS, "the alias' target for report requests"),
                 write(Topics.DEAD_LETTER, "undecodable embeddings"),
-                read(Topics.PREDICTIONS, "the shadow predictions a report compares"));
+                read(Topics.PREDICTIONS, "the shadow predictions a report compares"),
+                read(Topics.MODELS, "the releases' drift references (docs/drift.md)"));
     }
 
     private static Need read(String topic, String why) {

@@ -105,7 +105,8 @@ final class RunMessages {
                         .setRunId(job.id())
                         .putAllMetrics(result.metrics())
                         .setEmbeddingDim(result.embeddingDim())
-                        .setOnnx(ByteString.copyFrom(result.onnx()));
+                        .setOnnx(ByteString.copyFrom(result.onnx()))
+                        .setDriftReference(result.driftReference());
         for (float v : result.blankAudio()) {
             b.addBlankAudio(v);
         }

@@ -4,10 +4,12 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.metric.Metrics;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingResult;
 import ai.djl.training.evaluator.Accuracy;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import mmdigits.common.proto.DriftReference;
 import mmdigits.common.sample.Dimensions;
 import mmdigits.trainer.training.DataPreparation.Rows;
 import mmdigits.trainer.training.DigitsDataset.Modalities;
@@ -75,7 +78,8 @@ public final class FusionTrainer {
             int trainSamples,
             int validationSamples,
             int[] validationRows,
-            TrainingResult training) {}
+            TrainingResult training,
+            DriftReference driftReference) {}
 
     /** Progress callbacks. */
     public interface Listener {
@@ -137,7 +141,36 @@ public final class FusionTrainer {
                     rows.train().length,
                     rows.validation().length,
                     rows.validation(),
-                    training);
+                    training,
+                    driftReference(block, m, data, rows, config));
+        }
+    }
+
+    /**
+     * The drift reference of the release ({@link DriftReferences}): its embeddings are the block's
+     * in inference mode, which the export gate has just held equal to the exported graph's.
+     */
+    private static DriftReference driftReference(
+            FusionBlock block, NDManager m, TrainingSet data, Rows rows, FusionConfig config) {
+        return DriftReferences.of(
+                data,
+                rows.train(),
+                rows.validation(),
+                (images, audio, n) -> embed(block, m, images, audio, n),
+                config.spec().embeddingDim(),
+                config.spec().imageFeatures(),
+                DriftReferences.EMBEDDING_SAMPLES,
+                config.seed());
+    }
+
+    private static float[] embed(
+            FusionBlock block, NDManager parent, float[] images, float[] audio, int n) {
+        try (NDManager m = parent.newSubManager()) {
+            NDList inputs =
+                    new NDList(
+                            m.create(images, new Shape(n, Dimensions.IMAGE)),
+                            m.create(audio, new Shape(n, Dimensions.AUDIO)));
+            return block.infer(new ParameterStore(m, false), inputs).get(1).toFloatArray();
         }
     }
 

@@ -90,6 +90,34 @@ class FusionTrainerTest {
             }
             assertThat(best).isEqualTo(s.getLabel());
         }
+        assertDriftReferenceIsTheExportedModelsOnHeldOutRows(data, r);
+    }
+
+    /** 120 held-out rows, fewer than the 500 asked for: the reference embeds all of them. */
+    private static void assertDriftReferenceIsTheExportedModelsOnHeldOutRows(
+            TrainingSet data, FusionTrainer.Result r) throws Exception {
+        var ref = r.driftReference();
+        assertThat(ref.getInputSamples()).isEqualTo(480);
+        assertThat(ref.getEmbeddingSamples()).isEqualTo(120);
+        assertThat(ref.getEmbeddingDim()).isEqualTo(r.embeddingDim());
+        assertThat(ref.getImageFeatures()).isEqualTo(CONFIG.spec().imageFeatures());
+        int[] rows = r.validationRows();
+        try (OrtRunner ort = new OrtRunner(r.onnx())) {
+            float[] e =
+                    ort.run(
+                                    Map.of("image", data.images(rows), "audio", data.audio(rows)),
+                                    Map.of(
+                                            "image",
+                                            new long[] {rows.length, 784},
+                                            "audio",
+                                            new long[] {rows.length, 507}),
+                                    TensorNames.EMBEDDING)
+                            .get(TensorNames.EMBEDDING);
+            assertThat(ref.getEmbeddingsCount()).isEqualTo(e.length);
+            for (int i = 0; i < e.length; i++) {
+                assertThat(ref.getEmbeddings(i)).isCloseTo(e[i], within(1e-3f));
+            }
+        }
     }
 
     @Test

@@ -51,6 +51,35 @@ public interface VizConfig {
 
     Console console();
 
+    Drift drift();
+
+    /** Drift of the live stream from each served version's training split (docs/drift.md). */
+    interface Drift {
+        /** The latest embeddings per version, and the latest test samples, compared. */
+        @WithDefault("500")
+        int window();
+
+        /** Fewer samples in a window than this: no value (NaN), so no alert on a trickle. */
+        @WithDefault("100")
+        int minSamples();
+
+        /**
+         * MMD² (of the whole embedding or a branch's part) above this is drift (demo data, window
+         * 500: its test split at most 0.0010, speech at -5-0 dB SNR (training: 5-20) 0.0141, an
+         * unseen TTS engine 0.0171 in the audio part; docs/drift.md).
+         */
+        @WithDefault("0.01")
+        double mmdThreshold();
+
+        /**
+         * Input shift (mean standardized 2-Wasserstein per feature) above this is drift (demo data:
+         * its test split image 0.059, audio 0.042; noisier speech 0.140, an unseen TTS engine
+         * 0.162).
+         */
+        @WithDefault("0.1")
+        double inputShiftThreshold();
+    }
+
     /**
      * The pipeline console ({@code /console}): the page reads its state from the topics this
      * service follows; its actions go to the services named here, with the user's token.

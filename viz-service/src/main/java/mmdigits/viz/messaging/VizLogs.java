@@ -21,6 +21,7 @@ import mmdigits.common.proto.ModelPromoted;
 import mmdigits.common.security.ReleaseKeys;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.console.PipelineBoard;
+import mmdigits.viz.drift.DriftMonitor;
 import mmdigits.viz.tracing.ReportTraces;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,7 +53,8 @@ public class VizLogs {
             PipelineBoard board,
             ReleaseKeys keys,
             MeterRegistry meters,
-            ReportTraces traces) {
+            ReportTraces traces,
+            DriftMonitor drift) {
         this.deadLetters = kafka.producer("mmdigits-viz-dlq", Map.of());
         this.deadLettered = new DeadLetterCount(meters, "viz-service", Topics.EMBEDDINGS);
         this.events =
@@ -74,6 +76,7 @@ public class VizLogs {
                                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))
                         .onUndecodable(this::deadLetter)
                         .handler(traces::aggregated)
+                        .handler(e -> drift.onEmbedding(e.value()))
                         .handler(
                                 e -> {
                                     if (e.value() != null) {

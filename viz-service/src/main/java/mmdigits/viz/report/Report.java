@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
+import mmdigits.viz.drift.ReportDrift;
 
 /**
  * One report of a model version on a dataset's test split, as report.json holds it (snake_case) and
@@ -24,7 +25,8 @@ public record Report(
         KmeansSettings kmeans,
         Seconds seconds,
         long builtAtMs,
-        List<Shadow> shadows) {
+        List<Shadow> shadows,
+        ReportDrift drift) {
 
     /**
      * A shadow version against the served one on the same samples (those of this report the shadow

@@ -16,6 +16,8 @@ import mmdigits.common.proto.Sample;
 import mmdigits.common.proto.TrainingProgress;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
+import mmdigits.viz.drift.DriftMonitor;
+import mmdigits.viz.drift.ReportDrift;
 import mmdigits.viz.tsne.Tsne;
 
 /**
@@ -63,6 +65,8 @@ public final class ReportBuilder {
     private final MeasureStep measures;
     private final MisclassifiedSamples misclassified;
     private final ShadowSource shadows;
+    private final DriftMonitor drift;
+    private final VizConfig.Drift driftConfig;
 
     /**
      * {@code samples}: test samples by id (for the misclassified grid), given the ids and their
@@ -71,12 +75,15 @@ public final class ReportBuilder {
     public ReportBuilder(
             VizConfig config,
             BiFunction<Set<String>, String, Map<String, Sample>> samples,
-            ShadowSource shadows) {
+            ShadowSource shadows,
+            DriftMonitor drift) {
         this.shadows = shadows;
         this.kmeans = new KmeansStep(config.kmeans());
         this.tsne = new TsneStep(config.tsne());
         this.measures = new MeasureStep(config.metrics());
         this.misclassified = new MisclassifiedSamples(config.misclassifiedShown(), samples);
+        this.drift = drift;
+        this.driftConfig = config.drift();
     }
 
     /**
@@ -156,7 +163,8 @@ public final class ReportBuilder {
                 kmeans.settings(),
                 a.seconds(totalSeconds),
                 System.currentTimeMillis(),
-                a.shadows());
+                a.shadows(),
+                ReportDrift.of(drift, driftConfig, t.pair().version(), t.embeddings()));
     }
 
     private static List<Report.TrainingPoint> trainingCurve(Analysis a) {

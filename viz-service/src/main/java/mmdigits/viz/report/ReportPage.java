@@ -5,6 +5,7 @@ import io.quarkus.qute.TemplateInstance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import mmdigits.viz.drift.ReportDrift;
 
 /**
  * The report's index.html: the Qute template {@code templates/ReportPage/page.html} over a {@link
@@ -140,6 +141,7 @@ public record ReportPage(
                         "t-SNE trustworthiness (k = 10" + sampled + ")",
                         num(m.tsneTrustworthinessK10())));
         rows.add(new Row("t-SNE KL divergence", num(m.tsneKlDivergence())));
+        rows.addAll(driftRows(r.drift()));
         rows.add(
                 new Row(
                         "seconds: t-SNE / K-means / metrics",
@@ -150,6 +152,45 @@ public record ReportPage(
                                 r.seconds().kmeans(),
                                 r.seconds().metrics())));
         return rows;
+    }
+
+    /** The drift section's lines (docs/drift.md), none when the release had no reference. */
+    private static List<Row> driftRows(ReportDrift d) {
+        if (d == null) {
+            return List.of();
+        }
+        return List.of(
+                new Row(
+                        String.format(
+                                Locale.ROOT,
+                                "drift: MMD² of this split's embeddings vs the training reference,"
+                                        + " whole / image / audio (%d vs %d samples; alert above %s)",
+                                d.splitSample(),
+                                d.referenceSample(),
+                                num(d.mmdThreshold())),
+                        num(d.splitMmd())
+                                + " / "
+                                + num(d.splitMmdImage())
+                                + " / "
+                                + num(d.splitMmdAudio())
+                                + (d.splitDrifted() ? " — drifted" : "")),
+                new Row(
+                        String.format(
+                                Locale.ROOT,
+                                "drift of the live stream: MMD² whole / image / audio; input shift image /"
+                                        + " audio (%d embeddings; alert above %s; %s)",
+                                d.liveWindow(),
+                                num(d.mmdThreshold()),
+                                num(d.inputShiftThreshold())),
+                        String.join(
+                                        " / ",
+                                        num(d.liveMmd()),
+                                        num(d.liveMmdImage()),
+                                        num(d.liveMmdAudio()))
+                                + "; "
+                                + num(d.liveImageShift())
+                                + " / "
+                                + num(d.liveAudioShift())));
     }
 
     static String num(Double v) {

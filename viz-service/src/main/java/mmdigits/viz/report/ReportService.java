@@ -25,6 +25,7 @@ import mmdigits.common.proto.Embedding;
 import mmdigits.common.proto.Split;
 import mmdigits.viz.Aggregates;
 import mmdigits.viz.config.VizConfig;
+import mmdigits.viz.drift.DriftMonitor;
 import mmdigits.viz.messaging.CompletionListener;
 import mmdigits.viz.messaging.EmbeddingReader;
 import mmdigits.viz.messaging.SampleFetcher;
@@ -95,7 +96,8 @@ public class ReportService implements CompletionListener {
             EmbeddingReader reader,
             ShadowReader shadows,
             VizMetrics metrics,
-            ReportTraces traces) {
+            ReportTraces traces,
+            DriftMonitor drift) {
         this.aggregates = aggregates;
         this.traces = traces;
         this.config = config;
@@ -119,7 +121,8 @@ public class ReportService implements CompletionListener {
                         (ids, dataset) ->
                                 samples.fetch(
                                         ids, aggregates.catalog().latest(dataset, Split.TEST)),
-                        shadows::read);
+                        shadows::read,
+                        drift);
     }
 
     /**

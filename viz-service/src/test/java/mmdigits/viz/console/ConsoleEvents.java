@@ -135,7 +135,7 @@ public final class ConsoleEvents {
         return ReleaseSignatures.record(p.build(), releaseKey());
     }
 
-    private static PrivateKey releaseKey() {
+    public static PrivateKey releaseKey() {
         try {
             return Pem.privateKey(
                     KafkaBrokerTestResource.testKeys().resolve(Keys.RELEASE_SIGNING),
