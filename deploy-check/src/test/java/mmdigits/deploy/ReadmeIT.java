@@ -651,13 +651,13 @@ class ReadmeIT {
     void rolloutsAndTheModelRepository() throws Exception {
         String target = awaitQuiet();
         List<Ran> r = run(block("TOKEN=$(./digits token admin)"));
-        JsonNode canary = r.get(2).json();
+        JsonNode canary = r.get(3).json();
         String v = canary.get("version").asText();
         assertThat(v).as("a version the alias does not serve").isNotEmpty().isNotEqualTo(target);
         assertThat(canary.get("mode").asText()).isEqualTo("CANARY");
         assertThat(canary.get("percent").asInt()).isEqualTo(10);
         Map<String, Integer> split = new HashMap<>();
-        for (String line : r.get(4).output().strip().split("\n")) {
+        for (String line : r.get(5).output().strip().split("\\n")) {
             String[] countVersion = line.strip().split("\\s+");
             split.put(countVersion[1], Integer.parseInt(countVersion[0]));
         }
@@ -665,10 +665,10 @@ class ReadmeIT {
         assertThat(split.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(100);
         // deterministic per id and version: 10 expected, σ = 3; at least one and at most 30
         assertThat(split.getOrDefault(v, 0)).as("ids the canary answered").isBetween(1, 30);
-        assertThat(r.get(5).output().strip()).as("the rollback ended the canary").isEqualTo("null");
-        assertThat(r.get(6).json().get("mode").asText()).isEqualTo("SHADOW");
-        assertThat(r.get(7).output().strip()).as("the candidate promoted").isEqualTo(v);
-        assertThat(r.get(8).output().strip()).as("rolled back to the target").isEqualTo(target);
+        assertThat(r.get(6).output().strip()).as("the rollback ended the canary").isEqualTo("null");
+        assertThat(r.get(7).json().get("mode").asText()).isEqualTo("SHADOW");
+        assertThat(r.get(8).output().strip()).as("the candidate promoted").isEqualTo(v);
+        assertThat(r.get(9).output().strip()).as("rolled back to the target").isEqualTo(target);
 
         List<Ran> repo = run(block("T=$(./digits token admin)"));
         JsonNode index = repo.get(1).json();
@@ -678,12 +678,15 @@ class ReadmeIT {
                             assertThat(e.get("version").asText()).isEqualTo(target);
                             assertThat(e.get("state").asText()).isEqualTo("READY");
                         });
-        assertThat(repo.get(3).json().get(0).get("version").asText()).isEqualTo(v);
-        assertThat(repo.get(3).json().get(0).get("state").asText()).isEqualTo("UNAVAILABLE");
-        JsonNode unloaded = repo.get(4).json();
+        JsonNode unloadedNow = repo.get(4).json().get(0);
+        assertThat(unloadedNow.get("state").asText()).isEqualTo("UNAVAILABLE");
+        String unloadedVersion = unloadedNow.get("version").asText();
+        assertThat(unloadedVersion).isNotEqualTo(target);
+        JsonNode unloaded = repo.get(5).json();
+        assertThat(unloaded.get("version").asText()).isEqualTo(unloadedVersion);
         assertThat(unloaded.get("state").asText()).isEqualTo("UNAVAILABLE");
         assertThat(unloaded.get("reason").asText()).isEqualTo("unloaded on request");
-        assertThat(repo.get(5).json().get("state").asText()).isEqualTo("READY");
+        assertThat(repo.get(6).json().get("state").asText()).isEqualTo("READY");
         assertThat(get("INFERENCE", "/api/model").path("version").asText()).isEqualTo(target);
     }
 
