@@ -28,7 +28,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * by its target or its canary as the {@link CanaryRouter} decides; version null: the name's newest)
  * → {@link Scores}, counted in the prediction metrics. Requests (REST, KServe, gRPC) go through the
  * {@link MicroBatcher} and are timed per endpoint; the test stream scores its own batches directly
- * and gets its output records ({@link OutputRecords}) back.
+ * and gets its output records ({@link OutputRecords}) back, with the alias' canary and shadow
+ * ({@link StreamScores}).
  */
 @ApplicationScoped
 public class Scorer {
