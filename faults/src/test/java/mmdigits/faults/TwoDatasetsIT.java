@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import mmdigits.common.Topics;
+import mmdigits.common.kafka.KafkaAccess;
 import mmdigits.common.seed.SyntheticDataset;
 import mmdigits.localkafka.BrokerProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -195,7 +197,12 @@ class TwoDatasetsIT {
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(cluster)
                 .contains("Kafka cluster up: 3 nodes")
-                .contains("STRIMZI-PLAY DONE topics=8 users=4")
+                .as("the production overlay's topics and users applied")
+                .contains(
+                        "STRIMZI-PLAY DONE topics="
+                                + Topics.ALL.size()
+                                + " users="
+                                + KafkaAccess.SERVICES.size())
                 .contains("in front of 2 replicas of each service")
                 .contains("inference-service-1 up on");
         assertThat(ClusterRunMode.accuracy(cluster)).isEqualTo(firstAccuracy);
